@@ -1,0 +1,481 @@
+//! The credential (spec §6) and the issuer that signs it.
+//!
+//! ```text
+//! CredentialPayload = {
+//!   1: version (1), 2: doctype ("mlegit.school-id.1"), 3: issuer_kid, 4: credential_id,
+//!   5: iat, 6: nbf, 7: exp, 8: device_key (COSE_Key), 9: status {1: uri, 2: index},
+//!   10: digest_alg (-16, SHA-256), 11: digests [32 * bstr .size 32, ascending]
+//! }
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::cbor::{self, Encoder, Value};
+use crate::claims::{ClaimName, ClaimValue, StudentClaims, valid_text};
+use crate::cose::{self, Algorithm, KidRule, Sign1};
+use crate::crypto::{PublicKey, Signer};
+use crate::disclosure::{DIGEST_SET_SIZE, Digest32, Disclosure, SaltDeriver};
+use crate::error::{Error, IssueError};
+use crate::fields::{self, Kind, req};
+use crate::status::StatusBody;
+
+/// The document type of the school ID, schema v1.
+pub const DOCTYPE: &str = "mlegit.school-id.1";
+/// The version of every mlegit object defined by this crate.
+pub const VERSION: u64 = 1;
+/// COSE algorithm identifier of SHA-256, the digest algorithm of version 1.
+pub const DIGEST_ALG_SHA256: i64 = -16;
+
+const K_VERSION: u64 = 1;
+const K_DOCTYPE: u64 = 2;
+const K_ISSUER_KID: u64 = 3;
+const K_CREDENTIAL_ID: u64 = 4;
+const K_IAT: u64 = 5;
+const K_NBF: u64 = 6;
+const K_EXP: u64 = 7;
+const K_DEVICE_KEY: u64 = 8;
+const K_STATUS: u64 = 9;
+const K_DIGEST_ALG: u64 = 10;
+const K_DIGESTS: u64 = 11;
+
+const FIELDS: [fields::Field; 11] = [
+    req(K_VERSION, Kind::Uint),
+    req(K_DOCTYPE, Kind::Text(0, usize::MAX)),
+    req(K_ISSUER_KID, Kind::Bytes(1, 32)),
+    req(K_CREDENTIAL_ID, Kind::Bytes(16, 32)),
+    req(K_IAT, Kind::Uint),
+    req(K_NBF, Kind::Uint),
+    req(K_EXP, Kind::Uint),
+    req(K_DEVICE_KEY, Kind::Map),
+    req(K_STATUS, Kind::StatusReference),
+    req(K_DIGEST_ALG, Kind::Int),
+    req(K_DIGESTS, Kind::Array),
+];
+
+/// Where the issuer publishes the credential's status (spec §6.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusReference {
+    /// The status endpoint (for example `https://issuer.example/status`).
+    pub uri: String,
+    /// The credential's index under that endpoint.
+    pub index: u64,
+}
+
+/// A credential payload decoded at the field level (spec §4), before its semantic checks.
+pub(crate) struct CredentialPayload<'a> {
+    version: u64,
+    doctype: &'a str,
+    issuer_kid: &'a [u8],
+    pub credential_id: &'a [u8],
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    device_key: &'a [(Value<'a>, Value<'a>)],
+    pub status: StatusReference,
+    digest_alg: i64,
+    digests: &'a [Value<'a>],
+}
+
+/// The semantic view of a credential payload once every check of spec §9 step 9 passed.
+pub(crate) struct CheckedCredential {
+    pub device_key: PublicKey,
+    pub digests: [Digest32; DIGEST_SET_SIZE],
+}
+
+/// Decodes a credential payload at the field level.
+pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayload<'a>, Error> {
+    let s = fields::decode(root, &FIELDS)?;
+    let [
+        version,
+        doctype,
+        kid,
+        cid,
+        iat,
+        nbf,
+        exp,
+        device,
+        status,
+        alg,
+        digests,
+    ] = s;
+    let (Some(Value::Map(device_key)), Some(Value::Array(digests))) = (device, digests) else {
+        return Err(Error::InvalidField);
+    };
+    let status = match status {
+        Some(Value::Map(entries)) => StatusReference {
+            uri: cbor::map_get(entries, 1)
+                .and_then(Value::as_text)
+                .unwrap_or_default()
+                .into(),
+            index: cbor::map_get(entries, 2)
+                .and_then(Value::as_u64)
+                .unwrap_or_default(),
+        },
+        _ => return Err(Error::InvalidField),
+    };
+    Ok(CredentialPayload {
+        version: fields::uint(version),
+        doctype: fields::text(doctype),
+        issuer_kid: fields::bytes(kid),
+        credential_id: fields::bytes(cid),
+        iat: fields::uint(iat),
+        nbf: fields::uint(nbf),
+        exp: fields::uint(exp),
+        device_key,
+        status,
+        digest_alg: alg.and_then(Value::as_i64).unwrap_or(0),
+        digests,
+    })
+}
+
+impl CredentialPayload<'_> {
+    /// The semantic checks of spec §9 step 9, in order.
+    pub(crate) fn check(&self, header_kid: Option<&[u8]>) -> Result<CheckedCredential, Error> {
+        if self.version != VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        if self.doctype != DOCTYPE {
+            return Err(Error::WrongDoctype);
+        }
+        if Some(self.issuer_kid) != header_kid {
+            return Err(Error::KidMismatch);
+        }
+        if self.digest_alg != DIGEST_ALG_SHA256 {
+            return Err(Error::UnsupportedDigestAlg);
+        }
+        let digests = check_digest_set(self.digests)?;
+        let device_key = decode_cose_key(self.device_key).ok_or(Error::InvalidDeviceKey)?;
+        Ok(CheckedCredential {
+            device_key,
+            digests,
+        })
+    }
+}
+
+fn check_digest_set(values: &[Value<'_>]) -> Result<[Digest32; DIGEST_SET_SIZE], Error> {
+    if values.len() != DIGEST_SET_SIZE {
+        return Err(Error::DigestSetInvalid);
+    }
+    let mut out = [[0u8; 32]; DIGEST_SET_SIZE];
+    for (i, (slot, value)) in out.iter_mut().zip(values).enumerate() {
+        let digest: Digest32 = value
+            .as_bytes()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(Error::DigestSetInvalid)?;
+        // Strictly ascending: sorted and free of duplicates.
+        if i > 0 && values.get(i - 1).and_then(Value::as_bytes) >= Some(&digest[..]) {
+            return Err(Error::DigestSetInvalid);
+        }
+        *slot = digest;
+    }
+    Ok(out)
+}
+
+/// `{1: 2 (EC2), -1: 1 (P-256), -2: x, -3: y}`, exactly, with a point on the curve.
+fn decode_cose_key(entries: &[(Value<'_>, Value<'_>)]) -> Option<PublicKey> {
+    match entries {
+        [
+            (Value::Unsigned(1), Value::Unsigned(2)),
+            (Value::Negative(0), Value::Unsigned(1)),
+            (Value::Negative(1), Value::Bytes(x)),
+            (Value::Negative(2), Value::Bytes(y)),
+        ] => PublicKey::from_coordinates(x, y),
+        _ => None,
+    }
+}
+
+/// Writes the device key as `{1: 2, -1: 1, -2: x, -3: y}`.
+pub(crate) fn encode_cose_key(e: &mut Encoder, key: &PublicKey) {
+    e.map(4)
+        .u64(1)
+        .u64(2)
+        .i64(-1)
+        .u64(1)
+        .i64(-2)
+        .bytes(key.x())
+        .i64(-3)
+        .bytes(key.y());
+}
+
+/// A credential decoded and checked except for its issuer signature: what a wallet or an
+/// inspector reads. Verifiers use [`crate::Verifier`], which checks everything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialInfo {
+    /// The issuer key id.
+    pub issuer_kid: Vec<u8>,
+    /// The credential id.
+    pub credential_id: Vec<u8>,
+    /// Issued at.
+    pub iat: u64,
+    /// Not valid before.
+    pub nbf: u64,
+    /// Not valid after.
+    pub exp: u64,
+    /// The holder's device key.
+    pub device_key: PublicKey,
+    /// Where its status is published.
+    pub status: StatusReference,
+    /// The digest set.
+    pub digests: Vec<Digest32>,
+}
+
+impl CredentialInfo {
+    /// Decodes a credential and runs every check that needs no trust list or clock.
+    /// The issuer signature is NOT verified.
+    pub fn decode_unverified(bytes: &[u8]) -> Result<Self, Error> {
+        let sign1 = cose::decode_sign1(
+            bytes,
+            cose::TYP_CREDENTIAL,
+            &[Algorithm::Es256],
+            KidRule::Required,
+        )?;
+        let root = cbor::decode(sign1.payload)?;
+        let payload = decode_payload(&root)?;
+        let checked = payload.check(sign1.kid)?;
+        if !(payload.iat <= payload.nbf && payload.nbf < payload.exp) {
+            return Err(Error::InvalidValidityWindow);
+        }
+        Ok(Self {
+            issuer_kid: payload.issuer_kid.to_vec(),
+            credential_id: payload.credential_id.to_vec(),
+            iat: payload.iat,
+            nbf: payload.nbf,
+            exp: payload.exp,
+            device_key: checked.device_key,
+            status: payload.status.clone(),
+            digests: checked.digests.to_vec(),
+        })
+    }
+}
+
+/// Decodes a credential's COSE_Sign1 and payload (used by the verifier).
+pub(crate) fn decode<'a>(bytes: &'a [u8], accepted: &[Algorithm]) -> Result<Sign1<'a>, Error> {
+    cose::decode_sign1(bytes, cose::TYP_CREDENTIAL, accepted, KidRule::Required)
+}
+
+/// A credential as issued: the signed credential and every disclosure, for the holder.
+#[derive(Clone, Debug)]
+pub struct IssuedCredential {
+    /// The credential (COSE_Sign1 bytes).
+    pub credential: Vec<u8>,
+    /// All disclosures, one per issued claim.
+    pub disclosures: Vec<Disclosure>,
+    /// The credential id (what status checks name).
+    pub credential_id: Vec<u8>,
+}
+
+/// An issuer: a signer and its key id (spec §6.3).
+pub struct Issuer<S: Signer> {
+    signer: S,
+    kid: Vec<u8>,
+}
+
+impl<S: Signer> core::fmt::Debug for Issuer<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Signer> Issuer<S> {
+    /// An issuer whose key id is derived from its public key (spec §3.5).
+    pub fn new(signer: S) -> Self {
+        let kid = signer.public_key().key_id();
+        Self { signer, kid }
+    }
+
+    /// An issuer with an explicit key id of 1 to 32 bytes.
+    pub fn with_key_id(signer: S, kid: Vec<u8>) -> Result<Self, IssueError> {
+        if kid.is_empty() || kid.len() > 32 {
+            return Err(IssueError::InvalidKeyId);
+        }
+        Ok(Self { signer, kid })
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> &[u8] {
+        &self.kid
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> &S {
+        &self.signer
+    }
+
+    /// Starts a credential.
+    pub fn credential(&self) -> CredentialBuilder<'_, S> {
+        CredentialBuilder {
+            issuer: self,
+            claims: None,
+            device_key: None,
+            validity: (0, 0, 0),
+            status: None,
+        }
+    }
+
+    /// Signs a status response (spec §10).
+    pub fn status_response(&self, body: &StatusBody) -> Result<Vec<u8>, IssueError> {
+        let protected = cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS);
+        let payload = body.encode()?;
+        cose::sign1(&protected, &payload, &self.signer).map_err(|_| IssueError::Signer)
+    }
+}
+
+/// Builds one credential (spec §6.3).
+#[must_use]
+pub struct CredentialBuilder<'i, S: Signer> {
+    issuer: &'i Issuer<S>,
+    claims: Option<StudentClaims>,
+    device_key: Option<PublicKey>,
+    validity: (u64, u64, u64),
+    status: Option<StatusReference>,
+}
+
+impl<S: Signer> core::fmt::Debug for CredentialBuilder<'_, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CredentialBuilder").finish_non_exhaustive()
+    }
+}
+
+impl<S: Signer> CredentialBuilder<'_, S> {
+    /// The student's claims.
+    pub fn claims(mut self, claims: StudentClaims) -> Self {
+        self.claims = Some(claims);
+        self
+    }
+
+    /// The holder's device key, which will sign presentations.
+    pub fn device_key(mut self, key: PublicKey) -> Self {
+        self.device_key = Some(key);
+        self
+    }
+
+    /// Issued at, not before, not after (NumericDate seconds).
+    pub fn validity(mut self, iat: u64, nbf: u64, exp: u64) -> Self {
+        self.validity = (iat, nbf, exp);
+        self
+    }
+
+    /// Where the credential's status is published.
+    pub fn status(mut self, status: StatusReference) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Issues with a fresh random credential id and salt secret.
+    pub fn issue<R: CryptoRng + ?Sized>(self, rng: &mut R) -> Result<IssuedCredential, IssueError> {
+        let mut credential_id = [0u8; 16];
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut credential_id);
+        rng.fill_bytes(secret.as_mut());
+        self.issue_with_secret(&credential_id, &secret)
+    }
+
+    /// Issues with the given credential id and salt secret (spec §5.2): reproducible,
+    /// for test vectors. Both MUST be fresh random values in production, and the secret
+    /// never leaves the issuer: whoever has it can confirm guesses of undisclosed claims.
+    pub fn issue_with_secret(
+        self,
+        credential_id: &[u8],
+        salt_secret: &[u8; 32],
+    ) -> Result<IssuedCredential, IssueError> {
+        let (iat, nbf, exp) = self.validity;
+        if !(iat <= nbf && nbf < exp) {
+            return Err(IssueError::InvalidValidityWindow);
+        }
+        if !(16..=32).contains(&credential_id.len()) {
+            return Err(IssueError::InvalidCredentialId);
+        }
+        let status = self.status.ok_or(IssueError::InvalidStatusReference)?;
+        if status.uri.len() > 256 || !valid_text(&status.uri) {
+            return Err(IssueError::InvalidStatusReference);
+        }
+        let device_key = self.device_key.ok_or(IssueError::MissingDeviceKey)?;
+        let claims: Vec<(ClaimName, ClaimValue)> = self
+            .claims
+            .as_ref()
+            .ok_or(IssueError::MissingClaims)?
+            .to_claims(iat)?;
+        let deriver = SaltDeriver::new(credential_id, salt_secret);
+        let disclosures: Vec<Disclosure> = claims
+            .iter()
+            .map(|(name, value)| Disclosure::new(&deriver.salt(*name), *name, value))
+            .collect();
+        let payload = encode_payload(&PayloadParts {
+            kid: &self.issuer.kid,
+            credential_id,
+            validity: (iat, nbf, exp),
+            device_key: &device_key,
+            status: &status,
+            digests: &digest_set(&disclosures, &deriver),
+        });
+        let protected = cose::protected_header(
+            Algorithm::Es256,
+            Some(&self.issuer.kid),
+            cose::TYP_CREDENTIAL,
+        );
+        let credential = cose::sign1(&protected, &payload, &self.issuer.signer)
+            .map_err(|_| IssueError::Signer)?;
+        Ok(IssuedCredential {
+            credential,
+            disclosures,
+            credential_id: credential_id.to_vec(),
+        })
+    }
+}
+
+/// The real digests padded with decoys to [`DIGEST_SET_SIZE`], sorted (spec §5.3).
+fn digest_set(disclosures: &[Disclosure], deriver: &SaltDeriver) -> Vec<Digest32> {
+    let mut digests: Vec<Digest32> = disclosures.iter().map(Disclosure::digest).collect();
+    let mut index = 0u8;
+    while digests.len() < DIGEST_SET_SIZE {
+        let decoy = deriver.decoy(index);
+        index = index.wrapping_add(1);
+        if !digests.contains(&decoy) {
+            digests.push(decoy);
+        }
+    }
+    digests.sort_unstable();
+    digests
+}
+
+/// The parts of a credential payload, for [`encode_payload`].
+pub(crate) struct PayloadParts<'a> {
+    pub kid: &'a [u8],
+    pub credential_id: &'a [u8],
+    pub validity: (u64, u64, u64),
+    pub device_key: &'a PublicKey,
+    pub status: &'a StatusReference,
+    pub digests: &'a [Digest32],
+}
+
+/// Encodes a credential payload, keys in ascending order.
+pub(crate) fn encode_payload(p: &PayloadParts<'_>) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(256 + 34 * p.digests.len());
+    e.map(11);
+    e.u64(K_VERSION).u64(VERSION);
+    e.u64(K_DOCTYPE).text(DOCTYPE);
+    e.u64(K_ISSUER_KID).bytes(p.kid);
+    e.u64(K_CREDENTIAL_ID).bytes(p.credential_id);
+    e.u64(K_IAT).u64(p.validity.0);
+    e.u64(K_NBF).u64(p.validity.1);
+    e.u64(K_EXP).u64(p.validity.2);
+    e.u64(K_DEVICE_KEY);
+    encode_cose_key(&mut e, p.device_key);
+    e.u64(K_STATUS)
+        .map(2)
+        .u64(1)
+        .text(&p.status.uri)
+        .u64(2)
+        .u64(p.status.index);
+    e.u64(K_DIGEST_ALG).i64(DIGEST_ALG_SHA256);
+    e.u64(K_DIGESTS).array(p.digests.len());
+    for d in p.digests {
+        e.bytes(d);
+    }
+    e.into_bytes()
+}

@@ -1,0 +1,143 @@
+//! # mlegit: a school ID presented from a phone
+//!
+//! The protocol core of mlegit (spec v1, `spec/mlegit.md`): an issuer signs a credential
+//! that binds a student's salted claim digests to the phone's device key; the phone
+//! presents only the claims the student picks, signed with the device key and stamped with
+//! the time; a verifier checks both signatures, every disclosed claim against the digests,
+//! validity and freshness, and optionally the issuer's signed status response.
+//!
+//! The crate does no I/O: time, randomness, keys and trust anchors come in as arguments.
+//! It is `#![no_std]` (with `alloc`) and `#![forbid(unsafe_code)]`.
+//!
+//! ```
+//! use mlegit::{
+//!     ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
+//!     RevocationReason, StatusBody, StatusContext, StatusReference, StudentClaims, Signer,
+//!     TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Fixed keys keep the example short; use `P256Signer::generate(&mut rng)` in practice.
+//! let issuer_key = P256Signer::from_scalar(&[0x11; 32]).ok_or("bad scalar")?;
+//! let device_key = P256Signer::from_scalar(&[0x22; 32]).ok_or("bad scalar")?;
+//! let now = 1_790_000_000; // 2026-09-21
+//!
+//! // Issuer: a school registered the student; the national system signs the credential.
+//! let issuer = Issuer::new(issuer_key);
+//! let student = StudentClaims {
+//!     family_name: "Kowalska".into(),
+//!     given_names: "Anna Maria".into(),
+//!     document_number: "SL-2026/0042".into(),
+//!     issue_date: Date::new(2026, 9, 1).ok_or("date")?,
+//!     expiry_date: Date::new(2027, 9, 30).ok_or("date")?,
+//!     birth_date: Date::new(2008, 3, 14).ok_or("date")?,
+//!     pesel: "08231412342".into(),
+//!     address: "ul. Długa 1, 00-001 Warszawa".into(),
+//!     school_name: "XIV Liceum Ogólnokształcące".into(),
+//!     school_address: "ul. Szkolna 2, 00-002 Warszawa".into(),
+//!     school_id: "RSPO 12345".into(),
+//!     portrait: None,
+//! };
+//! let issued = issuer
+//!     .credential()
+//!     .claims(student)
+//!     .device_key(device_key.public_key())
+//!     .validity(now - 86_400, now - 86_400, now + 365 * 86_400)
+//!     .status(StatusReference { uri: "https://issuer.example/status".into(), index: 7 })
+//!     .issue_with_secret(&[0x33; 16], &[0x44; 32])?; // `issue(&mut rng)` in production
+//!
+//! // Holder: the phone keeps the credential, every disclosure and its device key.
+//! let wallet = Wallet::new(issued.credential.clone(), issued.disclosures.clone(), device_key)?;
+//!
+//! // Verifier: a cinema asks for the name and age_over_18 with a fresh nonce.
+//! let request = PresentationRequest {
+//!     nonce: vec![0x55; 16],
+//!     audience: "https://cinema.example".into(),
+//!     verifier_name: "Kino Muranów".into(),
+//!     claims: vec![ClaimName::GivenNames, ClaimName::AgeOver18],
+//!     created_at: now,
+//! };
+//! let request = PresentationRequest::from_slice(&request.to_vec())?; // as read from the QR
+//! let presentation = wallet.present(&request.claims, Some(&request), now + 5)?;
+//!
+//! let mut trust = TrustList::new();
+//! trust.add(TrustedKey {
+//!     kid: issuer.key_id().to_vec(),
+//!     key: issuer.signer().public_key(),
+//!     not_before: 0,
+//!     not_after: u64::MAX,
+//! });
+//! let verifier = Verifier::new(trust);
+//! let ctx = VerifyContext {
+//!     now: now + 7,
+//!     expected_nonce: Some(&request.nonce),
+//!     expected_audience: Some("https://cinema.example"),
+//! };
+//! let verified = verifier.verify(&presentation, &ctx)?;
+//! assert_eq!(verified.claim(ClaimName::AgeOver18), Some(&ClaimValue::Bool(true)));
+//! assert_eq!(verified.claims.len(), 2); // nothing else is revealed
+//!
+//! // Online check: the issuer signs the credential's status, echoing the verifier's nonce.
+//! let response = issuer.status_response(&StatusBody {
+//!     credential_id: verified.credential_id.clone(),
+//!     status: CredentialStatus::Revoked(RevocationReason::HolderRequest),
+//!     checked_at: now + 8,
+//!     nonce: Some(vec![0x66; 16]),
+//!     cache_for: 300,
+//! })?;
+//! let status = verifier.verify_status(&response, &StatusContext {
+//!     now: now + 9,
+//!     credential_id: &verified.credential_id,
+//!     expected_nonce: Some(&[0x66; 16]),
+//! })?;
+//! assert_eq!(status.body.status, CredentialStatus::Revoked(RevocationReason::HolderRequest));
+//! # Ok(())
+//! # }
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core
+)]
+#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::panic))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod cbor;
+pub mod claims;
+pub mod cose;
+mod credential;
+pub mod crypto;
+pub mod disclosure;
+mod error;
+mod fields;
+mod presentation;
+mod request;
+mod status;
+mod trust;
+mod verifier;
+
+pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
+pub use cose::Algorithm;
+pub use credential::{
+    CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
+    StatusReference, VERSION,
+};
+pub use crypto::{P256Backend, P256Signer, PublicKey, SignatureBackend, Signer};
+pub use disclosure::Disclosure;
+pub use error::{Error, IssueError, PresentError, SignerError};
+pub use presentation::{MAX_DISCLOSURES, Wallet};
+pub use request::PresentationRequest;
+pub use status::{CredentialStatus, MAX_CACHE_FOR, RevocationReason, StatusBody, VerifiedStatus};
+pub use trust::{MAX_KEYS, TrustList, TrustedKey};
+pub use verifier::{
+    DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusContext, VerifiedPresentation,
+    Verifier, VerifyContext,
+};

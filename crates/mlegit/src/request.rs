@@ -1,0 +1,99 @@
+//! The presentation request a verifier shows as a QR code (spec §8).
+//!
+//! ```text
+//! PresentationRequest = { 1: version (1), 2: nonce (16..32 bytes), 3: audience,
+//!                         4: verifier_name, 5: [1*16 claim names], 6: created_at }
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::cbor::{self, Encoder, Value};
+use crate::claims::ClaimName;
+use crate::credential::VERSION;
+use crate::error::Error;
+use crate::fields::{self, Kind, req};
+
+/// Largest encoded request accepted: it has to fit a QR code comfortably.
+pub const MAX_REQUEST_LEN: usize = 1024;
+
+const FIELDS: [fields::Field; 6] = [
+    req(1, Kind::Uint),
+    req(2, Kind::Bytes(16, 32)),
+    req(3, Kind::CleanText(1, 128)),
+    req(4, Kind::CleanText(1, 128)),
+    req(5, Kind::Array),
+    req(6, Kind::Uint),
+];
+
+/// What a verifier asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresentationRequest {
+    /// A fresh random nonce, 16 to 32 bytes.
+    pub nonce: Vec<u8>,
+    /// The verifier's identifier; the presentation is bound to it.
+    pub audience: String,
+    /// The name the holder's screen shows.
+    pub verifier_name: String,
+    /// The claims asked for.
+    pub claims: Vec<ClaimName>,
+    /// When the request was made (NumericDate seconds).
+    pub created_at: u64,
+}
+
+impl PresentationRequest {
+    /// Encodes the request (spec §8).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut e = Encoder::with_capacity(64 + self.audience.len() + self.verifier_name.len());
+        e.map(6);
+        e.u64(1).u64(VERSION);
+        e.u64(2).bytes(&self.nonce);
+        e.u64(3).text(&self.audience);
+        e.u64(4).text(&self.verifier_name);
+        e.u64(5).array(self.claims.len());
+        for c in &self.claims {
+            e.text(c.as_str());
+        }
+        e.u64(6).u64(self.created_at);
+        e.into_bytes()
+    }
+
+    /// Decodes and checks a request: strict CBOR, the field rules of spec §4, version 1,
+    /// 1 to 16 known claim names without duplicates. A request that is not a map is
+    /// [`Error::InvalidField`].
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_REQUEST_LEN {
+            return Err(Error::InputTooLarge);
+        }
+        let root = cbor::decode(bytes)?;
+        if !matches!(root, Value::Map(_)) {
+            return Err(Error::InvalidField);
+        }
+        let [version, nonce, audience, name, claims, created_at] = fields::decode(&root, &FIELDS)?;
+        if fields::uint(version) != VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        let Some(Value::Array(items)) = claims else {
+            return Err(Error::InvalidField);
+        };
+        if items.is_empty() || items.len() > 16 {
+            return Err(Error::InvalidField);
+        }
+        let mut names = Vec::with_capacity(items.len());
+        for item in items {
+            let name = item.as_text().ok_or(Error::InvalidField)?;
+            let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;
+            if names.contains(&name) {
+                return Err(Error::DuplicateClaim);
+            }
+            names.push(name);
+        }
+        Ok(Self {
+            nonce: fields::bytes(nonce).to_vec(),
+            audience: fields::text(audience).into(),
+            verifier_name: fields::text(name).into(),
+            claims: names,
+            created_at: fields::uint(created_at),
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! The trust list: issuer keys by key id, each with its own validity (spec §11).
+//!
+//! ```text
+//! TrustList = [+ { 1: 2 (EC2), 2: kid, 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y,
+//!                  "not_after": uint, "not_before": uint }]     ; a COSE_KeySet
+//! ```
+
+use alloc::vec::Vec;
+
+use crate::cbor::{self, Encoder, Value};
+use crate::crypto::PublicKey;
+use crate::error::Error;
+
+/// Most keys a trust list may hold.
+pub const MAX_KEYS: usize = 64;
+
+/// One trusted issuer key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// Its key id (1 to 32 bytes).
+    pub kid: Vec<u8>,
+    /// The public key.
+    pub key: PublicKey,
+    /// First second at which credentials it signed may be issued (`iat`).
+    pub not_before: u64,
+    /// Last such second.
+    pub not_after: u64,
+}
+
+impl TrustedKey {
+    /// True if `time` lies within `[not_before, not_after]`.
+    pub fn valid_at(&self, time: u64) -> bool {
+        self.not_before <= time && time <= self.not_after
+    }
+}
+
+/// The issuer keys a verifier trusts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustList {
+    keys: Vec<TrustedKey>,
+}
+
+impl TrustList {
+    /// An empty trust list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a key; refuses (returns `false`) a duplicate kid, an empty or over-long kid,
+    /// a window with `not_before > not_after`, or a list that is full.
+    pub fn add(&mut self, key: TrustedKey) -> bool {
+        let ok = !key.kid.is_empty()
+            && key.kid.len() <= 32
+            && key.not_before <= key.not_after
+            && self.keys.len() < MAX_KEYS
+            && self.find(&key.kid).is_none();
+        if ok {
+            self.keys.push(key);
+        }
+        ok
+    }
+
+    /// Removes the key with this id; returns whether one was there.
+    pub fn remove(&mut self, kid: &[u8]) -> bool {
+        let before = self.keys.len();
+        self.keys.retain(|k| k.kid != kid);
+        self.keys.len() != before
+    }
+
+    /// The key with this id.
+    pub fn find(&self, kid: &[u8]) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// All keys.
+    pub fn keys(&self) -> &[TrustedKey] {
+        &self.keys
+    }
+
+    /// Encodes the list as a COSE_KeySet (spec §11).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut e = Encoder::with_capacity(self.keys.len() * 128);
+        e.array(self.keys.len());
+        for k in &self.keys {
+            e.map(8);
+            e.u64(1).u64(2);
+            e.u64(2).bytes(&k.kid);
+            e.u64(3).i64(-7);
+            e.i64(-1).u64(1);
+            e.i64(-2).bytes(k.key.x());
+            e.i64(-3).bytes(k.key.y());
+            e.text("not_after").u64(k.not_after);
+            e.text("not_before").u64(k.not_before);
+        }
+        e.into_bytes()
+    }
+
+    /// Decodes a COSE_KeySet of the form [`TrustList::to_vec`] writes (spec §11).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
+        let Value::Array(items) = cbor::decode(bytes)? else {
+            return Err(Error::InvalidField);
+        };
+        if items.is_empty() || items.len() > MAX_KEYS {
+            return Err(Error::InvalidField);
+        }
+        let mut list = TrustList::new();
+        for item in &items {
+            let Value::Map(entries) = item else {
+                return Err(Error::InvalidField);
+            };
+            let key = decode_key(entries)?;
+            if !list.add(key) {
+                return Err(Error::InvalidField);
+            }
+        }
+        Ok(list)
+    }
+}
+
+fn decode_key(entries: &[(Value<'_>, Value<'_>)]) -> Result<TrustedKey, Error> {
+    const LABELS: [Value<'static>; 8] = [
+        Value::Unsigned(1),
+        Value::Unsigned(2),
+        Value::Unsigned(3),
+        Value::Negative(0),
+        Value::Negative(1),
+        Value::Negative(2),
+        Value::Text("not_after"),
+        Value::Text("not_before"),
+    ];
+    // Keys arrive strictly ascending, so the labels must be exactly these in this order.
+    for (key, _) in entries {
+        if !LABELS.contains(key) {
+            return Err(Error::UnknownField);
+        }
+    }
+    let [
+        (_, kty),
+        (_, kid),
+        (_, alg),
+        (_, crv),
+        (_, x),
+        (_, y),
+        (_, not_after),
+        (_, not_before),
+    ] = entries
+    else {
+        return Err(Error::MissingField);
+    };
+    let (Some(2), Some(-7), Some(1)) = (kty.as_u64(), alg.as_i64(), crv.as_u64()) else {
+        return Err(Error::InvalidField);
+    };
+    let (Some(kid), Some(x), Some(y), Some(not_after), Some(not_before)) = (
+        kid.as_bytes(),
+        x.as_bytes(),
+        y.as_bytes(),
+        not_after.as_u64(),
+        not_before.as_u64(),
+    ) else {
+        return Err(Error::InvalidField);
+    };
+    let key = PublicKey::from_coordinates(x, y).ok_or(Error::InvalidField)?;
+    Ok(TrustedKey {
+        kid: kid.to_vec(),
+        key,
+        not_before,
+        not_after,
+    })
+}
