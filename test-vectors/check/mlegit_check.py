@@ -1269,6 +1269,9 @@ def run_vector(vec, generator_checks: bool = True) -> list:
     try:
         if not isinstance(vec, dict):
             return ["vector is not an object"]
+        for k in ("name", "description"):
+            if k in vec and type(vec[k]) is not str:
+                raise VectorSchemaError(f"{k}: not a string")
         kind = vec.get("kind")
         if kind == "presentation":
             return run_presentation_vector(vec, generator_checks)
@@ -1279,14 +1282,22 @@ def run_vector(vec, generator_checks: bool = True) -> list:
         return [f"schema: {exc}"]
     except CheckerBug as exc:
         return [f"CHECKER BUG: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - never let one vector stop the run, never skip
+        return [f"CHECKER BUG (unexpected {type(exc).__name__}): {exc}"]
 
 
 def run_file(path: str, generator_checks: bool = True):
     """Returns (passed, failures) where failures is a list of (label, reason)."""
     failures, passed = [], 0
+    def no_duplicate_keys(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"duplicate JSON key among {keys}")
+        return dict(pairs)
+
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+            doc = json.load(fh, object_pairs_hook=no_duplicate_keys)
     except (OSError, ValueError) as exc:
         return 0, [(path, f"cannot read JSON: {exc}")]
     try:

@@ -598,6 +598,19 @@ def cli_tests(tmp: str) -> None:
     fail_lines = [ln for ln in lines if ln.startswith("FAIL ")]
     expect("cli one line per failing vector", len(fail_lines) == len(bad), "\n".join(lines))
 
+    # Generator cross-checks (valid vectors, "inputs"): a wrong salt_secret or iat is caught,
+    # and --no-generator-checks turns exactly those checks off.
+    v1 = pvec("wrong_salt_secret", present(list(DISCL.values())), disclosed=list(CLAIMS), with_io=True)
+    v1["inputs"]["salt_secret"] = "00" * 32
+    v2 = pvec("wrong_inputs_iat", present([]), with_io=True)
+    v2["inputs"]["iat"] = IAT + 1
+    doc = {"version": 1, "generator": "selftest.py", "vectors": [v1, v2]}
+    rc, lines, _ = run_cli(doc, tmp, "gen.json")
+    expect("cli generator checks catch bad inputs", rc == 1 and lines[-1:] == ["check: 0 passed, 2 failed"],
+           f"rc={rc} {lines}")
+    rc, lines, _ = run_cli(doc, tmp, "gen.json", "--no-generator-checks")
+    expect("cli --no-generator-checks", rc == 0 and lines[-1:] == ["check: 2 passed, 0 failed"],
+           f"rc={rc} {lines}")
     rc, lines, _ = run_cli({"version": 1, "generator": "x", "vectors": []}, tmp, "empty.json")
     expect("cli no vectors -> exit 1", rc == 1 and lines[-1:] == ["check: 0 passed, 0 failed"],
            f"rc={rc} {lines[-1:]}")
@@ -607,12 +620,18 @@ def cli_tests(tmp: str) -> None:
 
 
 def main() -> int:
+    # `selftest.py --keep DIR` leaves the generated JSON files in DIR for inspection.
+    keep = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "--keep" else None
     decoder_tests()
     claim_tests()
     signature_tests()
     trust_list_tests()
-    with tempfile.TemporaryDirectory() as tmp:
-        cli_tests(tmp)
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        cli_tests(keep)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            cli_tests(tmp)
     passed = sum(1 for _, ok, _ in _results if ok)
     failed = len(_results) - passed
     print(f"selftest: {passed} passed, {failed} failed")

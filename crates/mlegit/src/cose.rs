@@ -172,13 +172,10 @@ impl Sign1<'_> {
         key: &PublicKey,
         invalid: Error,
     ) -> Result<(), Error> {
-        if crypto::is_high_s(&self.signature) {
-            return Err(Error::SignatureMalleable);
-        }
-        if backend.verify_es256(key, &self.to_be_signed(), &self.signature) {
-            Ok(())
-        } else {
-            Err(invalid)
+        match crypto::verify_es256(backend, key, &self.to_be_signed(), &self.signature) {
+            Ok(()) => Ok(()),
+            Err(crypto::SignatureFailure::HighS) => Err(Error::SignatureMalleable),
+            Err(_) => Err(invalid),
         }
     }
 }

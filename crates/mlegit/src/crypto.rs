@@ -193,7 +193,38 @@ pub(crate) fn is_high_s(signature: &[u8; 64]) -> bool {
     signature.get(32..).is_some_and(|s| s > &HALF_ORDER[..])
 }
 
-/// Verifies ES256 signatures. The caller has already rejected high-S signatures.
+/// Why an ES256 signature was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureFailure {
+    /// Not 64 bytes.
+    Length,
+    /// `s` above n/2: the malleable twin of a signature (spec §3.4).
+    HighS,
+    /// Does not verify (including `r` or `s` zero or not below the order).
+    Invalid,
+}
+
+/// The signature check every COSE signature of mlegit goes through (spec §3.4): exactly
+/// 64 bytes `r || s`, low S, then ES256 verification by `backend`.
+pub fn verify_es256(
+    backend: &dyn SignatureBackend,
+    key: &PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureFailure> {
+    let signature: &[u8; 64] = signature.try_into().map_err(|_| SignatureFailure::Length)?;
+    if is_high_s(signature) {
+        return Err(SignatureFailure::HighS);
+    }
+    if backend.verify_es256(key, message, signature) {
+        Ok(())
+    } else {
+        Err(SignatureFailure::Invalid)
+    }
+}
+
+/// Verifies ES256 signatures. Callers go through [`verify_es256`], which has already
+/// rejected high-S signatures and wrong lengths.
 pub trait SignatureBackend {
     /// True if `signature` (`r || s`) is a valid ES256 signature by `key` over `message`.
     fn verify_es256(&self, key: &PublicKey, message: &[u8], signature: &[u8; 64]) -> bool;
