@@ -76,6 +76,7 @@ impl fmt::Display for ClaimName {
 }
 
 /// A claim value of a type schema v1 allows.
+#[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
 pub enum ClaimValue {
     /// A text claim (names, document number, PESEL, addresses, school id, holder status).

@@ -1,0 +1,620 @@
+//! Builds credentials, presentations and status responses from editable parts, signs
+//! them with fixed keys, and lets a vector change any part before or after signing.
+
+use hkdf::Hkdf;
+use mlegit::{P256Signer, Signer, cose};
+use sha2::{Digest, Sha256};
+
+use crate::cbor::{V, enc, int, text};
+
+/// The verifier's clock in every vector unless a vector says otherwise: 2026-09-21T14:13:20Z.
+pub const NOW: u64 = 1_790_000_000;
+/// One day.
+pub const DAY: u64 = 86_400;
+
+/// A fixed test key, derived from its name so that anyone can recreate it.
+#[derive(Clone, Debug)]
+pub struct Key {
+    /// Its name (hashed into the scalar).
+    pub name: &'static str,
+    /// The private scalar.
+    pub scalar: [u8; 32],
+}
+
+impl Key {
+    /// `scalar = SHA-256("mlegit test key " || name)`.
+    pub fn named(name: &'static str) -> Self {
+        let scalar: [u8; 32] = Sha256::digest(format!("mlegit test key {name}").as_bytes()).into();
+        Self { name, scalar }
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> P256Signer {
+        P256Signer::from_scalar(&self.scalar).expect("a hash is below the group order")
+    }
+
+    /// The key id of spec §3.5.
+    pub fn kid(&self) -> Vec<u8> {
+        self.signer().public_key().key_id()
+    }
+
+    /// Signs a Sig_structure; low S.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signer().sign(message).expect("in-memory signer")
+    }
+}
+
+/// The issuer key in most vectors.
+pub fn issuer_a() -> Key {
+    Key::named("issuer A")
+}
+/// The issuer key that replaces A in the rotation vectors.
+pub fn issuer_b() -> Key {
+    Key::named("issuer B")
+}
+/// An issuer key no trust list holds.
+pub fn issuer_unknown() -> Key {
+    Key::named("issuer unknown")
+}
+/// The holder's device key.
+pub fn device() -> Key {
+    Key::named("device")
+}
+/// Another phone's device key.
+pub fn other_device() -> Key {
+    Key::named("other device")
+}
+
+/// A trust list entry.
+#[derive(Clone, Debug)]
+pub struct TrustEntry {
+    /// The key.
+    pub key: Key,
+    /// Its validity.
+    pub not_before: u64,
+    /// Its validity.
+    pub not_after: u64,
+}
+
+/// How a signature is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigMode {
+    /// Low S, as every signer must.
+    Normal,
+    /// The high-S twin `n - s` of the normal signature.
+    HighS,
+}
+
+/// `n - s` on the second half of `r || s`.
+pub fn high_s(mut sig: [u8; 64]) -> [u8; 64] {
+    const N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let d = i16::from(N[i]) - i16::from(sig[32 + i]) - borrow;
+        borrow = i16::from(d < 0);
+        sig[32 + i] = (d + if d < 0 { 256 } else { 0 }) as u8;
+    }
+    sig
+}
+
+/// A JPEG-shaped portrait of `len` bytes: SOI, an APP0 segment, filler, EOI. It carries
+/// no image; the schema only checks the size and the start-of-image marker.
+pub fn portrait(len: usize) -> Vec<u8> {
+    let mut p = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+    let mut i = 0u32;
+    while p.len() < len - 2 {
+        p.push((i.wrapping_mul(2_654_435_761) >> 24) as u8 & 0x7f);
+        i += 1;
+    }
+    p.extend_from_slice(&[0xff, 0xd9]);
+    p
+}
+
+/// The claims of the student in the vectors, in registry order (birth 2008-03-14: all age
+/// claims hold at `iat`).
+pub fn student_claims(portrait_len: Option<usize>) -> Vec<(String, V)> {
+    let mut claims: Vec<(String, V)> = [
+        ("family_name", "Kowalska"),
+        ("given_names", "Anna Maria"),
+        ("document_number", "SL/2026/000123"),
+        ("issue_date", "2026-09-01"),
+        ("expiry_date", "2027-09-30"),
+        ("holder_status", "student"),
+        ("birth_date", "2008-03-14"),
+        ("pesel", "08231412342"),
+        ("address", "ul. Długa 1 m. 2, 00-238 Warszawa"),
+        ("school_name", "XIV Liceum Ogólnokształcące im. Stanisława Staszica"),
+        ("school_address", "ul. Nowowiejska 37a, 02-010 Warszawa"),
+        ("school_id", "RSPO 17541"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), text(v)))
+    .collect();
+    if let Some(len) = portrait_len {
+        claims.push(("portrait".into(), V::B(portrait(len))));
+    }
+    for age in ["age_over_13", "age_over_16", "age_over_18"] {
+        claims.push((age.into(), V::Bool(true)));
+    }
+    claims
+}
+
+/// The verifier settings of a vector.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Verifier clock.
+    pub now: u64,
+    /// Clock skew.
+    pub clock_skew: u64,
+    /// Maximum presentation age.
+    pub max_age: u64,
+    /// Input size cap.
+    pub max_input_size: usize,
+    /// Accepted COSE algorithms.
+    pub accepted_algs: Vec<i64>,
+    /// Expected nonce.
+    pub expected_nonce: Option<Vec<u8>>,
+    /// Expected audience.
+    pub expected_audience: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            now: NOW,
+            clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
+            max_age: mlegit::DEFAULT_MAX_AGE,
+            max_input_size: mlegit::DEFAULT_MAX_INPUT,
+            accepted_algs: vec![-7],
+            expected_nonce: None,
+            expected_audience: None,
+        }
+    }
+}
+
+/// The request-bound nonce of the vectors.
+pub fn nonce() -> Vec<u8> {
+    (0u8..16).map(|i| i.wrapping_mul(17) ^ 0xa5).collect()
+}
+/// The audience of the vectors.
+pub const AUDIENCE: &str = "https://kino.example/verifier";
+
+/// A function that edits a map.
+pub type MapHook = Box<dyn FnOnce(&mut Vec<(V, V)>)>;
+/// A function that edits encoded bytes.
+pub type BytesHook = Box<dyn FnOnce(Vec<u8>) -> Vec<u8>>;
+
+/// Everything a presentation vector is made from. Fields are public so that each vector
+/// changes what it needs; [`Parts::build`] encodes and signs.
+pub struct Parts {
+    /// The issuer key that signs the credential.
+    pub issuer: Key,
+    /// The trust list.
+    pub trust: Vec<TrustEntry>,
+    /// The device key bound in the credential.
+    pub device: Key,
+    /// The key that signs the presentation.
+    pub presenter: Key,
+    /// Issued claims, in order.
+    pub claims: Vec<(String, V)>,
+    /// Salt secret (spec §5.2).
+    pub salt_secret: [u8; 32],
+    /// Credential id.
+    pub credential_id: Vec<u8>,
+    /// Validity.
+    pub iat: u64,
+    /// Validity.
+    pub nbf: u64,
+    /// Validity.
+    pub exp: u64,
+    /// Status reference.
+    pub status_uri: String,
+    /// Status index.
+    pub status_index: u64,
+    /// Names of the claims disclosed, in order (a name may repeat).
+    pub disclosed: Vec<String>,
+    /// When presented.
+    pub presented_at: u64,
+    /// Nonce, when answering a request.
+    pub nonce: Option<Vec<u8>>,
+    /// Audience, when answering a request.
+    pub audience: Option<String>,
+    /// Verifier settings.
+    pub settings: Settings,
+    /// Override the salt of a claim (otherwise derived).
+    pub salt_override: Vec<(String, Vec<u8>)>,
+    /// Disclosures issued but encoded by the vector itself (digest goes in the set).
+    pub extra_issued: Vec<(String, Vec<u8>)>,
+    /// Disclosures to send after the regular ones (raw bytes, digest not added).
+    pub extra_sent: Vec<Vec<u8>>,
+    /// Edit the digest list (before sorting is undone by the hook if it wants).
+    pub digests_hook: Option<Box<dyn FnOnce(&mut Vec<Vec<u8>>)>>,
+    /// Edit the credential payload map before signing.
+    pub credential_payload_hook: Option<MapHook>,
+    /// Edit the credential payload map after signing (the signature no longer matches).
+    pub credential_tamper_hook: Option<MapHook>,
+    /// Edit the credential protected header map.
+    pub credential_protected_hook: Option<MapHook>,
+    /// The credential unprotected header map.
+    pub credential_unprotected: Vec<(V, V)>,
+    /// The credential signature.
+    pub credential_sig: SigMode,
+    /// Edit the encoded credential.
+    pub credential_bytes_hook: Option<BytesHook>,
+    /// Edit the presentation payload map before signing.
+    pub presentation_payload_hook: Option<MapHook>,
+    /// Edit the presentation protected header map.
+    pub presentation_protected_hook: Option<MapHook>,
+    /// The presentation unprotected header map.
+    pub presentation_unprotected: Vec<(V, V)>,
+    /// The presentation signature.
+    pub presentation_sig: SigMode,
+    /// Edit the encoded presentation.
+    pub presentation_bytes_hook: Option<BytesHook>,
+}
+
+/// What [`Parts::build`] produced.
+pub struct Built {
+    /// Encoded credential.
+    pub credential: Vec<u8>,
+    /// Every issued disclosure: (claim, bytes).
+    pub disclosures: Vec<(String, Vec<u8>)>,
+    /// The digest set as placed in the credential.
+    pub digests: Vec<Vec<u8>>,
+    /// Encoded presentation.
+    pub presentation: Vec<u8>,
+    /// Encoded trust list.
+    pub trust_list: Vec<u8>,
+}
+
+impl Parts {
+    /// A typical offline presentation: the student's claims with a 2 KiB portrait, given
+    /// names, family name and portrait disclosed ten seconds ago, issuer A trusted.
+    pub fn typical() -> Self {
+        let mut p = Self::base();
+        p.claims = student_claims(Some(2048));
+        p.disclosed.push("portrait".into());
+        p
+    }
+
+    /// What most vectors start from: the student's claims without a portrait, given names
+    /// and family name disclosed ten seconds ago, issuer A trusted.
+    pub fn base() -> Self {
+        Self {
+            issuer: issuer_a(),
+            trust: vec![TrustEntry {
+                key: issuer_a(),
+                not_before: NOW - 400 * DAY,
+                not_after: NOW + 400 * DAY,
+            }],
+            device: device(),
+            presenter: device(),
+            claims: student_claims(None),
+            salt_secret: Sha256::digest(b"mlegit vectors salt secret").into(),
+            credential_id: Sha256::digest(b"mlegit vectors credential id")[..16].to_vec(),
+            iat: NOW - 30 * DAY,
+            nbf: NOW - 30 * DAY,
+            exp: NOW + 335 * DAY,
+            status_uri: "https://issuer.mlegit.example/status".into(),
+            status_index: 4711,
+            disclosed: vec!["given_names".into(), "family_name".into()],
+            presented_at: NOW - 10,
+            nonce: None,
+            audience: None,
+            settings: Settings::default(),
+            salt_override: Vec::new(),
+            extra_issued: Vec::new(),
+            extra_sent: Vec::new(),
+            digests_hook: None,
+            credential_payload_hook: None,
+            credential_tamper_hook: None,
+            credential_protected_hook: None,
+            credential_unprotected: Vec::new(),
+            credential_sig: SigMode::Normal,
+            credential_bytes_hook: None,
+            presentation_payload_hook: None,
+            presentation_protected_hook: None,
+            presentation_unprotected: Vec::new(),
+            presentation_sig: SigMode::Normal,
+            presentation_bytes_hook: None,
+        }
+    }
+
+    /// The same, bound to a request: nonce and audience on both sides.
+    pub fn request_bound() -> Self {
+        let mut p = Self::base();
+        p.nonce = Some(nonce());
+        p.audience = Some(AUDIENCE.into());
+        p.settings.expected_nonce = Some(nonce());
+        p.settings.expected_audience = Some(AUDIENCE.into());
+        p
+    }
+
+    /// The salt of a claim (spec §5.2), unless overridden.
+    pub fn salt(&self, name: &str) -> Vec<u8> {
+        if let Some((_, s)) = self.salt_override.iter().find(|(n, _)| n == name) {
+            return s.clone();
+        }
+        let hk = Hkdf::<Sha256>::new(Some(&self.credential_id), &self.salt_secret);
+        let mut out = [0u8; 16];
+        hk.expand_multi_info(&[b"mlegit v1 salt", name.as_bytes()], &mut out)
+            .expect("16 bytes");
+        out.to_vec()
+    }
+
+    fn decoy(&self, index: u8) -> Vec<u8> {
+        let hk = Hkdf::<Sha256>::new(Some(&self.credential_id), &self.salt_secret);
+        let mut out = [0u8; 32];
+        hk.expand_multi_info(&[b"mlegit v1 decoy", &[index]], &mut out)
+            .expect("32 bytes");
+        out.to_vec()
+    }
+
+    /// The disclosure of an issued claim.
+    pub fn disclosure(&self, name: &str, value: &V) -> Vec<u8> {
+        enc(&V::A(vec![V::B(self.salt(name)), text(name), value.clone()]))
+    }
+
+    /// The encoded trust list.
+    pub fn trust_list(&self) -> Vec<u8> {
+        let mut list = mlegit::TrustList::new();
+        for e in &self.trust {
+            assert!(list.add(mlegit::TrustedKey {
+                kid: e.key.kid(),
+                key: e.key.signer().public_key(),
+                not_before: e.not_before,
+                not_after: e.not_after,
+            }));
+        }
+        list.to_vec()
+    }
+
+    /// Encodes and signs everything.
+    pub fn build(mut self) -> Built {
+        let mut disclosures: Vec<(String, Vec<u8>)> = self
+            .claims
+            .iter()
+            .map(|(n, v)| (n.clone(), self.disclosure(n, v)))
+            .collect();
+        disclosures.extend(self.extra_issued.iter().cloned());
+        let mut digests: Vec<Vec<u8>> = disclosures
+            .iter()
+            .map(|(_, d)| Sha256::digest(d).to_vec())
+            .collect();
+        let mut i = 0u8;
+        while digests.len() < 32 {
+            let d = self.decoy(i);
+            i += 1;
+            if !digests.contains(&d) {
+                digests.push(d);
+            }
+        }
+        digests.sort();
+        if let Some(h) = self.digests_hook.take() {
+            h(&mut digests);
+        }
+
+        // The credential.
+        let device = self.device.signer().public_key();
+        let mut payload = vec![
+            (V::U(1), V::U(1)),
+            (V::U(2), text(mlegit::DOCTYPE)),
+            (V::U(3), V::B(self.issuer.kid())),
+            (V::U(4), V::B(self.credential_id.clone())),
+            (V::U(5), V::U(self.iat)),
+            (V::U(6), V::U(self.nbf)),
+            (V::U(7), V::U(self.exp)),
+            (
+                V::U(8),
+                V::M(vec![
+                    (V::U(1), V::U(2)),
+                    (int(-1), V::U(1)),
+                    (int(-2), V::B(device.x().to_vec())),
+                    (int(-3), V::B(device.y().to_vec())),
+                ]),
+            ),
+            (
+                V::U(9),
+                V::M(vec![
+                    (V::U(1), V::T(self.status_uri.clone())),
+                    (V::U(2), V::U(self.status_index)),
+                ]),
+            ),
+            (V::U(10), int(-16)),
+            (V::U(11), V::A(digests.iter().cloned().map(V::B).collect())),
+        ];
+        if let Some(h) = self.credential_payload_hook.take() {
+            h(&mut payload);
+        }
+        let mut protected = vec![
+            (V::U(1), int(-7)),
+            (V::U(4), V::B(self.issuer.kid())),
+            (V::U(16), text(cose::TYP_CREDENTIAL)),
+        ];
+        if let Some(h) = self.credential_protected_hook.take() {
+            h(&mut protected);
+        }
+        let credential = sign1(
+            &self.issuer,
+            &protected,
+            &self.credential_unprotected,
+            payload,
+            self.credential_tamper_hook.take(),
+            self.credential_sig,
+        );
+        let credential = match self.credential_bytes_hook.take() {
+            Some(h) => h(credential),
+            None => credential,
+        };
+
+        // The presentation.
+        let mut sent: Vec<V> = self
+            .disclosed
+            .iter()
+            .map(|n| {
+                let (_, d) = disclosures
+                    .iter()
+                    .find(|(name, _)| name == n)
+                    .unwrap_or_else(|| panic!("claim {n} not issued"));
+                V::B(d.clone())
+            })
+            .collect();
+        sent.extend(self.extra_sent.iter().cloned().map(V::B));
+        let mut payload = vec![
+            (V::U(1), V::U(1)),
+            (V::U(2), V::B(credential.clone())),
+            (V::U(3), V::A(sent)),
+            (V::U(4), V::U(self.presented_at)),
+        ];
+        if let Some(n) = &self.nonce {
+            payload.push((V::U(5), V::B(n.clone())));
+        }
+        if let Some(a) = &self.audience {
+            payload.push((V::U(6), V::T(a.clone())));
+        }
+        if let Some(h) = self.presentation_payload_hook.take() {
+            h(&mut payload);
+        }
+        let mut protected = vec![(V::U(1), int(-7)), (V::U(16), text(cose::TYP_PRESENTATION))];
+        if let Some(h) = self.presentation_protected_hook.take() {
+            h(&mut protected);
+        }
+        let presentation = sign1(
+            &self.presenter,
+            &protected,
+            &self.presentation_unprotected,
+            payload,
+            None,
+            self.presentation_sig,
+        );
+        let presentation = match self.presentation_bytes_hook.take() {
+            Some(h) => h(presentation),
+            None => presentation,
+        };
+        Built {
+            credential,
+            disclosures,
+            digests,
+            presentation,
+            trust_list: self.trust_list(),
+        }
+    }
+}
+
+/// Signs `[protected, unprotected, payload, signature]`, optionally editing the payload
+/// after signing.
+pub fn sign1(
+    key: &Key,
+    protected: &[(V, V)],
+    unprotected: &[(V, V)],
+    payload: Vec<(V, V)>,
+    tamper: Option<MapHook>,
+    mode: SigMode,
+) -> Vec<u8> {
+    let protected = enc(&V::M(protected.to_vec()));
+    let mut payload_bytes = enc(&V::M(payload.clone()));
+    let mut sig = key.sign(&cose::to_be_signed(&protected, &payload_bytes));
+    if mode == SigMode::HighS {
+        sig = high_s(sig);
+    }
+    if let Some(h) = tamper {
+        let mut payload = payload;
+        h(&mut payload);
+        payload_bytes = enc(&V::M(payload));
+    }
+    enc(&V::A(vec![
+        V::B(protected),
+        V::M(unprotected.to_vec()),
+        V::B(payload_bytes),
+        V::B(sig.to_vec()),
+    ]))
+}
+
+/// Everything a status vector is made from.
+pub struct StatusParts {
+    /// The signing key.
+    pub issuer: Key,
+    /// The trust list.
+    pub trust: Vec<TrustEntry>,
+    /// The payload map.
+    pub payload: Vec<(V, V)>,
+    /// The protected header map.
+    pub protected: Vec<(V, V)>,
+    /// Signature mode.
+    pub sig: SigMode,
+    /// Edit the payload after signing.
+    pub tamper: Option<MapHook>,
+    /// Verifier clock.
+    pub now: u64,
+    /// Skew.
+    pub clock_skew: u64,
+    /// Input cap.
+    pub max_input_size: usize,
+    /// The credential the verifier asks about.
+    pub expected_credential_id: Vec<u8>,
+    /// The nonce it sent.
+    pub expected_nonce: Option<Vec<u8>>,
+}
+
+impl StatusParts {
+    /// A valid status response for the vectors' credential, checked 20 s ago with the
+    /// verifier's nonce echoed, cacheable for five minutes.
+    pub fn valid() -> Self {
+        let cid = Parts::base().credential_id;
+        let issuer = issuer_a();
+        Self {
+            protected: vec![
+                (V::U(1), int(-7)),
+                (V::U(4), V::B(issuer.kid())),
+                (V::U(16), text(cose::TYP_STATUS)),
+            ],
+            trust: Parts::base().trust,
+            issuer,
+            payload: vec![
+                (V::U(1), V::U(1)),
+                (V::U(2), V::B(cid.clone())),
+                (V::U(3), V::U(0)),
+                (V::U(5), V::U(NOW - 20)),
+                (V::U(6), V::B(nonce())),
+                (V::U(7), V::U(300)),
+            ],
+            sig: SigMode::Normal,
+            tamper: None,
+            now: NOW,
+            clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
+            max_input_size: mlegit::DEFAULT_MAX_INPUT,
+            expected_credential_id: cid,
+            expected_nonce: Some(nonce()),
+        }
+    }
+
+    /// The encoded trust list.
+    pub fn trust_list(&self) -> Vec<u8> {
+        let mut list = mlegit::TrustList::new();
+        for e in &self.trust {
+            assert!(list.add(mlegit::TrustedKey {
+                kid: e.key.kid(),
+                key: e.key.signer().public_key(),
+                not_before: e.not_before,
+                not_after: e.not_after,
+            }));
+        }
+        list.to_vec()
+    }
+
+    /// Signs the response.
+    pub fn build(&mut self) -> Vec<u8> {
+        sign1(
+            &self.issuer,
+            &self.protected,
+            &[],
+            self.payload.clone(),
+            self.tamper.take(),
+            self.sig,
+        )
+    }
+}

@@ -1,0 +1,70 @@
+//! The committed vectors are exactly what the generator writes, every vector gives its
+//! declared outcome in the Rust crate, and every error code has a negative vector.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+fn dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn committed_files_match_the_generator_byte_for_byte() {
+    for (name, text) in mlegit_vectors::generate() {
+        let committed = std::fs::read_to_string(dir().join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}; run cargo run -p mlegit-vectors --bin generate-vectors"));
+        assert!(
+            committed == text,
+            "{name} differs from the generator's output; run cargo run -p mlegit-vectors --bin generate-vectors"
+        );
+    }
+}
+
+fn load(name: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir().join(name)).expect("vector file");
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    doc["vectors"].as_array().expect("vectors array").clone()
+}
+
+#[test]
+fn every_vector_gives_its_declared_outcome() {
+    let mut failures = Vec::new();
+    let mut counts = (0, 0);
+    for file in ["presentations.json", "status.json"] {
+        for v in load(file) {
+            match v["expected"]["result"].as_str() {
+                Some("valid") => counts.0 += 1,
+                Some("invalid") => counts.1 += 1,
+                other => panic!("{}: result {other:?}", v["name"]),
+            }
+            if let Err(why) = mlegit_vectors::run_vector(&v) {
+                failures.push(format!("{}: {why}", v["name"]));
+            }
+        }
+    }
+    eprintln!("vectors: {} positive, {} negative", counts.0, counts.1);
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(counts.0 >= 20 && counts.1 >= 60, "{counts:?}");
+}
+
+#[test]
+fn every_error_code_has_a_negative_vector() {
+    let mut seen = BTreeSet::new();
+    for file in ["presentations.json", "status.json"] {
+        for v in load(file) {
+            if let Some(code) = v["expected"]["error"].as_str() {
+                assert!(mlegit::Error::from_code(code).is_some(), "unknown code {code}");
+                seen.insert(code.to_string());
+            }
+        }
+    }
+    let missing: Vec<&str> = mlegit::Error::ALL
+        .iter()
+        .map(|e| e.code())
+        .filter(|c| !seen.contains(*c))
+        .collect();
+    eprintln!("error codes covered: {} of {}", seen.len(), mlegit::Error::ALL.len());
+    assert!(missing.is_empty(), "error codes without a negative vector: {missing:?}");
+}
