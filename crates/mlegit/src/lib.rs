@@ -118,6 +118,8 @@ pub mod crypto;
 pub mod disclosure;
 mod error;
 mod fields;
+#[doc(hidden)]
+pub mod fuzzing;
 mod presentation;
 mod request;
 mod status;

@@ -1,0 +1,1 @@
+//! Shared fixtures for the benches (issue 5): work in progress.

@@ -1,0 +1,3 @@
+//! The `mlegit` command (issue 7): work in progress.
+
+fn main() {}

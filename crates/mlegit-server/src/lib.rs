@@ -1,0 +1,1 @@
+//! mlegit reference server (issue 6): work in progress.
