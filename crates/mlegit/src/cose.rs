@@ -13,6 +13,8 @@ use crate::cbor::{self, Encoder, Value};
 use crate::crypto::{self, PublicKey, SignatureBackend, Signer};
 use crate::error::{Error, SignerError};
 
+pub mod general;
+
 /// COSE header label `alg`.
 pub const HEADER_ALG: u64 = 1;
 /// COSE header label `kid`.
@@ -113,7 +115,11 @@ pub fn decode_sign1<'a>(
     let mut found_typ = None;
     for (label, value) in &headers {
         match label.as_u64() {
-            Some(HEADER_ALG) => alg = Some(value.as_i64().ok_or(Error::CoseMalformed)?),
+            // Any integer is well-typed; one outside i64 is simply not an accepted alg.
+            Some(HEADER_ALG) => match value {
+                Value::Unsigned(_) | Value::Negative(_) => alg = Some(value.as_i64()),
+                _ => return Err(Error::CoseMalformed),
+            },
             Some(HEADER_KID) => {
                 let k = value.as_bytes().ok_or(Error::CoseMalformed)?;
                 if k.is_empty() || k.len() > 32 {
@@ -141,7 +147,8 @@ pub fn decode_sign1<'a>(
     if found_typ != Some(typ) {
         return Err(Error::WrongContext);
     }
-    let alg = Algorithm::from_cose_id(alg)
+    let alg = alg
+        .and_then(Algorithm::from_cose_id)
         .filter(|a| accepted.contains(a))
         .ok_or(Error::AlgNotAllowed)?;
     match (kid_rule, kid) {

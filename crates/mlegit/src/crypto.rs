@@ -22,6 +22,12 @@ const HALF_ORDER: [u8; 32] = [
     0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
 ];
 
+/// The order n of the P-256 group, big-endian.
+const ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
 /// Length of a key id computed by [`PublicKey::key_id`].
 pub const KEY_ID_LEN: usize = 8;
 
@@ -204,8 +210,9 @@ pub enum SignatureFailure {
     Invalid,
 }
 
-/// The signature check every COSE signature of mlegit goes through (spec §3.4): exactly
-/// 64 bytes `r || s`, low S, then ES256 verification by `backend`.
+/// The signature check every COSE signature of mlegit goes through (spec §4.6), in order:
+/// exactly 64 bytes `r || s`; `r` and `s` in `[1, n-1]` (else invalid); `s <= n/2` (else
+/// [`SignatureFailure::HighS`]); then ES256 verification by `backend`.
 pub fn verify_es256(
     backend: &dyn SignatureBackend,
     key: &PublicKey,
@@ -213,6 +220,11 @@ pub fn verify_es256(
     signature: &[u8],
 ) -> Result<(), SignatureFailure> {
     let signature: &[u8; 64] = signature.try_into().map_err(|_| SignatureFailure::Length)?;
+    let in_range = |x: &[u8]| x.iter().any(|b| *b != 0) && x < &ORDER[..];
+    let (r, s) = signature.split_at(32);
+    if !in_range(r) || !in_range(s) {
+        return Err(SignatureFailure::Invalid);
+    }
     if is_high_s(signature) {
         return Err(SignatureFailure::HighS);
     }
