@@ -17,7 +17,7 @@ use core::cmp::Ordering;
 
 use crate::error::Error;
 
-/// Deepest nesting of arrays and maps accepted: the top-level item is at level 1 (spec §2.6).
+/// Deepest nesting of arrays and maps accepted: the top-level item is at level 1 (spec §2.3).
 pub const MAX_DEPTH: usize = 8;
 
 /// A decoded CBOR data item, borrowing strings from the input.
@@ -217,7 +217,7 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Writes deterministic CBOR (spec §2.8). Callers write map entries in ascending key order;
+/// Writes deterministic CBOR (spec §2.4). Callers write map entries in ascending key order;
 /// [`encode`] sorts them for arbitrary values.
 #[derive(Default)]
 pub struct Encoder {

@@ -1,4 +1,4 @@
-//! The claims of the school ID, schema v1 (spec §7): names, value types and validation.
+//! The claims of the school ID, schema v1 (spec §11): names, value types and validation.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -144,7 +144,7 @@ impl ClaimValue {
     }
 }
 
-/// Checks a decoded value against the type schema v1 gives `name` (spec §7) and converts it.
+/// Checks a decoded value against the type schema v1 gives `name` (spec §11) and converts it.
 pub fn validate(name: ClaimName, value: &Value<'_>) -> Option<ClaimValue> {
     use ClaimName::*;
     match name {
@@ -272,7 +272,7 @@ impl Date {
     }
 
     /// The anniversary of this date `years` later; 29 February becomes 1 March in a
-    /// common year (spec §7.3).
+    /// common year (spec §11.7).
     pub fn anniversary(self, years: u16) -> Option<Self> {
         let year = self.year.checked_add(years)?;
         Self::new(year, self.month, self.day).or_else(|| Self::new(year, 3, 1))
@@ -298,7 +298,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
-/// Validates a PESEL (spec §7.2) and returns the birth date it encodes.
+/// Validates a PESEL (spec §11.4) and returns the birth date it encodes.
 ///
 /// Eleven ASCII digits; the check digit is `(10 - (sum of digit_i * weight_i) mod 10) mod 10`
 /// with weights 1, 3, 7, 9, 1, 3, 7, 9, 1, 3; the month carries the century
@@ -372,7 +372,7 @@ impl fmt::Debug for StudentClaims {
 }
 
 impl StudentClaims {
-    /// The claims to issue at `iat` (spec §7.3), each validated: every registered field,
+    /// The claims to issue at `iat` (spec §11.7), each validated: every registered field,
     /// holder status "student", and the age claims that are true on the UTC date of `iat`.
     pub fn to_claims(&self, iat: u64) -> Result<Vec<(ClaimName, ClaimValue)>, crate::IssueError> {
         use crate::IssueError;

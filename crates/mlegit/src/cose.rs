@@ -80,7 +80,7 @@ pub struct Sign1<'a> {
     pub signature: [u8; 64],
 }
 
-/// Decodes `bytes` as a COSE_Sign1 of the profile and runs the header checks of spec §3.3
+/// Decodes `bytes` as a COSE_Sign1 of the profile and runs the header checks of spec §3.2 and §3.3
 /// in their order: structure, protected map, alg placement, empty unprotected header,
 /// `typ`, accepted algorithms, kid.
 pub fn decode_sign1<'a>(
@@ -166,7 +166,7 @@ pub fn decode_sign1<'a>(
 }
 
 impl Sign1<'_> {
-    /// The `Sig_structure` bytes this signature covers (spec §3.4).
+    /// The `Sig_structure` bytes this signature covers (spec §3.7).
     pub fn to_be_signed(&self) -> Vec<u8> {
         to_be_signed(self.protected, self.payload)
     }

@@ -1,4 +1,4 @@
-//! The credential (spec §6) and the issuer that signs it.
+//! The credential (spec §5) and the issuer that signs it.
 //!
 //! ```text
 //! CredentialPayload = {
@@ -55,7 +55,7 @@ const FIELDS: [fields::Field; 11] = [
     req(K_DIGESTS, Kind::Array),
 ];
 
-/// Where the issuer publishes the credential's status (spec §6.2).
+/// Where the issuer publishes the credential's status (spec §5.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusReference {
     /// The status endpoint (for example `https://issuer.example/status`).
@@ -79,7 +79,7 @@ pub(crate) struct CredentialPayload<'a> {
     digests: &'a [Value<'a>],
 }
 
-/// The semantic view of a credential payload once every check of spec §9 step 9 passed.
+/// The semantic view of a credential payload once every check of spec §5.5 (steps K1-K6) passed.
 pub(crate) struct CheckedCredential {
     pub device_key: PublicKey,
     pub digests: [Digest32; DIGEST_SET_SIZE],
@@ -132,7 +132,7 @@ pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayloa
 }
 
 impl CredentialPayload<'_> {
-    /// The semantic checks of spec §9 step 9, in order.
+    /// The semantic checks of spec §5.5 (steps K1-K6), in order.
     pub(crate) fn check(&self, header_kid: Option<&[u8]>) -> Result<CheckedCredential, Error> {
         if self.version != VERSION {
             return Err(Error::UnsupportedVersion);
@@ -267,7 +267,7 @@ pub struct IssuedCredential {
     pub credential_id: Vec<u8>,
 }
 
-/// An issuer: a signer and its key id (spec §6.3).
+/// An issuer: a signer and its key id (spec §5.6).
 pub struct Issuer<S: Signer> {
     signer: S,
     kid: Vec<u8>,
@@ -282,7 +282,7 @@ impl<S: Signer> core::fmt::Debug for Issuer<S> {
 }
 
 impl<S: Signer> Issuer<S> {
-    /// An issuer whose key id is derived from its public key (spec §3.5).
+    /// An issuer whose key id is derived from its public key (spec §3.8).
     pub fn new(signer: S) -> Self {
         let kid = signer.public_key().key_id();
         Self { signer, kid }
@@ -325,7 +325,7 @@ impl<S: Signer> Issuer<S> {
     }
 }
 
-/// Builds one credential (spec §6.3).
+/// Builds one credential (spec §5.6).
 #[must_use]
 pub struct CredentialBuilder<'i, S: Signer> {
     issuer: &'i Issuer<S>,
@@ -375,7 +375,7 @@ impl<S: Signer> CredentialBuilder<'_, S> {
         self.issue_with_secret(&credential_id, &secret)
     }
 
-    /// Issues with the given credential id and salt secret (spec §5.2): reproducible,
+    /// Issues with the given credential id and salt secret (spec §6.3): reproducible,
     /// for test vectors. Both MUST be fresh random values in production, and the secret
     /// never leaves the issuer: whoever has it can confirm guesses of undisclosed claims.
     pub fn issue_with_secret(
@@ -428,7 +428,7 @@ impl<S: Signer> CredentialBuilder<'_, S> {
     }
 }
 
-/// The real digests padded with decoys to [`DIGEST_SET_SIZE`], sorted (spec §5.3).
+/// The real digests padded with decoys to [`DIGEST_SET_SIZE`], sorted (spec §6.2, §6.4).
 fn digest_set(disclosures: &[Disclosure], deriver: &SaltDeriver) -> Vec<Digest32> {
     let mut digests: Vec<Digest32> = disclosures.iter().map(Disclosure::digest).collect();
     let mut index = 0u8;

@@ -1,4 +1,4 @@
-//! Disclosures and the digest set (spec §5).
+//! Disclosures and the digest set (spec §6).
 //!
 //! ```text
 //! Disclosure = bstr .cbor [salt: bstr .size (16..64), claim: tstr, value: any]
@@ -19,7 +19,7 @@ use crate::cbor::{self, Encoder, Value};
 use crate::claims::{self, ClaimName, ClaimValue};
 use crate::error::Error;
 
-/// Number of digests in every credential: real ones plus decoys (spec §5.3).
+/// Number of digests in every credential: real ones plus decoys (spec §6.2).
 pub const DIGEST_SET_SIZE: usize = 32;
 /// Length of the salts the reference issuer derives.
 pub const SALT_LEN: usize = 16;
@@ -62,7 +62,7 @@ impl Disclosure {
         }
     }
 
-    /// Decodes a disclosure the holder received (spec §5.1); errors are
+    /// Decodes a disclosure the holder received (spec §6.1); errors are
     /// [`Error::DisclosureMalformed`], [`Error::UnknownClaim`] and [`Error::InvalidClaimValue`].
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, Error> {
         let (name, _) = parse(&bytes)?;
@@ -90,10 +90,10 @@ pub fn digest(bytes: &[u8]) -> Digest32 {
     Sha256::digest(bytes).into()
 }
 
-/// Decodes `[salt, claim, value]` (spec §5.1) and validates the claim (spec §7).
+/// Decodes `[salt, claim, value]` (spec §6.1) and validates the claim (spec §11).
 ///
 /// The digest check happens between the structural decoding and the claim checks in
-/// the verifier (spec §9 step 14), so this function is split in two there.
+/// the verifier (spec §12.2 step P14, §6.6), so this function is split in two there.
 pub(crate) fn parse(bytes: &[u8]) -> Result<(ClaimName, ClaimValue), Error> {
     let (name, value) = parse_structure(bytes)?;
     let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;
@@ -118,7 +118,7 @@ pub(crate) fn parse_structure(bytes: &[u8]) -> Result<(&str, Value<'_>), Error> 
     Ok((name, value))
 }
 
-/// Salts and decoys derived from a per-credential secret (spec §5.2).
+/// Salts and decoys derived from a per-credential secret (spec §6.3, §6.4).
 pub(crate) struct SaltDeriver {
     hkdf: Hkdf<Sha256>,
 }

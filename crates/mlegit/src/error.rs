@@ -1,4 +1,4 @@
-//! Errors: one variant and one stable code for each check of the verifier (spec §11).
+//! Errors: one variant and one stable code for each check of the verifier (spec §13).
 
 use core::fmt;
 
@@ -6,7 +6,7 @@ macro_rules! verification_errors {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
         /// Why a presentation, credential, status response, request or trust list was rejected.
         ///
-        /// Every variant has a stable [`code`](Error::code) that spec §11 registers and the
+        /// Every variant has a stable [`code`](Error::code) that spec §13 registers and the
         /// negative test vectors name. Signature failures are deliberately coarse.
         #[non_exhaustive]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,7 +18,7 @@ macro_rules! verification_errors {
             /// Every error the verifier can return, in registry order.
             pub const ALL: &'static [Error] = &[ $( Error::$variant, )* ];
 
-            /// The stable snake_case code of spec §11.
+            /// The stable snake_case code of spec §13.
             pub fn code(self) -> &'static str {
                 match self { $( Error::$variant => $code, )* }
             }
@@ -142,7 +142,7 @@ impl core::error::Error for Error {}
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IssueError {
-    /// A claim value breaks the schema (spec §7): which claim.
+    /// A claim value breaks the schema (spec §11): which claim.
     InvalidClaim(crate::ClaimName),
     /// The birth date encoded in the PESEL differs from `birth_date`.
     PeselBirthDateMismatch,

@@ -1,4 +1,4 @@
-//! The presentation (spec §9) and the holder's wallet that makes it.
+//! The presentation (spec §8) and the holder's wallet that makes it.
 //!
 //! ```text
 //! PresentationPayload = { 1: version (1), 2: credential (bstr, as issued),
@@ -98,13 +98,23 @@ impl<S: Signer> Wallet<S> {
 
     /// Presents the selected claims at `now`, bound to `request` when there is one
     /// (its nonce and audience are signed); without a request, the signed `presented_at`
-    /// is what limits replay (spec §9.2).
+    /// is what limits replay (spec §8.2, §14.1).
     pub fn present(
         &self,
         selection: &[ClaimName],
         request: Option<&PresentationRequest>,
         now: u64,
     ) -> Result<Vec<u8>, PresentError> {
+        if let Some(r) = request {
+            // A request built in code rather than decoded: hold it to the same bounds, so
+            // that the holder never signs what every verifier would refuse (spec §7.1).
+            let audience_ok = !r.audience.is_empty()
+                && r.audience.len() <= 128
+                && !r.audience.chars().any(char::is_control);
+            if !(16..=32).contains(&r.nonce.len()) || !audience_ok {
+                return Err(PresentError::Request(Error::InvalidField));
+            }
+        }
         let mut chosen: Vec<&Disclosure> = Vec::with_capacity(selection.len());
         for (i, name) in selection.iter().enumerate() {
             if selection.iter().take(i).any(|n| n == name) {

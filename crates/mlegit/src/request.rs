@@ -1,4 +1,4 @@
-//! The presentation request a verifier shows as a QR code (spec §8).
+//! The presentation request a verifier shows as a QR code (spec §7).
 //!
 //! ```text
 //! PresentationRequest = { 1: version (1), 2: nonce (16..32 bytes), 3: audience,
@@ -42,7 +42,7 @@ pub struct PresentationRequest {
 }
 
 impl PresentationRequest {
-    /// Encodes the request (spec §8).
+    /// Encodes the request (spec §7).
     pub fn to_vec(&self) -> Vec<u8> {
         let mut e = Encoder::with_capacity(64 + self.audience.len() + self.verifier_name.len());
         e.map(6);

@@ -1,4 +1,4 @@
-//! Status responses: the issuer's signed answer to an online validity check (spec §10).
+//! Status responses: the issuer's signed answer to an online validity check (spec §9).
 //!
 //! ```text
 //! StatusPayload = { 1: version (1), 2: credential_id, 3: status, ?4: reason,
@@ -24,7 +24,7 @@ const FIELDS: [fields::Field; 7] = [
     req(7, Kind::Uint),
 ];
 
-/// Why a credential was revoked (spec §10.2).
+/// Why a credential was revoked (spec §9.1).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RevocationReason {
@@ -160,7 +160,7 @@ impl StatusBody {
         Ok(e.into_bytes())
     }
 
-    /// Decodes a status payload at the field level (spec §10.1); the version is checked
+    /// Decodes a status payload at the field level (spec §9.1); the version is checked
     /// later, after the signature.
     pub(crate) fn decode(root: &Value<'_>) -> Result<(u64, Self), Error> {
         let [version, cid, status, reason, checked_at, nonce, cache_for] =
@@ -192,7 +192,7 @@ impl StatusBody {
     }
 }
 
-/// A status response whose every check passed (spec §10.3).
+/// A status response whose every check passed (spec §12.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedStatus {
     /// The content.

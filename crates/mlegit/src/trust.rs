@@ -1,4 +1,4 @@
-//! The trust list: issuer keys by key id, each with its own validity (spec §11).
+//! The trust list: issuer keys by key id, each with its own validity (spec §10).
 //!
 //! ```text
 //! TrustList = [+ { 1: 2 (EC2), 2: kid, 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y,
@@ -77,7 +77,7 @@ impl TrustList {
         &self.keys
     }
 
-    /// Encodes the list as a COSE_KeySet (spec §11).
+    /// Encodes the list as a COSE_KeySet (spec §10).
     pub fn to_vec(&self) -> Vec<u8> {
         let mut e = Encoder::with_capacity(self.keys.len() * 128);
         e.array(self.keys.len());
@@ -95,7 +95,7 @@ impl TrustList {
         e.into_bytes()
     }
 
-    /// Decodes a COSE_KeySet of the form [`TrustList::to_vec`] writes (spec §11).
+    /// Decodes a COSE_KeySet of the form [`TrustList::to_vec`] writes (spec §10).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
         let Value::Array(items) = cbor::decode(bytes)? else {
             return Err(Error::InvalidField);
