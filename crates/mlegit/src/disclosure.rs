@@ -148,3 +148,38 @@ impl SaltDeriver {
         self.expand(DECOY_INFO, &[index])
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The worked example of spec §6.5, computed there independently of this crate.
+    #[test]
+    fn matches_the_worked_example_of_the_spec() {
+        let cid = unhex("000102030405060708090a0b0c0d0e0f");
+        let deriver = SaltDeriver::new(&cid, &[0x42; 32]);
+        let salt = deriver.salt(ClaimName::AgeOver18);
+        assert_eq!(salt.to_vec(), unhex("c5ce9ab61d5a82a891cb8c661f720bb5"));
+        let d = Disclosure::new(&salt, ClaimName::AgeOver18, &ClaimValue::Bool(true));
+        assert_eq!(
+            d.as_bytes(),
+            unhex("8350c5ce9ab61d5a82a891cb8c661f720bb56b6167655f6f7665725f3138f5").as_slice()
+        );
+        assert_eq!(
+            d.digest().to_vec(),
+            unhex("c326d54085b98d86a47a480f9c89469f1eb1854ebbbc913f7742de48952ad72f")
+        );
+        assert_eq!(
+            deriver.decoy(0).to_vec(),
+            unhex("295c8f6bd46f196d150de4d9c309940939f3d7eb56b51919086bcc278b7a0cdb")
+        );
+    }
+}

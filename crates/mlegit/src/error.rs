@@ -202,6 +202,8 @@ pub enum PresentError {
     ClaimNotHeld(crate::ClaimName),
     /// The same claim was selected twice.
     DuplicateSelection(crate::ClaimName),
+    /// A claim the request did not ask for (spec §7.3: the holder MUST NOT disclose it).
+    NotRequested(crate::ClaimName),
     /// The presentation request could not be decoded.
     Request(Error),
     /// The device signer failed.
@@ -216,6 +218,9 @@ impl fmt::Display for PresentError {
             }
             PresentError::DuplicateSelection(name) => {
                 write!(f, "claim {} selected twice", name.as_str())
+            }
+            PresentError::NotRequested(name) => {
+                write!(f, "claim {} was not requested by the verifier", name.as_str())
             }
             PresentError::Request(e) => write!(f, "invalid presentation request: {e}"),
             PresentError::Signer => f.write_str("the device signer failed"),

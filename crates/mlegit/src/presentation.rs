@@ -97,8 +97,8 @@ impl<S: Signer> Wallet<S> {
     }
 
     /// Presents the selected claims at `now`, bound to `request` when there is one
-    /// (its nonce and audience are signed); without a request, the signed `presented_at`
-    /// is what limits replay (spec §8.2, §14.1).
+    /// (its nonce and audience are signed, and only claims it asked for may be selected);
+    /// without a request, the signed `presented_at` is what limits replay (spec §8.2, §14.1).
     pub fn present(
         &self,
         selection: &[ClaimName],
@@ -119,6 +119,9 @@ impl<S: Signer> Wallet<S> {
         for (i, name) in selection.iter().enumerate() {
             if selection.iter().take(i).any(|n| n == name) {
                 return Err(PresentError::DuplicateSelection(*name));
+            }
+            if request.is_some_and(|r| !r.claims.contains(name)) {
+                return Err(PresentError::NotRequested(*name));
             }
             let d = self
                 .disclosures

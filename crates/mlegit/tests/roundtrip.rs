@@ -69,9 +69,19 @@ fn date() -> impl Strategy<Value = Date> {
 /// A PESEL for `birth` with serial `serial`: the check digit computed as spec §11.4 says.
 fn pesel_for(birth: Date, serial: u16) -> String {
     let month = u16::from(birth.month()) + if birth.year() >= 2000 { 20 } else { 0 };
-    let head = format!("{:02}{:02}{:02}{:04}", birth.year() % 100, month, birth.day(), serial % 10_000);
+    let head = format!(
+        "{:02}{:02}{:02}{:04}",
+        birth.year() % 100,
+        month,
+        birth.day(),
+        serial % 10_000
+    );
     let weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
-    let sum: u32 = head.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let sum: u32 = head
+        .bytes()
+        .zip(weights)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
     format!("{head}{}", (10 - sum % 10) % 10)
 }
 
@@ -83,26 +93,34 @@ fn student() -> impl Strategy<Value = StudentClaims> {
         any::<u16>(),
         proptest::option::of(proptest::collection::vec(any::<u8>(), 0..300)),
     )
-        .prop_map(|((family, given, doc, address), (school, school_address, school_id), birth, serial, portrait)| {
-            StudentClaims {
-                family_name: family,
-                given_names: given,
-                document_number: doc,
-                issue_date: Date::new(2026, 9, 1).unwrap(),
-                expiry_date: Date::new(2027, 9, 30).unwrap(),
-                birth_date: birth,
-                pesel: pesel_for(birth, serial),
-                address,
-                school_name: school,
-                school_address,
-                school_id,
-                portrait: portrait.map(|mut p| {
-                    let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe0];
-                    jpeg.append(&mut p);
-                    jpeg
-                }),
-            }
-        })
+        .prop_map(
+            |(
+                (family, given, doc, address),
+                (school, school_address, school_id),
+                birth,
+                serial,
+                portrait,
+            )| {
+                StudentClaims {
+                    family_name: family,
+                    given_names: given,
+                    document_number: doc,
+                    issue_date: Date::new(2026, 9, 1).unwrap(),
+                    expiry_date: Date::new(2027, 9, 30).unwrap(),
+                    birth_date: birth,
+                    pesel: pesel_for(birth, serial),
+                    address,
+                    school_name: school,
+                    school_address,
+                    school_id,
+                    portrait: portrait.map(|mut p| {
+                        let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe0];
+                        jpeg.append(&mut p);
+                        jpeg
+                    }),
+                }
+            },
+        )
 }
 
 fn issuer() -> Issuer<P256Signer> {
@@ -130,7 +148,10 @@ fn issue(issuer: &Issuer<P256Signer>, claims: StudentClaims, seed: u8) -> mlegit
         .claims(claims)
         .device_key(device().public_key())
         .validity(NOW - 86_400, NOW - 86_400, NOW + 86_400 * 300)
-        .status(StatusReference { uri: "https://issuer.example/status".into(), index: u64::from(seed) })
+        .status(StatusReference {
+            uri: "https://issuer.example/status".into(),
+            index: u64::from(seed),
+        })
         .issue_with_secret(&[seed; 16], &[seed ^ 0x5a; 32])
         .unwrap()
 }
@@ -265,6 +286,24 @@ fn a_minor_holds_age_over_13_only_and_cannot_present_age_over_18() {
         wallet.present(&[ClaimName::GivenNames, ClaimName::GivenNames], None, NOW),
         Err(PresentError::DuplicateSelection(ClaimName::GivenNames))
     );
+    let request = PresentationRequest {
+        nonce: vec![9; 16],
+        audience: "https://v.example".into(),
+        verifier_name: "V".into(),
+        claims: vec![ClaimName::AgeOver13],
+        created_at: NOW,
+    };
+    assert_eq!(
+        wallet.present(&[ClaimName::AgeOver13, ClaimName::Pesel], Some(&request), NOW),
+        Err(PresentError::NotRequested(ClaimName::Pesel))
+    );
+    assert!(wallet.present(&[ClaimName::AgeOver13], Some(&request), NOW).is_ok());
+    let mut bad = request;
+    bad.nonce = vec![9; 8];
+    assert_eq!(
+        wallet.present(&[ClaimName::AgeOver13], Some(&bad), NOW),
+        Err(PresentError::Request(mlegit::Error::InvalidField))
+    );
 }
 
 #[test]
@@ -276,7 +315,10 @@ fn the_issuer_refuses_bad_input_with_typed_errors() {
             .claims(claims)
             .device_key(device().public_key())
             .validity(validity.0, validity.1, validity.2)
-            .status(StatusReference { uri: "https://issuer.example/status".into(), index: 0 })
+            .status(StatusReference {
+                uri: "https://issuer.example/status".into(),
+                index: 0,
+            })
             .issue_with_secret(&[1; 16], &[2; 32])
             .map(|_| ())
     };
@@ -289,26 +331,50 @@ fn the_issuer_refuses_bad_input_with_typed_errors() {
 
     let mut c = fixed_student();
     c.pesel.push('0');
-    assert_eq!(build(c, ok), Err(IssueError::InvalidClaim(ClaimName::Pesel)));
+    assert_eq!(
+        build(c, ok),
+        Err(IssueError::InvalidClaim(ClaimName::Pesel))
+    );
 
     let mut c = fixed_student();
     c.family_name = "Kowalska\u{7}".into();
-    assert_eq!(build(c, ok), Err(IssueError::InvalidClaim(ClaimName::FamilyName)));
+    assert_eq!(
+        build(c, ok),
+        Err(IssueError::InvalidClaim(ClaimName::FamilyName))
+    );
 
     let mut c = fixed_student();
     c.portrait = Some(vec![0x89, b'P', b'N', b'G']);
-    assert_eq!(build(c, ok), Err(IssueError::InvalidClaim(ClaimName::Portrait)));
+    assert_eq!(
+        build(c, ok),
+        Err(IssueError::InvalidClaim(ClaimName::Portrait))
+    );
 
     let mut c = fixed_student();
-    c.portrait = Some([0xff, 0xd8, 0xff].iter().copied().chain(std::iter::repeat_n(0, 16_382)).collect());
-    assert_eq!(build(c, ok), Err(IssueError::InvalidClaim(ClaimName::Portrait)));
+    c.portrait = Some(
+        [0xff, 0xd8, 0xff]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(0, 16_382))
+            .collect(),
+    );
+    assert_eq!(
+        build(c, ok),
+        Err(IssueError::InvalidClaim(ClaimName::Portrait))
+    );
 
     let mut c = fixed_student();
     c.issue_date = Date::new(2028, 1, 1).unwrap();
     assert_eq!(build(c, ok), Err(IssueError::DocumentDatesReversed));
 
-    assert_eq!(build(fixed_student(), (NOW, NOW, NOW)), Err(IssueError::InvalidValidityWindow));
-    assert_eq!(build(fixed_student(), (NOW, NOW - 1, NOW + 1)), Err(IssueError::InvalidValidityWindow));
+    assert_eq!(
+        build(fixed_student(), (NOW, NOW, NOW)),
+        Err(IssueError::InvalidValidityWindow)
+    );
+    assert_eq!(
+        build(fixed_student(), (NOW, NOW - 1, NOW + 1)),
+        Err(IssueError::InvalidValidityWindow)
+    );
 }
 
 #[test]
@@ -338,16 +404,34 @@ fn requests_that_break_the_rules_are_refused() {
     };
     let mut r = good.clone();
     r.claims = vec![];
-    assert_eq!(PresentationRequest::from_slice(&r.to_vec()), Err(mlegit::Error::InvalidField));
+    assert_eq!(
+        PresentationRequest::from_slice(&r.to_vec()),
+        Err(mlegit::Error::InvalidField)
+    );
     let mut r = good.clone();
     r.claims = vec![ClaimName::AgeOver18, ClaimName::AgeOver18];
-    assert_eq!(PresentationRequest::from_slice(&r.to_vec()), Err(mlegit::Error::DuplicateClaim));
+    assert_eq!(
+        PresentationRequest::from_slice(&r.to_vec()),
+        Err(mlegit::Error::DuplicateClaim)
+    );
     let mut r = good.clone();
     r.nonce = vec![1; 15];
-    assert_eq!(PresentationRequest::from_slice(&r.to_vec()), Err(mlegit::Error::InvalidField));
+    assert_eq!(
+        PresentationRequest::from_slice(&r.to_vec()),
+        Err(mlegit::Error::InvalidField)
+    );
     let mut r = good;
     r.audience = "line\nbreak".into();
-    assert_eq!(PresentationRequest::from_slice(&r.to_vec()), Err(mlegit::Error::InvalidField));
-    assert_eq!(PresentationRequest::from_slice(&[0xa0; 2000]), Err(mlegit::Error::InputTooLarge));
-    assert_eq!(PresentationRequest::from_slice(&[0x80]), Err(mlegit::Error::InvalidField));
+    assert_eq!(
+        PresentationRequest::from_slice(&r.to_vec()),
+        Err(mlegit::Error::InvalidField)
+    );
+    assert_eq!(
+        PresentationRequest::from_slice(&[0xa0; 2000]),
+        Err(mlegit::Error::InputTooLarge)
+    );
+    assert_eq!(
+        PresentationRequest::from_slice(&[0x80]),
+        Err(mlegit::Error::InvalidField)
+    );
 }
