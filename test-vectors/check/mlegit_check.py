@@ -1,24 +1,23 @@
 #!/usr/bin/env python3
 """mlegit_check: an independent second verifier for mlegit v1 test vectors.
 
-Written from spec/design-notes.md alone (cited below as "DN §n"); it shares no code with the
-Rust implementation.  Where this file and the Rust crate disagree, the specification decides.
+Written from the normative specification spec/mlegit.md (cited as "spec §N.M" and by step
+labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl).  It shares no code with the Rust
+implementation and was written without reading it.  Where this file and the Rust crate
+disagree, the specification decides.
 
 Layout (each part cites the section it implements):
-  * strict CBOR decoder + deterministic encoder ............ DN §1
-  * COSE_Sign1 profile, ES256, low-S ......................... DN §2
-  * payload field decoding .................................. DN §3
-  * credential / disclosure / claims ........................ DN §4, §5, §6
-  * presentation verification, exact step order ............. DN §8, §9
-  * status response verification ............................ DN §10
-  * trust list .............................................. DN §11
-  * vector runner (CLI) ..................................... test-vectors/SCHEMA-DRAFT.md
+  * strict CBOR decoder (D1-D17) + deterministic encoder ..... spec §2
+  * COSE_Sign1 decoding (C1-C7), headers (H1-H5), ES256 (V1-V3) spec §3
+  * payload field decoding (F1-F5) .......................... spec §4
+  * credential (K1-K6), disclosures (X1-X9), claims .......... spec §5, §6, §11
+  * trust list (T1-T7) ...................................... spec §10
+  * presentation (P1-P14), status response (S1-S11, Q1-Q2) .. spec §12, §9
+  * vector runner (CLI) ..................................... test-vectors/README.md
 
-Every rejection raises MlegitError whose .code is the error code of the design notes.
-The reading chosen for each ambiguous point of the notes is marked "READING:" in comments and
-listed in README.md.
+Every rejection raises MlegitError whose .code is an error code of the registry (spec §13).
 
-Usage: python mlegit_check.py FILE.json [FILE.json ...]
+Usage: python mlegit_check.py [--no-generator-checks] FILE.json [FILE.json ...]
 """
 from __future__ import annotations
 
@@ -28,23 +27,24 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (Prehashed, decode_dss_signature,
+                                                             encode_dss_signature)
 
 
 # --------------------------------------------------------------------------------------------
-# Errors
+# Errors (spec §13)
 # --------------------------------------------------------------------------------------------
 
 class MlegitError(Exception):
-    """A rejection with one of the error codes of the design notes."""
+    """A rejection with one of the error codes of the registry (spec §13)."""
 
     def __init__(self, code: str, detail: str = ""):
         super().__init__(f"{code} ({detail})" if detail else code)
@@ -52,33 +52,43 @@ class MlegitError(Exception):
         self.detail = detail
 
 
+def at_step(step: str, fn, *args, **kwargs):
+    """Run fn; if it rejects, prefix the detail with the step label (e.g. "P4 C7: ..."), so the
+    reported path names the spec steps that decided.  The code is never changed."""
+    try:
+        return fn(*args, **kwargs)
+    except MlegitError as exc:
+        raise MlegitError(exc.code, f"{step} {exc.detail}".strip()) from None
+
+
 class CheckerBug(Exception):
     """An internal consistency assertion failed (e.g. the cbor2 cross-check disagreed).
     This is never a verdict about the input; it means this checker itself is wrong."""
 
 
-# Every error code defined by the design notes.  A vector expecting any other code fails.
+# Every error code of the registry, spec §13.  A vector expecting any other code fails.
 ERROR_CODES = frozenset("""
-    cbor_malformed cbor_indefinite_length cbor_non_shortest cbor_duplicate_key cbor_unsorted_keys
-    cbor_depth_exceeded cbor_unsupported_type cbor_trailing_bytes
+    input_too_large
+    cbor_malformed cbor_indefinite_length cbor_unsupported_type cbor_non_shortest
+    cbor_depth_exceeded cbor_duplicate_key cbor_unsorted_keys cbor_trailing_bytes
     cose_malformed cose_unknown_header alg_not_protected alg_missing cose_unprotected_header
-    wrong_context alg_not_allowed kid_missing signature_malleable
-    issuer_signature_invalid device_signature_invalid
+    wrong_context alg_not_allowed kid_missing
     unknown_field invalid_field missing_field
-    unsupported_version wrong_doctype kid_mismatch invalid_device_key unsupported_digest_alg
-    digest_set_invalid
-    input_too_large unknown_key_id issuer_key_not_valid invalid_validity_window
-    credential_not_yet_valid credential_expired presentation_from_future presentation_too_old
-    presented_outside_validity nonce_mismatch audience_mismatch disclosure_malformed
-    digest_mismatch duplicate_disclosure unknown_claim duplicate_claim invalid_claim_value
+    unsupported_version wrong_doctype kid_mismatch unsupported_digest_alg digest_set_invalid
+    invalid_device_key
+    unknown_key_id issuer_key_not_valid signature_malleable
+    issuer_signature_invalid device_signature_invalid
+    invalid_validity_window credential_not_yet_valid credential_expired
+    presentation_from_future presentation_too_old presented_outside_validity
+    nonce_mismatch audience_mismatch
+    disclosure_malformed digest_mismatch duplicate_disclosure unknown_claim duplicate_claim
+    invalid_claim_value
     status_credential_mismatch status_from_future status_stale
 """.split())
 
-CBOR_ERROR_CODES = frozenset(c for c in ERROR_CODES if c.startswith("cbor_"))
-
 
 # --------------------------------------------------------------------------------------------
-# DN §1: strict CBOR ("mlegit deterministic CBOR")
+# spec §2: deterministic strict CBOR
 # --------------------------------------------------------------------------------------------
 # Decoded value model (type-exact; bool is never accepted where an int is expected):
 #   uint / nint -> int         bstr -> bytes       tstr -> str
@@ -114,11 +124,11 @@ class CborMap:
         return "CborMap(%s)" % ", ".join(f"{k!r}: {v!r}" for k, v, _ in self.entries)
 
 
-MAX_DEPTH = 8  # DN §1: an array or map at a level greater than 8 is rejected
+MAX_DEPTH = 8  # spec §2.3 D12
 
 
 class _StrictDecoder:
-    """Single left-to-right pass over the input (DN §1); the first violation met is raised."""
+    """spec §2.3: one left-to-right pass; the first failing check ends the decode."""
 
     def __init__(self, data: bytes):
         self.data = bytes(data)
@@ -131,91 +141,100 @@ class _StrictDecoder:
         return len(self.data) - self.pos
 
     def _read_head(self):
-        """Read the initial byte and the argument of one data item.
-        Returns (major, argument, start offset); for major type 7 the 'argument' is the
-        initial byte itself (only f4, f5, f6 get this far)."""
+        """D1-D8.  Returns (major, argument, start offset); for major type 7 the 'argument' is
+        the initial byte itself (only f4, f5, f6 get this far).  D2-D6 classify the item from
+        the initial byte alone, before any argument byte is read (spec §2.3 notes)."""
         start = self.pos
+        # D1
         if self.pos >= len(self.data):
-            self._fail("cbor_malformed", start, "truncated: no initial byte")
+            self._fail("cbor_malformed", start, "D1: no byte remains")
         ib = self.data[self.pos]
         self.pos += 1
         major, ai = ib >> 5, ib & 0x1F
-        # Additional info 28..30 is reserved in every major type.
+        # D2: reserved additional info, any major type
         if 28 <= ai <= 30:
-            self._fail("cbor_malformed", start, f"reserved additional info {ai}")
-        # Additional info 31: indefinite length in 2..5, meaningless in 0, 1, 6; 0xff is a
-        # stray "break".
-        if ai == 31:
-            if major in (2, 3, 4, 5):
-                self._fail("cbor_indefinite_length", start, f"indefinite length, major type {major}")
-            self._fail("cbor_malformed", start, "break byte" if ib == 0xFF else
-                       f"additional info 31 in major type {major}")
-        # READING: a tag (major 6) or an unsupported major-7 item is reported on its initial
-        # byte, before any following argument byte is looked at (so a truncated d8 or f8 is
-        # still cbor_unsupported_type).
+            self._fail("cbor_malformed", start, f"D2: reserved additional info {ai}")
+        # D3: any tag, 0xc0..=0xdb and 0xdf (D3 comes before D6)
         if major == 6:
-            self._fail("cbor_unsupported_type", start, f"tag (initial byte {ib:#04x})")
+            self._fail("cbor_unsupported_type", start, f"D3: tag (initial byte {ib:#04x})")
+        # D4: major type 7
         if major == 7:
             if ib in (0xF4, 0xF5, 0xF6):
                 return 7, ib, start
-            self._fail("cbor_unsupported_type", start, f"major type 7 item {ib:#04x}")
+            if ib == 0xFF:
+                self._fail("cbor_malformed", start, "D4: break byte")
+            self._fail("cbor_unsupported_type", start, f"D4: major type 7 item {ib:#04x}")
+        if ai == 31:
+            # D5
+            if major in (2, 3, 4, 5):
+                self._fail("cbor_indefinite_length", start, f"D5: indefinite length, major type {major}")
+            # D6
+            self._fail("cbor_malformed", start, f"D6: additional info 31 in major type {major}")
         if ai < 24:
             return major, ai, start
+        # D7
         n = 1 << (ai - 24)  # 1, 2, 4 or 8 argument bytes
         if self._remaining() < n:
-            self._fail("cbor_malformed", start, "truncated argument")
+            self._fail("cbor_malformed", start, "D7: truncated argument")
         arg = int.from_bytes(self.data[self.pos:self.pos + n], "big")
         self.pos += n
-        # Shortest form: <24 inline; <2^8 one byte; <2^16 two; <2^32 four.
+        # D8: shortest form: <24 inline; <2^8 one byte; <2^16 two; <2^32 four.
         smallest = 24 if n == 1 else 1 << (4 * n)
         if arg < smallest:
-            self._fail("cbor_non_shortest", start, f"argument {arg} in {n} bytes")
+            self._fail("cbor_non_shortest", start, f"D8: argument {arg} in {n} bytes")
         return major, arg, start
 
     def item(self, level: int):
         major, arg, start = self._read_head()
+        # D9
         if major == 0:
             return arg
         if major == 1:
             return -1 - arg
         if major in (2, 3):
+            # D10
             if arg > self._remaining():
-                self._fail("cbor_malformed", start, f"string length {arg} exceeds input")
+                self._fail("cbor_malformed", start, f"D10: string length {arg} exceeds input")
             raw = self.data[self.pos:self.pos + arg]
             self.pos += arg
             if major == 2:
                 return raw
+            # D11: Python's strict UTF-8 codec rejects overlong forms, surrogates and code
+            # points above U+10FFFF (RFC 3629).
             try:
                 return raw.decode("utf-8", errors="strict")
             except UnicodeDecodeError:
-                self._fail("cbor_malformed", start, "text string is not valid UTF-8")
+                self._fail("cbor_malformed", start, "D11: text string is not valid UTF-8")
         if major == 7:
             return {0xF4: False, 0xF5: True, 0xF6: None}[arg]
-        # Arrays and maps.  READING: the head (initial byte + argument, with its shortest-form
-        # check) is read completely first; then depth; then the "count cannot fit" check.
+        # D12: arrays and maps deeper than level 8 (after D7-D8 on the head)
         if level > MAX_DEPTH:
-            self._fail("cbor_depth_exceeded", start, f"container at level {level}")
+            self._fail("cbor_depth_exceeded", start, f"D12: container at level {level}")
         if major == 4:
-            if arg > self._remaining():  # every element needs >= 1 byte
-                self._fail("cbor_malformed", start, f"array count {arg} cannot fit")
+            # D13
+            if arg > self._remaining():
+                self._fail("cbor_malformed", start, f"D13: array count {arg} cannot fit")
+            # D14
             return [self.item(level + 1) for _ in range(arg)]
-        # major == 5
-        if 2 * arg > self._remaining():  # every entry needs >= 2 bytes
-            self._fail("cbor_malformed", start, f"map count {arg} cannot fit")
+        # major == 5; D13: arg > floor(remaining / 2)
+        if arg > self._remaining() // 2:
+            self._fail("cbor_malformed", start, f"D13: map count {arg} cannot fit")
         result = CborMap()
         previous = None
         for _ in range(arg):
             key_start = self.pos
             key = self.item(level + 1)
             key_bytes = self.data[key_start:self.pos]
-            # Key order is checked after the key is decoded, before its value (DN §1).
             if previous is not None:
+                # D15
                 if key_bytes == previous:
-                    self._fail("cbor_duplicate_key", key_start, f"duplicate key {key_bytes.hex()}")
+                    self._fail("cbor_duplicate_key", key_start, f"D15: duplicate key {key_bytes.hex()}")
+                # D16
                 if key_bytes < previous:
                     self._fail("cbor_unsorted_keys", key_start,
-                               f"key {key_bytes.hex()} after {previous.hex()}")
+                               f"D16: key {key_bytes.hex()} after {previous.hex()}")
             previous = key_bytes
+            # D17
             value = self.item(level + 1)
             result._append(key, value, key_bytes)
         return result
@@ -225,12 +244,12 @@ CROSS_CHECK = True  # cross-check every accepted input against cbor2 and our own
 
 
 def strict_decode(data: bytes):
-    """Decode one complete CBOR item under DN §1; raises MlegitError(cbor_*)."""
+    """Decode(s) of spec §2.3; raises MlegitError(cbor_*)."""
     decoder = _StrictDecoder(data)
     value = decoder.item(1)
     if decoder.pos != len(decoder.data):
         raise MlegitError("cbor_trailing_bytes",
-                          f"offset {decoder.pos}: {len(decoder.data) - decoder.pos} byte(s) after the item")
+                          f"offset {decoder.pos}: Decode: {len(decoder.data) - decoder.pos} byte(s) after the item")
     if CROSS_CHECK:
         _cross_check(bytes(data), value)
     return value
@@ -238,8 +257,8 @@ def strict_decode(data: bytes):
 
 def _cross_check(data: bytes, value) -> None:
     """Whatever the strict decoder accepts must (a) re-encode to the same bytes with our
-    deterministic encoder (DN §1: one encoding per object) and (b) decode to the same value
-    with cbor2."""
+    deterministic encoder (spec §2.4: exactly one encoding per value) and (b) decode to the
+    same value with cbor2."""
     if encode(value) != data:
         raise CheckerBug(f"re-encoding differs for {data.hex()}")
     try:
@@ -283,8 +302,9 @@ def _encode_head(major: int, arg: int) -> bytes:
 
 
 def encode(value) -> bytes:
-    """Deterministic encoder (DN §1): definite lengths, shortest arguments, map keys sorted
-    bytewise by their encodings.  Used for Sig_structure and by the self-test."""
+    """Deterministic encoder (spec §2.4): definite lengths, shortest arguments, map keys
+    sorted bytewise by their encodings.  Used for Sig_structure, the generator checks and the
+    self-test."""
     if value is False:
         return b"\xf4"
     if value is True:
@@ -314,7 +334,7 @@ def encode(value) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# Type predicates (type-exact)
+# Type predicates (type-exact; spec §4: "int" = major type 0 or 1, "uint" = major type 0)
 # --------------------------------------------------------------------------------------------
 
 def is_int(v) -> bool:
@@ -330,12 +350,21 @@ def is_bstr(v, lo: int = 0, hi: int | None = None) -> bool:
 
 
 def is_tstr(v, lo: int = 0, hi: int | None = None) -> bool:
-    # READING: tstr size bounds ("tstr 1..=128" etc.) count UTF-8 bytes, as DN §6 says
-    # explicitly for text claims.
+    """spec §1.3: "tstr 1..=128" counts bytes of UTF-8, not characters."""
     if type(v) is not str:
         return False
     n = len(v.encode("utf-8"))
     return n >= lo and (hi is None or n <= hi)
+
+
+def has_cc(v: str) -> bool:
+    """spec §11.2: general category Cc is exactly U+0000..=U+001F and U+007F..=U+009F."""
+    return any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F for c in v)
+
+
+def is_text(v, lo: int, hi: int) -> bool:
+    """tstr lo..=hi bytes with no Cc code point (spec §11.2)."""
+    return is_tstr(v, lo, hi) and not has_cc(v)
 
 
 def is_map(v) -> bool:
@@ -347,13 +376,16 @@ def is_array(v) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# DN §2: P-256, ES256, COSE_Sign1 profile
+# spec §3: COSE_Sign1 profile, P-256, ES256
 # --------------------------------------------------------------------------------------------
 
 P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_N = 0x7FFFFFFF800000007FFFFFFFFFFFFFFFDE737D56D38BCF4279DCE5617E3192A8  # (n-1)/2, spec §3.6
+assert HALF_N == (P256_N - 1) // 2
 ALG_ES256 = -7
+V1_ALGS = frozenset({ALG_ES256})  # spec §3.5
 
 TYP_CREDENTIAL = "application/mlegit.credential+cose"
 TYP_PRESENTATION = "application/mlegit.presentation+cose"
@@ -362,7 +394,8 @@ TYP_ACTIVATION = "application/mlegit.activation+cose"  # server only; never acce
 
 
 def p256_public_key(x: bytes, y: bytes):
-    """The public key for affine (x, y), or None if it is not a point on P-256."""
+    """The public key for (x, y), or None if it is not valid (spec §3.8: x < p, y < p, on the
+    curve)."""
     if len(x) != 32 or len(y) != 32:
         return None
     xi, yi = int.from_bytes(x, "big"), int.from_bytes(y, "big")
@@ -377,13 +410,13 @@ def p256_public_key(x: bytes, y: bytes):
 
 
 def key_id(x: bytes, y: bytes) -> bytes:
-    """DN §2: kid = first 8 bytes of SHA-256(0x04 || x || y).  (Verifiers never recompute it;
-    used only by the generator cross-checks and the self-test.)"""
+    """spec §3.8: kid = first 8 bytes of SHA-256(0x04 || x || y).  Verifiers never recompute
+    it; used only by the generator checks and the self-test."""
     return hashlib.sha256(b"\x04" + x + y).digest()[:8]
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """DN §2: ["Signature1", protected as received, external_aad = h'', payload]."""
+    """spec §3.7: ["Signature1", protected as received, h'', payload as received]."""
     return encode(["Signature1", protected, b"", payload])
 
 
@@ -397,108 +430,108 @@ class CoseSign1:
     signature: bytes
 
 
+def effective_algs(configured) -> frozenset:
+    """spec §3.5: the configured set intersected with {-7}."""
+    return frozenset(configured) & V1_ALGS
+
+
 def decode_cose_sign1(data: bytes, expected_typ: str, kid_required: bool,
                       accepted_algs) -> CoseSign1:
-    """Strict decode + COSE_Sign1 profile (DN §2) including header steps 1-5.
-    kid_required=True: kid REQUIRED (credential, status); False: kid MUST be absent
-    (presentation)."""
-    obj = strict_decode(data)
-    if not (is_array(obj) and len(obj) == 4):
-        raise MlegitError("cose_malformed", "not an array of 4")
+    """Steps C1-C7 (spec §3.2) then H1-H5 (spec §3.3).
+    kid_required=True: credential or status response; False: presentation (kid MUST be absent)."""
+    obj = at_step("C1", strict_decode, data)                             # C1
+    if not (is_array(obj) and len(obj) == 4):                            # C2
+        raise MlegitError("cose_malformed", "C2: not an array of 4")
     protected, unprotected, payload, signature = obj
-    if not (is_bstr(protected) and is_map(unprotected) and is_bstr(payload) and is_bstr(signature)):
-        raise MlegitError("cose_malformed", "element types")
-    # READING: an empty protected bstr is strictly decoded like any other and so gives
-    # cbor_malformed (it is not read as an empty map as RFC 9052 would allow).
-    header = strict_decode(protected)
-    if not is_map(header):
-        raise MlegitError("cose_malformed", "protected header is not a map")
+    if not is_bstr(protected):                                           # C3 (in this order)
+        raise MlegitError("cose_malformed", "C3: protected is not a bstr")
+    if not is_map(unprotected):
+        raise MlegitError("cose_malformed", "C3: unprotected is not a map")
+    if not is_bstr(payload):
+        raise MlegitError("cose_malformed", "C3: payload is not a bstr")
+    if not is_bstr(signature):
+        raise MlegitError("cose_malformed", "C3: signature is not a bstr")
+    if len(signature) != 64:                                             # C4
+        raise MlegitError("cose_malformed", f"C4: signature is {len(signature)} bytes")
+    header = at_step("C5", strict_decode, protected)                     # C5 (h'' fails at D1)
+    if not is_map(header):                                               # C6
+        raise MlegitError("cose_malformed", "C6: protected header is not a map")
     alg = kid = typ = None
     have_alg = have_kid = have_typ = False
-    for label, value, label_bytes in header.entries:  # in encoded order, first error wins
+    for label, value, label_bytes in header.entries:                     # C7, encoded order
         if label_bytes == encode(1):
             if not is_int(value):
-                raise MlegitError("cose_malformed", "alg is not an int")
+                raise MlegitError("cose_malformed", "C7: alg is not an int")
             alg, have_alg = value, True
         elif label_bytes == encode(4):
-            # READING: a kid of the wrong length (0 or > 32 bytes) is a "wrong value type"
-            # -> cose_malformed.
             if not is_bstr(value, 1, 32):
-                raise MlegitError("cose_malformed", "kid is not a bstr 1..=32")
+                raise MlegitError("cose_malformed", "C7: kid is not a bstr 1..=32")
             kid, have_kid = value, True
         elif label_bytes == encode(16):
             if not is_tstr(value):
-                raise MlegitError("cose_malformed", "typ is not a tstr")
+                raise MlegitError("cose_malformed", "C7: typ is not a tstr")
             typ, have_typ = value, True
         else:
-            raise MlegitError("cose_unknown_header", f"protected label {label!r}")
-    # Header checking order (DN §2 steps 1-5).
-    if not have_alg:
+            raise MlegitError("cose_unknown_header", f"C7: protected label {label!r}")
+    if not have_alg:                                                     # H1
         if unprotected.has(1):
-            raise MlegitError("alg_not_protected")
-        raise MlegitError("alg_missing")
-    if len(unprotected) != 0:
-        raise MlegitError("cose_unprotected_header")
-    if not have_typ or typ != expected_typ:
-        raise MlegitError("wrong_context", f"typ {typ!r}")
-    if alg not in accepted_algs:
-        raise MlegitError("alg_not_allowed", f"alg {alg}")
-    if kid_required and not have_kid:
-        raise MlegitError("kid_missing")
+            raise MlegitError("alg_not_protected", "H1")
+        raise MlegitError("alg_missing", "H1")
+    if len(unprotected) != 0:                                            # H2
+        raise MlegitError("cose_unprotected_header", "H2")
+    if not have_typ or typ != expected_typ:                              # H3
+        raise MlegitError("wrong_context", f"H3: typ {typ!r}")
+    if alg not in effective_algs(accepted_algs):                         # H4
+        raise MlegitError("alg_not_allowed", f"H4: alg {alg}")
+    if kid_required and not have_kid:                                    # H5
+        raise MlegitError("kid_missing", "H5")
     if not kid_required and have_kid:
-        raise MlegitError("cose_unknown_header", "kid in a presentation")
-    # READING: the 64-byte signature length is a structural check made here, after the header
-    # steps, as part of "strict-decode the COSE_Sign1" (DN §9 steps 2/4), not at verification.
-    if len(signature) != 64:
-        raise MlegitError("cose_malformed", f"signature is {len(signature)} bytes")
+        raise MlegitError("cose_unknown_header", "H5: kid in a presentation")
     return CoseSign1(protected, alg, kid, typ, payload, signature)
 
 
 def verify_es256(public_key, cose: CoseSign1, invalid_code: str) -> None:
-    """DN §2 signature rules.  READING of the order: r, s outside [1, n-1] -> invalid (so
-    s >= n is "invalid", not "malleable"); then s > n/2 -> signature_malleable; then the ECDSA
-    verification itself -> invalid."""
+    """Steps V1-V3 (spec §3.9).  len(signature) == 64 was established at C4."""
     r = int.from_bytes(cose.signature[:32], "big")
     s = int.from_bytes(cose.signature[32:], "big")
-    if not (1 <= r <= P256_N - 1 and 1 <= s <= P256_N - 1):
-        raise MlegitError(invalid_code, "r or s out of range")
-    if s > P256_N // 2:  # n is odd, so s > n/2  <=>  s > n // 2
-        raise MlegitError("signature_malleable")
+    if not (1 <= r <= P256_N - 1 and 1 <= s <= P256_N - 1):             # V1
+        raise MlegitError(invalid_code, "V1: r or s out of range")
+    if s > HALF_N:                                                       # V2
+        raise MlegitError("signature_malleable", "V2")
     digest = hashlib.sha256(sig_structure(cose.protected, cose.payload)).digest()
-    try:
+    try:                                                                 # V3
         public_key.verify(encode_dss_signature(r, s), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
     except InvalidSignature:
-        raise MlegitError(invalid_code) from None
+        raise MlegitError(invalid_code, "V3") from None
 
 
 # --------------------------------------------------------------------------------------------
-# DN §3: payload field decoding
+# spec §4: payload field decoding (F1-F5)
 # --------------------------------------------------------------------------------------------
 
-def decode_fields(payload_bytes: bytes, table: dict, required) -> dict:
-    """table: uint key -> (name, predicate).  Iterates entries in encoded order:
-    unknown key -> unknown_field, bad type/bounds -> invalid_field; then missing_field."""
-    m = strict_decode(payload_bytes)
-    # READING: a payload that decodes to something other than a map -> invalid_field.
-    if not is_map(m):
-        raise MlegitError("invalid_field", "payload is not a map")
+def decode_fields(payload_bytes: bytes, table: dict, required, not_map_code: str) -> dict:
+    """table: uint key -> (name, field rule).  not_map_code: F2's code, cose_malformed for a
+    COSE_Sign1 payload, invalid_field for the presentation request."""
+    m = at_step("F1", strict_decode, payload_bytes)                      # F1
+    if not is_map(m):                                                    # F2
+        raise MlegitError(not_map_code, "F2: not a map")
     by_bytes = {encode(k): (k, name, pred) for k, (name, pred) in table.items()}
     out = {}
     for key, value, key_bytes in m.entries:
-        if key_bytes not in by_bytes:
-            raise MlegitError("unknown_field", f"key {key!r}")
+        if key_bytes not in by_bytes:                                    # F3
+            raise MlegitError("unknown_field", f"F3: key {key!r}")
         k, name, pred = by_bytes[key_bytes]
-        if not pred(value):
-            raise MlegitError("invalid_field", f"{name} (key {k})")
+        if not pred(value):                                              # F4
+            raise MlegitError("invalid_field", f"F4: {name} (key {k})")
         out[k] = value
-    for k in sorted(required):
+    for k in sorted(required):                                           # F5
         if k not in out:
-            raise MlegitError("missing_field", f"{table[k][0]} (key {k})")
+            raise MlegitError("missing_field", f"F5: {table[k][0]} (key {k})")
     return out
 
 
 # --------------------------------------------------------------------------------------------
-# DN §4: credential
+# spec §5: credential
 # --------------------------------------------------------------------------------------------
 
 DOCTYPE = "mlegit.school-id.1"
@@ -506,15 +539,13 @@ DIGEST_ALG_SHA256 = -16
 
 
 def _is_status_ref(v) -> bool:
-    """Key 9: exactly {1: uri tstr 1..=256, 2: index uint}.  READING: any other shape
-    (extra or missing inner key) -> invalid_field; the uri is not parsed as a URI."""
-    if not is_map(v) or len(v) != 2:
+    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without Cc, index uint."""
+    if not is_map(v) or len(v) != 2 or not (v.has(1) and v.has(2)):
         return False
-    return (v.has(1) and is_tstr(v.get(1), 1, 256)
-            and v.has(2) and is_uint(v.get(2)))
+    return is_text(v.get(1), 1, 256) and is_uint(v.get(2))
 
 
-CREDENTIAL_FIELDS = {
+CREDENTIAL_FIELDS = {  # spec §5.2, field rules (F4)
     1: ("version", is_uint),
     2: ("doctype", is_tstr),
     3: ("issuer_kid", lambda v: is_bstr(v, 1, 32)),
@@ -522,65 +553,64 @@ CREDENTIAL_FIELDS = {
     5: ("iat", is_uint),
     6: ("nbf", is_uint),
     7: ("exp", is_uint),
-    8: ("device_key", is_map),      # field level: only a map (DN §4)
+    8: ("device_key", is_map),
     9: ("status", _is_status_ref),
-    10: ("digest_alg", is_int),     # field level: only an int
-    11: ("digests", is_array),      # field level: only an array
+    10: ("digest_alg", is_int),
+    11: ("digests", is_array),
 }
 
 
 def device_public_key(m: CborMap):
-    """DN §4: exactly {1: 2, -1: 1, -2: x bstr 32, -3: y bstr 32}, a point on P-256."""
+    """spec §5.3: exactly {1: 2, -1: 1, -2: x bstr 32, -3: y bstr 32}, a valid point."""
     if len(m) != 4 or not all(m.has(k) for k in (1, -1, -2, -3)):
-        raise MlegitError("invalid_device_key", "labels")
+        raise MlegitError("invalid_device_key", "K6: labels")
     kty, crv, x, y = m.get(1), m.get(-1), m.get(-2), m.get(-3)
     if not (is_int(kty) and kty == 2 and is_int(crv) and crv == 1
             and is_bstr(x, 32, 32) and is_bstr(y, 32, 32)):
-        raise MlegitError("invalid_device_key", "values")
+        raise MlegitError("invalid_device_key", "K6: values")
     key = p256_public_key(x, y)
     if key is None:
-        raise MlegitError("invalid_device_key", "not on P-256")
+        raise MlegitError("invalid_device_key", "K6: not a valid P-256 point")
     return key, x, y
 
 
 def credential_semantics(fields: dict, protected_kid: bytes):
-    """DN §9 step 9, in order: version, doctype, issuer_kid, digest_alg, digests, device_key."""
+    """Steps K1-K6 (spec §5.5), in order."""
     if fields[1] != 1:
-        raise MlegitError("unsupported_version", f"credential version {fields[1]}")
+        raise MlegitError("unsupported_version", f"K1: credential version {fields[1]}")
     if fields[2] != DOCTYPE:
-        raise MlegitError("wrong_doctype", repr(fields[2]))
+        raise MlegitError("wrong_doctype", f"K2: {fields[2]!r}")
     if fields[3] != protected_kid:
-        raise MlegitError("kid_mismatch")
+        raise MlegitError("kid_mismatch", "K3")
     if fields[10] != DIGEST_ALG_SHA256:
-        raise MlegitError("unsupported_digest_alg", str(fields[10]))
+        raise MlegitError("unsupported_digest_alg", f"K4: {fields[10]}")
     digests = fields[11]
     if len(digests) != 32 or not all(is_bstr(d, 32, 32) for d in digests):
-        raise MlegitError("digest_set_invalid", "need 32 bstr of 32 bytes")
+        raise MlegitError("digest_set_invalid", "K5: need 32 bstr of 32 bytes")
     if any(a >= b for a, b in zip(digests, digests[1:])):
-        raise MlegitError("digest_set_invalid", "not strictly ascending")
-    return device_public_key(fields[8])
+        raise MlegitError("digest_set_invalid", "K5: not strictly ascending")
+    return device_public_key(fields[8])                                  # K6
 
 
 # --------------------------------------------------------------------------------------------
-# DN §6: claims
+# spec §11: claim registry
 # --------------------------------------------------------------------------------------------
 
 TEXT_CLAIMS = ("family_name", "given_names", "document_number", "address", "school_name",
                "school_address", "school_id")
 DATE_CLAIMS = ("issue_date", "expiry_date", "birth_date")
 AGE_CLAIMS = ("age_over_13", "age_over_16", "age_over_18")
-KNOWN_CLAIMS = frozenset(TEXT_CLAIMS + DATE_CLAIMS + AGE_CLAIMS + ("holder_status", "pesel", "portrait"))
+# Registry order (spec §11.1)
+REGISTRY = ("family_name", "given_names", "document_number", "address", "school_name",
+            "school_address", "school_id", "holder_status", "issue_date", "expiry_date",
+            "birth_date", "pesel", "portrait", "age_over_13", "age_over_16", "age_over_18")
+KNOWN_CLAIMS = frozenset(REGISTRY)
+assert KNOWN_CLAIMS == frozenset(TEXT_CLAIMS + DATE_CLAIMS + AGE_CLAIMS + ("holder_status", "pesel", "portrait"))
 _DIGITS = "0123456789"  # ASCII only (str.isdigit would accept other scripts' digits)
 
 
-def _valid_text(v) -> bool:
-    # No character of Unicode general category Cc (U+0000-001F, U+007F-009F; stable across
-    # Unicode versions).
-    return is_tstr(v, 1, 256) and not any(unicodedata.category(c) == "Cc" for c in v)
-
-
 def parse_date(v):
-    """DN §6 date: "YYYY-MM-DD", valid Gregorian date, year 1800..=2299; returns date or None."""
+    """spec §11.3: "YYYY-MM-DD", valid Gregorian date, year 1800..=2299; date or None."""
     if type(v) is not str or len(v) != 10 or v[4] != "-" or v[7] != "-":
         return None
     if not all(c in _DIGITS for c in v[:4] + v[5:7] + v[8:]):
@@ -594,12 +624,12 @@ def parse_date(v):
         return None
 
 
-# PESEL month offsets per century (DN §6): +80 1800s, +0 1900s, +20 2000s, +40 2100s, +60 2200s
+# PESEL month offsets per century (spec §11.4): +80 1800s, +0 1900s, +20 2000s, +40 2100s, +60 2200s
 _PESEL_CENTURY = {80: 1800, 0: 1900, 20: 2000, 40: 2100, 60: 2200}
 
 
 def pesel_birth_date(v):
-    """The birth date encoded in a valid PESEL, or None if the PESEL is not valid (DN §6)."""
+    """The birth date encoded in a valid PESEL, or None if it is not valid (spec §11.4)."""
     if type(v) is not str or len(v) != 11 or not all(c in _DIGITS for c in v):
         return None
     d = [int(c) for c in v]
@@ -617,8 +647,9 @@ def pesel_birth_date(v):
 
 
 def valid_claim_value(name: str, v) -> bool:
+    """spec §11.1 value rules (X9)."""
     if name in TEXT_CLAIMS:
-        return _valid_text(v)
+        return is_text(v, 1, 256)
     if name == "holder_status":
         return type(v) is str and v == "student"
     if name in DATE_CLAIMS:
@@ -628,12 +659,12 @@ def valid_claim_value(name: str, v) -> bool:
     if name == "portrait":
         return is_bstr(v, 4, 16384) and v[:3] == b"\xff\xd8\xff"
     if name in AGE_CLAIMS:
-        return v is True  # false is never issued and is rejected
+        return v is True  # false is never issued and fails X9 (spec §11.6)
     raise KeyError(name)
 
 
 # --------------------------------------------------------------------------------------------
-# DN §11: trust list
+# spec §10: trust list (T1-T7)
 # --------------------------------------------------------------------------------------------
 
 @dataclass
@@ -646,84 +677,79 @@ class TrustedKey:
     y: bytes
 
 
-TRUST_KEY_LABELS = {  # label -> (name, predicate); any deviation -> invalid_field
+TRUST_KEY_LABELS = {  # spec §10.1: label -> (name, value rule of T6)
     1: ("kty", lambda v: is_int(v) and v == 2),
     2: ("kid", lambda v: is_bstr(v, 1, 32)),
     3: ("alg", lambda v: is_int(v) and v == ALG_ES256),
     -1: ("crv", lambda v: is_int(v) and v == 1),
-    -2: ("x", lambda v: is_bstr(v, 32, 32)),   # READING: x, y are bstr of 32 bytes
+    -2: ("x", lambda v: is_bstr(v, 32, 32)),
     -3: ("y", lambda v: is_bstr(v, 32, 32)),
     "not_after": ("not_after", is_uint),
     "not_before": ("not_before", is_uint),
 }
+MAX_TRUSTED_KEYS = 64
 
 
 def parse_trust_list(data: bytes) -> dict:
-    """COSE_KeySet = [+ COSE_Key] (DN §11); returns kid -> TrustedKey.
-    READING: keys are checked one after another; within a key, entries in encoded order
-    (unknown label -> unknown_field, bad value -> invalid_field), then missing labels,
-    not_before <= not_after and the point (all invalid_field); a duplicate kid is reported
-    after the duplicate key has passed all of that."""
-    ks = strict_decode(data)
-    if not is_array(ks) or len(ks) == 0:
-        raise MlegitError("invalid_field", "trust list is not a non-empty array")
-    by_bytes = {encode(k): (k, name, pred) for k, (name, pred) in TRUST_KEY_LABELS.items()}
+    """Steps T1-T7 (spec §10.2); returns kid -> TrustedKey.  Each element passes T3-T7 before
+    the next is examined."""
+    ks = at_step("T1", strict_decode, data)                              # T1
+    if not is_array(ks) or not 1 <= len(ks) <= MAX_TRUSTED_KEYS:         # T2
+        raise MlegitError("invalid_field", "T2: not an array of 1..=64 keys")
+    by_bytes = {encode(k): name for k, (name, _) in TRUST_KEY_LABELS.items()}
     keys: dict[bytes, TrustedKey] = {}
     for i, entry in enumerate(ks):
-        if not is_map(entry):
-            raise MlegitError("invalid_field", f"trust list entry {i} is not a map")
+        if not is_map(entry):                                            # T3
+            raise MlegitError("invalid_field", f"T3: trust list element {i} is not a map")
         got = {}
-        for label, value, label_bytes in entry.entries:
+        for label, value, label_bytes in entry.entries:                  # T4: every label first
             if label_bytes not in by_bytes:
-                raise MlegitError("unknown_field", f"trust list entry {i} label {label!r}")
-            k, name, pred = by_bytes[label_bytes]
-            if not pred(value):
-                raise MlegitError("invalid_field", f"trust list entry {i} {name}")
-            got[name] = value
-        # READING: a missing label is "any other deviation" -> invalid_field (not missing_field).
-        if len(got) != len(TRUST_KEY_LABELS):
-            raise MlegitError("invalid_field", f"trust list entry {i} lacks labels")
-        if got["not_before"] > got["not_after"]:
-            raise MlegitError("invalid_field", f"trust list entry {i} not_before > not_after")
+                raise MlegitError("unknown_field", f"T4: element {i} label {label!r}")
+            got[by_bytes[label_bytes]] = value
+        if len(got) < len(TRUST_KEY_LABELS):                             # T5
+            missing = sorted(n for n, _ in TRUST_KEY_LABELS.values() if n not in got)
+            raise MlegitError("missing_field", f"T5: element {i} lacks {missing}")
+        for _, (name, pred) in TRUST_KEY_LABELS.items():                 # T6
+            if not pred(got[name]):
+                raise MlegitError("invalid_field", f"T6: element {i} {name}")
         pub = p256_public_key(got["x"], got["y"])
         if pub is None:
-            raise MlegitError("invalid_field", f"trust list entry {i} not on P-256")
-        if got["kid"] in keys:
-            raise MlegitError("invalid_field", f"trust list entry {i} duplicate kid")
+            raise MlegitError("invalid_field", f"T6: element {i}: (x, y) not a valid point")
+        if got["not_before"] > got["not_after"]:
+            raise MlegitError("invalid_field", f"T6: element {i}: not_before > not_after")
+        if got["kid"] in keys:                                           # T7
+            raise MlegitError("invalid_field", f"T7: element {i}: duplicate kid")
         keys[got["kid"]] = TrustedKey(got["kid"], pub, got["not_before"], got["not_after"],
                                       got["x"], got["y"])
     return keys
 
 
 # --------------------------------------------------------------------------------------------
-# DN §8, §9: presentation
+# spec §8, §12.2: presentation
 # --------------------------------------------------------------------------------------------
 
 @dataclass
 class VerifierSettings:
-    """DN §9 settings with their defaults."""
+    """spec §12.1 settings with their defaults."""
     accepted_algs: tuple = (ALG_ES256,)
     clock_skew: int = 60
     max_age: int = 300
     max_input_size: int = 65536
 
 
-def _is_disclosure_list(v) -> bool:
-    return is_array(v) and len(v) <= 32 and all(is_bstr(d) for d in v)
-
-
-PRESENTATION_FIELDS = {
+PRESENTATION_FIELDS = {  # spec §8.1, field rules (F4)
     1: ("version", is_uint),
-    2: ("credential", is_bstr),
-    3: ("disclosures", _is_disclosure_list),
+    2: ("credential", lambda v: is_bstr(v, 1)),
+    3: ("disclosures", is_array),
     4: ("presented_at", is_uint),
     5: ("nonce", lambda v: is_bstr(v, 16, 32)),
-    6: ("audience", lambda v: is_tstr(v, 1, 128)),
+    6: ("audience", lambda v: is_text(v, 1, 128)),
 }
 
 
 @dataclass
 class PresentationResult:
+    """spec §12.3, plus extras for the vector cross-checks."""
     claims: dict
     presented_at: int
     not_before: int
@@ -732,6 +758,8 @@ class PresentationResult:
     status_uri: str
     status_index: int
     issuer_kid: bytes
+    nonce: bytes | None = None
+    audience: str | None = None
     # extra, for the vector cross-checks
     credential: bytes = b""
     digests: list = field(default_factory=list)
@@ -739,121 +767,112 @@ class PresentationResult:
     device_x: bytes = b""
     device_y: bytes = b""
     iat: int = 0
-    nonce: bytes | None = None
-    audience: str | None = None
+    credential_cose: CoseSign1 | None = None
+    presentation_cose: CoseSign1 | None = None
 
 
 def decode_disclosure(raw: bytes):
-    """DN §5 / §9 step 14 decoding; every failure is disclosure_malformed."""
+    """Steps X1-X4 (spec §6.6); every failure is disclosure_malformed."""
     try:
-        d = strict_decode(raw)
+        d = strict_decode(raw)                                           # X1
     except MlegitError as exc:
-        raise MlegitError("disclosure_malformed", exc.code) from None
-    if not (is_array(d) and len(d) == 3):
-        raise MlegitError("disclosure_malformed", "not an array of 3")
+        raise MlegitError("disclosure_malformed", f"X1: {exc.code}") from None
+    if not (is_array(d) and len(d) == 3):                                # X2
+        raise MlegitError("disclosure_malformed", "X2: not an array of 3")
     salt, claim, value = d
-    if not is_bstr(salt, 16, 64):
-        raise MlegitError("disclosure_malformed", "salt")
-    if not is_tstr(claim):
-        raise MlegitError("disclosure_malformed", "claim name")
+    if not is_bstr(salt, 16, 64):                                        # X3
+        raise MlegitError("disclosure_malformed", "X3: salt")
+    if not is_tstr(claim):                                               # X4
+        raise MlegitError("disclosure_malformed", "X4: claim name")
     return salt, claim, value
 
 
 def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, now: int,
                         expected_nonce: bytes | None = None,
                         expected_audience: str | None = None) -> PresentationResult:
-    """DN §9, steps 1-14 in order; the first failure is raised."""
+    """Steps P1-P14 (spec §12.2) in order; the first failure is raised.  Integers are
+    unbounded, so sums never wrap (spec §1.5)."""
     skew = settings.clock_skew
-    # 1. input size
-    if len(data) > settings.max_input_size:
-        raise MlegitError("input_too_large", f"{len(data)} > {settings.max_input_size}")
-    # 2. presentation COSE_Sign1: structure and header steps 1-5, typ presentation, no kid
-    pres = decode_cose_sign1(data, TYP_PRESENTATION, False, settings.accepted_algs)
-    # 3. presentation payload fields (table 8); version
-    pf = decode_fields(pres.payload, PRESENTATION_FIELDS, required=(1, 2, 3, 4))
-    if pf[1] != 1:
-        raise MlegitError("unsupported_version", f"presentation version {pf[1]}")
-    # 4. embedded credential COSE_Sign1, typ credential, kid required
-    cred = decode_cose_sign1(pf[2], TYP_CREDENTIAL, True, settings.accepted_algs)
-    # 5. credential payload fields (table 4)
-    cf = decode_fields(cred.payload, CREDENTIAL_FIELDS, required=range(1, 12))
+    if len(data) > settings.max_input_size:                              # P1
+        raise MlegitError("input_too_large", f"P1: {len(data)} > {settings.max_input_size}")
+    pres = at_step("P2", decode_cose_sign1, data, TYP_PRESENTATION, False, settings.accepted_algs)
+    pf = at_step("P3a", decode_fields, pres.payload, PRESENTATION_FIELDS, (1, 2, 3, 4), "cose_malformed")
+    if pf[1] != 1:                                                       # P3b
+        raise MlegitError("unsupported_version", f"P3b: presentation version {pf[1]}")
+    if len(pf[3]) > 32 or not all(is_bstr(d) for d in pf[3]):            # P3c
+        raise MlegitError("invalid_field", "P3c: disclosures")
+    cred = at_step("P4", decode_cose_sign1, pf[2], TYP_CREDENTIAL, True, settings.accepted_algs)
+    cf = at_step("P5", decode_fields, cred.payload, CREDENTIAL_FIELDS, range(1, 12), "cose_malformed")
     iat, nbf, exp = cf[5], cf[6], cf[7]
-    # 6. issuer key lookup by the protected kid
-    tk = trust.get(cred.kid)
+    tk = trust.get(cred.kid)                                             # P6
     if tk is None:
-        raise MlegitError("unknown_key_id", cred.kid.hex())
-    # 7. issuer key validity at iat
-    if not (tk.not_before <= iat <= tk.not_after):
-        raise MlegitError("issuer_key_not_valid")
-    # 8. issuer signature
-    verify_es256(tk.public_key, cred, "issuer_signature_invalid")
-    # 9. credential semantic checks
-    device_key, dx, dy = credential_semantics(cf, cred.kid)
-    # 10. validity window and clock
-    if not (iat <= nbf < exp):
-        raise MlegitError("invalid_validity_window")
-    if now + skew < nbf:
-        raise MlegitError("credential_not_yet_valid")
-    if now > exp + skew:
-        raise MlegitError("credential_expired")
-    # 11. device signature
-    verify_es256(device_key, pres, "device_signature_invalid")
-    # 12. presentation time
+        raise MlegitError("unknown_key_id", f"P6: {cred.kid.hex()}")
+    if not (tk.not_before <= iat <= tk.not_after):                       # P7
+        raise MlegitError("issuer_key_not_valid", "P7")
+    at_step("P8", verify_es256, tk.public_key, cred, "issuer_signature_invalid")
+    device_key, dx, dy = at_step("P9", credential_semantics, cf, cred.kid)
+    if not (iat <= nbf < exp):                                           # P10a
+        raise MlegitError("invalid_validity_window", "P10a")
+    if now + skew < nbf:                                                 # P10b
+        raise MlegitError("credential_not_yet_valid", "P10b")
+    if now > exp + skew:                                                 # P10c
+        raise MlegitError("credential_expired", "P10c")
+    at_step("P11", verify_es256, device_key, pres, "device_signature_invalid")
     presented_at = pf[4]
-    if presented_at > now + skew:
-        raise MlegitError("presentation_from_future")
-    if presented_at + settings.max_age < now:
-        raise MlegitError("presentation_too_old")
-    if presented_at < nbf or presented_at > exp:
-        raise MlegitError("presented_outside_validity")
-    # 13. nonce and audience, compared as options (absent == None)
+    if presented_at > now + skew:                                        # P12a
+        raise MlegitError("presentation_from_future", "P12a")
+    if presented_at + settings.max_age < now:                            # P12b
+        raise MlegitError("presentation_too_old", "P12b")
+    if presented_at < nbf or presented_at > exp:                         # P12c
+        raise MlegitError("presented_outside_validity", "P12c")
     nonce, audience = pf.get(5), pf.get(6)
-    if nonce != expected_nonce:
-        raise MlegitError("nonce_mismatch")
-    if audience != expected_audience:
-        raise MlegitError("audience_mismatch")
-    # 14. disclosures, in order
-    digest_set = set(cf[11])
+    if nonce != expected_nonce:                                          # P13a (as options)
+        raise MlegitError("nonce_mismatch", "P13a")
+    if audience != expected_audience:                                    # P13b (as options)
+        raise MlegitError("audience_mismatch", "P13b")
+    digest_set = set(cf[11])                                             # P14: X1-X9
     seen_digests, claims, decoded = set(), {}, []
     for raw in pf[3]:
-        salt, name, value = decode_disclosure(raw)
+        salt, name, value = at_step("P14", decode_disclosure, raw)       # X1-X4
         digest = hashlib.sha256(raw).digest()
-        if digest not in digest_set:
-            raise MlegitError("digest_mismatch", name)
-        if digest in seen_digests:
-            raise MlegitError("duplicate_disclosure", name)
+        if digest not in digest_set:                                     # X5
+            raise MlegitError("digest_mismatch", f"P14 X5: {name}")
+        if digest in seen_digests:                                       # X6
+            raise MlegitError("duplicate_disclosure", f"P14 X6: {name}")
         seen_digests.add(digest)
-        if name not in KNOWN_CLAIMS:
-            raise MlegitError("unknown_claim", name)
-        if name in claims:
-            raise MlegitError("duplicate_claim", name)
-        if not valid_claim_value(name, value):
-            raise MlegitError("invalid_claim_value", name)
+        if name not in KNOWN_CLAIMS:                                     # X7
+            raise MlegitError("unknown_claim", f"P14 X7: {name}")
+        if name in claims:                                               # X8
+            raise MlegitError("duplicate_claim", f"P14 X8: {name}")
+        if not valid_claim_value(name, value):                           # X9
+            raise MlegitError("invalid_claim_value", f"P14 X9: {name}")
         claims[name] = value
         decoded.append((raw, salt, name, value))
     status = cf[9]
     return PresentationResult(
         claims=claims, presented_at=presented_at, not_before=nbf, expires=exp,
         credential_id=cf[4], status_uri=status.get(1), status_index=status.get(2),
-        issuer_kid=cred.kid, credential=pf[2], digests=list(cf[11]), disclosures=decoded,
-        device_x=dx, device_y=dy, iat=iat, nonce=nonce, audience=audience)
+        issuer_kid=cred.kid, nonce=nonce, audience=audience, credential=pf[2],
+        digests=list(cf[11]), disclosures=decoded, device_x=dx, device_y=dy, iat=iat,
+        credential_cose=cred, presentation_cose=pres)
 
 
 # --------------------------------------------------------------------------------------------
-# DN §10: status response
+# spec §9, §12.4: status response
 # --------------------------------------------------------------------------------------------
 
 STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended", 3: "expired"}
 REASON_NAMES = {1: "holder_request", 2: "paper_id_expired", 3: "school_change", 4: "superseded"}
+MAX_CACHE_FOR = 86400
 
-STATUS_FIELDS = {
+STATUS_FIELDS = {  # spec §9.1, field rules (F4); ranges are Q1-Q2
     1: ("version", is_uint),
     2: ("credential_id", lambda v: is_bstr(v, 16, 32)),
-    3: ("status", lambda v: is_uint(v) and v in STATUS_NAMES),
-    4: ("reason", lambda v: is_uint(v) and v in REASON_NAMES),
+    3: ("status", is_uint),
+    4: ("reason", is_uint),
     5: ("checked_at", is_uint),
     6: ("nonce", lambda v: is_bstr(v, 16, 32)),
-    7: ("cache_for", lambda v: is_uint(v) and v <= 86400),
+    7: ("cache_for", is_uint),
 }
 
 
@@ -865,41 +884,46 @@ class StatusResult:
     checked_at: int
     cache_for: int
     nonce: bytes | None
+    issuer_kid: bytes
+    cose: CoseSign1 | None = None
 
 
 def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int,
                   expected_credential_id: bytes, expected_nonce: bytes | None = None) -> StatusResult:
-    """DN §10 in the listed order."""
+    """Steps S1-S11 (spec §12.4) in order."""
     skew = settings.clock_skew
-    if len(data) > settings.max_input_size:
-        raise MlegitError("input_too_large")
-    cose = decode_cose_sign1(data, TYP_STATUS, True, settings.accepted_algs)
-    f = decode_fields(cose.payload, STATUS_FIELDS, required=(1, 2, 3, 5, 7))
-    # READING: "reason present iff status == 1" is a field rule (invalid_field) checked after
-    # the entry iteration and after missing_field, not while iterating.
-    if (4 in f) != (f[3] == 1):
-        raise MlegitError("invalid_field", "reason present iff status == revoked")
-    tk = trust.get(cose.kid)
+    if len(data) > settings.max_input_size:                              # S1
+        raise MlegitError("input_too_large", f"S1: {len(data)} > {settings.max_input_size}")
+    cose = at_step("S2", decode_cose_sign1, data, TYP_STATUS, True, settings.accepted_algs)
+    f = at_step("S3", decode_fields, cose.payload, STATUS_FIELDS, (1, 2, 3, 5, 7), "cose_malformed")
+    status, reason = f[3], f.get(4)
+    if not ((status in (0, 2, 3) and reason is None)                    # S3: Q1
+            or (status == 1 and reason in REASON_NAMES)):
+        raise MlegitError("invalid_field", f"S3 Q1: (status, reason) = ({status}, {reason})")
+    if f[7] > MAX_CACHE_FOR:                                             # S3: Q2
+        raise MlegitError("invalid_field", f"S3 Q2: cache_for {f[7]}")
+    tk = trust.get(cose.kid)                                             # S4
     if tk is None:
-        raise MlegitError("unknown_key_id", cose.kid.hex())
-    if not (tk.not_before <= f[5] <= tk.not_after):
-        raise MlegitError("issuer_key_not_valid")
-    verify_es256(tk.public_key, cose, "issuer_signature_invalid")
-    if f[1] != 1:
-        raise MlegitError("unsupported_version", f"status version {f[1]}")
-    if f[2] != expected_credential_id:
-        raise MlegitError("status_credential_mismatch")
-    if f.get(6) != expected_nonce:
-        raise MlegitError("nonce_mismatch")
-    if f[5] > now + skew:
-        raise MlegitError("status_from_future")
-    if now > f[5] + f[7] + skew:
-        raise MlegitError("status_stale")
-    return StatusResult(f[2], STATUS_NAMES[f[3]], REASON_NAMES.get(f.get(4)), f[5], f[7], f.get(6))
+        raise MlegitError("unknown_key_id", f"S4: {cose.kid.hex()}")
+    if not (tk.not_before <= f[5] <= tk.not_after):                      # S5
+        raise MlegitError("issuer_key_not_valid", "S5")
+    at_step("S6", verify_es256, tk.public_key, cose, "issuer_signature_invalid")
+    if f[1] != 1:                                                        # S7
+        raise MlegitError("unsupported_version", f"S7: status version {f[1]}")
+    if f[2] != expected_credential_id:                                   # S8
+        raise MlegitError("status_credential_mismatch", "S8")
+    if f.get(6) != expected_nonce:                                       # S9 (as options)
+        raise MlegitError("nonce_mismatch", "S9")
+    if f[5] > now + skew:                                                # S10
+        raise MlegitError("status_from_future", "S10")
+    if now > f[5] + f[7] + skew:                                         # S11
+        raise MlegitError("status_stale", "S11")
+    return StatusResult(f[2], STATUS_NAMES[status], REASON_NAMES.get(reason), f[5], f[7],
+                        f.get(6), cose.kid, cose)
 
 
 # --------------------------------------------------------------------------------------------
-# DN §5: reference salt / decoy derivation (used only by the generator cross-checks)
+# spec §6.3, §6.4: reference salt / decoy derivation (used only by the generator checks)
 # --------------------------------------------------------------------------------------------
 
 def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
@@ -923,9 +947,38 @@ def reference_decoy(prk: bytes, i: int) -> bytes:
     return hkdf_expand(prk, b"mlegit v1 decoy" + bytes([i]), 32)
 
 
+def test_key_scalar(name: str) -> bytes:
+    """test-vectors/README.md: a test key's private scalar is SHA-256("mlegit test key " || name)."""
+    return hashlib.sha256(b"mlegit test key " + name.encode("utf-8")).digest()
+
+
+def rfc6979_low_s(scalar: bytes, cose: CoseSign1) -> bytes:
+    """The ES256 signature a deterministic signer (RFC 6979, then low-S, spec §3.6) makes over
+    cose's Sig_structure with this private scalar."""
+    key = ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+    der = key.sign(sig_structure(cose.protected, cose.payload),
+                   ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    if s > HALF_N:
+        s = P256_N - s
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def public_point(scalar: bytes) -> tuple[bytes, bytes]:
+    d = int.from_bytes(scalar, "big")
+    if not 1 <= d < P256_N:
+        raise VectorSchemaError("private scalar out of range")
+    nums = ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers()
+    return nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big")
+
+
 # --------------------------------------------------------------------------------------------
-# Vector runner (test-vectors/SCHEMA-DRAFT.md)
+# Vector runner (schema: test-vectors/README.md)
 # --------------------------------------------------------------------------------------------
+
+FILE_VERSION = 1
+SPEC_ID = "spec/mlegit.md, version 1"
+
 
 class VectorSchemaError(Exception):
     pass
@@ -958,23 +1011,34 @@ def _int(v, where: str) -> int:
     return v
 
 
+def _str(v, where: str) -> str:
+    if type(v) is not str:
+        raise VectorSchemaError(f"{where}: not a string")
+    return v
+
+
 def _opt_str(v, where: str):
-    if v is not None and type(v) is not str:
-        raise VectorSchemaError(f"{where}: not a string or null")
+    return None if v is None else _str(v, where)
+
+
+def _list(v, where: str) -> list:
+    if not isinstance(v, list):
+        raise VectorSchemaError(f"{where}: not a list")
     return v
 
 
 def claim_to_json(v):
-    """value-json of SCHEMA-DRAFT: text/dates -> string, age_over_* -> true, portrait -> {"bstr": hex}."""
+    """value-json: text claims and dates -> string, age_over_* -> true (or false), portrait ->
+    {"bstr": hex}."""
     if type(v) is bytes:
         return {"bstr": v.hex()}
-    if type(v) is str or v is True:
+    if type(v) is str or type(v) is bool:
         return v
     raise VectorSchemaError(f"claim value {v!r} has no value-json form")
 
 
 def claim_from_json(v, where: str):
-    if type(v) is str or v is True:
+    if type(v) is str or type(v) is bool:
         return v
     if isinstance(v, dict) and set(v) == {"bstr"}:
         return _hex(v["bstr"], where)
@@ -982,7 +1046,7 @@ def claim_from_json(v, where: str):
 
 
 def json_equal(a, b) -> bool:
-    """Type-exact JSON equality (so true != 1)."""
+    """Type-exact JSON equality (so true != 1); object key order is not significant."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
@@ -994,37 +1058,30 @@ def json_equal(a, b) -> bool:
 
 def _settings(ver: dict, with_max_age: bool) -> VerifierSettings:
     s = VerifierSettings()
-    if "accepted_algs" in ver:
-        algs = ver["accepted_algs"]
-        if not isinstance(algs, list):
-            raise VectorSchemaError("verifier.accepted_algs: not a list")
-        s.accepted_algs = tuple(_int(a, "verifier.accepted_algs[]") for a in algs)
-    if "clock_skew" in ver:
-        s.clock_skew = _int(ver["clock_skew"], "verifier.clock_skew")
-    if with_max_age and "max_age" in ver:
+    s.accepted_algs = tuple(_int(a, "verifier.accepted_algs[]")
+                            for a in _list(ver["accepted_algs"], "verifier.accepted_algs"))
+    s.clock_skew = _int(ver["clock_skew"], "verifier.clock_skew")
+    if with_max_age:
         s.max_age = _int(ver["max_age"], "verifier.max_age")
-    if "max_input_size" in ver:
-        s.max_input_size = _int(ver["max_input_size"], "verifier.max_input_size")
+    s.max_input_size = _int(ver["max_input_size"], "verifier.max_input_size")
     return s
 
 
-def _expected(exp: dict, valid_keys) -> tuple:
+def _expected(exp, valid_keys) -> tuple:
     if not isinstance(exp, dict) or exp.get("result") not in ("valid", "invalid"):
         raise VectorSchemaError("expected.result: must be \"valid\" or \"invalid\"")
     if exp["result"] == "invalid":
         _keys(exp, "expected", ("result", "error"))
-        if type(exp["error"]) is not str:
-            raise VectorSchemaError("expected.error: not a string")
-        return "invalid", exp["error"]
+        return "invalid", _str(exp["error"], "expected.error")
     _keys(exp, "expected", ("result",) + tuple(valid_keys))
     return "valid", None
 
 
 def _verdict(problems: list, expected_result: str, expected_error, run) -> object:
-    """Run `run()`; compare with an expected error.  Returns the result object for valid
+    """Run `run()`; compare with the expectation.  Returns the result object for valid
     expectations (None on any failure, with the reason appended to problems)."""
     if expected_error is not None and expected_error not in ERROR_CODES:
-        problems.append(f"expected error {expected_error!r} is not a code of the design notes")
+        problems.append(f"expected error {expected_error!r} is not a code of spec §13")
     try:
         result = run()
     except MlegitError as exc:
@@ -1039,41 +1096,87 @@ def _verdict(problems: list, expected_result: str, expected_error, run) -> objec
     return result
 
 
-PRESENTATION_INPUT_KEYS = ("issuer_keys", "device_private_scalar", "salt_secret", "credential_id",
-                           "claims", "iat", "nbf", "exp", "presented_at", "nonce", "audience",
+ISSUER_KEY_KEYS = ("name", "kid", "private_scalar", "public_x", "public_y")
+TRUST_INPUT_KEYS = ("key", "not_before", "not_after")
+PRESENTATION_INPUT_KEYS = ("issuer_keys", "issuer", "trust", "device_private_scalar",
+                           "presenting_private_scalar", "salt_secret", "credential_id", "claims",
+                           "iat", "nbf", "exp", "status", "presented_at", "nonce", "audience",
                            "disclosed")
+STATUS_INPUT_KEYS = ("issuer_keys", "trust")
+PRESENTATION_VERIFIER_KEYS = ("now", "clock_skew", "max_age", "max_input_size", "accepted_algs",
+                              "expected_nonce", "expected_audience")
+STATUS_VERIFIER_KEYS = ("now", "clock_skew", "max_input_size", "accepted_algs",
+                        "expected_credential_id", "expected_nonce")
+PRESENTATION_EXPECTED_KEYS = ("claims", "presented_at", "not_before", "expires", "credential_id",
+                              "status", "issuer_kid", "nonce", "audience")
+STATUS_EXPECTED_KEYS = ("credential_id", "status", "reason", "checked_at", "cache_for", "nonce",
+                        "issuer_kid")
+
+
+def check_key_inputs(inp: dict, trust_bytes: bytes) -> list:
+    """Generator checks for every vector: the test keys follow the derivation rule, and
+    trust_list is the deterministic encoding of inputs.trust."""
+    p = []
+    named = {}
+    for i, k in enumerate(_list(inp["issuer_keys"], "inputs.issuer_keys")):
+        where = f"inputs.issuer_keys[{i}]"
+        _keys(k, where, ISSUER_KEY_KEYS)
+        name = _str(k["name"], where + ".name")
+        scalar = _hex(k["private_scalar"], where + ".private_scalar")
+        if scalar != test_key_scalar(name):
+            p.append(f"{where}: private_scalar != SHA-256(\"mlegit test key \" || name)")
+        x, y = public_point(scalar)
+        if (x, y) != (_hex(k["public_x"], where + ".public_x"), _hex(k["public_y"], where + ".public_y")):
+            p.append(f"{where}: public point does not match private_scalar")
+        if _hex(k["kid"], where + ".kid") != key_id(x, y):
+            p.append(f"{where}: kid is not SHA-256(04 || x || y)[:8] (spec §3.8)")
+        if name in named:
+            p.append(f"{where}: name {name!r} listed twice")
+        named[name] = (x, y)
+    entries = []
+    for i, t in enumerate(_list(inp["trust"], "inputs.trust")):
+        where = f"inputs.trust[{i}]"
+        _keys(t, where, TRUST_INPUT_KEYS)
+        name = _str(t["key"], where + ".key")
+        x, y = named[name] if name in named else public_point(test_key_scalar(name))
+        entries.append({1: 2, 2: key_id(x, y), 3: ALG_ES256, -1: 1, -2: x, -3: y,
+                        "not_after": _int(t["not_after"], where + ".not_after"),
+                        "not_before": _int(t["not_before"], where + ".not_before")})
+    if encode(entries) != trust_bytes:
+        p.append("trust_list is not the encoding of inputs.trust")
+    return p
 
 
 def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
     problems: list[str] = []
-    _keys(vec, "vector", ("name", "description", "kind", "trust_list", "verifier",
-                          "presentation", "expected"), ("inputs", "outputs"))
+    _keys(vec, "vector", ("name", "description", "kind", "inputs", "outputs", "trust_list",
+                          "verifier", "presentation", "expected"))
     ver = vec["verifier"]
-    _keys(ver, "verifier", ("now",), ("clock_skew", "max_age", "max_input_size", "accepted_algs",
-                                      "expected_nonce", "expected_audience"))
+    _keys(ver, "verifier", PRESENTATION_VERIFIER_KEYS)
     settings = _settings(ver, with_max_age=True)
     now = _int(ver["now"], "verifier.now")
-    exp_nonce = _opt_hex(ver.get("expected_nonce"), "verifier.expected_nonce")
-    exp_aud = _opt_str(ver.get("expected_audience"), "verifier.expected_audience")
+    exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
+    exp_aud = _opt_str(ver["expected_audience"], "verifier.expected_audience")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
     presentation = _hex(vec["presentation"], "presentation")
-    if "inputs" in vec:
-        _keys(vec["inputs"], "inputs", (), PRESENTATION_INPUT_KEYS)
-    if "outputs" in vec:
-        _keys(vec["outputs"], "outputs", (), ("credential", "disclosures", "digests"))
-    result_kind, error = _expected(vec["expected"], (
-        "claims", "presented_at", "not_before", "expires", "credential_id", "status", "issuer_kid"))
+    _keys(vec["inputs"], "inputs", PRESENTATION_INPUT_KEYS)
+    _keys(vec["outputs"], "outputs", ("credential", "disclosures", "digests"))
+    result_kind, error = _expected(vec["expected"], PRESENTATION_EXPECTED_KEYS)
 
     def run():
-        # READING: the trust list is a verifier setting, loaded (and validated, DN §11) before
-        # step 1; an invalid trust list is the verdict of the vector.
-        trust = parse_trust_list(trust_bytes)
+        # The trust list is a verifier setting (spec §10.2: a verifier MUST NOT start with a
+        # trust list that fails T1-T7); it is loaded before P1.
+        trust = at_step("trust list", parse_trust_list, trust_bytes)
         return verify_presentation(presentation, trust, settings, now, exp_nonce, exp_aud)
 
     res = _verdict(problems, result_kind, error, run)
+    if generator_checks:
+        problems += check_key_inputs(vec["inputs"], trust_bytes)
     if res is None:
+        if generator_checks:
+            problems += check_output_digests(vec["outputs"])
         return problems
-    # Exact expected outputs.
+    # Exact expected outputs (spec §12.3).
     exp = vec["expected"]
     got = {
         "claims": {k: claim_to_json(v) for k, v in res.claims.items()},
@@ -1081,61 +1184,74 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         "credential_id": res.credential_id.hex(),
         "status": {"uri": res.status_uri, "index": res.status_index},
         "issuer_kid": res.issuer_kid.hex(),
+        "nonce": None if res.nonce is None else res.nonce.hex(),
+        "audience": res.audience,
     }
     for k, v in got.items():
         if not json_equal(v, exp[k]):
             problems.append(f"expected.{k} = {json.dumps(exp[k])}, checker got {json.dumps(v)}")
-    if "outputs" in vec:
-        problems += check_outputs(vec["outputs"], res)
-    if generator_checks and "inputs" in vec:
+    if isinstance(exp["claims"], dict) and list(exp["claims"]) != list(got["claims"]):
+        problems.append(f"expected.claims order {list(exp['claims'])} is not the disclosure "
+                        f"order {list(got['claims'])} (spec §12.3)")
+    problems += check_outputs(vec["outputs"], res)
+    if generator_checks:
         problems += check_inputs(vec["inputs"], res)
     return problems
+
+
+def check_output_digests(out: dict) -> list:
+    """Every vector: each listed disclosure's digest is SHA-256 of its bytes (spec §6.2)."""
+    p = []
+    for i, d in enumerate(_list(out["disclosures"], "outputs.disclosures")):
+        where = f"outputs.disclosures[{i}]"
+        _keys(d, where, ("claim", "bytes", "digest"))
+        _str(d["claim"], where + ".claim")
+        if hashlib.sha256(_hex(d["bytes"], where + ".bytes")).digest() != _hex(d["digest"], where + ".digest"):
+            p.append(f"{where}: digest != SHA-256(bytes)")
+    for i, d in enumerate(_list(out["digests"], "outputs.digests")):
+        _hex(d, f"outputs.digests[{i}]")
+    _hex(out["credential"], "outputs.credential")
+    return p
 
 
 def check_outputs(out: dict, res: PresentationResult) -> list:
     """Valid vectors: the "outputs" section is consistent with what was verified."""
     p = []
     digest_set = set(res.digests)
-    if "credential" in out and _hex(out["credential"], "outputs.credential") != res.credential:
+    if _hex(out["credential"], "outputs.credential") != res.credential:
         p.append("outputs.credential differs from the credential inside the presentation")
-    if "digests" in out:
-        ds = out["digests"]
-        if not isinstance(ds, list) or [_hex(d, "outputs.digests[]") for d in ds] != res.digests:
-            p.append("outputs.digests differs from the credential's digest array")
-    if "disclosures" in out:
-        items = out["disclosures"]
-        if not isinstance(items, list):
-            raise VectorSchemaError("outputs.disclosures: not a list")
-        listed_bytes, listed_claims = set(), set()
-        for i, d in enumerate(items):
-            where = f"outputs.disclosures[{i}]"
-            _keys(d, where, ("claim", "bytes", "digest"))
-            raw, digest = _hex(d["bytes"], where + ".bytes"), _hex(d["digest"], where + ".digest")
-            if hashlib.sha256(raw).digest() != digest:
-                p.append(f"{where}: digest != SHA-256(bytes)")
-            if digest not in digest_set:
-                p.append(f"{where}: digest not in the credential digest set")
-            try:
-                _, name, value = decode_disclosure(raw)
-            except MlegitError as exc:
-                p.append(f"{where}: does not decode as a disclosure ({exc.detail})")
-                continue
-            if name != d["claim"]:
-                p.append(f"{where}: claim {d['claim']!r} but the bytes hold {name!r}")
-            if name not in KNOWN_CLAIMS or not valid_claim_value(name, value):
-                p.append(f"{where}: claim {name!r} has an invalid value")
-            if raw in listed_bytes or name in listed_claims:
-                p.append(f"{where}: listed twice")
-            listed_bytes.add(raw)
-            listed_claims.add(name)
-        for raw, _, name, _ in res.disclosures:
-            if raw not in listed_bytes:
-                p.append(f"presented disclosure {name!r} is not among outputs.disclosures")
+    if [_hex(d, "outputs.digests[]") for d in _list(out["digests"], "outputs.digests")] != res.digests:
+        p.append("outputs.digests differs from the credential's digest array")
+    listed_bytes, listed_claims = set(), set()
+    for i, d in enumerate(_list(out["disclosures"], "outputs.disclosures")):
+        where = f"outputs.disclosures[{i}]"
+        _keys(d, where, ("claim", "bytes", "digest"))
+        raw, digest = _hex(d["bytes"], where + ".bytes"), _hex(d["digest"], where + ".digest")
+        if hashlib.sha256(raw).digest() != digest:
+            p.append(f"{where}: digest != SHA-256(bytes)")
+        if digest not in digest_set:
+            p.append(f"{where}: digest not in the credential digest set")
+        try:
+            _, name, value = decode_disclosure(raw)
+        except MlegitError as exc:
+            p.append(f"{where}: does not decode as a disclosure ({exc.detail})")
+            continue
+        if name != d["claim"]:
+            p.append(f"{where}: claim {d['claim']!r} but the bytes hold {name!r}")
+        if name not in KNOWN_CLAIMS or not valid_claim_value(name, value):
+            p.append(f"{where}: claim {name!r} has an invalid value")
+        if raw in listed_bytes or name in listed_claims:
+            p.append(f"{where}: listed twice")
+        listed_bytes.add(raw)
+        listed_claims.add(name)
+    for raw, _, name, _ in res.disclosures:
+        if raw not in listed_bytes:
+            p.append(f"presented disclosure {name!r} is not among outputs.disclosures")
     return p
 
 
 def _nth_birthday(born: datetime.date, n: int) -> datetime.date:
-    """DN §6: born on Feb 29, the birthday in a common year is Mar 1."""
+    """spec §11.7: born on Feb 29, the birthday in a common year is Mar 1."""
     try:
         return born.replace(year=born.year + n)
     except ValueError:
@@ -1143,81 +1259,76 @@ def _nth_birthday(born: datetime.date, n: int) -> datetime.date:
 
 
 def check_inputs(inp: dict, res: PresentationResult) -> list:
-    """Generator cross-checks for valid vectors (disable with --no-generator-checks): the
-    informative "inputs" agree with the verified objects, the reference salt/decoy derivation
-    of DN §5 reproduces the digest set, and the issuer-only rules of DN §6 hold."""
+    """Generator checks for valid presentation vectors (disable with --no-generator-checks):
+    the informative "inputs" agree with the verified objects, the reference HKDF salt/decoy
+    derivation (spec §6.3, §6.4) reproduces the digest set, and the issuer-only rules of
+    spec §11.7 hold."""
     p = []
-    cred_kid = res.issuer_kid
-    if "issuer_keys" in inp:
-        if not isinstance(inp["issuer_keys"], list):
-            raise VectorSchemaError("inputs.issuer_keys: not a list")
-        kids = []
-        for i, k in enumerate(inp["issuer_keys"]):
-            where = f"inputs.issuer_keys[{i}]"
-            _keys(k, where, ("kid", "private_scalar", "public_x", "public_y"))
-            kids.append(_hex(k["kid"], where + ".kid"))
-            d = int.from_bytes(_hex(k["private_scalar"], where + ".private_scalar"), "big")
-            pub = ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers()
-            if (pub.x.to_bytes(32, "big"), pub.y.to_bytes(32, "big")) != (
-                    _hex(k["public_x"], where), _hex(k["public_y"], where)):
-                p.append(f"{where}: public point does not match private_scalar")
-        if cred_kid not in kids:
-            p.append("credential kid is not among inputs.issuer_keys")
-    if "device_private_scalar" in inp:
-        d = int.from_bytes(_hex(inp["device_private_scalar"], "inputs.device_private_scalar"), "big")
-        pub = ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers()
-        if (pub.x.to_bytes(32, "big"), pub.y.to_bytes(32, "big")) != (res.device_x, res.device_y):
-            p.append("inputs.device_private_scalar does not match the credential device_key")
+    keys = {k["name"]: k for k in inp["issuer_keys"]}
+    issuer = _str(inp["issuer"], "inputs.issuer")
+    if issuer not in keys:
+        p.append(f"inputs.issuer {issuer!r} is not among inputs.issuer_keys")
+    elif _hex(keys[issuer]["kid"], "inputs.issuer_keys[].kid") != res.issuer_kid:
+        p.append("the credential kid is not the kid of inputs.issuer")
+    elif rfc6979_low_s(_hex(keys[issuer]["private_scalar"], "private_scalar"),
+                       res.credential_cose) != res.credential_cose.signature:
+        p.append("the issuer signature is not the RFC 6979 low-S signature of inputs.issuer")
+    presenting = _hex(inp["presenting_private_scalar"], "inputs.presenting_private_scalar")
+    if rfc6979_low_s(presenting, res.presentation_cose) != res.presentation_cose.signature:
+        p.append("the device signature is not the RFC 6979 low-S signature of presenting_private_scalar")
+    dev = public_point(_hex(inp["device_private_scalar"], "inputs.device_private_scalar"))
+    if dev != (res.device_x, res.device_y):
+        p.append("inputs.device_private_scalar does not match the credential device_key")
+    pres = public_point(_hex(inp["presenting_private_scalar"], "inputs.presenting_private_scalar"))
+    if pres != (res.device_x, res.device_y):
+        p.append("inputs.presenting_private_scalar is not the device key, yet the presentation verified")
     for name, got in (("credential_id", res.credential_id), ("nonce", res.nonce)):
-        if name in inp and _opt_hex(inp[name], "inputs." + name) != got:
+        if _opt_hex(inp[name], "inputs." + name) != got:
             p.append(f"inputs.{name} differs from the presentation")
     for name, got in (("iat", res.iat), ("nbf", res.not_before), ("exp", res.expires),
-                      ("presented_at", res.presented_at), ("audience", res.audience)):
-        if name in inp and not json_equal(inp[name], got):
+                      ("presented_at", res.presented_at), ("audience", res.audience),
+                      ("status", {"uri": res.status_uri, "index": res.status_index})):
+        if not json_equal(inp[name], got):
             p.append(f"inputs.{name} = {inp[name]!r}, presentation has {got!r}")
-    claims = None
-    if "claims" in inp:
-        if not isinstance(inp["claims"], dict):
-            raise VectorSchemaError("inputs.claims: not an object")
-        claims = {k: claim_from_json(v, f"inputs.claims.{k}") for k, v in inp["claims"].items()}
-        for k, v in res.claims.items():
-            if k not in claims or not json_equal(claim_to_json(claims[k]), claim_to_json(v)):
-                p.append(f"disclosed {k!r} differs from inputs.claims")
-        p += issuer_rule_problems(claims, res.iat)
-    if "disclosed" in inp:
-        if not isinstance(inp["disclosed"], list) or sorted(inp["disclosed"]) != sorted(res.claims):
-            p.append(f"inputs.disclosed {inp['disclosed']!r} != disclosed claims {sorted(res.claims)}")
-    if "salt_secret" in inp and claims is not None:
-        secret = _hex(inp["salt_secret"], "inputs.salt_secret")
-        prk = hkdf_extract(res.credential_id, secret)
-        for raw, salt, name, _ in res.disclosures:
-            if salt != reference_salt(prk, name):
-                p.append(f"salt of {name!r} is not the DN §5 HKDF salt")
-        if len(claims) > 32:
-            p.append("more than 32 claims")
-        else:
-            digests = [hashlib.sha256(encode([reference_salt(prk, n), n, v])).digest()
-                       for n, v in claims.items()]
-            digests += [reference_decoy(prk, i) for i in range(32 - len(claims))]
-            if sorted(digests) != res.digests:
-                p.append("digest set != sorted(claim digests + DN §5 decoys) from inputs")
+    if not isinstance(inp["claims"], dict):
+        raise VectorSchemaError("inputs.claims: not an object")
+    claims = {k: claim_from_json(v, f"inputs.claims.{k}") for k, v in inp["claims"].items()}
+    for k, v in res.claims.items():
+        if k not in claims or not json_equal(claim_to_json(claims[k]), claim_to_json(v)):
+            p.append(f"disclosed {k!r} differs from inputs.claims")
+    p += issuer_rule_problems(claims, res.iat)
+    if _list(inp["disclosed"], "inputs.disclosed") != list(res.claims):
+        p.append(f"inputs.disclosed {inp['disclosed']!r} != disclosed claims {list(res.claims)}")
+    secret = _hex(inp["salt_secret"], "inputs.salt_secret")
+    prk = hkdf_extract(res.credential_id, secret)
+    for raw, salt, name, _ in res.disclosures:
+        if salt != reference_salt(prk, name):
+            p.append(f"salt of {name!r} is not the spec §6.3 HKDF salt")
+    if len(claims) > 32:
+        p.append("more than 32 claims")
+    else:
+        digests = [hashlib.sha256(encode([reference_salt(prk, n), n, v])).digest()
+                   for n, v in claims.items()]
+        digests += [reference_decoy(prk, i) for i in range(32 - len(claims))]
+        if sorted(digests) != res.digests:
+            p.append("digest set != sorted(claim digests + spec §6.4 decoys) from inputs")
     return p
 
 
 def issuer_rule_problems(claims: dict, iat: int) -> list:
-    """DN §6 issuer-only rules, for the claims a (valid) vector says were issued."""
+    """spec §11.7 issuer-only rules, for the claims a (valid) vector says were issued."""
     p = []
     for name, v in claims.items():
         if name not in KNOWN_CLAIMS or not valid_claim_value(name, v):
-            p.append(f"issued claim {name!r} invalid per DN §6")
+            p.append(f"issued claim {name!r} invalid per spec §11")
     if "holder_status" not in claims:
-        p.append("holder_status not issued (DN §6: always issued)")
+        p.append("holder_status not issued (spec §11.7 rule 1)")
     born = parse_date(claims.get("birth_date"))
     if "pesel" in claims and born is not None and pesel_birth_date(claims["pesel"]) != born:
-        p.append("PESEL birth date != birth_date")
+        p.append("PESEL birth date != birth_date (spec §11.7 rule 2)")
     issued, expiry = parse_date(claims.get("issue_date")), parse_date(claims.get("expiry_date"))
     if issued is not None and expiry is not None and issued > expiry:
-        p.append("issue_date > expiry_date")
+        p.append("issue_date > expiry_date (spec §11.7 rule 3)")
     if born is not None:
         try:
             iat_date = datetime.datetime.fromtimestamp(iat, tz=datetime.timezone.utc).date()
@@ -1227,41 +1338,78 @@ def issuer_rule_problems(claims: dict, iat: int) -> list:
             for n in (13, 16, 18):
                 should = _nth_birthday(born, n) <= iat_date
                 if (f"age_over_{n}" in claims) != should:
-                    p.append(f"age_over_{n} {'missing' if should else 'issued'} (DN §6 rule)")
+                    p.append(f"age_over_{n} {'missing' if should else 'issued'} (spec §11.7 rule 4)")
     return p
 
 
-def run_status_vector(vec: dict) -> list:
+def run_status_vector(vec: dict, generator_checks: bool) -> list:
     problems: list[str] = []
-    _keys(vec, "vector", ("name", "description", "kind", "trust_list", "verifier",
+    _keys(vec, "vector", ("name", "description", "kind", "inputs", "trust_list", "verifier",
                           "status_response", "expected"))
     ver = vec["verifier"]
-    _keys(ver, "verifier", ("now", "expected_credential_id"),
-          ("clock_skew", "max_input_size", "accepted_algs", "expected_nonce"))
+    _keys(ver, "verifier", STATUS_VERIFIER_KEYS)
     settings = _settings(ver, with_max_age=False)
     now = _int(ver["now"], "verifier.now")
     exp_cid = _hex(ver["expected_credential_id"], "verifier.expected_credential_id")
-    exp_nonce = _opt_hex(ver.get("expected_nonce"), "verifier.expected_nonce")
+    exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
     response = _hex(vec["status_response"], "status_response")
-    result_kind, error = _expected(vec["expected"], (
-        "credential_id", "status", "reason", "checked_at", "cache_for", "nonce"))
+    _keys(vec["inputs"], "inputs", STATUS_INPUT_KEYS)
+    result_kind, error = _expected(vec["expected"], STATUS_EXPECTED_KEYS)
 
     def run():
-        trust = parse_trust_list(trust_bytes)
+        trust = at_step("trust list", parse_trust_list, trust_bytes)
         return verify_status(response, trust, settings, now, exp_cid, exp_nonce)
 
     res = _verdict(problems, result_kind, error, run)
+    if generator_checks:
+        problems += check_key_inputs(vec["inputs"], trust_bytes)
     if res is None:
         return problems
+    if generator_checks:
+        signers = [k for k in vec["inputs"]["issuer_keys"] if _hex(k["kid"], "kid") == res.issuer_kid]
+        if len(signers) != 1:
+            problems.append("the response kid is not the kid of exactly one of inputs.issuer_keys")
+        elif rfc6979_low_s(_hex(signers[0]["private_scalar"], "private_scalar"), res.cose) != res.cose.signature:
+            problems.append("the status signature is not the RFC 6979 low-S signature of its issuer key")
     exp = vec["expected"]
     got = {"credential_id": res.credential_id.hex(), "status": res.status, "reason": res.reason,
            "checked_at": res.checked_at, "cache_for": res.cache_for,
-           "nonce": None if res.nonce is None else res.nonce.hex()}
+           "nonce": None if res.nonce is None else res.nonce.hex(),
+           "issuer_kid": res.issuer_kid.hex()}
     for k, v in got.items():
         if not json_equal(v, exp[k]):
             problems.append(f"expected.{k} = {json.dumps(exp[k])}, checker got {json.dumps(v)}")
     return problems
+
+
+_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-c]?):?$")
+
+
+def step_path(detail: str) -> str:
+    """The spec step labels named in a rejection's detail, outermost first ("P4/C5/D1")."""
+    return "/".join(t.rstrip(":") for t in detail.split() if _STEP_TOKEN.match(t))
+
+
+def evaluate(vec: dict):
+    """Verify one (schema-valid) vector without comparing: returns ("valid", result) or
+    (error code, step path).  Used by list_vectors.py."""
+    ver = vec["verifier"]
+    try:
+        trust = at_step("trust list", parse_trust_list, _hex(vec["trust_list"], "trust_list"))
+        if vec["kind"] == "presentation":
+            res = verify_presentation(_hex(vec["presentation"], "presentation"), trust,
+                                      _settings(ver, True), ver["now"],
+                                      _opt_hex(ver["expected_nonce"], "expected_nonce"),
+                                      ver["expected_audience"])
+        else:
+            res = verify_status(_hex(vec["status_response"], "status_response"), trust,
+                                _settings(ver, False), ver["now"],
+                                _hex(ver["expected_credential_id"], "expected_credential_id"),
+                                _opt_hex(ver["expected_nonce"], "expected_nonce"))
+    except MlegitError as exc:
+        return exc.code, step_path(exc.detail)
+    return "valid", res
 
 
 def run_vector(vec, generator_checks: bool = True) -> list:
@@ -1276,7 +1424,7 @@ def run_vector(vec, generator_checks: bool = True) -> list:
         if kind == "presentation":
             return run_presentation_vector(vec, generator_checks)
         if kind == "status":
-            return run_status_vector(vec)
+            return run_status_vector(vec, generator_checks)
         return [f"unknown kind {kind!r}"]
     except VectorSchemaError as exc:
         return [f"schema: {exc}"]
@@ -1286,28 +1434,33 @@ def run_vector(vec, generator_checks: bool = True) -> list:
         return [f"CHECKER BUG (unexpected {type(exc).__name__}): {exc}"]
 
 
-def run_file(path: str, generator_checks: bool = True):
-    """Returns (passed, failures) where failures is a list of (label, reason)."""
-    failures, passed = [], 0
+def load_json(path: str):
+    """Parse a vector file, rejecting duplicate JSON object keys."""
     def no_duplicate_keys(pairs):
         keys = [k for k, _ in pairs]
         if len(keys) != len(set(keys)):
             raise ValueError(f"duplicate JSON key among {keys}")
         return dict(pairs)
 
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh, object_pairs_hook=no_duplicate_keys)
+
+
+def run_file(path: str, generator_checks: bool = True):
+    """Returns (passed, failures) where failures is a list of (label, reason)."""
+    failures, passed = [], 0
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh, object_pairs_hook=no_duplicate_keys)
+        doc = load_json(path)
     except (OSError, ValueError) as exc:
         return 0, [(path, f"cannot read JSON: {exc}")]
     try:
-        _keys(doc, path, ("version", "generator", "vectors"))
-        if doc["version"] != 1 or type(doc["version"]) is not int:
-            raise VectorSchemaError(f"{path}: version must be 1")
-        if type(doc["generator"]) is not str:
-            raise VectorSchemaError(f"{path}: generator must be a string")
-        if not isinstance(doc["vectors"], list):
-            raise VectorSchemaError(f"{path}: vectors must be a list")
+        _keys(doc, path, ("version", "generator", "spec", "vectors"))
+        if type(doc["version"]) is not int or doc["version"] != FILE_VERSION:
+            raise VectorSchemaError(f"{path}: version must be {FILE_VERSION}")
+        _str(doc["generator"], f"{path}: generator")
+        if doc["spec"] != SPEC_ID:
+            raise VectorSchemaError(f"{path}: spec must be {SPEC_ID!r}, this checker implements it")
+        _list(doc["vectors"], f"{path}: vectors")
     except VectorSchemaError as exc:
         return 0, [(path, f"schema: {exc}")]
     names = set()
@@ -1331,7 +1484,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Independent checker of mlegit v1 test vectors.")
     ap.add_argument("files", nargs="+", metavar="FILE.json")
     ap.add_argument("--no-generator-checks", action="store_true",
-                    help="skip the inputs/issuer-rule/HKDF cross-checks on valid vectors")
+                    help="skip the inputs/outputs/HKDF/issuer-rule cross-checks")
     args = ap.parse_args(argv)
     passed, failed = 0, 0
     for path in args.files:

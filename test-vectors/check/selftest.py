@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Self-test of mlegit_check.py, usable before the Rust vectors exist.
 
-It builds mlegit objects itself from spec/design-notes.md (DN) with `cryptography` (ES256 keys,
-HKDF salts) and `cbor2` (canonical encoding, cross-checked against the checker's own encoder),
-writes them in the vector-JSON schema of test-vectors/SCHEMA-DRAFT.md to a temporary file, and
-runs the checker's CLI on it; it also unit-tests the strict CBOR decoder, the claim rules and the
-CLI's failure reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any failure.
+It builds mlegit objects itself from spec/mlegit.md with `cryptography` (ES256 keys, HKDF
+salts) and `cbor2` (canonical encoding, cross-checked against the checker's own encoder), writes
+them in the vector-JSON schema of test-vectors/README.md to a temporary file, and runs the
+checker's CLI on it; it also unit-tests the strict CBOR decoder (D1-D17), the COSE and field
+steps, the trust list (T1-T7), the claim rules and the CLI's failure reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any failure.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import tempfile
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 import mlegit_check as chk  # noqa: E402
 
 N = chk.P256_N
+SPEC = chk.SPEC_ID
 TYP_CRED, TYP_PRES, TYP_STATUS = chk.TYP_CREDENTIAL, chk.TYP_PRESENTATION, chk.TYP_STATUS
 
 _results: list[tuple[str, bool, str]] = []
@@ -40,13 +41,13 @@ def expect(name: str, ok: bool, detail: str = "") -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Building blocks (DN §1, §2, §5)
+# Building blocks (spec §2, §3, §6)
 # ------------------------------------------------------------------------------------------
 
 def cbor(obj) -> bytes:
     """Deterministic CBOR via cbor2 (canonical); asserted equal to the checker's encoder.
     (cbor2 sorts keys length-first, RFC 7049 style; every map built here has keys for which
-    that order equals the bytewise order of DN §1.)"""
+    that order equals the bytewise order of spec §2.4.)"""
     a = cbor2.dumps(obj, canonical=True)
     b = chk.encode(obj)
     assert a == b, f"encoders disagree: {a.hex()} vs {b.hex()}"
@@ -54,13 +55,17 @@ def cbor(obj) -> bytes:
 
 
 class Key:
-    def __init__(self, seed: bytes):
-        d = int.from_bytes(hashlib.sha256(seed).digest(), "big") % (N - 1) + 1
+    """A test key named as in test-vectors/README.md: scalar = SHA-256("mlegit test key " || name)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        d = int.from_bytes(hashlib.sha256(b"mlegit test key " + name.encode()).digest(), "big")
+        assert 1 <= d < N
         self.d = d
         self.priv = ec.derive_private_key(d, ec.SECP256R1())
         nums = self.priv.public_key().public_numbers()
         self.x, self.y = nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big")
-        self.kid = hashlib.sha256(b"\x04" + self.x + self.y).digest()[:8]  # DN §2
+        self.kid = hashlib.sha256(b"\x04" + self.x + self.y).digest()[:8]  # spec §3.8
 
     def cose_key(self) -> dict:
         return {1: 2, -1: 1, -2: self.x, -3: self.y}
@@ -70,14 +75,14 @@ class Key:
                 "not_after": not_after, "not_before": not_before}
 
     def key_json(self) -> dict:
-        return {"kid": self.kid.hex(), "private_scalar": self.d.to_bytes(32, "big").hex(),
+        return {"name": self.name, "kid": self.kid.hex(), "private_scalar": self.d.to_bytes(32, "big").hex(),
                 "public_x": self.x.hex(), "public_y": self.y.hex()}
 
 
-def es256(key: Key, protected: bytes, payload: bytes, high_s: bool = False) -> bytes:
-    """DN §2: ES256 over Sig_structure, low-S normalised (or deliberately high-S)."""
+def es256(key: Key, protected: bytes, payload: bytes, high_s: bool = False, random_k: bool = False) -> bytes:
+    """spec §3.6-§3.7: ES256 over Sig_structure, low-S normalised (or deliberately high-S)."""
     tbs = cbor(["Signature1", protected, b"", payload])
-    der = key.priv.sign(hashlib.sha256(tbs).digest(), ec.ECDSA(Prehashed(hashes.SHA256())))
+    der = key.priv.sign(tbs, ec.ECDSA(hashes.SHA256(), deterministic_signing=not random_k))  # RFC 6979
     r, s = decode_dss_signature(der)
     if s > N // 2:
         s = N - s
@@ -87,9 +92,9 @@ def es256(key: Key, protected: bytes, payload: bytes, high_s: bool = False) -> b
 
 
 def sign1(key: Key, header: dict, payload: bytes, unprotected: dict | None = None,
-          high_s: bool = False, sig_hook=None) -> bytes:
+          high_s: bool = False, sig_hook=None, random_k: bool = False) -> bytes:
     protected = cbor(header)
-    sig = es256(key, protected, payload, high_s)
+    sig = es256(key, protected, payload, high_s, random_k)
     if sig_hook:
         sig = sig_hook(sig)
     return cbor([protected, unprotected or {}, payload, sig])
@@ -110,7 +115,7 @@ def pesel_for(date: datetime.date, serial: str) -> str:
 # The reference scenario
 # ------------------------------------------------------------------------------------------
 
-ISSUER, DEVICE, OTHER = Key(b"issuer"), Key(b"device"), Key(b"other")
+ISSUER, DEVICE, OTHER = Key("selftest issuer"), Key("selftest device"), Key("selftest other")
 CRED_ID = bytes(range(16))
 SECRET = hashlib.sha256(b"salt secret").digest()
 IAT = int(datetime.datetime(2025, 9, 1, tzinfo=datetime.timezone.utc).timestamp())
@@ -134,7 +139,7 @@ CLAIMS = {
 
 
 def salt_for(name: str, cid: bytes = CRED_ID) -> bytes:
-    return hkdf(SECRET, cid, b"mlegit v1 salt" + name.encode(), 16)  # DN §5
+    return hkdf(SECRET, cid, b"mlegit v1 salt" + name.encode(), 16)  # spec §6.3
 
 
 def disclosure(name: str, value, salt: bytes | None = None) -> bytes:
@@ -144,7 +149,7 @@ def disclosure(name: str, value, salt: bytes | None = None) -> bytes:
 def issue(claims=None, extra: list[bytes] = (), overrides: dict | None = None,
           header: dict | None = None, key: Key = ISSUER, high_s: bool = False,
           digests=None):
-    """Issue a credential (DN §4/§5); returns (credential bytes, {name: disclosure}, digests)."""
+    """Issue a credential (spec §5, §6); returns (credential bytes, {name: disclosure}, digests)."""
     claims = CLAIMS if claims is None else claims
     discl = {n: disclosure(n, v) for n, v in claims.items()}
     digs = [hashlib.sha256(d).digest() for d in list(discl.values()) + list(extra)]
@@ -165,7 +170,7 @@ CRED, DISCL, DIGESTS = issue()
 
 def present(disclosures: list[bytes], cred: bytes = CRED, presented_at: int = PRESENTED_AT,
             nonce=NONCE, audience=AUDIENCE, header=None, unprotected=None, payload=None,
-            high_s=False, sig_hook=None, key: Key = DEVICE) -> bytes:
+            high_s=False, sig_hook=None, key: Key = DEVICE, random_k: bool = False) -> bytes:
     if payload is None:
         p = {1: 1, 2: cred, 3: disclosures, 4: presented_at}
         if nonce is not None:
@@ -174,35 +179,51 @@ def present(disclosures: list[bytes], cred: bytes = CRED, presented_at: int = PR
             p[6] = audience
         payload = cbor(p)
     hdr = header or {1: -7, 16: TYP_PRES}
-    return sign1(key, hdr, payload, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook)
+    return sign1(key, hdr, payload, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook,
+                 random_k=random_k)
 
 
-TRUST = cbor([ISSUER.trust_entry(IAT - 86400, IAT + 3 * 365 * 86400)])
+TRUST_ENTRIES = [(ISSUER, IAT - 86400, IAT + 3 * 365 * 86400)]  # (key, not_before, not_after)
+
+
+def trust_bytes(entries) -> bytes:
+    return cbor([k.trust_entry(nb, na) for k, nb, na in entries])
+
+
+TRUST = trust_bytes(TRUST_ENTRIES)
 
 
 def claim_json(v):
     return {"bstr": v.hex()} if isinstance(v, bytes) else v
 
 
+def trust_inputs(entries) -> list:
+    return [{"key": k.name, "not_before": nb, "not_after": na} for k, nb, na in entries]
+
+
 def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifier=None,
-         trust: bytes = TRUST, with_io: bool = False, presented_at: int = PRESENTED_AT) -> dict:
+         trust=TRUST_ENTRIES, presented_at: int = PRESENTED_AT, signer: Key = ISSUER) -> dict:
+    """A presentation vector in the schema of test-vectors/README.md.  The inputs and outputs
+    describe the reference scenario (they are exact for valid vectors)."""
     ver = {"now": NOW, "clock_skew": 60, "max_age": 300, "max_input_size": 65536,
            "accepted_algs": [-7], "expected_nonce": NONCE.hex(), "expected_audience": AUDIENCE}
     ver.update(verifier or {})
-    vec = {"name": name, "description": f"selftest {name}", "kind": "presentation",
-           "trust_list": trust.hex(), "verifier": ver, "presentation": pres.hex()}
-    if with_io:
-        vec["inputs"] = {
-            "issuer_keys": [ISSUER.key_json()], "device_private_scalar": DEVICE.d.to_bytes(32, "big").hex(),
-            "salt_secret": SECRET.hex(), "credential_id": CRED_ID.hex(),
-            "claims": {k: claim_json(v) for k, v in CLAIMS.items()}, "iat": IAT, "nbf": NBF,
-            "exp": EXP, "presented_at": PRESENTED_AT, "nonce": ver["expected_nonce"],
-            "audience": ver["expected_audience"], "disclosed": list(disclosed)}
-        vec["outputs"] = {
-            "credential": CRED.hex(),
-            "disclosures": [{"claim": n, "bytes": d.hex(), "digest": hashlib.sha256(d).hexdigest()}
-                            for n, d in DISCL.items()],
-            "digests": [d.hex() for d in DIGESTS]}
+    vec = {"name": name, "description": f"selftest {name}", "kind": "presentation"}
+    vec["inputs"] = {
+        "issuer_keys": [signer.key_json()], "issuer": signer.name, "trust": trust_inputs(trust),
+        "device_private_scalar": DEVICE.d.to_bytes(32, "big").hex(),
+        "presenting_private_scalar": DEVICE.d.to_bytes(32, "big").hex(),
+        "salt_secret": SECRET.hex(), "credential_id": CRED_ID.hex(),
+        "claims": {k: claim_json(v) for k, v in CLAIMS.items()}, "iat": IAT, "nbf": NBF,
+        "exp": EXP, "status": {"uri": STATUS_URI, "index": 42}, "presented_at": presented_at,
+        "nonce": ver["expected_nonce"], "audience": ver["expected_audience"],
+        "disclosed": list(disclosed)}
+    vec["outputs"] = {
+        "credential": CRED.hex(),
+        "disclosures": [{"claim": n, "bytes": d.hex(), "digest": hashlib.sha256(d).hexdigest()}
+                        for n, d in DISCL.items()],
+        "digests": [d.hex() for d in DIGESTS]}
+    vec.update({"trust_list": trust_bytes(trust).hex(), "verifier": ver, "presentation": pres.hex()})
     if error:
         vec["expected"] = {"result": "invalid", "error": error}
     else:
@@ -210,7 +231,8 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
             "result": "valid", "claims": {n: claim_json(CLAIMS[n]) for n in disclosed},
             "presented_at": presented_at, "not_before": NBF, "expires": EXP,
             "credential_id": CRED_ID.hex(), "status": {"uri": STATUS_URI, "index": 42},
-            "issuer_kid": ISSUER.kid.hex()}
+            "issuer_kid": ISSUER.kid.hex(), "nonce": ver["expected_nonce"],
+            "audience": ver["expected_audience"]}
     return vec
 
 
@@ -223,11 +245,11 @@ def presentation_vectors() -> list[dict]:
     all_names = list(CLAIMS)
     all_d = [DISCL[n] for n in all_names]
     # --- valid ---
-    V.append(pvec("valid_all_claims", present(all_d), disclosed=all_names, with_io=True))
+    V.append(pvec("valid_all_claims", present(all_d), disclosed=all_names))
     V.append(pvec("valid_no_disclosure_no_nonce", present([], nonce=None, audience=None),
                   verifier={"expected_nonce": None, "expected_audience": None}))
     sel = ["age_over_16", "portrait", "family_name"]
-    V.append(pvec("valid_selective", present([DISCL[n] for n in sel]), disclosed=sel, with_io=True))
+    V.append(pvec("valid_selective", present([DISCL[n] for n in sel]), disclosed=sel))
     V.append(pvec("valid_at_skew_edges", present([DISCL["age_over_13"]], presented_at=NOW + 60),
                   disclosed=["age_over_13"], presented_at=NOW + 60))
     # --- the negatives the brief names ---
@@ -247,7 +269,7 @@ def presentation_vectors() -> list[dict]:
                   verifier={"expected_nonce": bytes(16).hex()}))
     V.append(pvec("credential_expired", present([], presented_at=EXP + 61 - 5), "credential_expired",
                   verifier={"now": EXP + 61}))
-    # --- more negatives, one per step of DN §9 ---
+    # --- more negatives, one per step of spec §12.2 ---
     p = present([])
     V.append(pvec("input_too_large", p, "input_too_large", verifier={"max_input_size": len(p) - 1}))
     V.append(pvec("valid_input_exactly_max", p, verifier={"max_input_size": len(p)}))
@@ -279,11 +301,12 @@ def presentation_vectors() -> list[dict]:
     V.append(pvec("credential_kid_missing", present([], cred=nokid), "kid_missing"))
     V.append(pvec("credential_unknown_field", present([], cred=issue(overrides={12: 0})[0]), "unknown_field"))
     V.append(pvec("unknown_key_id", present([]), "unknown_key_id",
-                  trust=cbor([OTHER.trust_entry(0, 2**40)])))
+                  trust=[(OTHER, 0, 2**40)]))
     V.append(pvec("issuer_key_expired", present([]), "issuer_key_not_valid",
-                  trust=cbor([ISSUER.trust_entry(0, IAT - 1)])))
+                  trust=[(ISSUER, 0, IAT - 1)]))
     forged, _, _ = issue(key=OTHER)  # carries ISSUER's kid
-    V.append(pvec("issuer_signature_invalid", present([], cred=forged), "issuer_signature_invalid"))
+    V.append(pvec("issuer_signature_invalid", present([], cred=forged), "issuer_signature_invalid",
+                  signer=OTHER))
     V.append(pvec("issuer_s_equals_n", present([], cred=sign1(
         ISSUER, {1: -7, 4: ISSUER.kid, 16: TYP_CRED}, strict_payload(CRED), sig_hook=lambda s: replace_s(s, N))),
         "issuer_signature_invalid"))
@@ -330,6 +353,88 @@ def presentation_vectors() -> list[dict]:
     ctrl = disclosure("school_name", "Szkoła\u0085nr 1")  # U+0085 NEL is category Cc
     cred6, _, _ = issue(extra=[ctrl])
     V.append(pvec("text_with_c1_control", present([ctrl], cred=cred6), "invalid_claim_value"))
+    V += spec_order_vectors()
+    return V
+
+
+def raw_cose(protected: bytes, payload: bytes, sig: bytes, unprotected=None) -> bytes:
+    return cbor([protected, unprotected or {}, payload, sig])
+
+
+def pres_payload(**fields) -> bytes:
+    p = {1: 1, 2: CRED, 3: [], 4: PRESENTED_AT, 5: NONCE, 6: AUDIENCE}
+    for k, v in fields.items():
+        key = int(k[1:])
+        if v is None:
+            p.pop(key, None)
+        else:
+            p[key] = v
+    return cbor(p)
+
+
+def spec_order_vectors() -> list[dict]:
+    """Cases where spec/mlegit.md fixes an order or a code that an earlier draft left open."""
+    V = []
+    pres_hdr = cbor({1: -7, 16: TYP_PRES})
+    good_payload = pres_payload()
+    # C4 (signature length) comes before C5 (decoding the protected bstr).
+    V.append(pvec("c4_before_c5_short_sig_empty_protected",
+                  raw_cose(b"", good_payload, bytes(63)), "cose_malformed"))
+    V.append(pvec("c5_empty_protected", raw_cose(b"", good_payload, bytes(64)), "cbor_malformed"))
+    V.append(pvec("c5_protected_tag", raw_cose(b"\xc1\x00", good_payload, bytes(64)),
+                  "cbor_unsupported_type"))
+    V.append(pvec("c6_protected_not_map", raw_cose(cbor([1]), good_payload, bytes(64)), "cose_malformed"))
+    V.append(pvec("c3_signature_not_bstr", cbor([pres_hdr, {}, good_payload, "sig"]), "cose_malformed"))
+    V.append(pvec("c3_payload_nil", cbor([pres_hdr, {}, None, bytes(64)]), "cose_malformed"))
+    # C7: entries in encoded order; wrong value type of 1/4/16 is cose_malformed.
+    V.append(pvec("c7_alg_text_before_unknown_label", present([], header={1: "ES256", 3: 0, 16: TYP_PRES}),
+                  "cose_malformed"))
+    V.append(pvec("c7_unknown_label_before_bad_typ", present([], header={1: -7, 3: 0, 16: b"x"}),
+                  "cose_unknown_header"))
+    V.append(pvec("c7_text_label", present([], header={1: -7, 16: TYP_PRES, "typ": 1}),
+                  "cose_unknown_header"))
+    V.append(pvec("c7_empty_kid_credential", present([], cred=issue(header={1: -7, 4: b"", 16: TYP_CRED})[0]),
+                  "cose_malformed"))
+    V.append(pvec("c7_kid_33_bytes", present([], cred=issue(header={1: -7, 4: bytes(33), 16: TYP_CRED})[0]),
+                  "cose_malformed"))
+    # H1 before H2; H3 before H4; H4 uses the configured set intersected with {-7}.
+    V.append(pvec("h1_before_h2", present([], header={16: TYP_PRES}, unprotected={1: -7, 5: b"iv"}),
+                  "alg_not_protected"))
+    V.append(pvec("h3_before_h4", present([], header={1: -8, 16: TYP_CRED}), "wrong_context"))
+    V.append(pvec("h4_eddsa_configured", present([], header={1: -8, 16: TYP_PRES}), "alg_not_allowed",
+                  verifier={"accepted_algs": [-7, -8]}))
+    V.append(pvec("valid_extra_configured_alg", present([]), verifier={"accepted_algs": [-8, -7]}))
+    # F2: a signed payload that is not a map is cose_malformed.
+    V.append(pvec("f2_presentation_payload_array", present([], payload=cbor([1, 2])), "cose_malformed"))
+    cred_array = sign1(ISSUER, {1: -7, 4: ISSUER.kid, 16: TYP_CRED}, cbor([1]))
+    V.append(pvec("f2_credential_payload_array", present([], cred=cred_array), "cose_malformed"))
+    # F4 field rules.
+    V.append(pvec("f4_empty_credential_bstr", present([], payload=pres_payload(k2=b"")), "invalid_field"))
+    V.append(pvec("f4_audience_with_newline", present([], audience="gate\n1"), "invalid_field",
+                  verifier={"expected_audience": "gate\n1"}))
+    V.append(pvec("f4_audience_129_bytes", present([], audience="a" * 129), "invalid_field",
+                  verifier={"expected_audience": "a" * 129}))
+    V.append(pvec("f4_status_uri_escape", present([], cred=issue(overrides={9: {1: "https://i.example/\x1b[0m", 2: 1}})[0]),
+                  "invalid_field"))
+    V.append(pvec("f4_status_uri_c1", present([], cred=issue(overrides={9: {1: "https://i.example/\x85", 2: 1}})[0]),
+                  "invalid_field"))
+    V.append(pvec("f4_status_extra_key", present([], cred=issue(overrides={9: {1: STATUS_URI, 2: 1, 3: 0}})[0]),
+                  "invalid_field"))
+    V.append(pvec("f4_status_uri_257_bytes", present([], cred=issue(overrides={9: {1: "h" * 257, 2: 1}})[0]),
+                  "invalid_field"))
+    # P3b before P3c; P3c after F5.
+    V.append(pvec("p3b_before_p3c", present([], payload=pres_payload(k1=2, k3=[b"x"] * 33)),
+                  "unsupported_version"))
+    V.append(pvec("p3c_33_disclosures", present([], payload=pres_payload(k3=[b"x"] * 33)), "invalid_field"))
+    V.append(pvec("p3c_disclosure_not_bstr", present([], payload=pres_payload(k3=[DISCL["pesel"], 1])),
+                  "invalid_field"))
+    V.append(pvec("f3_before_p3c", present([], payload=pres_payload(k3=[1], k7=0)), "unknown_field"))
+    V.append(pvec("f5_before_p3c", present([], payload=pres_payload(k3=[1], k4=None)), "missing_field"))
+    # K6: exactly four labels.
+    extra_label = dict(DEVICE.cose_key())
+    extra_label[3] = -7
+    V.append(pvec("k6_device_key_alg", present([], cred=issue(overrides={8: extra_label})[0]),
+                  "invalid_device_key"))
     return V
 
 
@@ -338,20 +443,22 @@ def strict_payload(cose: bytes) -> bytes:
 
 
 # ------------------------------------------------------------------------------------------
-# Status responses (DN §10)
+# Status responses (spec §9, §12.4)
 # ------------------------------------------------------------------------------------------
 
 CHECKED_AT = NOW - 100
 
 
 def status_response(status=0, reason=None, nonce=NONCE, cache_for=3600, checked_at=CHECKED_AT,
-                    header=None, high_s=False, cid=CRED_ID, extra=None) -> bytes:
+                    header=None, high_s=False, cid=CRED_ID, extra=None, drop=()) -> bytes:
     p = {1: 1, 2: cid, 3: status, 5: checked_at, 7: cache_for}
     if reason is not None:
         p[4] = reason
     if nonce is not None:
         p[6] = nonce
     p.update(extra or {})
+    for k in drop:
+        del p[k]
     return sign1(ISSUER, header or {1: -7, 4: ISSUER.kid, 16: TYP_STATUS}, cbor(p), high_s=high_s)
 
 
@@ -361,12 +468,14 @@ def svec(name: str, resp: bytes, error: str | None = None, expected: dict | None
            "expected_credential_id": CRED_ID.hex(), "expected_nonce": NONCE.hex()}
     ver.update(verifier or {})
     vec = {"name": name, "description": f"selftest {name}", "kind": "status",
+           "inputs": {"issuer_keys": [ISSUER.key_json()], "trust": trust_inputs(TRUST_ENTRIES)},
            "trust_list": TRUST.hex(), "verifier": ver, "status_response": resp.hex()}
     if error:
         vec["expected"] = {"result": "invalid", "error": error}
     else:
         vec["expected"] = {"result": "valid", "credential_id": CRED_ID.hex(), "checked_at": CHECKED_AT,
-                           "cache_for": 3600, "nonce": NONCE.hex(), **expected}
+                           "cache_for": 3600, "nonce": NONCE.hex(), "issuer_kid": ISSUER.kid.hex(),
+                           **expected}
     return vec
 
 
@@ -389,11 +498,22 @@ def status_vectors() -> list[dict]:
         svec("status_wrong_typ", status_response(header={1: -7, 4: ISSUER.kid, 16: TYP_PRES}), "wrong_context"),
         svec("status_kid_missing", status_response(header={1: -7, 16: TYP_STATUS}), "kid_missing"),
         svec("status_version_2", status_response(extra={1: 2}), "unsupported_version"),
+        # Q1-Q2 run after the field loop (F3-F4) and after F5.
+        svec("q1_after_f3", status_response(5, extra={8: 0}), "unknown_field"),
+        svec("q1_after_f4", status_response(1, extra={4: "lost"}), "invalid_field"),
+        svec("q1_revoked_reason_5", status_response(1, 5), "invalid_field"),
+        svec("q2_after_f5", status_response(cache_for=86401, drop=(5,)), "missing_field"),
+        svec("q2_cache_for_86400", status_response(cache_for=86400),
+             expected={"status": "valid", "reason": None, "cache_for": 86400}),
+        svec("f2_status_payload_text", sign1(ISSUER, {1: -7, 4: ISSUER.kid, 16: TYP_STATUS}, cbor("valid")),
+             "cose_malformed"),
+        svec("status_no_alg_accepted", status_response(), "alg_not_allowed", verifier={"accepted_algs": []}),
+        svec("status_suspended", status_response(2), expected={"status": "suspended", "reason": None}),
     ]
 
 
 # ------------------------------------------------------------------------------------------
-# Unit tests of the strict decoder (DN §1), claims (DN §6), signatures and trust list
+# Unit tests of the strict decoder (spec §2.3), claims (spec §11), signatures and trust list
 # ------------------------------------------------------------------------------------------
 
 DECODER_CASES = [  # (hex, expected error code or "ok")
@@ -402,7 +522,15 @@ DECODER_CASES = [  # (hex, expected error code or "ok")
     ("1b00000000ffffffff", "cbor_non_shortest"), ("1bffffffffffffffff", "ok"),
     ("3bffffffffffffffff", "ok"), ("3817", "cbor_non_shortest"),
     ("1c", "cbor_malformed"), ("5d", "cbor_malformed"), ("fe", "cbor_malformed"),
-    ("1f", "cbor_malformed"), ("3f", "cbor_malformed"), ("df", "cbor_malformed"), ("ff", "cbor_malformed"),
+    ("1f", "cbor_malformed"), ("3f", "cbor_malformed"), ("ff", "cbor_malformed"),
+    # D2-D6 classify from the initial byte alone (spec §2.3 notes)
+    ("df", "cbor_unsupported_type"), ("dc", "cbor_malformed"), ("dd", "cbor_malformed"),
+    ("de", "cbor_malformed"), ("fc", "cbor_malformed"), ("fd", "cbor_malformed"), ("fe", "cbor_malformed"),
+    ("3c", "cbor_malformed"), ("9e", "cbor_malformed"), ("d8", "cbor_unsupported_type"),
+    ("db", "cbor_unsupported_type"), ("f8", "cbor_unsupported_type"), ("f9", "cbor_unsupported_type"),
+    ("fb00", "cbor_unsupported_type"), ("8218ff", "cbor_malformed"), ("82f7ff", "cbor_unsupported_type"),
+    ("82ff00", "cbor_malformed"), ("81df", "cbor_unsupported_type"),
+    ("a100", "cbor_malformed"), ("a2000000", "cbor_malformed"), ("a1000000", "cbor_trailing_bytes"),
     ("5f41ff", "cbor_indefinite_length"), ("7f", "cbor_indefinite_length"),
     ("9fff", "cbor_indefinite_length"), ("bfff", "cbor_indefinite_length"),
     ("c0", "cbor_unsupported_type"), ("d82a00", "cbor_unsupported_type"), ("f7", "cbor_unsupported_type"),
@@ -430,8 +558,9 @@ DECODER_CASES = [  # (hex, expected error code or "ok")
     ("a2020001001817", "cbor_unsorted_keys"),                # key order before the bad value
     ("a201180002", "cbor_non_shortest"),
     ("a1c10000", "cbor_unsupported_type"),
-    ("818181818181818198ff", "cbor_depth_exceeded"),          # READING: depth before count fit
-    ("81818181818181819801", "cbor_non_shortest"),            # READING: head argument before depth
+    ("818181818181818198ff", "cbor_depth_exceeded"),          # D12 before D13
+    ("81818181818181819801", "cbor_non_shortest"),            # D8 before D12
+    ("818181818181818198", "cbor_malformed"),                 # D7 before D12
 ]
 
 
@@ -483,7 +612,7 @@ def claim_tests() -> None:
 
 
 def signature_tests() -> None:
-    """DN §2 range/high-S order on the device signature of a good presentation."""
+    """spec §3.9 V1-V3 order on the device signature of a good presentation."""
     good = present([])
     for label, hook, want in [
         ("s=0", lambda s: replace_s(s, 0), "device_signature_invalid"),
@@ -491,6 +620,8 @@ def signature_tests() -> None:
         ("s=n-1", lambda s: replace_s(s, N - 1), "signature_malleable"),
         ("s=(n+1)/2", lambda s: replace_s(s, N // 2 + 1), "signature_malleable"),
         ("r=0", lambda s: bytes(32) + s[32:], "device_signature_invalid"),
+        ("r=n, s high", lambda s: N.to_bytes(32, "big") + (N - 1).to_bytes(32, "big"), "device_signature_invalid"),
+        ("s=(n-1)/2 (not malleable, V3 fails)", lambda s: replace_s(s, (N - 1) // 2), "device_signature_invalid"),
     ]:
         p = present([], sig_hook=hook)
         try:
@@ -513,6 +644,11 @@ def trust_list_tests() -> None:
     unknown[5] = 0
     missing = dict(e)
     del missing["not_before"]
+    unknown_and_missing = dict(missing)
+    unknown_and_missing["z"] = 0          # sorts after every other label
+    missing_and_bad = dict(missing)
+    missing_and_bad[3] = -35
+    other = OTHER.trust_entry(0, 10)
     cases = [
         ("ok", cbor([e, OTHER.trust_entry(0, 10)]), None),
         ("empty", cbor([]), "invalid_field"),
@@ -520,7 +656,21 @@ def trust_list_tests() -> None:
         ("dup kid", cbor([e, OTHER.trust_entry(0, 10, kid=ISSUER.kid)]), "invalid_field"),
         ("bad point", cbor([bad_point]), "invalid_field"),
         ("unknown label", cbor([unknown]), "unknown_field"),
-        ("missing label", cbor([missing]), "invalid_field"),
+        ("missing label", cbor([missing]), "missing_field"),
+        ("T4 before T5 (unknown label last)", cbor([unknown_and_missing]), "unknown_field"),
+        ("T5 before T6", cbor([missing_and_bad]), "missing_field"),
+        ("element by element: bad value, then unknown label", cbor([{**e, 3: -35}, {**other, 5: 0}]),
+         "invalid_field"),
+        ("element by element: unknown label, then bad value", cbor([e, {**other, 5: 0}, {**e, 1: 3}]),
+         "unknown_field"),
+        ("64 keys", cbor([Key(f"tk{i}").trust_entry(0, 1) for i in range(64)]), None),
+        ("65 keys", cbor([Key(f"tk{i}").trust_entry(0, 1) for i in range(65)]), "invalid_field"),
+        ("kid empty", cbor([{**e, 2: b""}]), "invalid_field"),
+        ("kid 32 bytes", cbor([{**e, 2: bytes(32)}]), None),
+        ("x >= p", cbor([{**e, -2: b"\xff" * 32}]), "invalid_field"),
+        ("not_after bool", cbor([{**e, "not_after": True}]), "invalid_field"),
+        ("text kty", cbor([{**e, 1: "EC2"}]), "invalid_field"),
+        ("element not a map", cbor([e, [1]]), "invalid_field"),
         ("nb > na", cbor([ISSUER.trust_entry(11, 10)]), "invalid_field"),
         ("alg -35", cbor([{**e, 3: -35}]), "invalid_field"),
         ("trailing", cbor([e]) + b"\x00", "cbor_trailing_bytes"),
@@ -552,7 +702,7 @@ def cli_tests(tmp: str) -> None:
     pres = presentation_vectors()
     stat = status_vectors()
     for name, vecs in (("presentations.json", pres), ("status.json", stat)):
-        doc = {"version": 1, "generator": "selftest.py", "vectors": vecs}
+        doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
         rc, lines, err = run_cli(doc, tmp, name)
         for ln in lines[:-1]:
             print("  checker:", ln)
@@ -582,7 +732,7 @@ def cli_tests(tmp: str) -> None:
     v = pvec("age_as_int", present([DISCL["age_over_16"]]), disclosed=["age_over_16"])
     v["expected"]["claims"]["age_over_16"] = 1
     bad.append(v)
-    v = pvec("bad_outputs_digest", present(list(DISCL.values())), disclosed=list(CLAIMS), with_io=True)
+    v = pvec("bad_outputs_digest", present(list(DISCL.values())), disclosed=list(CLAIMS))
     v["outputs"]["disclosures"][0]["digest"] = "00" * 32
     bad.append(v)
     v = pvec("uppercase_hex", present([]))
@@ -590,7 +740,38 @@ def cli_tests(tmp: str) -> None:
     bad.append(v)
     dup = pvec("good", present([]))  # duplicate name
     bad.append(dup)
-    doc = {"version": 1, "generator": "selftest.py", "vectors": [good] + bad}
+    v = pvec("no_inputs", present([]))
+    del v["inputs"]
+    bad.append(v)
+    v = pvec("no_outputs", present([]), "nonce_mismatch", verifier={"expected_nonce": None})
+    del v["outputs"]
+    bad.append(v)
+    v = pvec("inputs_unknown_key", present([]))
+    v["inputs"]["seed"] = "00"
+    bad.append(v)
+    v = pvec("verifier_key_missing", present([]))
+    del v["verifier"]["max_age"]
+    bad.append(v)
+    v = pvec("expected_valid_without_audience", present([]))
+    del v["expected"]["audience"]
+    bad.append(v)
+    v = pvec("expected_wrong_nonce", present([]))
+    v["expected"]["nonce"] = None
+    bad.append(v)
+    sel = ["portrait", "family_name"]
+    v = pvec("claims_out_of_disclosure_order", present([DISCL[n] for n in sel]), disclosed=sel)
+    v["expected"]["claims"] = {n: v["expected"]["claims"][n] for n in reversed(sel)}
+    bad.append(v)
+    v = pvec("trust_list_not_inputs_trust", present([]), "unknown_key_id", trust=[(OTHER, 0, 2**40)])
+    v["inputs"]["trust"][0]["not_after"] += 1
+    bad.append(v)
+    v = pvec("issuer_scalar_not_derived", present([]), "nonce_mismatch", verifier={"expected_nonce": None})
+    v["inputs"]["issuer_keys"][0]["name"] = "someone else"
+    bad.append(v)
+    sv = svec("status_expected_without_issuer_kid", status_response(), expected={"status": "valid", "reason": None})
+    del sv["expected"]["issuer_kid"]
+    bad.append(sv)
+    doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": [good] + bad}
     rc, lines, _ = run_cli(doc, tmp, "bad.json")
     expect("cli bad vectors exit 1", rc == 1, f"rc={rc}")
     expect("cli bad vectors summary", lines[-1:] == [f"check: 1 passed, {len(bad)} failed"],
@@ -600,22 +781,31 @@ def cli_tests(tmp: str) -> None:
 
     # Generator cross-checks (valid vectors, "inputs"): a wrong salt_secret or iat is caught,
     # and --no-generator-checks turns exactly those checks off.
-    v1 = pvec("wrong_salt_secret", present(list(DISCL.values())), disclosed=list(CLAIMS), with_io=True)
+    v1 = pvec("wrong_salt_secret", present(list(DISCL.values())), disclosed=list(CLAIMS))
     v1["inputs"]["salt_secret"] = "00" * 32
-    v2 = pvec("wrong_inputs_iat", present([]), with_io=True)
+    v2 = pvec("wrong_inputs_iat", present([]))
     v2["inputs"]["iat"] = IAT + 1
-    doc = {"version": 1, "generator": "selftest.py", "vectors": [v1, v2]}
+    v3 = pvec("random_k_device_signature", present([], random_k=True))
+    doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": [v1, v2, v3]}
     rc, lines, _ = run_cli(doc, tmp, "gen.json")
-    expect("cli generator checks catch bad inputs", rc == 1 and lines[-1:] == ["check: 0 passed, 2 failed"],
+    expect("cli generator checks catch bad inputs", rc == 1 and lines[-1:] == ["check: 0 passed, 3 failed"],
            f"rc={rc} {lines}")
     rc, lines, _ = run_cli(doc, tmp, "gen.json", "--no-generator-checks")
-    expect("cli --no-generator-checks", rc == 0 and lines[-1:] == ["check: 2 passed, 0 failed"],
+    expect("cli --no-generator-checks", rc == 0 and lines[-1:] == ["check: 3 passed, 0 failed"],
            f"rc={rc} {lines}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "vectors": []}, tmp, "empty.json")
+    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": SPEC, "vectors": []}, tmp, "empty.json")
     expect("cli no vectors -> exit 1", rc == 1 and lines[-1:] == ["check: 0 passed, 0 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "vectors": [good], "x": 0}, tmp, "topkey.json")
+    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": SPEC, "vectors": [good], "x": 0}, tmp,
+                           "topkey.json")
     expect("cli unknown top-level key -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
+           f"rc={rc} {lines[-1:]}")
+    rc, lines, _ = run_cli({"version": 1, "generator": "x", "vectors": [good]}, tmp, "nospec.json")
+    expect("cli missing top-level spec -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
+           f"rc={rc} {lines[-1:]}")
+    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": "spec/mlegit.md, version 2",
+                            "vectors": [good]}, tmp, "spec2.json")
+    expect("cli other spec version -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
            f"rc={rc} {lines[-1:]}")
 
 

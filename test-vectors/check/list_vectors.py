@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Print the Markdown list of test vectors that test-vectors/README.md carries.
+
+    python list_vectors.py ../presentations.json ../status.json            # print the tables
+    python list_vectors.py --check ../README.md ../presentations.json ../status.json
+
+For each vector: its name, the expected result from the JSON ("valid" or the error code), the
+spec steps that decide it according to the independent checker (mlegit_check.py), and the
+description.  The step column comes from running the checker, so a row whose checker verdict
+differs from the expected result is marked with "CHECKER DISAGREES".
+
+--check compares the text between the markers `<!-- vectors:begin -->` and
+`<!-- vectors:end -->` of the README with what this script prints, and exits 1 if they differ.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mlegit_check as chk  # noqa: E402
+
+BEGIN, END = "<!-- vectors:begin -->", "<!-- vectors:end -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def tables(paths: list[str]) -> str:
+    out = []
+    for path in paths:
+        doc = chk.load_json(path)
+        vecs = doc["vectors"]
+        valid = sum(1 for v in vecs if v["expected"]["result"] == "valid")
+        out.append(f"### `{os.path.basename(path)}`: {len(vecs)} vectors, {valid} valid, "
+                   f"{len(vecs) - valid} invalid\n")
+        out.append("| # | name | expected | decided at | description |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for i, v in enumerate(vecs, 1):
+            exp = v["expected"]
+            want = "valid" if exp["result"] == "valid" else exp["error"]
+            got, step = chk.evaluate(v)
+            if got == "valid":
+                step = "P1–P14 pass" if v["kind"] == "presentation" else "S1–S11 pass"
+            else:
+                step = step or "?"
+            if got != want:
+                step = f"CHECKER DISAGREES: {got} at {step}"
+            shown = "**valid**" if want == "valid" else f"`{want}`"
+            out.append(f"| {i} | `{v['name']}` | {shown} | {step} | {_cell(v['description'])} |")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", metavar="README", help="fail if README's vector list is stale")
+    ap.add_argument("files", nargs="+", metavar="FILE.json")
+    args = ap.parse_args()
+    text = tables(args.files)
+    if not args.check:
+        sys.stdout.write(text)
+        return 0
+    with open(args.check, encoding="utf-8") as fh:
+        readme = fh.read()
+    try:
+        current = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
+    except IndexError:
+        print(f"{args.check}: markers {BEGIN} / {END} not found")
+        return 1
+    if current != text:
+        print(f"{args.check}: the vector list is stale; regenerate it with list_vectors.py")
+        return 1
+    print(f"{args.check}: vector list up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

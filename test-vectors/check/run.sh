@@ -1,0 +1,31 @@
+#!/bin/sh
+# Run the independent Python checker of the mlegit test vectors: the self-test, then the
+# checker on both vector files.  Call from the repository root (CI does):
+#
+#     test-vectors/check/run.sh
+#
+# The virtual environment goes to ${MLEGIT_VENV:-target/checkvenv}; it is created if missing
+# and the pinned requirements are installed into it (quietly).  Exits non-zero if anything
+# fails.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+venv=${MLEGIT_VENV:-target/checkvenv}
+case $venv in
+    /*) ;;
+    *) venv=$root/$venv ;;
+esac
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "run.sh: creating virtual environment $venv"
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+
+cd "$root"
+status=0
+"$venv/bin/python" test-vectors/check/selftest.py || status=1
+"$venv/bin/python" test-vectors/check/mlegit_check.py \
+    test-vectors/presentations.json test-vectors/status.json || status=1
+exit $status
