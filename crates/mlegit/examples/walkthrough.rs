@@ -6,8 +6,8 @@
 
 use mlegit::{
     ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
-    RevocationReason, Signer, StatusBody, StatusContext, StatusReference, StudentClaims,
-    TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
+    RevocationReason, Signer, StatusBody, StatusContext, StatusReference, StudentClaims, TrustList,
+    TrustedKey, Verifier, VerifyContext, Wallet,
 };
 
 fn hex(bytes: &[u8]) -> String {
@@ -19,7 +19,12 @@ fn utc(seconds: u64) -> String {
         format!("{:02}-{:02}-{:04}", d.day(), d.month(), d.year())
     });
     let s = seconds % 86_400;
-    format!("{date} {:02}:{:02}:{:02} UTC", s / 3600, s / 60 % 60, s % 60)
+    format!(
+        "{date} {:02}:{:02}:{:02} UTC",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -64,7 +69,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         nonce: vec![0x55; 16],
         audience: "https://kino.example".into(),
         verifier_name: "Kino Muranów".into(),
-        claims: vec![ClaimName::GivenNames, ClaimName::FamilyName, ClaimName::AgeOver18],
+        claims: vec![
+            ClaimName::GivenNames,
+            ClaimName::FamilyName,
+            ClaimName::AgeOver18,
+        ],
         created_at: now,
     };
     let qr = request.to_vec();
@@ -72,7 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let request = PresentationRequest::from_slice(&qr)?;
     let presentation = wallet.present(&request.claims, Some(&request), now + 4)?;
-    println!("4. phone presents {:?}: {} bytes", request.claims, presentation.len());
+    println!(
+        "4. phone presents {:?}: {} bytes",
+        request.claims,
+        presentation.len()
+    );
 
     let mut trust = TrustList::new();
     trust.add(TrustedKey {
@@ -114,7 +127,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             expected_nonce: Some(&verifier_nonce),
         },
     )?;
-    println!("6. online check: {:?} (signed, {} bytes)", status.body.status, response.len());
+    println!(
+        "6. online check: {:?} (signed, {} bytes)",
+        status.body.status,
+        response.len()
+    );
 
     let tampered = {
         let mut p = presentation.clone();

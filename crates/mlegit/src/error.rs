@@ -220,7 +220,11 @@ impl fmt::Display for PresentError {
                 write!(f, "claim {} selected twice", name.as_str())
             }
             PresentError::NotRequested(name) => {
-                write!(f, "claim {} was not requested by the verifier", name.as_str())
+                write!(
+                    f,
+                    "claim {} was not requested by the verifier",
+                    name.as_str()
+                )
             }
             PresentError::Request(e) => write!(f, "invalid presentation request: {e}"),
             PresentError::Signer => f.write_str("the device signer failed"),

@@ -294,10 +294,18 @@ fn a_minor_holds_age_over_13_only_and_cannot_present_age_over_18() {
         created_at: NOW,
     };
     assert_eq!(
-        wallet.present(&[ClaimName::AgeOver13, ClaimName::Pesel], Some(&request), NOW),
+        wallet.present(
+            &[ClaimName::AgeOver13, ClaimName::Pesel],
+            Some(&request),
+            NOW
+        ),
         Err(PresentError::NotRequested(ClaimName::Pesel))
     );
-    assert!(wallet.present(&[ClaimName::AgeOver13], Some(&request), NOW).is_ok());
+    assert!(
+        wallet
+            .present(&[ClaimName::AgeOver13], Some(&request), NOW)
+            .is_ok()
+    );
     let mut bad = request;
     bad.nonce = vec![9; 8];
     assert_eq!(

@@ -12,7 +12,8 @@ pub mod scenario;
 pub mod vectors;
 
 use mlegit::{
-    Algorithm, ClaimValue, CredentialStatus, Error, StatusContext, TrustList, Verifier, VerifyContext,
+    Algorithm, ClaimValue, CredentialStatus, Error, StatusContext, TrustList, Verifier,
+    VerifyContext,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -56,7 +57,12 @@ pub fn claim_json(value: &ClaimValue) -> Json {
 }
 
 fn hex_field(v: &Json, key: &str) -> Vec<u8> {
-    hex::decode(v[key].as_str().unwrap_or_else(|| panic!("{key} is not a string"))).expect("hex")
+    hex::decode(
+        v[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} is not a string")),
+    )
+    .expect("hex")
 }
 
 fn opt_hex(v: &Json, key: &str) -> Option<Vec<u8>> {
@@ -68,7 +74,9 @@ fn opt_hex(v: &Json, key: &str) -> Option<Vec<u8>> {
 }
 
 fn num(v: &Json, key: &str) -> u64 {
-    v[key].as_u64().unwrap_or_else(|| panic!("{key} is not an unsigned integer"))
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not an unsigned integer"))
 }
 
 /// Runs one vector against the Rust crate: `Ok` if the outcome is the expected one.
@@ -84,7 +92,11 @@ pub fn run_vector(v: &Json) -> Result<(), String> {
         (Some("valid"), Ok(Err(diff))) => Err(format!("accepted with other output: {diff}")),
         (Some("valid"), Err(e)) => Err(format!("rejected with {}", e.code())),
         (Some("invalid"), Err(e)) if Some(e.code()) == expected["error"].as_str() => Ok(()),
-        (Some("invalid"), Err(e)) => Err(format!("rejected with {} instead of {}", e.code(), expected["error"])),
+        (Some("invalid"), Err(e)) => Err(format!(
+            "rejected with {} instead of {}",
+            e.code(),
+            expected["error"]
+        )),
         (Some("invalid"), Ok(_)) => Err(format!("accepted, expected {}", expected["error"])),
         (other, _) => Err(format!("unknown expected result {other:?}")),
     }

@@ -104,7 +104,9 @@ pub fn high_s(mut sig: [u8; 64]) -> [u8; 64] {
 /// A JPEG-shaped portrait of `len` bytes: SOI, an APP0 segment, filler, EOI. It carries
 /// no image; the schema only checks the size and the start-of-image marker.
 pub fn portrait(len: usize) -> Vec<u8> {
-    let mut p = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+    let mut p = vec![
+        0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+    ];
     let mut i = 0u32;
     while p.len() < len - 2 {
         p.push((i.wrapping_mul(2_654_435_761) >> 24) as u8 & 0x7f);
@@ -127,7 +129,10 @@ pub fn student_claims(portrait_len: Option<usize>) -> Vec<(String, V)> {
         ("birth_date", "2008-03-14"),
         ("pesel", "08231412342"),
         ("address", "ul. Długa 1 m. 2, 00-238 Warszawa"),
-        ("school_name", "XIV Liceum Ogólnokształcące im. Stanisława Staszica"),
+        (
+            "school_name",
+            "XIV Liceum Ogólnokształcące im. Stanisława Staszica",
+        ),
         ("school_address", "ul. Nowowiejska 37a, 02-010 Warszawa"),
         ("school_id", "RSPO 17541"),
     ]
@@ -356,7 +361,11 @@ impl Parts {
 
     /// The disclosure of an issued claim.
     pub fn disclosure(&self, name: &str, value: &V) -> Vec<u8> {
-        enc(&V::A(vec![V::B(self.salt(name)), text(name), value.clone()]))
+        enc(&V::A(vec![
+            V::B(self.salt(name)),
+            text(name),
+            value.clone(),
+        ]))
     }
 
     /// The encoded trust list.

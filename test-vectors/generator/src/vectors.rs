@@ -225,7 +225,12 @@ pub fn presentation_vectors() -> Vec<Json> {
     // ---- positive ----
     let mut p = Parts::base();
     p.disclosed = vec!["age_over_18".into()];
-    push("minimal_age_over_18", "Minimal disclosure: age_over_18 only, offline.", p, Valid);
+    push(
+        "minimal_age_over_18",
+        "Minimal disclosure: age_over_18 only, offline.",
+        p,
+        Valid,
+    );
 
     push(
         "typical_names_portrait",
@@ -236,51 +241,111 @@ pub fn presentation_vectors() -> Vec<Json> {
 
     let mut p = Parts::typical();
     p.disclosed = all_claim_names(&p);
-    push("all_claims", "Every claim of schema v1 disclosed (16 claims).", p, Valid);
+    push(
+        "all_claims",
+        "Every claim of schema v1 disclosed (16 claims).",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::request_bound();
     p.claims = crate::scenario::student_claims(Some(2048));
-    p.disclosed = vec!["given_names".into(), "age_over_18".into(), "portrait".into()];
-    push("request_bound", "Answering a request: nonce and audience signed and expected.", p, Valid);
+    p.disclosed = vec![
+        "given_names".into(),
+        "age_over_18".into(),
+        "portrait".into(),
+    ];
+    push(
+        "request_bound",
+        "Answering a request: nonce and audience signed and expected.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.disclosed = vec!["family_name".into(), "school_name".into()];
-    push("offline_timestamp_only", "Offline: no request, only presented_at limits replay.", p, Valid);
+    push(
+        "offline_timestamp_only",
+        "Offline: no request, only presented_at limits replay.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.presented_at = NOW + p.settings.clock_skew;
-    push("presented_at_skew_edge", "presented_at exactly now + clock skew: accepted.", p, Valid);
+    push(
+        "presented_at_skew_edge",
+        "presented_at exactly now + clock skew: accepted.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.presented_at = NOW - p.settings.max_age;
-    push("presented_at_max_age_edge", "presented_at exactly now - max age: accepted.", p, Valid);
+    push(
+        "presented_at_max_age_edge",
+        "presented_at exactly now - max age: accepted.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.nbf = NOW + 60;
     p.iat = NOW - DAY;
     p.presented_at = NOW + 60;
     p.settings.now = NOW;
-    push("not_before_skew_edge", "nbf exactly now + skew (presented at nbf): accepted.", p, Valid);
+    push(
+        "not_before_skew_edge",
+        "nbf exactly now + skew (presented at nbf): accepted.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.exp = NOW - 60;
     p.presented_at = NOW - 60;
-    push("expiry_skew_edge", "exp exactly now - skew (presented at exp): accepted.", p, Valid);
+    push(
+        "expiry_skew_edge",
+        "exp exactly now - skew (presented at exp): accepted.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.issuer = issuer_b();
     p.trust = vec![
-        TrustEntry { key: issuer_a(), not_before: NOW - 800 * DAY, not_after: NOW - 40 * DAY },
-        TrustEntry { key: issuer_b(), not_before: NOW - 40 * DAY, not_after: NOW + 800 * DAY },
+        TrustEntry {
+            key: issuer_a(),
+            not_before: NOW - 800 * DAY,
+            not_after: NOW - 40 * DAY,
+        },
+        TrustEntry {
+            key: issuer_b(),
+            not_before: NOW - 40 * DAY,
+            not_after: NOW + 800 * DAY,
+        },
     ];
-    push("key_rotation_new_key", "Two issuer keys trusted; the credential is signed by the new one.", p, Valid);
+    push(
+        "key_rotation_new_key",
+        "Two issuer keys trusted; the credential is signed by the new one.",
+        p,
+        Valid,
+    );
 
     let mut p = Parts::base();
     p.iat = NOW - 50 * DAY;
     p.nbf = NOW - 50 * DAY;
     p.trust = vec![
-        TrustEntry { key: issuer_a(), not_before: NOW - 800 * DAY, not_after: NOW - 40 * DAY },
-        TrustEntry { key: issuer_b(), not_before: NOW - 40 * DAY, not_after: NOW + 800 * DAY },
+        TrustEntry {
+            key: issuer_a(),
+            not_before: NOW - 800 * DAY,
+            not_after: NOW - 40 * DAY,
+        },
+        TrustEntry {
+            key: issuer_b(),
+            not_before: NOW - 40 * DAY,
+            not_after: NOW + 800 * DAY,
+        },
     ];
     push(
         "key_rotation_retired_key",
@@ -291,30 +356,53 @@ pub fn presentation_vectors() -> Vec<Json> {
 
     let mut p = Parts::base();
     p.disclosed = vec![];
-    push("no_claims", "A presentation that discloses nothing proves possession and validity only.", p, Valid);
+    push(
+        "no_claims",
+        "A presentation that discloses nothing proves possession and validity only.",
+        p,
+        Valid,
+    );
 
     // ---- size and CBOR ----
     let mut p = Parts::typical();
     p.settings.max_input_size = 2000;
-    push("input_too_large", "Presentation over the verifier's 2000-byte cap (2 KiB portrait).", p, Invalid(Error::InputTooLarge));
+    push(
+        "input_too_large",
+        "Presentation over the verifier's 2000-byte cap (2 KiB portrait).",
+        p,
+        Invalid(Error::InputTooLarge),
+    );
 
     let mut p = Parts::base();
     p.presentation_bytes_hook = Some(Box::new(|mut b| {
         b.pop();
         b
     }));
-    push("cbor_truncated", "The last byte of the presentation is missing.", p, Invalid(Error::CborMalformed));
+    push(
+        "cbor_truncated",
+        "The last byte of the presentation is missing.",
+        p,
+        Invalid(Error::CborMalformed),
+    );
 
     let mut p = Parts::base();
     p.presentation_bytes_hook = Some(Box::new(|mut b| {
         b.push(0);
         b
     }));
-    push("cbor_trailing_bytes", "A zero byte after the presentation.", p, Invalid(Error::CborTrailingBytes));
+    push(
+        "cbor_trailing_bytes",
+        "A zero byte after the presentation.",
+        p,
+        Invalid(Error::CborTrailingBytes),
+    );
 
     let mut p = Parts::base();
     p.presentation_payload_hook = hook(|m| {
-        let sent = m.iter().find(|(k, _)| *k == V::U(3)).map(|(_, v)| v.clone());
+        let sent = m
+            .iter()
+            .find(|(k, _)| *k == V::U(3))
+            .map(|(_, v)| v.clone());
         if let Some(V::A(items)) = sent {
             let mut raw = vec![0x9f];
             for i in &items {
@@ -324,7 +412,12 @@ pub fn presentation_vectors() -> Vec<Json> {
             set(m, V::U(3), V::Raw(raw));
         }
     });
-    push("cbor_indefinite_length", "The disclosures array in indefinite-length form (re-signed).", p, Invalid(Error::CborIndefiniteLength));
+    push(
+        "cbor_indefinite_length",
+        "The disclosures array in indefinite-length form (re-signed).",
+        p,
+        Invalid(Error::CborIndefiniteLength),
+    );
 
     let mut p = Parts::base();
     let at = p.presented_at;
@@ -333,16 +426,31 @@ pub fn presentation_vectors() -> Vec<Json> {
         raw.extend(at.to_be_bytes());
         set(m, V::U(4), V::Raw(raw));
     });
-    push("cbor_non_shortest_integer", "presented_at in 8 bytes where 4 suffice (re-signed).", p, Invalid(Error::CborNonShortest));
+    push(
+        "cbor_non_shortest_integer",
+        "presented_at in 8 bytes where 4 suffice (re-signed).",
+        p,
+        Invalid(Error::CborNonShortest),
+    );
 
     let mut p = Parts::base();
     let at = p.presented_at;
     p.presentation_payload_hook = hook(move |m| m.push((V::U(4), V::U(at))));
-    push("cbor_duplicate_map_key", "presented_at twice in the payload map (re-signed).", p, Invalid(Error::CborDuplicateKey));
+    push(
+        "cbor_duplicate_map_key",
+        "presented_at twice in the payload map (re-signed).",
+        p,
+        Invalid(Error::CborDuplicateKey),
+    );
 
     let mut p = Parts::base();
     p.presentation_payload_hook = hook(|m| m.swap(2, 3));
-    push("cbor_unsorted_map_keys", "Payload keys in the order 1, 2, 4, 3 (re-signed).", p, Invalid(Error::CborUnsortedKeys));
+    push(
+        "cbor_unsorted_map_keys",
+        "Payload keys in the order 1, 2, 4, 3 (re-signed).",
+        p,
+        Invalid(Error::CborUnsortedKeys),
+    );
 
     let mut p = Parts::base();
     p.presentation_payload_hook = hook(|m| {
@@ -352,7 +460,12 @@ pub fn presentation_vectors() -> Vec<Json> {
         }
         m.push((V::U(7), deep));
     });
-    push("cbor_depth_exceeded", "A payload entry nested ten levels deep (re-signed).", p, Invalid(Error::CborDepthExceeded));
+    push(
+        "cbor_depth_exceeded",
+        "A payload entry nested ten levels deep (re-signed).",
+        p,
+        Invalid(Error::CborDepthExceeded),
+    );
 
     let mut p = Parts::base();
     let at = p.presented_at;
@@ -361,7 +474,12 @@ pub fn presentation_vectors() -> Vec<Json> {
         raw.extend((at as u32).to_be_bytes());
         set(m, V::U(4), V::Raw(raw));
     });
-    push("cbor_tag_epoch_date", "presented_at as tag 1 (epoch date), which the spec forbids.", p, Invalid(Error::CborUnsupportedType));
+    push(
+        "cbor_tag_epoch_date",
+        "presented_at as tag 1 (epoch date), which the spec forbids.",
+        p,
+        Invalid(Error::CborUnsupportedType),
+    );
 
     let mut p = Parts::base();
     let at = p.presented_at;
@@ -370,7 +488,12 @@ pub fn presentation_vectors() -> Vec<Json> {
         raw.extend((at as f64).to_be_bytes());
         set(m, V::U(4), V::Raw(raw));
     });
-    push("cbor_float_time", "presented_at as a float, which NumericDate forbids here.", p, Invalid(Error::CborUnsupportedType));
+    push(
+        "cbor_float_time",
+        "presented_at as a float, which NumericDate forbids here.",
+        p,
+        Invalid(Error::CborUnsupportedType),
+    );
 
     // ---- COSE ----
     let mut p = Parts::base();
@@ -380,7 +503,12 @@ pub fn presentation_vectors() -> Vec<Json> {
         b.truncate(sig_start);
         b
     }));
-    push("cose_three_elements", "A COSE_Sign1 of three elements.", p, Invalid(Error::CoseMalformed));
+    push(
+        "cose_three_elements",
+        "A COSE_Sign1 of three elements.",
+        p,
+        Invalid(Error::CoseMalformed),
+    );
 
     let mut p = Parts::base();
     p.presentation_bytes_hook = Some(Box::new(|mut b| {
@@ -391,7 +519,12 @@ pub fn presentation_vectors() -> Vec<Json> {
         b.pop();
         b
     }));
-    push("cose_short_signature", "A 63-byte signature.", p, Invalid(Error::CoseMalformed));
+    push(
+        "cose_short_signature",
+        "A 63-byte signature.",
+        p,
+        Invalid(Error::CoseMalformed),
+    );
 
     let mut p = Parts::base();
     p.presentation_bytes_hook = Some(Box::new(|b| {
@@ -399,119 +532,254 @@ pub fn presentation_vectors() -> Vec<Json> {
         t.extend(b);
         t
     }));
-    push("cose_tagged", "COSE_Sign1 with tag 18: mlegit objects are untagged.", p, Invalid(Error::CborUnsupportedType));
+    push(
+        "cose_tagged",
+        "COSE_Sign1 with tag 18: mlegit objects are untagged.",
+        p,
+        Invalid(Error::CborUnsupportedType),
+    );
 
     let mut p = Parts::base();
     p.presentation_protected_hook = hook(|m| set(m, V::U(3), text("application/cbor")));
-    push("cose_unknown_header", "A content type (label 3) in the protected header.", p, Invalid(Error::CoseUnknownHeader));
+    push(
+        "cose_unknown_header",
+        "A content type (label 3) in the protected header.",
+        p,
+        Invalid(Error::CoseUnknownHeader),
+    );
 
     let mut p = Parts::base();
     let kid = crate::scenario::device().kid();
     p.presentation_protected_hook = hook(move |m| set(m, V::U(4), V::B(kid)));
-    push("cose_kid_on_presentation", "A kid in the presentation's protected header.", p, Invalid(Error::CoseUnknownHeader));
+    push(
+        "cose_kid_on_presentation",
+        "A kid in the presentation's protected header.",
+        p,
+        Invalid(Error::CoseUnknownHeader),
+    );
 
     let mut p = Parts::base();
     p.presentation_unprotected = vec![(V::U(5), V::B(vec![0; 12]))];
-    push("cose_unprotected_header", "An IV (label 5) in the unprotected header.", p, Invalid(Error::CoseUnprotectedHeader));
+    push(
+        "cose_unprotected_header",
+        "An IV (label 5) in the unprotected header.",
+        p,
+        Invalid(Error::CoseUnprotectedHeader),
+    );
 
     let mut p = Parts::base();
     p.presentation_protected_hook = hook(|m| remove(m, &V::U(1)));
-    push("alg_missing", "No alg anywhere.", p, Invalid(Error::AlgMissing));
+    push(
+        "alg_missing",
+        "No alg anywhere.",
+        p,
+        Invalid(Error::AlgMissing),
+    );
 
     let mut p = Parts::base();
     p.credential_protected_hook = hook(|m| remove(m, &V::U(1)));
     p.credential_unprotected = vec![(V::U(1), int(-7))];
-    push("alg_only_unprotected", "The credential's alg only in its unprotected header.", p, Invalid(Error::AlgNotProtected));
+    push(
+        "alg_only_unprotected",
+        "The credential's alg only in its unprotected header.",
+        p,
+        Invalid(Error::AlgNotProtected),
+    );
 
     let mut p = Parts::base();
     p.presentation_protected_hook = hook(|m| set(m, V::U(1), int(-8)));
-    push("alg_disallowed_eddsa", "alg EdDSA (-8) on the presentation.", p, Invalid(Error::AlgNotAllowed));
+    push(
+        "alg_disallowed_eddsa",
+        "alg EdDSA (-8) on the presentation.",
+        p,
+        Invalid(Error::AlgNotAllowed),
+    );
 
     let mut p = Parts::base();
     p.settings.accepted_algs = vec![];
-    push("alg_not_accepted_by_policy", "A verifier that accepts no algorithm.", p, Invalid(Error::AlgNotAllowed));
+    push(
+        "alg_not_accepted_by_policy",
+        "A verifier that accepts no algorithm.",
+        p,
+        Invalid(Error::AlgNotAllowed),
+    );
 
     let mut p = Parts::base();
     p.presentation_protected_hook = hook(|m| set(m, V::U(16), text(cose::TYP_CREDENTIAL)));
-    push("wrong_context_string", "The presentation signed under the credential's typ.", p, Invalid(Error::WrongContext));
+    push(
+        "wrong_context_string",
+        "The presentation signed under the credential's typ.",
+        p,
+        Invalid(Error::WrongContext),
+    );
 
     let mut p = Parts::base();
     p.credential_protected_hook = hook(|m| set(m, V::U(16), text(cose::TYP_STATUS)));
-    push("wrong_context_credential", "A status-response typ on the credential.", p, Invalid(Error::WrongContext));
+    push(
+        "wrong_context_credential",
+        "A status-response typ on the credential.",
+        p,
+        Invalid(Error::WrongContext),
+    );
 
     let mut p = Parts::base();
     p.credential_protected_hook = hook(|m| remove(m, &V::U(4)));
-    push("kid_missing", "A credential without a kid.", p, Invalid(Error::KidMissing));
+    push(
+        "kid_missing",
+        "A credential without a kid.",
+        p,
+        Invalid(Error::KidMissing),
+    );
 
     let mut p = Parts::base();
     p.issuer = issuer_unknown();
-    push("unknown_key_id", "A credential signed by a key the trust list does not hold.", p, Invalid(Error::UnknownKeyId));
+    push(
+        "unknown_key_id",
+        "A credential signed by a key the trust list does not hold.",
+        p,
+        Invalid(Error::UnknownKeyId),
+    );
 
     let mut p = Parts::base();
     p.credential_sig = SigMode::HighS;
-    push("issuer_signature_high_s", "The issuer signature's high-S twin.", p, Invalid(Error::SignatureMalleable));
+    push(
+        "issuer_signature_high_s",
+        "The issuer signature's high-S twin.",
+        p,
+        Invalid(Error::SignatureMalleable),
+    );
 
     let mut p = Parts::base();
     p.presentation_sig = SigMode::HighS;
-    push("device_signature_high_s", "The device signature's high-S twin.", p, Invalid(Error::SignatureMalleable));
+    push(
+        "device_signature_high_s",
+        "The device signature's high-S twin.",
+        p,
+        Invalid(Error::SignatureMalleable),
+    );
 
     let mut p = Parts::base();
     let exp = p.exp;
     p.credential_tamper_hook = hook(move |m| set(m, V::U(7), V::U(exp + 365 * DAY)));
-    push("issuer_signature_tampered_payload", "exp extended by a year after the issuer signed.", p, Invalid(Error::IssuerSignatureInvalid));
+    push(
+        "issuer_signature_tampered_payload",
+        "exp extended by a year after the issuer signed.",
+        p,
+        Invalid(Error::IssuerSignatureInvalid),
+    );
 
     let mut p = Parts::base();
     p.presenter = other_device();
-    push("device_signature_other_key", "The presentation signed by a key other than the credential's device key.", p, Invalid(Error::DeviceSignatureInvalid));
+    push(
+        "device_signature_other_key",
+        "The presentation signed by a key other than the credential's device key.",
+        p,
+        Invalid(Error::DeviceSignatureInvalid),
+    );
 
     // ---- fields ----
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| remove(m, &V::U(9)));
-    push("missing_field_status", "A credential without its status reference.", p, Invalid(Error::MissingField));
+    push(
+        "missing_field_status",
+        "A credential without its status reference.",
+        p,
+        Invalid(Error::MissingField),
+    );
 
     let mut p = Parts::base();
     p.presentation_payload_hook = hook(|m| m.push((V::U(7), text("x"))));
-    push("unknown_field", "A presentation payload with key 7.", p, Invalid(Error::UnknownField));
+    push(
+        "unknown_field",
+        "A presentation payload with key 7.",
+        p,
+        Invalid(Error::UnknownField),
+    );
 
     let mut p = Parts::request_bound();
     p.nonce = Some(vec![1; 8]);
     p.settings.expected_nonce = Some(vec![1; 8]);
-    push("invalid_field_short_nonce", "An 8-byte nonce (16 to 32 required).", p, Invalid(Error::InvalidField));
+    push(
+        "invalid_field_short_nonce",
+        "An 8-byte nonce (16 to 32 required).",
+        p,
+        Invalid(Error::InvalidField),
+    );
 
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| set(m, V::U(4), V::B(vec![7; 8])));
-    push("invalid_field_short_credential_id", "An 8-byte credential id.", p, Invalid(Error::InvalidField));
+    push(
+        "invalid_field_short_credential_id",
+        "An 8-byte credential id.",
+        p,
+        Invalid(Error::InvalidField),
+    );
 
     let mut p = Parts::base();
     p.presentation_payload_hook = hook(|m| set(m, V::U(1), V::U(2)));
-    push("unsupported_version_presentation", "Presentation version 2.", p, Invalid(Error::UnsupportedVersion));
+    push(
+        "unsupported_version_presentation",
+        "Presentation version 2.",
+        p,
+        Invalid(Error::UnsupportedVersion),
+    );
 
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| set(m, V::U(1), V::U(2)));
-    push("unsupported_version_credential", "Credential version 2.", p, Invalid(Error::UnsupportedVersion));
+    push(
+        "unsupported_version_credential",
+        "Credential version 2.",
+        p,
+        Invalid(Error::UnsupportedVersion),
+    );
 
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| set(m, V::U(2), text("org.iso.18013.5.1.mDL")));
-    push("wrong_doctype", "A credential of another document type.", p, Invalid(Error::WrongDoctype));
+    push(
+        "wrong_doctype",
+        "A credential of another document type.",
+        p,
+        Invalid(Error::WrongDoctype),
+    );
 
     let mut p = Parts::base();
     let other = issuer_b().kid();
     p.credential_payload_hook = hook(move |m| set(m, V::U(3), V::B(other)));
-    push("kid_mismatch", "The payload names another issuer kid than the header.", p, Invalid(Error::KidMismatch));
+    push(
+        "kid_mismatch",
+        "The payload names another issuer kid than the header.",
+        p,
+        Invalid(Error::KidMismatch),
+    );
 
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| set(m, V::U(10), int(-43)));
-    push("unsupported_digest_alg", "Digest algorithm SHA-384 (-43).", p, Invalid(Error::UnsupportedDigestAlg));
+    push(
+        "unsupported_digest_alg",
+        "Digest algorithm SHA-384 (-43).",
+        p,
+        Invalid(Error::UnsupportedDigestAlg),
+    );
 
     let mut p = Parts::base();
     p.digests_hook = Some(Box::new(|d| {
         d.pop();
     }));
-    push("digest_set_31", "31 digests instead of 32.", p, Invalid(Error::DigestSetInvalid));
+    push(
+        "digest_set_31",
+        "31 digests instead of 32.",
+        p,
+        Invalid(Error::DigestSetInvalid),
+    );
 
     let mut p = Parts::base();
     p.digests_hook = Some(Box::new(|d| d.swap(0, 1)));
-    push("digest_set_unsorted", "The first two digests swapped.", p, Invalid(Error::DigestSetInvalid));
+    push(
+        "digest_set_unsorted",
+        "The first two digests swapped.",
+        p,
+        Invalid(Error::DigestSetInvalid),
+    );
 
     let mut p = Parts::base();
     p.credential_payload_hook = hook(|m| {
@@ -519,54 +787,109 @@ pub fn presentation_vectors() -> Vec<Json> {
             key[3].1 = V::B(vec![0x11; 32]);
         }
     });
-    push("invalid_device_key", "A device key whose point is not on P-256.", p, Invalid(Error::InvalidDeviceKey));
+    push(
+        "invalid_device_key",
+        "A device key whose point is not on P-256.",
+        p,
+        Invalid(Error::InvalidDeviceKey),
+    );
 
     // ---- time ----
     let mut p = Parts::base();
     p.trust[0].not_after = p.iat - 1;
-    push("issuer_key_outside_validity", "The issuer key's window ended a second before iat.", p, Invalid(Error::IssuerKeyNotValid));
+    push(
+        "issuer_key_outside_validity",
+        "The issuer key's window ended a second before iat.",
+        p,
+        Invalid(Error::IssuerKeyNotValid),
+    );
 
     let mut p = Parts::base();
     p.nbf = p.iat - 1;
-    push("invalid_validity_window", "nbf before iat.", p, Invalid(Error::InvalidValidityWindow));
+    push(
+        "invalid_validity_window",
+        "nbf before iat.",
+        p,
+        Invalid(Error::InvalidValidityWindow),
+    );
 
     let mut p = Parts::base();
     p.iat = NOW - DAY;
     p.nbf = NOW + 61;
-    push("credential_not_yet_valid", "nbf one second beyond now + skew.", p, Invalid(Error::CredentialNotYetValid));
+    push(
+        "credential_not_yet_valid",
+        "nbf one second beyond now + skew.",
+        p,
+        Invalid(Error::CredentialNotYetValid),
+    );
 
     let mut p = Parts::base();
     p.exp = NOW - 61;
     p.presented_at = NOW - 61;
-    push("credential_expired", "exp one second before now - skew.", p, Invalid(Error::CredentialExpired));
+    push(
+        "credential_expired",
+        "exp one second before now - skew.",
+        p,
+        Invalid(Error::CredentialExpired),
+    );
 
     let mut p = Parts::base();
     p.presented_at = NOW + p.settings.clock_skew + 1;
-    push("presentation_from_future", "presented_at one second beyond now + skew.", p, Invalid(Error::PresentationFromFuture));
+    push(
+        "presentation_from_future",
+        "presented_at one second beyond now + skew.",
+        p,
+        Invalid(Error::PresentationFromFuture),
+    );
 
     let mut p = Parts::base();
     p.presented_at = NOW - p.settings.max_age - 1;
-    push("presentation_too_old", "presented_at one second older than the maximum age.", p, Invalid(Error::PresentationTooOld));
+    push(
+        "presentation_too_old",
+        "presented_at one second older than the maximum age.",
+        p,
+        Invalid(Error::PresentationTooOld),
+    );
 
     let mut p = Parts::base();
     p.iat = NOW - 15;
     p.nbf = NOW - 15;
     p.presented_at = NOW - 20;
-    push("presented_before_nbf", "Presented five seconds before the credential's nbf.", p, Invalid(Error::PresentedOutsideValidity));
+    push(
+        "presented_before_nbf",
+        "Presented five seconds before the credential's nbf.",
+        p,
+        Invalid(Error::PresentedOutsideValidity),
+    );
 
     // ---- request binding ----
     let mut p = Parts::request_bound();
     p.settings.expected_nonce = Some(vec![0x42; 16]);
-    push("wrong_nonce", "The presentation answers another request's nonce.", p, Invalid(Error::NonceMismatch));
+    push(
+        "wrong_nonce",
+        "The presentation answers another request's nonce.",
+        p,
+        Invalid(Error::NonceMismatch),
+    );
 
     let mut p = Parts::base();
     p.settings.expected_nonce = Some(nonce());
     p.settings.expected_audience = Some(AUDIENCE.into());
-    push("missing_nonce", "The verifier expects a nonce; an offline presentation has none.", p, Invalid(Error::NonceMismatch));
+    push(
+        "missing_nonce",
+        "The verifier expects a nonce; an offline presentation has none.",
+        p,
+        Invalid(Error::NonceMismatch),
+    );
 
     let mut p = Parts::request_bound();
     p.settings.expected_audience = Some("https://other.example/verifier".into());
-    push("wrong_audience", "The presentation was made for another verifier.", p, Invalid(Error::AudienceMismatch));
+    push(
+        "wrong_audience",
+        "The presentation was made for another verifier.",
+        p,
+        Invalid(Error::AudienceMismatch),
+    );
 
     // ---- disclosures ----
     let mut p = Parts::base();
@@ -575,73 +898,156 @@ pub fn presentation_vectors() -> Vec<Json> {
     forged.claims = vec![("given_names".into(), text("Zofia"))];
     let forged_bytes = forged.disclosure("given_names", &text("Zofia"));
     p.extra_sent = vec![forged_bytes];
-    push("tampered_claim_value", "given_names changed to another name, salt kept.", p, Invalid(Error::DigestMismatch));
+    push(
+        "tampered_claim_value",
+        "given_names changed to another name, salt kept.",
+        p,
+        Invalid(Error::DigestMismatch),
+    );
 
     let mut p = Parts::base();
     p.disclosed = vec![];
     let salt = vec![0u8; 16];
-    p.extra_sent = vec![enc(&V::A(vec![V::B(salt), text("family_name"), text("Kowalska")]))];
-    push("wrong_salt", "family_name with its true value and a wrong salt.", p, Invalid(Error::DigestMismatch));
+    p.extra_sent = vec![enc(&V::A(vec![
+        V::B(salt),
+        text("family_name"),
+        text("Kowalska"),
+    ]))];
+    push(
+        "wrong_salt",
+        "family_name with its true value and a wrong salt.",
+        p,
+        Invalid(Error::DigestMismatch),
+    );
 
     let mut p = Parts::base();
     p.disclosed = vec![];
     let mut other = Parts::base();
     other.credential_id = vec![0x99; 16];
     p.extra_sent = vec![other.disclosure("family_name", &text("Kowalska"))];
-    push("disclosure_from_other_credential", "A disclosure issued in another credential.", p, Invalid(Error::DigestMismatch));
+    push(
+        "disclosure_from_other_credential",
+        "A disclosure issued in another credential.",
+        p,
+        Invalid(Error::DigestMismatch),
+    );
 
     let mut p = Parts::base();
     p.disclosed = vec!["family_name".into(), "family_name".into()];
-    push("duplicate_disclosure", "The same disclosure twice.", p, Invalid(Error::DuplicateDisclosure));
+    push(
+        "duplicate_disclosure",
+        "The same disclosure twice.",
+        p,
+        Invalid(Error::DuplicateDisclosure),
+    );
 
     let mut p = Parts::base();
-    let second = enc(&V::A(vec![V::B(vec![0x5a; 16]), text("family_name"), text("Nowak")]));
+    let second = enc(&V::A(vec![
+        V::B(vec![0x5a; 16]),
+        text("family_name"),
+        text("Nowak"),
+    ]));
     p.extra_issued = vec![("family_name".into(), second.clone())];
     p.disclosed = vec!["family_name".into()];
     p.extra_sent = vec![second];
-    push("duplicate_claim", "Two issued disclosures of family_name, both sent.", p, Invalid(Error::DuplicateClaim));
+    push(
+        "duplicate_claim",
+        "Two issued disclosures of family_name, both sent.",
+        p,
+        Invalid(Error::DuplicateClaim),
+    );
 
     let mut p = Parts::base();
-    let short = enc(&V::A(vec![V::B(vec![1; 15]), text("family_name"), text("Kowalska")]));
+    let short = enc(&V::A(vec![
+        V::B(vec![1; 15]),
+        text("family_name"),
+        text("Kowalska"),
+    ]));
     p.extra_issued = vec![("family_name_short_salt".into(), short.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![short];
-    push("disclosure_short_salt", "A 15-byte salt (its digest is in the set).", p, Invalid(Error::DisclosureMalformed));
+    push(
+        "disclosure_short_salt",
+        "A 15-byte salt (its digest is in the set).",
+        p,
+        Invalid(Error::DisclosureMalformed),
+    );
 
     let mut p = Parts::base();
     let two = enc(&V::A(vec![V::B(vec![1; 16]), text("family_name")]));
     p.extra_issued = vec![("pair".into(), two.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![two];
-    push("disclosure_two_elements", "A disclosure [salt, claim] without a value.", p, Invalid(Error::DisclosureMalformed));
+    push(
+        "disclosure_two_elements",
+        "A disclosure [salt, claim] without a value.",
+        p,
+        Invalid(Error::DisclosureMalformed),
+    );
 
     let mut p = Parts::base();
-    let unknown = enc(&V::A(vec![V::B(vec![2; 16]), text("nickname"), text("Ania")]));
+    let unknown = enc(&V::A(vec![
+        V::B(vec![2; 16]),
+        text("nickname"),
+        text("Ania"),
+    ]));
     p.extra_issued = vec![("nickname".into(), unknown.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![unknown];
-    push("unknown_claim", "A claim schema v1 does not define (its digest is in the set).", p, Invalid(Error::UnknownClaim));
+    push(
+        "unknown_claim",
+        "A claim schema v1 does not define (its digest is in the set).",
+        p,
+        Invalid(Error::UnknownClaim),
+    );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![V::B(vec![3; 16]), text("pesel"), text("08231412343")]));
+    let bad = enc(&V::A(vec![
+        V::B(vec![3; 16]),
+        text("pesel"),
+        text("08231412343"),
+    ]));
     p.extra_issued = vec![("pesel_bad".into(), bad.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![bad];
-    push("invalid_claim_pesel_checksum", "A PESEL whose check digit is wrong (issued and signed).", p, Invalid(Error::InvalidClaimValue));
+    push(
+        "invalid_claim_pesel_checksum",
+        "A PESEL whose check digit is wrong (issued and signed).",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![V::B(vec![4; 16]), text("age_over_18"), V::Bool(false)]));
+    let bad = enc(&V::A(vec![
+        V::B(vec![4; 16]),
+        text("age_over_18"),
+        V::Bool(false),
+    ]));
     p.extra_issued = vec![("age_false".into(), bad.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![bad];
-    push("invalid_claim_age_false", "age_over_18 = false, which is never issued.", p, Invalid(Error::InvalidClaimValue));
+    push(
+        "invalid_claim_age_false",
+        "age_over_18 = false, which is never issued.",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![V::B(vec![5; 16]), text("given_names"), text("Anna\u{1b}[2J")]));
+    let bad = enc(&V::A(vec![
+        V::B(vec![5; 16]),
+        text("given_names"),
+        text("Anna\u{1b}[2J"),
+    ]));
     p.extra_issued = vec![("control".into(), bad.clone())];
     p.disclosed = vec![];
     p.extra_sent = vec![bad];
-    push("invalid_claim_control_character", "A name with an ANSI escape (a control character).", p, Invalid(Error::InvalidClaimValue));
+    push(
+        "invalid_claim_control_character",
+        "A name with an ANSI escape (a control character).",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
 
     out
 }
@@ -653,7 +1059,12 @@ pub fn status_vectors() -> Vec<Json> {
     let mut push = |name: &str, description: &str, parts: StatusParts, expect: Expect| {
         out.push(status(name, description, parts, expect));
     };
-    push("status_valid", "Valid, nonce echoed.", StatusParts::valid(), Valid);
+    push(
+        "status_valid",
+        "Valid, nonce echoed.",
+        StatusParts::valid(),
+        Valid,
+    );
     for reason in mlegit::RevocationReason::ALL {
         let mut p = StatusParts::valid();
         set(&mut p.payload, V::U(3), V::U(1));
@@ -674,20 +1085,45 @@ pub fn status_vectors() -> Vec<Json> {
     let mut p = StatusParts::valid();
     remove(&mut p.payload, &V::U(6));
     p.expected_nonce = None;
-    push("status_without_nonce", "No nonce asked, none echoed.", p, Valid);
+    push(
+        "status_without_nonce",
+        "No nonce asked, none echoed.",
+        p,
+        Valid,
+    );
 
     let mut p = StatusParts::valid();
     p.expected_credential_id = vec![0x77; 16];
-    push("status_other_credential", "A response about another credential.", p, Invalid(Error::StatusCredentialMismatch));
+    push(
+        "status_other_credential",
+        "A response about another credential.",
+        p,
+        Invalid(Error::StatusCredentialMismatch),
+    );
     let mut p = StatusParts::valid();
     p.expected_nonce = Some(vec![0x42; 16]);
-    push("status_wrong_nonce", "A response echoing another nonce (replayed).", p, Invalid(Error::NonceMismatch));
+    push(
+        "status_wrong_nonce",
+        "A response echoing another nonce (replayed).",
+        p,
+        Invalid(Error::NonceMismatch),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(5), V::U(NOW + 61));
-    push("status_from_future", "checked_at one second beyond now + skew.", p, Invalid(Error::StatusFromFuture));
+    push(
+        "status_from_future",
+        "checked_at one second beyond now + skew.",
+        p,
+        Invalid(Error::StatusFromFuture),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(5), V::U(NOW - 300 - 61));
-    push("status_stale", "Older than cache_for plus skew by one second.", p, Invalid(Error::StatusStale));
+    push(
+        "status_stale",
+        "Older than cache_for plus skew by one second.",
+        p,
+        Invalid(Error::StatusStale),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(3), V::U(1));
     set(&mut p.payload, V::U(4), V::U(1));
@@ -695,38 +1131,97 @@ pub fn status_vectors() -> Vec<Json> {
         set(m, V::U(3), V::U(0));
         remove(m, &V::U(4));
     }));
-    push("status_revoked_turned_valid", "A revoked response edited to valid after signing.", p, Invalid(Error::IssuerSignatureInvalid));
+    push(
+        "status_revoked_turned_valid",
+        "A revoked response edited to valid after signing.",
+        p,
+        Invalid(Error::IssuerSignatureInvalid),
+    );
     let mut p = StatusParts::valid();
     p.sig = SigMode::HighS;
-    push("status_high_s", "The status signature's high-S twin.", p, Invalid(Error::SignatureMalleable));
+    push(
+        "status_high_s",
+        "The status signature's high-S twin.",
+        p,
+        Invalid(Error::SignatureMalleable),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(3), V::U(1));
-    push("status_revoked_without_reason", "Revoked with no reason.", p, Invalid(Error::InvalidField));
+    push(
+        "status_revoked_without_reason",
+        "Revoked with no reason.",
+        p,
+        Invalid(Error::InvalidField),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(4), V::U(2));
-    push("status_valid_with_reason", "Valid with a revocation reason.", p, Invalid(Error::InvalidField));
+    push(
+        "status_valid_with_reason",
+        "Valid with a revocation reason.",
+        p,
+        Invalid(Error::InvalidField),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(7), V::U(86_401));
-    push("status_cache_over_a_day", "cache_for over 86400 s.", p, Invalid(Error::InvalidField));
+    push(
+        "status_cache_over_a_day",
+        "cache_for over 86400 s.",
+        p,
+        Invalid(Error::InvalidField),
+    );
     let mut p = StatusParts::valid();
     p.trust[0].not_after = NOW - 21;
-    push("status_key_outside_validity", "Signed by a key retired before checked_at.", p, Invalid(Error::IssuerKeyNotValid));
+    push(
+        "status_key_outside_validity",
+        "Signed by a key retired before checked_at.",
+        p,
+        Invalid(Error::IssuerKeyNotValid),
+    );
     let mut p = StatusParts::valid();
     p.issuer = issuer_unknown();
     let kid = issuer_unknown().kid();
     set(&mut p.protected, V::U(4), V::B(kid));
-    push("status_unknown_key", "Signed by a key the trust list does not hold.", p, Invalid(Error::UnknownKeyId));
+    push(
+        "status_unknown_key",
+        "Signed by a key the trust list does not hold.",
+        p,
+        Invalid(Error::UnknownKeyId),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.protected, V::U(16), text(cose::TYP_CREDENTIAL));
-    push("status_wrong_context", "A status response under the credential typ.", p, Invalid(Error::WrongContext));
+    push(
+        "status_wrong_context",
+        "A status response under the credential typ.",
+        p,
+        Invalid(Error::WrongContext),
+    );
     let mut p = StatusParts::valid();
     set(&mut p.payload, V::U(1), V::U(2));
-    push("status_unsupported_version", "Status version 2.", p, Invalid(Error::UnsupportedVersion));
+    push(
+        "status_unsupported_version",
+        "Status version 2.",
+        p,
+        Invalid(Error::UnsupportedVersion),
+    );
     let mut p = StatusParts::valid();
     p.max_input_size = 64;
-    push("status_input_too_large", "A response over a 64-byte cap.", p, Invalid(Error::InputTooLarge));
+    push(
+        "status_input_too_large",
+        "A response over a 64-byte cap.",
+        p,
+        Invalid(Error::InputTooLarge),
+    );
     let mut p = StatusParts::valid();
-    p.trust = vec![TrustEntry { key: issuer_b(), not_before: 0, not_after: NOW + DAY }];
-    push("status_trust_list_without_signer", "Trust list holds only another key.", p, Invalid(Error::UnknownKeyId));
+    p.trust = vec![TrustEntry {
+        key: issuer_b(),
+        not_before: 0,
+        not_after: NOW + DAY,
+    }];
+    push(
+        "status_trust_list_without_signer",
+        "Trust list holds only another key.",
+        p,
+        Invalid(Error::UnknownKeyId),
+    );
     out
 }

@@ -13,8 +13,9 @@ fn dir() -> std::path::PathBuf {
 #[test]
 fn committed_files_match_the_generator_byte_for_byte() {
     for (name, text) in mlegit_vectors::generate() {
-        let committed = std::fs::read_to_string(dir().join(name))
-            .unwrap_or_else(|e| panic!("{name}: {e}; run cargo run -p mlegit-vectors --bin generate-vectors"));
+        let committed = std::fs::read_to_string(dir().join(name)).unwrap_or_else(|e| {
+            panic!("{name}: {e}; run cargo run -p mlegit-vectors --bin generate-vectors")
+        });
         assert!(
             committed == text,
             "{name} differs from the generator's output; run cargo run -p mlegit-vectors --bin generate-vectors"
@@ -55,7 +56,10 @@ fn every_error_code_has_a_negative_vector() {
     for file in ["presentations.json", "status.json"] {
         for v in load(file) {
             if let Some(code) = v["expected"]["error"].as_str() {
-                assert!(mlegit::Error::from_code(code).is_some(), "unknown code {code}");
+                assert!(
+                    mlegit::Error::from_code(code).is_some(),
+                    "unknown code {code}"
+                );
                 seen.insert(code.to_string());
             }
         }
@@ -65,6 +69,13 @@ fn every_error_code_has_a_negative_vector() {
         .map(|e| e.code())
         .filter(|c| !seen.contains(*c))
         .collect();
-    eprintln!("error codes covered: {} of {}", seen.len(), mlegit::Error::ALL.len());
-    assert!(missing.is_empty(), "error codes without a negative vector: {missing:?}");
+    eprintln!(
+        "error codes covered: {} of {}",
+        seen.len(),
+        mlegit::Error::ALL.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "error codes without a negative vector: {missing:?}"
+    );
 }
