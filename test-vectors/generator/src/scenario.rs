@@ -190,6 +190,8 @@ pub const AUDIENCE: &str = "https://kino.example/verifier";
 
 /// A function that edits a map.
 pub type MapHook = Box<dyn FnOnce(&mut Vec<(V, V)>)>;
+/// A function that edits the digest list.
+pub type DigestsHook = Box<dyn FnOnce(&mut Vec<Vec<u8>>)>;
 /// A function that edits encoded bytes.
 pub type BytesHook = Box<dyn FnOnce(Vec<u8>) -> Vec<u8>>;
 
@@ -237,7 +239,7 @@ pub struct Parts {
     /// Disclosures to send after the regular ones (raw bytes, digest not added).
     pub extra_sent: Vec<Vec<u8>>,
     /// Edit the digest list (before sorting is undone by the hook if it wants).
-    pub digests_hook: Option<Box<dyn FnOnce(&mut Vec<Vec<u8>>)>>,
+    pub digests_hook: Option<DigestsHook>,
     /// Edit the credential payload map before signing.
     pub credential_payload_hook: Option<MapHook>,
     /// Edit the credential payload map after signing (the signature no longer matches).
