@@ -1,1 +1,258 @@
-//! mlegit reference server (issue 6): work in progress.
+//! # mlegit-server: the reference issuer of mlegit
+//!
+//! A hyper 1 + tokio server that registers students for schools, hands out one-time
+//! activation codes, issues credentials bound to a phone's device key (proof of
+//! possession), revokes them, and answers signed online status checks (spec §9, §16).
+//!
+//! State lives in an embedded SQLite database in a data directory (WAL,
+//! `synchronous=FULL`, one transaction per state change). Handlers are synchronous
+//! functions ([`app::App::handle`]); `http.rs` is the thin async wrapper.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mlegit_server::ServerError> {
+//! use mlegit_server::{Config, admin};
+//! let dir = std::path::Path::new("./mlegit-data");
+//! admin::init(dir)?;
+//! let mut admin = admin::Admin::open(dir)?;
+//! let school = admin.create_school("XIV LO")?;
+//! let token = admin.create_token(school.id)?; // show token.token once
+//! let server = mlegit_server::start(Config::new(dir, "127.0.0.1:0".parse().unwrap())).await?;
+//! println!("listening on {}", server.url());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod admin;
+pub mod app;
+pub mod client;
+pub mod clock;
+mod error;
+mod http;
+pub mod keys;
+pub mod openapi;
+pub mod page;
+pub mod photo;
+pub mod routes;
+pub mod store;
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use admin::{Admin, InitReport, NewToken, School, init, init_with};
+pub use app::proof_payload;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ApiError, ServerError};
+pub use keys::{FileKeyStore, KeyStore, SharedSigner};
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct Config {
+    /// The data directory (created by [`init`]).
+    pub data_dir: PathBuf,
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// The base URL put into QR payloads and credentials' status references;
+    /// `http://<bound address>` if not set.
+    pub public_url: Option<String>,
+    /// The clock (tests inject a [`ManualClock`]).
+    pub clock: Arc<dyn Clock>,
+    /// Where issuer keys live; the file store in the data directory if not set.
+    pub key_store: Option<Arc<dyn KeyStore>>,
+    /// Time allowed for a request's headers.
+    pub header_timeout: Duration,
+    /// Time allowed for a request's body.
+    pub body_timeout: Duration,
+    /// Time in-flight requests get to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// Most simultaneous connections.
+    pub max_connections: usize,
+    /// How often the retention sweep runs (it also runs inside every student transaction).
+    pub retention_interval: Duration,
+}
+
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults: system clock, file keys, 10 s header and 30 s body timeouts, 30 s grace,
+    /// 1024 connections, hourly retention sweep.
+    pub fn new(data_dir: impl AsRef<Path>, listen: SocketAddr) -> Self {
+        Self {
+            data_dir: data_dir.as_ref().to_path_buf(),
+            listen,
+            public_url: None,
+            clock: Arc::new(SystemClock),
+            key_store: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+            max_connections: 1024,
+            retention_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A started server.
+pub struct RunningServer {
+    addr: SocketAddr,
+    url: String,
+    app: Arc<app::App>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl core::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL (`public_url`, or `http://<bound address>`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs the retention sweep now; returns how many students' data it deleted.
+    pub fn run_retention(&self) -> Result<usize, ApiError> {
+        self.app.run_retention()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (up to the grace
+    /// period) and returns.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits for SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+/// Opens the data directory, binds the listener and starts serving in the background.
+pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let keys: Arc<dyn KeyStore> = config
+        .key_store
+        .clone()
+        .unwrap_or_else(|| Arc::new(FileKeyStore::new(&config.data_dir)));
+    let app = Arc::new(app::App::open(
+        &config.data_dir,
+        Arc::clone(&config.clock),
+        keys,
+    )?);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError::io("bind the listen address", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::io("read the bound address", e))?;
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+    app.set_public_url(url.clone());
+    let (tx, rx) = watch::channel(false);
+    let limits = http::Limits {
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+        shutdown_grace: config.shutdown_grace,
+        max_connections: config.max_connections.max(1),
+    };
+    // Retention runs periodically as well as inside each student transaction.
+    let sweeper = {
+        let app = Arc::clone(&app);
+        let mut rx = rx.clone();
+        let every = config.retention_interval.max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {
+                        let app = Arc::clone(&app);
+                        match tokio::task::spawn_blocking(move || app.run_retention()).await {
+                            Ok(Ok(n)) if n > 0 => tracing::info!(deleted = n, "retention sweep"),
+                            Ok(Err(e)) => tracing::warn!(code = e.code(), "retention sweep failed"),
+                            _ => {}
+                        }
+                    }
+                    _ = rx.changed() => break,
+                }
+            }
+        })
+    };
+    let task = tokio::spawn({
+        let app = Arc::clone(&app);
+        async move {
+            http::accept_loop(listener, app, limits, rx).await;
+            let _ = sweeper.await;
+        }
+    });
+    tracing::info!(addr = %addr, "mlegit server listening");
+    Ok(RunningServer {
+        addr,
+        url,
+        app,
+        shutdown: tx,
+        task,
+    })
+}
+
+/// Starts the server and runs it until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config) -> Result<(), ServerError> {
+    start(config).await?.run_until_signal().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}
+
+/// Installs a structured (JSON lines) log subscriber on stderr; `RUST_LOG` filters it.
+/// Logs carry request ids, routes, statuses and error codes, never personal data.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

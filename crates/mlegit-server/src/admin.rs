@@ -1,0 +1,247 @@
+//! Administration without HTTP: initialise a data directory, create schools and tokens,
+//! revoke tokens, rotate the issuer key. The `mlegit` command calls these.
+
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+
+use crate::ServerError;
+use crate::clock::{Clock, SystemClock};
+use crate::keys::{self, FileKeyStore, KeyStore};
+use crate::store::{self, to_i64};
+
+/// What [`init`] created.
+#[derive(Debug, Clone)]
+pub struct InitReport {
+    /// The issuer key id, hex.
+    pub key_id: String,
+}
+
+/// A token as created: the secret is shown once and never stored.
+#[derive(Clone)]
+pub struct NewToken {
+    /// The token's id (for revocation).
+    pub id: i64,
+    /// The school it acts for.
+    pub school_id: i64,
+    /// The bearer token: 256 random bits, base64url, prefixed `mlsk_`.
+    pub token: String,
+}
+
+impl core::fmt::Debug for NewToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NewToken")
+            .field("id", &self.id)
+            .field("school_id", &self.school_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A school.
+#[derive(Debug, Clone)]
+pub struct School {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+}
+
+/// Creates the data directory (mode 0700), the database, the server secret and the first
+/// issuer key (`keys/<kid>.pem`, mode 0600).
+pub fn init(data_dir: &Path) -> Result<InitReport, ServerError> {
+    init_with(data_dir, &SystemClock, &FileKeyStore::new(data_dir))
+}
+
+/// [`init`] with a clock and a key store of the caller's choice.
+pub fn init_with(
+    data_dir: &Path,
+    clock: &dyn Clock,
+    keys: &dyn KeyStore,
+) -> Result<InitReport, ServerError> {
+    if data_dir.join(store::DB_FILE).exists() {
+        return Err(ServerError::AlreadyInitialised);
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .map_err(|e| ServerError::io("create data directory", e))?;
+    keys::create_secret(data_dir)?;
+    let mut conn = store::open(data_dir)?;
+    let kid = add_key(&mut conn, clock.now(), keys, 0)?;
+    keys::sync_dir(data_dir)?;
+    Ok(InitReport {
+        key_id: hex::encode(kid),
+    })
+}
+
+/// Generates a key, retires the active one (if any) and records the new one as active.
+fn add_key(
+    conn: &mut Connection,
+    now: u64,
+    keys: &dyn KeyStore,
+    not_before: u64,
+) -> Result<Vec<u8>, ServerError> {
+    let signer = keys.generate()?;
+    let public = signer.public_key();
+    let kid = public.key_id();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE issuer_keys SET retired_at = ?1 WHERE retired_at IS NULL",
+        [to_i64(now)],
+    )?;
+    tx.execute(
+        "INSERT INTO issuer_keys (kid, public_key, created_at, not_before) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            kid,
+            public.to_sec1_uncompressed().to_vec(),
+            to_i64(now),
+            to_i64(not_before)
+        ],
+    )?;
+    store::audit(&tx, now, None, "key_created", &hex::encode(&kid))?;
+    tx.commit()?;
+    Ok(kid)
+}
+
+/// Administration of an initialised data directory. Works while the server runs (SQLite
+/// WAL allows a second connection); the server picks up a rotated key on its next use.
+pub struct Admin {
+    conn: Connection,
+    clock: Box<dyn Clock>,
+    keys: Box<dyn KeyStore>,
+}
+
+impl core::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Admin").finish_non_exhaustive()
+    }
+}
+
+impl Admin {
+    /// Opens `data_dir` with the system clock and the file key store.
+    pub fn open(data_dir: &Path) -> Result<Self, ServerError> {
+        Self::open_with(
+            data_dir,
+            Box::new(SystemClock),
+            Box::new(FileKeyStore::new(data_dir)),
+        )
+    }
+
+    /// Opens `data_dir` with a clock and key store of the caller's choice.
+    pub fn open_with(
+        data_dir: &Path,
+        clock: Box<dyn Clock>,
+        keys: Box<dyn KeyStore>,
+    ) -> Result<Self, ServerError> {
+        if !data_dir.join(store::DB_FILE).exists() {
+            return Err(ServerError::NotInitialised);
+        }
+        Ok(Self {
+            conn: store::open(data_dir)?,
+            clock,
+            keys,
+        })
+    }
+
+    /// Creates a school.
+    pub fn create_school(&mut self, name: &str) -> Result<School, ServerError> {
+        if !mlegit::claims::valid_text(name) {
+            return Err(ServerError::Invalid(
+                "school name: 1 to 256 bytes, no control characters",
+            ));
+        }
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO schools (name, created_at) VALUES (?1, ?2)",
+            params![name, to_i64(now)],
+        )?;
+        let id = tx.last_insert_rowid();
+        store::audit(&tx, now, Some(id), "school_created", &id.to_string())?;
+        tx.commit()?;
+        Ok(School {
+            id,
+            name: name.to_owned(),
+        })
+    }
+
+    /// Every school.
+    pub fn schools(&self) -> Result<Vec<School>, ServerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name FROM schools ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(School {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Creates a bearer token for a school. Only its SHA-256 is stored.
+    pub fn create_token(&mut self, school_id: i64) -> Result<NewToken, ServerError> {
+        let now = self.clock.now();
+        let token = crate::app::random_token("mlsk_");
+        let hash = Sha256::digest(token.as_bytes()).to_vec();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM schools WHERE id = ?1", [school_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        exists.ok_or(ServerError::UnknownSchool)?;
+        tx.execute(
+            "INSERT INTO tokens (school_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            params![school_id, hash, to_i64(now)],
+        )?;
+        let id = tx.last_insert_rowid();
+        store::audit(&tx, now, Some(school_id), "token_created", &id.to_string())?;
+        tx.commit()?;
+        Ok(NewToken {
+            id,
+            school_id,
+            token,
+        })
+    }
+
+    /// Revokes a token: requests with it fail from now on.
+    pub fn revoke_token(&mut self, token_id: i64) -> Result<(), ServerError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![to_i64(now), token_id],
+        )?;
+        if n == 0 {
+            return Err(ServerError::UnknownToken);
+        }
+        store::audit(&tx, now, None, "token_revoked", &token_id.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rotates the issuer key: a new active key; the old one stays in the trust list with
+    /// `not_after` = now until the credentials it signed have expired (spec §10.3).
+    /// Returns the new key id, hex.
+    pub fn rotate_key(&mut self) -> Result<String, ServerError> {
+        let now = self.clock.now();
+        let kid = add_key(&mut self.conn, now, self.keys.as_ref(), now)?;
+        Ok(hex::encode(kid))
+    }
+
+    /// The trust list as served at `GET /v1/trust-list`.
+    pub fn trust_list(&self) -> Result<mlegit::TrustList, ServerError> {
+        Ok(crate::app::trust_list(&self.conn, self.clock.now())?)
+    }
+}

@@ -1,0 +1,1339 @@
+//! The synchronous request handlers (the ohttp split: plain functions, a thin async wrapper
+//! in `http.rs`). Each handler runs in one SQLite transaction.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, KeyInit, Mac};
+use mlegit::cbor::Encoder;
+use mlegit::cose::{self, Algorithm, KidRule};
+use mlegit::{
+    CredentialStatus, Date, Issuer, P256Backend, PublicKey, RevocationReason, StatusBody,
+    StatusReference, StudentClaims, TrustList, TrustedKey,
+};
+use rand::{Rng, RngExt};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::keys::{ArcSigner, KeyStore};
+use crate::page::{self, Card};
+use crate::photo;
+use crate::routes::RouteId;
+use crate::store::{self, to_i64, to_u64};
+
+/// Seconds in a day.
+pub const DAY: u64 = 86_400;
+/// Personal data waiting for activation is deleted this long after registration.
+pub const RETENTION: u64 = 30 * DAY;
+/// Validity of a student's first activation.
+pub const FIRST_ACTIVATION_VALIDITY: u64 = 30 * DAY;
+/// Validity of a later activation (a new phone).
+pub const LATER_ACTIVATION_VALIDITY: u64 = 7 * DAY;
+/// Wrong codes before an activation locks.
+pub const MAX_CODE_FAILURES: u32 = 5;
+/// Digits of an activation code (10^12 possibilities).
+pub const CODE_DIGITS: usize = 12;
+/// Validity of an activation challenge.
+pub const CHALLENGE_VALIDITY: u64 = 300;
+/// Longest credential validity (capped further by the paper ID's expiry date).
+pub const MAX_CREDENTIAL_VALIDITY: u64 = 365 * DAY;
+/// `cache_for` of status responses.
+pub const STATUS_CACHE_FOR: u64 = 300;
+/// Most students in one batch.
+pub const MAX_BATCH: usize = 200;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A request as the handlers see it: no sockets, no async.
+#[derive(Debug, Default)]
+pub struct ApiRequest {
+    /// Path parameters, in template order.
+    pub params: Vec<String>,
+    /// The raw query string.
+    pub query: String,
+    /// The `Authorization: Bearer` token, if any.
+    pub bearer: Option<String>,
+    /// True if the client prefers `text/html`.
+    pub wants_html: bool,
+    /// True if the body was sent as `application/json` (or is empty).
+    pub json_body: bool,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A response as the handlers produce it.
+#[derive(Debug)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Media type.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    fn json<T: Serialize>(status: u16, value: &T) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value).map_err(|_| ApiError::Internal("json encoding"))?;
+        Ok(Self {
+            status,
+            content_type: "application/json",
+            body,
+        })
+    }
+
+    fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            body,
+        }
+    }
+}
+
+/// The server state shared by every request.
+pub struct App {
+    db: Mutex<Connection>,
+    secret: zeroize::Zeroizing<[u8; 32]>,
+    clock: Arc<dyn Clock>,
+    keys: Arc<dyn KeyStore>,
+    public_url: OnceLock<String>,
+    issuer: Mutex<Option<Arc<Issuer<ArcSigner>>>>,
+}
+
+impl core::fmt::Debug for App {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+/// Registration body (spec §11 claims; dates `YYYY-MM-DD`; photo base64 JPEG or PNG).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    family_name: Option<String>,
+    given_names: Option<String>,
+    document_number: Option<String>,
+    issue_date: Option<String>,
+    expiry_date: Option<String>,
+    birth_date: Option<String>,
+    pesel: Option<String>,
+    address: Option<String>,
+    school_name: Option<String>,
+    school_address: Option<String>,
+    school_id: Option<String>,
+    photo: Option<String>,
+}
+
+/// The claims as stored until issuance (then deleted).
+#[derive(Serialize, Deserialize)]
+struct StoredClaims {
+    family_name: String,
+    given_names: String,
+    document_number: String,
+    issue_date: String,
+    expiry_date: String,
+    birth_date: String,
+    pesel: String,
+    address: String,
+    school_name: String,
+    school_address: String,
+    school_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadBody {
+    upload_token: Option<String>,
+    photo: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    class_name: Option<String>,
+    student_ids: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivateBody {
+    code: Option<String>,
+    device_key: Option<String>,
+    challenge: Option<String>,
+    proof: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NewActivation {
+    student_id: String,
+    activation_id: String,
+    code: String,
+    qr_payload: String,
+    qr_svg: String,
+    expires_at: u64,
+}
+
+impl App {
+    /// Opens the data directory.
+    pub fn open(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        keys: Arc<dyn KeyStore>,
+    ) -> Result<Self, crate::ServerError> {
+        if !data_dir.join(store::DB_FILE).exists() {
+            return Err(crate::ServerError::NotInitialised);
+        }
+        let secret = zeroize::Zeroizing::new(crate::keys::read_secret(data_dir)?);
+        let db = store::open(data_dir)?;
+        if store::active_kid(&db)?.is_none() {
+            return Err(crate::ServerError::NotInitialised);
+        }
+        Ok(Self {
+            db: Mutex::new(db),
+            secret,
+            clock,
+            keys,
+            public_url: OnceLock::new(),
+            issuer: Mutex::new(None),
+        })
+    }
+
+    /// Sets the public base URL (once, after the listener is bound).
+    pub fn set_public_url(&self, url: String) {
+        let _ = self.public_url.set(url.trim_end_matches('/').to_owned());
+    }
+
+    fn public_url(&self) -> &str {
+        self.public_url
+            .get()
+            .map_or("http://localhost", String::as_str)
+    }
+
+    fn db(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside a transaction rolled it back when it unwound; the connection is fine.
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Routes a matched request to its handler.
+    pub fn handle(&self, route: RouteId, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        match route {
+            RouteId::Healthz => Ok(ApiResponse::bytes(
+                200,
+                "application/json",
+                br#"{"status":"ok"}"#.to_vec(),
+            )),
+            RouteId::OpenApi => Ok(ApiResponse::bytes(
+                200,
+                "application/json",
+                crate::openapi::DOCUMENT.as_bytes().to_vec(),
+            )),
+            RouteId::TrustList => self.trust_list(),
+            RouteId::Status => self.status(req),
+            RouteId::RegisterStudent => self.register(req, None),
+            RouteId::ResubmitStudent => self.register(req, Some(param(req, 0)?)),
+            RouteId::ShowStudent => self.show_student(req),
+            RouteId::AcceptPhoto => self.decide_photo(req, true),
+            RouteId::RejectPhoto => self.decide_photo(req, false),
+            RouteId::UploadPhoto => self.upload_photo(req),
+            RouteId::CreateActivation => self.create_activation(req),
+            RouteId::CreateBatch => self.create_batch(req),
+            RouteId::ActivationQr => self.activation_qr(req),
+            RouteId::Challenge => self.challenge(req),
+            RouteId::Activate => self.activate(req),
+            RouteId::Revoke => self.revoke(req),
+        }
+    }
+
+    // --- authentication ---------------------------------------------------------------
+
+    /// The school whose token this is.
+    fn school(&self, conn: &Connection, req: &ApiRequest) -> Result<i64, ApiError> {
+        let token = req.bearer.as_deref().ok_or(ApiError::Unauthorized)?;
+        let hash = Sha256::digest(token.as_bytes());
+        conn.query_row(
+            "SELECT school_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+            [hash.as_slice()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(ApiError::Unauthorized)
+    }
+
+    // --- retention --------------------------------------------------------------------
+
+    /// Deletes personal data held longer than 30 days; returns how many students it touched.
+    pub fn run_retention(&self) -> Result<usize, ApiError> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = sweep(&tx, self.clock.now())?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    // --- issuer keys ------------------------------------------------------------------
+
+    fn issuer(&self, conn: &Connection) -> Result<Arc<Issuer<ArcSigner>>, ApiError> {
+        let kid = store::active_kid(conn)?.ok_or(ApiError::Internal("no active key"))?;
+        let mut cached = self
+            .issuer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(issuer) = cached.as_ref().filter(|i| i.key_id() == kid) {
+            return Ok(Arc::clone(issuer));
+        }
+        let signer = self
+            .keys
+            .load(&kid)
+            .map_err(|_| ApiError::Internal("key load"))?;
+        let issuer = Arc::new(
+            Issuer::with_key_id(ArcSigner(signer), kid)
+                .map_err(|_| ApiError::Internal("key id"))?,
+        );
+        *cached = Some(Arc::clone(&issuer));
+        Ok(issuer)
+    }
+
+    fn trust_list(&self) -> Result<ApiResponse, ApiError> {
+        let db = self.db();
+        let list = trust_list(&db, self.clock.now())?;
+        Ok(ApiResponse::bytes(200, "application/cbor", list.to_vec()))
+    }
+
+    // --- status -----------------------------------------------------------------------
+
+    fn status(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let index: i64 = param(req, 0)?
+            .parse()
+            .map_err(|_| ApiError::StatusNotFound)?;
+        let mut nonce = None;
+        for (key, value) in query_pairs(&req.query) {
+            if key == "nonce" {
+                let n = URL_SAFE_NO_PAD
+                    .decode(value)
+                    .ok()
+                    .filter(|n| (16..=32).contains(&n.len()))
+                    .ok_or(ApiError::InvalidField {
+                        field: "nonce",
+                        code: "invalid_nonce",
+                    })?;
+                nonce = Some(n);
+            }
+        }
+        let now = self.clock.now();
+        let (row, issuer) = {
+            let db = self.db();
+            let row: Option<(Vec<u8>, i64, Option<i64>)> = db
+                .query_row(
+                    "SELECT credential_id, exp, revoked_reason FROM credentials WHERE status_index = ?1",
+                    [index],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            (row, self.issuer(&db)?)
+        };
+        let (credential_id, exp, reason) = row.ok_or(ApiError::StatusNotFound)?;
+        let status = match reason {
+            Some(code) => CredentialStatus::Revoked(
+                RevocationReason::from_code(to_u64(code)).ok_or(ApiError::Internal("reason"))?,
+            ),
+            None if now > to_u64(exp) => CredentialStatus::Expired,
+            None => CredentialStatus::Valid,
+        };
+        let response = issuer
+            .status_response(&StatusBody {
+                credential_id,
+                status,
+                checked_at: now,
+                nonce,
+                cache_for: STATUS_CACHE_FOR,
+            })
+            .map_err(|_| ApiError::Internal("status signing"))?;
+        Ok(ApiResponse::bytes(200, "application/cbor", response))
+    }
+
+    // --- students and photos ----------------------------------------------------------
+
+    fn register(&self, req: &ApiRequest, existing: Option<&str>) -> Result<ApiResponse, ApiError> {
+        let body: RegisterBody = parse_json(req)?;
+        let (claims, photo_b64) = validate_registration(body)?;
+        let portrait = photo_b64
+            .map(|b| photo::portrait(&decode_b64(&b, "photo")?))
+            .transpose()?;
+        let claims_json =
+            serde_json::to_string(&claims).map_err(|_| ApiError::Internal("json encoding"))?;
+        let upload_token = random_token("mlup_");
+        let upload_hash = Sha256::digest(upload_token.as_bytes()).to_vec();
+        let photo_state = if portrait.is_some() {
+            "accepted"
+        } else {
+            "none"
+        };
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        sweep(&tx, now)?;
+        let (status, student_id) = match existing {
+            None => {
+                let public_id = random_id();
+                tx.execute(
+                    "INSERT INTO students (public_id, school_id, registered_at, claims, photo, photo_state, upload_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![public_id, school, to_i64(now), claims_json, portrait, photo_state, upload_hash],
+                )?;
+                store::audit(&tx, now, Some(school), "student_registered", &public_id)?;
+                (201, public_id)
+            }
+            Some(public_id) => {
+                let n = tx.execute(
+                    "UPDATE students SET registered_at = ?1, claims = ?2, photo = ?3, photo_state = ?4,
+                     photo_reason = NULL, upload_hash = ?5, data_deleted_at = NULL
+                     WHERE public_id = ?6 AND school_id = ?7",
+                    params![to_i64(now), claims_json, portrait, photo_state, upload_hash, public_id, school],
+                )?;
+                if n == 0 {
+                    return Err(ApiError::StudentNotFound);
+                }
+                store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
+                (200, public_id.to_owned())
+            }
+        };
+        tx.commit()?;
+        ApiResponse::json(
+            status,
+            &serde_json::json!({
+                "student_id": student_id,
+                "photo_state": photo_state,
+                "photo_upload_token": upload_token,
+                "data_deleted_by": now + RETENTION,
+            }),
+        )
+    }
+
+    fn show_student(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let public_id = param(req, 0)?;
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        sweep(&tx, now)?;
+        let student = find_student(&tx, school, public_id)?;
+        let activation: Option<(String, i64, String)> = tx
+            .query_row(
+                "SELECT id, expires_at, state FROM activations WHERE student_id = ?1
+                 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                [student.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let mut credentials = Vec::new();
+        {
+            let mut stmt = tx.prepare(
+                "SELECT credential_id, status_index, iat, exp, revoked_reason FROM credentials
+                 WHERE student_id = ?1 ORDER BY status_index",
+            )?;
+            let rows = stmt.query_map([student.id], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (cid, index, iat, exp, reason) = row?;
+                let reason = reason.and_then(|c| RevocationReason::from_code(to_u64(c)));
+                let status = match reason {
+                    Some(_) => "revoked",
+                    None if now > to_u64(exp) => "expired",
+                    None => "valid",
+                };
+                credentials.push(serde_json::json!({
+                    "credential_id": hex::encode(cid),
+                    "status_index": index,
+                    "iat": iat,
+                    "exp": exp,
+                    "status": status,
+                    "reason": reason.map(RevocationReason::as_str),
+                }));
+            }
+        }
+        tx.commit()?;
+        ApiResponse::json(
+            200,
+            &serde_json::json!({
+                "student_id": public_id,
+                "registered_at": student.registered_at,
+                "data_held": student.claims.is_some(),
+                "photo_state": student.photo_state,
+                "photo_rejection_reason": student.photo_reason,
+                "activation": activation.map(|(id, expires_at, state)| {
+                    let state = if state == "open" && now >= to_u64(expires_at) { "expired".to_owned() } else { state };
+                    serde_json::json!({"activation_id": id, "expires_at": expires_at, "state": state})
+                }),
+                "credentials": credentials,
+            }),
+        )
+    }
+
+    fn upload_photo(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let body: UploadBody = parse_json(req)?;
+        let token = body
+            .upload_token
+            .ok_or(ApiError::MissingField("upload_token"))?;
+        let photo_b64 = body.photo.ok_or(ApiError::MissingField("photo"))?;
+        let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
+        let hash = Sha256::digest(token.as_bytes());
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        sweep(&tx, now)?;
+        let student: Option<(i64, i64, String)> = tx
+            .query_row(
+                "SELECT id, school_id, public_id FROM students WHERE upload_hash = ?1 AND claims IS NOT NULL",
+                [hash.as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let (id, school, public_id) = student.ok_or(ApiError::UploadTokenInvalid)?;
+        tx.execute(
+            "UPDATE students SET photo = ?1, photo_state = 'pending', photo_reason = NULL WHERE id = ?2",
+            params![portrait, id],
+        )?;
+        store::audit(&tx, now, Some(school), "photo_submitted", &public_id)?;
+        tx.commit()?;
+        ApiResponse::json(202, &serde_json::json!({"photo_state": "pending"}))
+    }
+
+    fn decide_photo(&self, req: &ApiRequest, accept: bool) -> Result<ApiResponse, ApiError> {
+        let public_id = param(req, 0)?;
+        let reason = if accept {
+            None
+        } else {
+            let body: RejectBody = parse_json(req)?;
+            let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
+            if !mlegit::claims::valid_text(&reason) {
+                return Err(ApiError::InvalidField {
+                    field: "reason",
+                    code: "invalid_text",
+                });
+            }
+            Some(reason)
+        };
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        sweep(&tx, now)?;
+        let student = find_student(&tx, school, public_id)?;
+        if student.photo_state != "pending" {
+            return Err(ApiError::NoPendingPhoto);
+        }
+        if accept {
+            tx.execute(
+                "UPDATE students SET photo_state = 'accepted' WHERE id = ?1",
+                [student.id],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE students SET photo_state = 'rejected', photo = NULL, photo_reason = ?1 WHERE id = ?2",
+                params![reason, student.id],
+            )?;
+        }
+        let event = if accept {
+            "photo_accepted"
+        } else {
+            "photo_rejected"
+        };
+        store::audit(&tx, now, Some(school), event, public_id)?;
+        tx.commit()?;
+        let state = if accept { "accepted" } else { "rejected" };
+        ApiResponse::json(200, &serde_json::json!({"photo_state": state}))
+    }
+
+    // --- activations ------------------------------------------------------------------
+
+    /// Creates an activation for one student inside `tx`, voiding the previous one.
+    fn new_activation(
+        &self,
+        tx: &Connection,
+        school: i64,
+        public_id: &str,
+        now: u64,
+    ) -> Result<(NewActivation, String), ApiError> {
+        let student = find_student(tx, school, public_id)?;
+        let claims = student
+            .claims
+            .as_deref()
+            .ok_or(ApiError::StudentDataMissing)?;
+        if student.photo_state != "accepted" {
+            return Err(ApiError::PhotoNotAccepted);
+        }
+        let claims: StoredClaims =
+            serde_json::from_str(claims).map_err(|_| ApiError::Internal("stored claims"))?;
+        let validity = if student.credentials_issued == 0 {
+            FIRST_ACTIVATION_VALIDITY
+        } else {
+            LATER_ACTIVATION_VALIDITY
+        };
+        let activation_id = random_id();
+        let code = random_code();
+        tx.execute(
+            "UPDATE activations SET state = 'void' WHERE student_id = ?1 AND state = 'open'",
+            [student.id],
+        )?;
+        tx.execute(
+            "INSERT INTO activations (id, student_id, code_mac, created_at, expires_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open')",
+            params![
+                activation_id,
+                student.id,
+                self.code_mac(&activation_id, &code).to_vec(),
+                to_i64(now),
+                to_i64(now + validity)
+            ],
+        )?;
+        store::audit(tx, now, Some(school), "activation_created", &activation_id)?;
+        let qr_payload = format!("{}/v1/activations/{activation_id}", self.public_url());
+        let qr_svg = page::qr_svg(&qr_payload).ok_or(ApiError::Internal("qr"))?;
+        let name = format!("{} {}", claims.given_names, claims.family_name);
+        Ok((
+            NewActivation {
+                student_id: public_id.to_owned(),
+                activation_id,
+                code: format_code(&code),
+                qr_payload,
+                qr_svg,
+                expires_at: now + validity,
+            },
+            name,
+        ))
+    }
+
+    fn create_activation(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let public_id = param(req, 0)?;
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        sweep(&tx, now)?;
+        let (activation, _) = self.new_activation(&tx, school, public_id, now)?;
+        tx.commit()?;
+        ApiResponse::json(201, &activation)
+    }
+
+    fn create_batch(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let body: BatchBody = parse_json(req)?;
+        let class_name = body
+            .class_name
+            .ok_or(ApiError::MissingField("class_name"))?;
+        if !mlegit::claims::valid_text(&class_name) {
+            return Err(ApiError::InvalidField {
+                field: "class_name",
+                code: "invalid_text",
+            });
+        }
+        let ids = body
+            .student_ids
+            .ok_or(ApiError::MissingField("student_ids"))?;
+        if ids.is_empty() || ids.len() > MAX_BATCH {
+            return Err(ApiError::InvalidField {
+                field: "student_ids",
+                code: "invalid_batch_size",
+            });
+        }
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        sweep(&tx, now)?;
+        let mut activations = Vec::with_capacity(ids.len());
+        let mut cards = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            if ids.get(..i).is_some_and(|before| before.contains(id)) {
+                return Err(ApiError::InBatch(
+                    i,
+                    Box::new(ApiError::InvalidField {
+                        field: "student_ids",
+                        code: "duplicate_student",
+                    }),
+                ));
+            }
+            let (a, name) = self
+                .new_activation(&tx, school, id, now)
+                .map_err(|e| ApiError::InBatch(i, Box::new(e)))?;
+            cards.push(Card {
+                name,
+                student_id: a.student_id.clone(),
+                code: a.code.clone(),
+                qr_payload: a.qr_payload.clone(),
+                expires: Date::from_unix_seconds(a.expires_at)
+                    .map(Date::to_string_ymd)
+                    .unwrap_or_default(),
+            });
+            activations.push(a);
+        }
+        tx.commit()?;
+        if req.wants_html {
+            return Ok(ApiResponse::bytes(
+                201,
+                "text/html; charset=utf-8",
+                page::class_page(&class_name, &cards).into_bytes(),
+            ));
+        }
+        ApiResponse::json(
+            201,
+            &serde_json::json!({"class_name": class_name, "activations": activations}),
+        )
+    }
+
+    fn activation_qr(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let id = param(req, 0)?;
+        let db = self.db();
+        let school = self.school(&db, req)?;
+        let found: Option<i64> = db
+            .query_row(
+                "SELECT a.rowid FROM activations a JOIN students s ON s.id = a.student_id
+                 WHERE a.id = ?1 AND s.school_id = ?2",
+                params![id, school],
+                |r| r.get(0),
+            )
+            .optional()?;
+        found.ok_or(ApiError::ActivationNotFound)?;
+        let payload = format!("{}/v1/activations/{id}", self.public_url());
+        let svg = page::qr_svg(&payload).ok_or(ApiError::Internal("qr"))?;
+        Ok(ApiResponse::bytes(200, "image/svg+xml", svg.into_bytes()))
+    }
+
+    fn code_mac(&self, activation_id: &str, digits: &str) -> [u8; 32] {
+        self.mac(&[
+            b"mlegit-activation-code\0",
+            activation_id.as_bytes(),
+            b"\0",
+            digits.as_bytes(),
+        ])
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(self.secret.as_slice())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        for p in parts {
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `challenge = nonce (16) || expires_at (8, big-endian) || HMAC(secret, id, nonce, expiry)`:
+    /// stateless, bound to the activation, valid for [`CHALLENGE_VALIDITY`] seconds.
+    fn challenge(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let id = param(req, 0)?;
+        {
+            let db = self.db();
+            let found: Option<i64> = db
+                .query_row("SELECT rowid FROM activations WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            found.ok_or(ApiError::ActivationNotFound)?;
+        }
+        let mut nonce = [0u8; 16];
+        rand::rng().fill_bytes(&mut nonce);
+        let expires_at = self.clock.now() + CHALLENGE_VALIDITY;
+        let mut challenge = Vec::with_capacity(56);
+        challenge.extend_from_slice(&nonce);
+        challenge.extend_from_slice(&expires_at.to_be_bytes());
+        challenge.extend_from_slice(&self.challenge_mac(id, &nonce, expires_at));
+        ApiResponse::json(
+            200,
+            &serde_json::json!({
+                "challenge": URL_SAFE_NO_PAD.encode(&challenge),
+                "expires_at": expires_at,
+            }),
+        )
+    }
+
+    fn challenge_mac(&self, id: &str, nonce: &[u8], expires_at: u64) -> [u8; 32] {
+        self.mac(&[
+            b"mlegit-challenge\0",
+            id.as_bytes(),
+            b"\0",
+            nonce,
+            &expires_at.to_be_bytes(),
+        ])
+    }
+
+    fn check_challenge(&self, id: &str, challenge: &[u8], now: u64) -> Result<(), ApiError> {
+        let (Some(nonce), Some(expiry), Some(tag)) = (
+            challenge.get(..16),
+            challenge
+                .get(16..24)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok()),
+            challenge.get(24..),
+        ) else {
+            return Err(ApiError::ChallengeInvalid);
+        };
+        let expires_at = u64::from_be_bytes(expiry);
+        let expected = self.challenge_mac(id, nonce, expires_at);
+        if !bool::from(expected.as_slice().ct_eq(tag)) || now > expires_at {
+            return Err(ApiError::ChallengeInvalid);
+        }
+        Ok(())
+    }
+
+    /// Activation (phone, no account): checks the proof of possession, then the code, then
+    /// issues the credential bound to the device key, all in one transaction.
+    fn activate(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let id = param(req, 0)?;
+        let body: ActivateBody = parse_json(req)?;
+        let code = body.code.ok_or(ApiError::MissingField("code"))?;
+        let device_key_b64 = body
+            .device_key
+            .ok_or(ApiError::MissingField("device_key"))?;
+        let challenge_b64 = body.challenge.ok_or(ApiError::MissingField("challenge"))?;
+        let proof_b64 = body.proof.ok_or(ApiError::MissingField("proof"))?;
+        let now = self.clock.now();
+
+        let device_sec1 = decode_b64url(&device_key_b64, "device_key")?;
+        let device_key = (device_sec1.len() == 65)
+            .then(|| PublicKey::from_sec1(&device_sec1))
+            .flatten()
+            .ok_or(ApiError::InvalidField {
+                field: "device_key",
+                code: "invalid_device_key",
+            })?;
+        let challenge = decode_b64url(&challenge_b64, "challenge")?;
+        self.check_challenge(id, &challenge, now)?;
+        let proof = decode_b64url(&proof_b64, "proof")?;
+        verify_proof(&proof, id, &challenge, &device_key)?;
+        let digits = normalise_code(&code)?;
+        let mac = self.code_mac(id, &digits);
+
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        sweep(&tx, now)?;
+        type Row = (
+            i64,
+            i64,
+            u32,
+            String,
+            Vec<u8>,
+            i64,
+            Option<String>,
+            Option<Vec<u8>>,
+            String,
+            String,
+        );
+        let row: Option<Row> = tx
+            .query_row(
+                "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
+                        s.claims, s.photo, s.photo_state, s.public_id
+                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let (
+            student,
+            expires_at,
+            failures,
+            state,
+            stored_mac,
+            school,
+            claims,
+            photo,
+            photo_state,
+            public_id,
+        ) = row.ok_or(ApiError::ActivationNotFound)?;
+        match state.as_str() {
+            "open" => {}
+            "used" => return Err(ApiError::ActivationUsed),
+            "void" => return Err(ApiError::ActivationSuperseded),
+            _ => return Err(ApiError::ActivationLocked),
+        }
+        if now >= to_u64(expires_at) {
+            return Err(ApiError::ActivationExpired);
+        }
+        if !bool::from(mac.as_slice().ct_eq(&stored_mac)) {
+            let failures = failures.saturating_add(1);
+            let locked = failures >= MAX_CODE_FAILURES;
+            tx.execute(
+                "UPDATE activations SET failures = ?1, state = ?2 WHERE id = ?3",
+                params![failures, if locked { "locked" } else { "open" }, id],
+            )?;
+            let event = if locked {
+                "activation_locked"
+            } else {
+                "activation_wrong_code"
+            };
+            store::audit(&tx, now, Some(school), event, id)?;
+            tx.commit()?;
+            return Err(if locked {
+                ApiError::ActivationLocked
+            } else {
+                ApiError::CodeInvalid {
+                    attempts_left: MAX_CODE_FAILURES - failures,
+                }
+            });
+        }
+        let claims = claims.ok_or(ApiError::StudentDataMissing)?;
+        if photo_state != "accepted" {
+            return Err(ApiError::PhotoNotAccepted);
+        }
+        let claims: StoredClaims =
+            serde_json::from_str(&claims).map_err(|_| ApiError::Internal("stored claims"))?;
+        let student_claims = to_student_claims(&claims, photo)?;
+        // The credential lives until the paper ID's expiry date ends, at most a year.
+        let paper_end = u64::try_from(student_claims.expiry_date.days_since_epoch())
+            .map_err(|_| ApiError::PaperIdExpired)?
+            * DAY
+            + DAY
+            - 1;
+        let exp = paper_end.min(now + MAX_CREDENTIAL_VALIDITY);
+        if exp <= now {
+            return Err(ApiError::PaperIdExpired);
+        }
+        let index: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(status_index), 0) + 1 FROM credentials",
+            [],
+            |r| r.get(0),
+        )?;
+        let issuer = self.issuer(&tx)?;
+        let issued = issuer
+            .credential()
+            .claims(student_claims)
+            .device_key(device_key.clone())
+            .validity(now, now, exp)
+            .status(StatusReference {
+                uri: format!("{}/v1/status", self.public_url()),
+                index: to_u64(index),
+            })
+            .issue(&mut rand::rng())
+            .map_err(|e| match e {
+                mlegit::IssueError::Signer => ApiError::Internal("signer"),
+                _ => ApiError::InvalidField {
+                    field: "claims",
+                    code: "student_data_invalid",
+                },
+            })?;
+        // One device only: every earlier credential of the student is superseded.
+        tx.execute(
+            "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2
+             WHERE student_id = ?3 AND revoked_reason IS NULL",
+            params![
+                to_i64(RevocationReason::Superseded.code()),
+                to_i64(now),
+                student
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO credentials (status_index, credential_id, school_id, student_id, activation_id,
+                                      kid, iat, exp, device_thumbprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                index,
+                issued.credential_id,
+                school,
+                student,
+                id,
+                issuer.key_id(),
+                to_i64(now),
+                to_i64(exp),
+                Sha256::digest(device_key.to_sec1_uncompressed()).to_vec()
+            ],
+        )?;
+        tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", [id])?;
+        // Retention: the personal data and photo go once the credential is issued.
+        tx.execute(
+            "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
+                    upload_hash = NULL, data_deleted_at = ?1, credentials_issued = credentials_issued + 1
+             WHERE id = ?2",
+            params![to_i64(now), student],
+        )?;
+        store::audit(
+            &tx,
+            now,
+            Some(school),
+            "credential_issued",
+            &hex::encode(&issued.credential_id),
+        )?;
+        store::audit(&tx, now, Some(school), "data_deleted", &public_id)?;
+        tx.commit()?;
+
+        let mut e = Encoder::with_capacity(issued.credential.len() + 2048);
+        e.map(2).text("credential").bytes(&issued.credential);
+        e.text("disclosures").array(issued.disclosures.len());
+        for d in &issued.disclosures {
+            e.bytes(d.as_bytes());
+        }
+        Ok(ApiResponse::bytes(201, "application/cbor", e.into_bytes()))
+    }
+
+    // --- revocation -------------------------------------------------------------------
+
+    fn revoke(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let cid = param(req, 0)?;
+        let body: RevokeBody = parse_json(req)?;
+        let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
+        let reason = match RevocationReason::from_name(&reason) {
+            Some(
+                r @ (RevocationReason::HolderRequest
+                | RevocationReason::PaperIdExpired
+                | RevocationReason::SchoolChange),
+            ) => r,
+            _ => {
+                return Err(ApiError::InvalidField {
+                    field: "reason",
+                    code: "invalid_reason",
+                });
+            }
+        };
+        let cid_bytes = hex::decode(cid).map_err(|_| ApiError::CredentialNotFound)?;
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let school = self.school(&tx, req)?;
+        let row: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT revoked_reason FROM credentials WHERE credential_id = ?1 AND school_id = ?2",
+                params![cid_bytes, school],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match row {
+            None => return Err(ApiError::CredentialNotFound),
+            Some(Some(_)) => return Err(ApiError::AlreadyRevoked),
+            Some(None) => {}
+        }
+        tx.execute(
+            "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2 WHERE credential_id = ?3",
+            params![to_i64(reason.code()), to_i64(now), cid_bytes],
+        )?;
+        store::audit(&tx, now, Some(school), "credential_revoked", cid)?;
+        tx.commit()?;
+        ApiResponse::json(
+            200,
+            &serde_json::json!({"credential_id": cid, "status": "revoked", "reason": reason.as_str()}),
+        )
+    }
+}
+
+/// The trust list at `now`: the active key, and each retired key while a credential it
+/// signed has not expired (spec §10.3).
+pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT kid, public_key, not_before, retired_at FROM issuer_keys k
+         WHERE retired_at IS NULL
+            OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
+         ORDER BY created_at",
+    )?;
+    let rows = stmt.query_map([to_i64(now)], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })?;
+    let mut list = TrustList::new();
+    for row in rows {
+        let (kid, public, not_before, retired) = row?;
+        if let Some(key) = PublicKey::from_sec1(&public) {
+            list.add(TrustedKey {
+                kid,
+                key,
+                not_before: to_u64(not_before),
+                // The active key covers every future iat and checked_at.
+                not_after: retired.map_or(u64::MAX, to_u64),
+            });
+        }
+    }
+    Ok(list)
+}
+
+/// Retention (spec §15.3): deletes personal data and photos registered 30 days ago or more.
+fn sweep(conn: &Connection, now: u64) -> Result<usize, rusqlite::Error> {
+    let cutoff = to_i64(now.saturating_sub(RETENTION));
+    let mut stmt = conn.prepare(
+        "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
+                upload_hash = NULL, data_deleted_at = ?1
+         WHERE claims IS NOT NULL AND registered_at <= ?2 RETURNING school_id, public_id",
+    )?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map(params![to_i64(now), cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (school, public_id) in &rows {
+        store::audit(conn, now, Some(*school), "data_expired", public_id)?;
+    }
+    Ok(rows.len())
+}
+
+struct Student {
+    id: i64,
+    registered_at: i64,
+    claims: Option<String>,
+    photo_state: String,
+    photo_reason: Option<String>,
+    credentials_issued: i64,
+}
+
+/// A student of this school; another school's student is "not found", like a missing one.
+fn find_student(conn: &Connection, school: i64, public_id: &str) -> Result<Student, ApiError> {
+    conn.query_row(
+        "SELECT id, registered_at, claims, photo_state, photo_reason, credentials_issued
+         FROM students WHERE public_id = ?1 AND school_id = ?2",
+        params![public_id, school],
+        |r| {
+            Ok(Student {
+                id: r.get(0)?,
+                registered_at: r.get(1)?,
+                claims: r.get(2)?,
+                photo_state: r.get(3)?,
+                photo_reason: r.get(4)?,
+                credentials_issued: r.get(5)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or(ApiError::StudentNotFound)
+}
+
+/// The proof of possession: a COSE_Sign1 by the device key, typ
+/// `application/mlegit.activation+cose`, no kid, over the CBOR map
+/// `{1: activation_id (tstr), 2: challenge (bstr)}`.
+fn verify_proof(
+    proof: &[u8],
+    activation_id: &str,
+    challenge: &[u8],
+    device_key: &PublicKey,
+) -> Result<(), ApiError> {
+    if proof.len() > 4096 {
+        return Err(ApiError::ProofInvalid);
+    }
+    let sign1 = cose::decode_sign1(
+        proof,
+        cose::TYP_ACTIVATION,
+        &[Algorithm::Es256],
+        KidRule::Forbidden,
+    )
+    .map_err(|_| ApiError::ProofInvalid)?;
+    if sign1.payload != proof_payload(activation_id, challenge).as_slice() {
+        return Err(ApiError::ProofInvalid);
+    }
+    sign1
+        .verify(
+            &P256Backend,
+            device_key,
+            mlegit::Error::DeviceSignatureInvalid,
+        )
+        .map_err(|_| ApiError::ProofInvalid)
+}
+
+/// The payload the device signs at activation: `{1: activation_id, 2: challenge}`.
+pub fn proof_payload(activation_id: &str, challenge: &[u8]) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.map(2).u64(1).text(activation_id).u64(2).bytes(challenge);
+    e.into_bytes()
+}
+
+fn to_student_claims(c: &StoredClaims, photo: Option<Vec<u8>>) -> Result<StudentClaims, ApiError> {
+    let date = |s: &str| Date::parse(s).ok_or(ApiError::Internal("stored date"));
+    Ok(StudentClaims {
+        family_name: c.family_name.clone(),
+        given_names: c.given_names.clone(),
+        document_number: c.document_number.clone(),
+        issue_date: date(&c.issue_date)?,
+        expiry_date: date(&c.expiry_date)?,
+        birth_date: date(&c.birth_date)?,
+        pesel: c.pesel.clone(),
+        address: c.address.clone(),
+        school_name: c.school_name.clone(),
+        school_address: c.school_address.clone(),
+        school_id: c.school_id.clone(),
+        portrait: photo,
+    })
+}
+
+/// Checks every field of a registration with a precise error code.
+fn validate_registration(b: RegisterBody) -> Result<(StoredClaims, Option<String>), ApiError> {
+    fn text(v: Option<String>, field: &'static str) -> Result<String, ApiError> {
+        let v = v.ok_or(ApiError::MissingField(field))?;
+        if mlegit::claims::valid_text(&v) {
+            Ok(v)
+        } else {
+            Err(ApiError::InvalidField {
+                field,
+                code: "invalid_text",
+            })
+        }
+    }
+    fn date(v: Option<String>, field: &'static str) -> Result<(String, Date), ApiError> {
+        let v = v.ok_or(ApiError::MissingField(field))?;
+        let d = Date::parse(&v).ok_or(ApiError::InvalidField {
+            field,
+            code: "invalid_date",
+        })?;
+        Ok((v, d))
+    }
+    let (issue_date, issue) = date(b.issue_date, "issue_date")?;
+    let (expiry_date, expiry) = date(b.expiry_date, "expiry_date")?;
+    let (birth_date, birth) = date(b.birth_date, "birth_date")?;
+    if issue > expiry {
+        return Err(ApiError::InvalidField {
+            field: "expiry_date",
+            code: "document_dates_reversed",
+        });
+    }
+    let pesel = b.pesel.ok_or(ApiError::MissingField("pesel"))?;
+    match mlegit::claims::pesel_birth_date(&pesel) {
+        None => {
+            return Err(ApiError::InvalidField {
+                field: "pesel",
+                code: "invalid_pesel",
+            });
+        }
+        Some(d) if d != birth => {
+            return Err(ApiError::InvalidField {
+                field: "pesel",
+                code: "pesel_birth_date_mismatch",
+            });
+        }
+        Some(_) => {}
+    }
+    let claims = StoredClaims {
+        family_name: text(b.family_name, "family_name")?,
+        given_names: text(b.given_names, "given_names")?,
+        document_number: text(b.document_number, "document_number")?,
+        issue_date,
+        expiry_date,
+        birth_date,
+        pesel,
+        address: text(b.address, "address")?,
+        school_name: text(b.school_name, "school_name")?,
+        school_address: text(b.school_address, "school_address")?,
+        school_id: text(b.school_id, "school_id")?,
+    };
+    Ok((claims, b.photo))
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(req: &ApiRequest) -> Result<T, ApiError> {
+    if !req.json_body {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    // serde's messages quote the input: they are not passed on.
+    serde_json::from_slice(&req.body).map_err(|_| ApiError::InvalidJson)
+}
+
+fn param(req: &ApiRequest, i: usize) -> Result<&str, ApiError> {
+    req.params
+        .get(i)
+        .map(String::as_str)
+        .ok_or(ApiError::NotFound)
+}
+
+fn decode_b64(text: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {
+    // A 5 MB photo is about 7 MB of base64; anything longer is too large before decoding.
+    if text.len() > photo::MAX_PHOTO_BYTES / 3 * 4 + 8 {
+        return Err(ApiError::PhotoTooLarge);
+    }
+    STANDARD
+        .decode(text.trim())
+        .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
+        .map_err(|_| ApiError::InvalidField {
+            field,
+            code: "invalid_base64",
+        })
+}
+
+fn decode_b64url(text: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| ApiError::InvalidField {
+            field,
+            code: "invalid_base64",
+        })
+}
+
+fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// 16 random bytes, hex: student and activation ids.
+fn random_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// A bearer-style secret: `prefix` + 32 random bytes (256 bits), base64url.
+pub(crate) fn random_token(prefix: &str) -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b))
+}
+
+/// Twelve uniformly random digits.
+fn random_code() -> String {
+    let n: u64 = rand::rng().random_range(0..1_000_000_000_000u64);
+    format!("{n:012}")
+}
+
+/// `123456789012` → `1234-5678-9012`.
+fn format_code(digits: &str) -> String {
+    digits
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Accepts the code with or without dashes and spaces; 12 digits.
+fn normalise_code(code: &str) -> Result<String, ApiError> {
+    let digits: String = code.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    if digits.len() == CODE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(ApiError::InvalidField {
+            field: "code",
+            code: "invalid_code_format",
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! `mlegit-server`: run the reference server on an embedded SQLite data directory.
+//!
+//! ```text
+//! mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]   (inits DIR if new)
+//! mlegit-server init [--data DIR]
+//! mlegit-server school create NAME [--data DIR]
+//! mlegit-server token create SCHOOL_ID [--data DIR]
+//! mlegit-server token revoke TOKEN_ID [--data DIR]
+//! mlegit-server key rotate [--data DIR]
+//! ```
+
+use core::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mlegit_server::{Admin, Config, ServerError};
+
+const USAGE: &str = "usage: mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]
+       mlegit-server init [--data DIR]
+       mlegit-server school create NAME [--data DIR]
+       mlegit-server token create SCHOOL_ID [--data DIR]
+       mlegit-server token revoke TOKEN_ID [--data DIR]
+       mlegit-server key rotate [--data DIR]";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mlegit-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let mut data = PathBuf::from("mlegit-data");
+    let mut listen: SocketAddr = "127.0.0.1:8080".parse().map_err(|_| "bad default")?;
+    let mut public_url = None;
+    let mut words = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--data" => data = it.next().ok_or("--data needs a directory")?.into(),
+            "--listen" => {
+                listen = it
+                    .next()
+                    .ok_or("--listen needs an address")?
+                    .parse()
+                    .map_err(|_| "--listen: not an address like 127.0.0.1:8080")?;
+            }
+            "--public-url" => public_url = Some(it.next().ok_or("--public-url needs a URL")?),
+            "-h" | "--help" => return Err(USAGE.into()),
+            _ => words.push(arg),
+        }
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let admin = || Admin::open(&data).map_err(|e| e.to_string());
+    let id = |s: &str| s.parse::<i64>().map_err(|_| format!("not a number: {s}"));
+    match words.as_slice() {
+        ["serve"] | [] => {
+            mlegit_server::init_logging();
+            match mlegit_server::init(&data) {
+                Ok(r) => eprintln!("initialised {} (issuer key {})", data.display(), r.key_id),
+                Err(ServerError::AlreadyInitialised) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+            let mut config = Config::new(&data, listen);
+            config.public_url = public_url;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            runtime.block_on(async {
+                let server = mlegit_server::start(config)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                eprintln!("listening on {}", server.url());
+                server.run_until_signal().await;
+                Ok(())
+            })
+        }
+        ["init"] => {
+            let r = mlegit_server::init(&data).map_err(|e| e.to_string())?;
+            println!("initialised {} (issuer key {})", data.display(), r.key_id);
+            Ok(())
+        }
+        ["school", "create", name] => {
+            let school = admin()?.create_school(name).map_err(|e| e.to_string())?;
+            println!("{}", school.id);
+            Ok(())
+        }
+        ["token", "create", school] => {
+            let token = admin()?
+                .create_token(id(school)?)
+                .map_err(|e| e.to_string())?;
+            eprintln!("token id {} (shown once; store it now)", token.id);
+            println!("{}", token.token);
+            Ok(())
+        }
+        ["token", "revoke", token] => admin()?.revoke_token(id(token)?).map_err(|e| e.to_string()),
+        ["key", "rotate"] => {
+            println!("{}", admin()?.rotate_key().map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        _ => Err(USAGE.into()),
+    }
+}

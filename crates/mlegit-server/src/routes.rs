@@ -1,0 +1,186 @@
+//! The route table: the single list the router matches and the OpenAPI test checks.
+
+/// Which handler a route goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteId {
+    /// `GET /healthz`
+    Healthz,
+    /// `GET /openapi.json`
+    OpenApi,
+    /// `GET /v1/trust-list`
+    TrustList,
+    /// `GET /v1/status/{index}`
+    Status,
+    /// `POST /v1/students`
+    RegisterStudent,
+    /// `GET /v1/students/{student_id}`
+    ShowStudent,
+    /// `PUT /v1/students/{student_id}`
+    ResubmitStudent,
+    /// `POST /v1/students/{student_id}/photo/accept`
+    AcceptPhoto,
+    /// `POST /v1/students/{student_id}/photo/reject`
+    RejectPhoto,
+    /// `POST /v1/photos`
+    UploadPhoto,
+    /// `POST /v1/students/{student_id}/activations`
+    CreateActivation,
+    /// `POST /v1/activation-batches`
+    CreateBatch,
+    /// `GET /v1/activations/{activation_id}/qr.svg`
+    ActivationQr,
+    /// `POST /v1/activations/{activation_id}/challenge`
+    Challenge,
+    /// `POST /v1/activations/{activation_id}/activate`
+    Activate,
+    /// `POST /v1/credentials/{credential_id}/revoke`
+    Revoke,
+}
+
+/// One route: method, path template (`{name}` is one segment) and handler.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template, as in the OpenAPI document.
+    pub path: &'static str,
+    /// Handler.
+    pub id: RouteId,
+    /// Largest body accepted, in bytes.
+    pub max_body: usize,
+}
+
+const SMALL: usize = 64 * 1024;
+/// Bodies that carry a photo: 5 MB as base64 plus the claims.
+const PHOTO: usize = 7 * 1024 * 1024 + SMALL;
+
+/// Every route of the server.
+pub const ROUTES: &[Route] = &[
+    r("GET", "/healthz", RouteId::Healthz, 0),
+    r("GET", "/openapi.json", RouteId::OpenApi, 0),
+    r("GET", "/v1/trust-list", RouteId::TrustList, 0),
+    r("GET", "/v1/status/{index}", RouteId::Status, 0),
+    r("POST", "/v1/students", RouteId::RegisterStudent, PHOTO),
+    r("GET", "/v1/students/{student_id}", RouteId::ShowStudent, 0),
+    r(
+        "PUT",
+        "/v1/students/{student_id}",
+        RouteId::ResubmitStudent,
+        PHOTO,
+    ),
+    r(
+        "POST",
+        "/v1/students/{student_id}/photo/accept",
+        RouteId::AcceptPhoto,
+        SMALL,
+    ),
+    r(
+        "POST",
+        "/v1/students/{student_id}/photo/reject",
+        RouteId::RejectPhoto,
+        SMALL,
+    ),
+    r("POST", "/v1/photos", RouteId::UploadPhoto, PHOTO),
+    r(
+        "POST",
+        "/v1/students/{student_id}/activations",
+        RouteId::CreateActivation,
+        SMALL,
+    ),
+    r(
+        "POST",
+        "/v1/activation-batches",
+        RouteId::CreateBatch,
+        SMALL,
+    ),
+    r(
+        "GET",
+        "/v1/activations/{activation_id}/qr.svg",
+        RouteId::ActivationQr,
+        0,
+    ),
+    r(
+        "POST",
+        "/v1/activations/{activation_id}/challenge",
+        RouteId::Challenge,
+        SMALL,
+    ),
+    r(
+        "POST",
+        "/v1/activations/{activation_id}/activate",
+        RouteId::Activate,
+        SMALL,
+    ),
+    r(
+        "POST",
+        "/v1/credentials/{credential_id}/revoke",
+        RouteId::Revoke,
+        SMALL,
+    ),
+];
+
+const fn r(method: &'static str, path: &'static str, id: RouteId, max_body: usize) -> Route {
+    Route {
+        method,
+        path,
+        id,
+        max_body,
+    }
+}
+
+/// What matching a request found.
+#[derive(Debug)]
+pub enum Matched {
+    /// A route and its path parameters, in order.
+    Route(&'static Route, Vec<String>),
+    /// The path exists with other methods.
+    WrongMethod,
+    /// No such path.
+    NotFound,
+}
+
+/// Matches a method and path against [`ROUTES`].
+pub fn match_route(method: &str, path: &str) -> Matched {
+    let mut path_found = false;
+    for route in ROUTES {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return Matched::Route(route, params);
+            }
+            path_found = true;
+        }
+    }
+    if path_found {
+        Matched::WrongMethod
+    } else {
+        Matched::NotFound
+    }
+}
+
+fn match_path(template: &str, path: &str) -> Option<Vec<String>> {
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(params),
+            (Some(ts), Some(ps)) => {
+                if ts.starts_with('{') && ts.ends_with('}') {
+                    // Ids are short ASCII: anything else cannot name a resource.
+                    if ps.is_empty()
+                        || ps.len() > 64
+                        || !ps
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    {
+                        return None;
+                    }
+                    params.push(ps.to_owned());
+                } else if ts != ps {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}

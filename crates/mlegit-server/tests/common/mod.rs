@@ -1,0 +1,181 @@
+//! Test harness: a real server on 127.0.0.1 with an ephemeral port and a manual clock.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use mlegit::{P256Signer, TrustList, Verifier};
+use mlegit_server::client::{Client, HttpResponse};
+use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
+use serde_json::{Value, json};
+
+/// 2026-09-21T08:53:20Z.
+pub const T0: u64 = 1_790_000_000;
+
+pub struct Harness {
+    pub rt: tokio::runtime::Runtime,
+    pub server: Option<RunningServer>,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(|_| {})
+    }
+
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let data = dir.path().join("data");
+        mlegit_server::init_with(&data, clock.as_ref(), &FileKeyStore::new(&data)).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut config = Config::new(&data, "127.0.0.1:0".parse().unwrap());
+        config.clock = clock.clone();
+        tweak(&mut config);
+        let server = rt.block_on(mlegit_server::start(config)).unwrap();
+        let url = server.url().to_owned();
+        Self {
+            rt,
+            server: Some(server),
+            clock,
+            dir,
+            url,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn admin(&self) -> Admin {
+        let data = self.data_dir();
+        Admin::open_with(
+            &data,
+            Box::new(ClockRef(self.clock.clone())),
+            Box::new(FileKeyStore::new(&data)),
+        )
+        .unwrap()
+    }
+
+    /// A school and a client holding its token.
+    pub fn school(&self, name: &str) -> Client {
+        let mut admin = self.admin();
+        let school = admin.create_school(name).unwrap();
+        let token = admin.create_token(school.id).unwrap();
+        Client::new(&self.url).unwrap().with_token(&token.token)
+    }
+
+    pub fn anon(&self) -> Client {
+        Client::new(&self.url).unwrap()
+    }
+
+    pub fn verifier(&self) -> Verifier {
+        let list: TrustList = self.anon().trust_list().unwrap();
+        Verifier::new(list)
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.data_dir().join(mlegit_server::store::DB_FILE)).unwrap()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.rt.block_on(server.shutdown());
+        }
+    }
+}
+
+struct ClockRef(Arc<ManualClock>);
+impl mlegit_server::Clock for ClockRef {
+    fn now(&self) -> u64 {
+        mlegit_server::Clock::now(self.0.as_ref())
+    }
+}
+
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 120])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+pub fn photo_b64() -> String {
+    STANDARD.encode(png(300, 400))
+}
+
+/// The registration of Anna Kowalska (PESEL 08231412342, born 2008-03-14).
+pub fn claims() -> Value {
+    json!({
+        "family_name": "Kowalska",
+        "given_names": "Anna Maria",
+        "document_number": "SL-2026/0042",
+        "issue_date": "2026-09-01",
+        "expiry_date": "2027-09-30",
+        "birth_date": "2008-03-14",
+        "pesel": "08231412342",
+        "address": "ul. Długa 1, 00-001 Warszawa",
+        "school_name": "XIV Liceum Ogólnokształcące",
+        "school_address": "ul. Szkolna 2, 00-002 Warszawa",
+        "school_id": "RSPO 12345",
+    })
+}
+
+pub fn claims_with_photo() -> Value {
+    let mut c = claims();
+    c["photo"] = Value::String(photo_b64());
+    c
+}
+
+/// Registers a student with an accepted photo; returns the student id.
+pub fn register(school: &Client) -> String {
+    let r = school
+        .post_json("/v1/students", &claims_with_photo())
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json().unwrap()["student_id"].as_str().unwrap().to_owned()
+}
+
+/// Creates an activation; returns (activation id, code, qr payload, full JSON).
+pub fn activation(school: &Client, student: &str) -> (String, String, String, Value) {
+    let r = school
+        .post_json(&format!("/v1/students/{student}/activations"), &json!({}))
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json().unwrap();
+    (
+        v["activation_id"].as_str().unwrap().to_owned(),
+        v["code"].as_str().unwrap().to_owned(),
+        v["qr_payload"].as_str().unwrap().to_owned(),
+        v,
+    )
+}
+
+pub fn device(seed: u8) -> P256Signer {
+    P256Signer::from_scalar(&[seed; 32]).unwrap()
+}
+
+/// Asserts a problem response with this status and code, and no personal data.
+pub fn assert_problem(r: &HttpResponse, status: u16, code: &str) {
+    let body = String::from_utf8_lossy(&r.body);
+    assert_eq!(r.status, status, "{body}");
+    assert_eq!(r.content_type, "application/problem+json", "{body}");
+    assert_eq!(r.problem_code(), code, "{body}");
+    for secret in ["Kowalska", "08231412342", "Długa"] {
+        assert!(!body.contains(secret), "personal data in {body}");
+    }
+}

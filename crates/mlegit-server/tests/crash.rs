@@ -1,0 +1,209 @@
+//! Crash safety: the server process is killed with SIGKILL during a burst of activations
+//! and restarted; every acknowledged credential is still there and none was issued twice.
+//! Also: SIGTERM shuts down gracefully.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use core::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use common::{claims_with_photo, device};
+use mlegit::{CredentialInfo, CredentialStatus, StatusContext, Verifier};
+use mlegit_server::client::Client;
+use serde_json::json;
+
+/// Starts the server binary; returns the child and its URL.
+fn spawn_server(data: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlegit-server"))
+        .args(["serve", "--data"])
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep draining so that the server never blocks on a full pipe.
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("listening on ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    (child, url)
+}
+
+fn setup(data: &Path) -> String {
+    mlegit_server::init(data).unwrap();
+    let mut admin = mlegit_server::Admin::open(data).unwrap();
+    let school = admin.create_school("LO").unwrap();
+    admin.create_token(school.id).unwrap().token
+}
+
+#[test]
+fn sigkill_during_activations_loses_no_acknowledged_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = setup(&data);
+    let (mut child, url) = spawn_server(&data);
+    let school = Client::new(&url).unwrap().with_token(&token);
+
+    // Students and activations first, then the burst.
+    let n = 60;
+    let mut pending = Vec::new();
+    let body = claims_with_photo();
+    for _ in 0..n {
+        let r = school.post_json("/v1/students", &body).unwrap();
+        let student = r.json().unwrap()["student_id"].as_str().unwrap().to_owned();
+        let a = school
+            .post_json(&format!("/v1/students/{student}/activations"), &json!({}))
+            .unwrap()
+            .json()
+            .unwrap();
+        pending.push((
+            a["activation_id"].as_str().unwrap().to_owned(),
+            a["code"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let queue = Arc::new(Mutex::new(pending.clone()));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..4u8)
+        .map(|w| {
+            let (queue, acknowledged, done, url) = (
+                queue.clone(),
+                acknowledged.clone(),
+                done.clone(),
+                url.clone(),
+            );
+            std::thread::spawn(move || {
+                let client = Client::new(&url).unwrap();
+                loop {
+                    let Some((id, code)) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    // Once the server is dead every call fails: record only 201s.
+                    if let Ok(a) = client.activate(&id, &code, &device(w + 1)) {
+                        let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+                        acknowledged.lock().unwrap().push((id, info));
+                    }
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    // Kill in the middle of the burst.
+    while done.load(Ordering::SeqCst) < n / 3 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= n / 3 - 4, "{}", acknowledged.len());
+    assert!(
+        acknowledged.len() < n,
+        "the kill came too late to test anything"
+    );
+
+    // Restart on the same data directory.
+    let (mut child, url) = spawn_server(&data);
+    let anon = Client::new(&url).unwrap();
+    let verifier = Verifier::new(anon.trust_list().unwrap());
+    for (id, info) in &acknowledged {
+        let nonce = [5u8; 16];
+        let status = anon.status(info.status.index, Some(&nonce)).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let v = verifier
+            .verify_status(
+                &status,
+                &StatusContext {
+                    now,
+                    credential_id: &info.credential_id,
+                    expected_nonce: Some(&nonce),
+                },
+            )
+            .unwrap();
+        assert_eq!(v.body.status, CredentialStatus::Valid);
+        // The activation was used exactly once: trying again is refused.
+        let r = anon.activate(id, "0000-0000-0000", &device(9)).unwrap_err();
+        assert!(r.to_string().contains("activation_used"), "{r}");
+    }
+    // Every activation is either used once or still open; finishing them issues no duplicate.
+    for (id, code) in &pending {
+        match anon.activate(id, code, &device(7)) {
+            Ok(a) => {
+                assert!(!acknowledged.iter().any(|(a_id, _)| a_id == id));
+                CredentialInfo::decode_unverified(&a.credential).unwrap();
+            }
+            Err(e) => assert!(e.to_string().contains("activation_used"), "{e}"),
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let db = rusqlite::Connection::open(data.join(mlegit_server::store::DB_FILE)).unwrap();
+    let (total, distinct_students, distinct_activations): (i64, i64, i64) = db
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT student_id), COUNT(DISTINCT activation_id) FROM credentials",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(total, n as i64);
+    assert_eq!(distinct_students, n as i64);
+    assert_eq!(distinct_activations, n as i64);
+}
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = setup(&data);
+    let (mut child, url) = spawn_server(&data);
+    let school = Client::new(&url).unwrap().with_token(&token);
+    let r = school
+        .post_json("/v1/students", &claims_with_photo())
+        .unwrap();
+    assert_eq!(r.status, 201);
+    let student = r.json().unwrap()["student_id"].as_str().unwrap().to_owned();
+    // A request in flight while SIGTERM arrives still completes.
+    let in_flight =
+        std::thread::spawn(move || school.post_json("/v1/students", &claims_with_photo()));
+    std::thread::sleep(Duration::from_millis(5));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    if let Ok(r) = in_flight.join().unwrap() {
+        assert!(r.status == 201 || r.status == 503, "{}", r.status);
+    }
+    // Restart: the data is intact.
+    let (mut child, url) = spawn_server(&data);
+    let school = Client::new(&url).unwrap().with_token(&token);
+    assert_eq!(
+        school
+            .get(&format!("/v1/students/{student}"))
+            .unwrap()
+            .status,
+        200
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

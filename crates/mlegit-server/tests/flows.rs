@@ -1,0 +1,879 @@
+//! Every flow end to end over real HTTP, the core's verifier checking what the server issued.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::*;
+use mlegit::{
+    ClaimName, ClaimValue, CredentialInfo, CredentialStatus, RevocationReason, Signer as _,
+    StatusContext, VerifyContext, Wallet,
+};
+use mlegit_server::client::{Client, decode_activated};
+use serde_json::json;
+
+fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> CredentialStatus {
+    let response = h.anon().status(info.status.index, Some(nonce)).unwrap();
+    let verified = h
+        .verifier()
+        .verify_status(
+            &response,
+            &StatusContext {
+                now: h.clock_now(),
+                credential_id: &info.credential_id,
+                expected_nonce: Some(nonce),
+            },
+        )
+        .unwrap();
+    verified.body.status
+}
+
+trait Now {
+    fn clock_now(&self) -> u64;
+}
+impl Now for Harness {
+    fn clock_now(&self) -> u64 {
+        mlegit_server::Clock::now(self.clock.as_ref())
+    }
+}
+
+#[test]
+fn full_flow_register_activate_present_status_revoke() {
+    let h = Harness::new();
+    let school = h.school("XIV LO");
+    let student = register(&school);
+    let (_, code, qr, created) = activation(&school, &student);
+    assert_eq!(created["expires_at"].as_u64(), Some(T0 + 30 * 86_400));
+    assert!(created["qr_svg"].as_str().unwrap().starts_with("<?xml"));
+    assert_eq!(code.len(), 14); // 12 digits in groups of four
+
+    let dev = device(0x22);
+    let activated = Client::activate_from_qr(&qr, &code, &dev).unwrap();
+    assert!(activated.disclosures.len() >= 15);
+    let info = CredentialInfo::decode_unverified(&activated.credential).unwrap();
+    assert_eq!(info.device_key, dev.public_key());
+    assert_eq!(info.iat, T0);
+    assert!(info.status.uri.ends_with("/v1/status"));
+
+    // The holder presents; the core's verifier checks the server's credential.
+    let wallet = Wallet::new(
+        activated.credential.clone(),
+        activated.disclosures.clone(),
+        dev,
+    )
+    .unwrap();
+    let presentation = wallet
+        .present(
+            &[
+                ClaimName::FamilyName,
+                ClaimName::AgeOver18,
+                ClaimName::Portrait,
+            ],
+            None,
+            T0 + 5,
+        )
+        .unwrap();
+    let verified = h
+        .verifier()
+        .verify(
+            &presentation,
+            &VerifyContext {
+                now: T0 + 6,
+                expected_nonce: None,
+                expected_audience: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        verified.claim(ClaimName::FamilyName),
+        Some(&ClaimValue::Text("Kowalska".into()))
+    );
+    assert_eq!(
+        verified.claim(ClaimName::AgeOver18),
+        Some(&ClaimValue::Bool(true))
+    );
+    let portrait = verified
+        .claim(ClaimName::Portrait)
+        .unwrap()
+        .as_bytes()
+        .unwrap();
+    assert!(portrait.len() <= 16_384 && portrait.starts_with(&[0xff, 0xd8, 0xff]));
+
+    // Online check, nonce echoed.
+    assert_eq!(status_of(&h, &info, &[7; 16]), CredentialStatus::Valid);
+
+    // Retention: personal data and photo are gone once issued.
+    let shown = school
+        .get(&format!("/v1/students/{student}"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(shown["data_held"], json!(false));
+    assert_eq!(shown["credentials"][0]["status"], json!("valid"));
+    let (claims, photo): (Option<String>, Option<Vec<u8>>) = h
+        .db()
+        .query_row("SELECT claims, photo FROM students", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(claims.is_none() && photo.is_none());
+
+    // Revoke at the holder's request.
+    let cid = hex::encode(&info.credential_id);
+    let r = school
+        .post_json(
+            &format!("/v1/credentials/{cid}/revoke"),
+            &json!({"reason": "holder_request"}),
+        )
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        status_of(&h, &info, &[8; 16]),
+        CredentialStatus::Revoked(RevocationReason::HolderRequest)
+    );
+    let again = school
+        .post_json(
+            &format!("/v1/credentials/{cid}/revoke"),
+            &json!({"reason": "school_change"}),
+        )
+        .unwrap();
+    assert_problem(&again, 409, "already_revoked");
+}
+
+#[test]
+fn revocation_reasons_and_expiry() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    for (seed, reason, expected) in [
+        (1u8, "paper_id_expired", RevocationReason::PaperIdExpired),
+        (2, "school_change", RevocationReason::SchoolChange),
+    ] {
+        let student = register(&school);
+        let (id, code, _, _) = activation(&school, &student);
+        let a = Client::new(&h.url)
+            .unwrap()
+            .activate(&id, &code, &device(seed))
+            .unwrap();
+        let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+        let cid = hex::encode(&info.credential_id);
+        let r = school
+            .post_json(
+                &format!("/v1/credentials/{cid}/revoke"),
+                &json!({"reason": reason}),
+            )
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            status_of(&h, &info, &[1; 16]),
+            CredentialStatus::Revoked(expected)
+        );
+    }
+    let bad = school
+        .post_json(
+            "/v1/credentials/00/revoke",
+            &json!({"reason": "superseded"}),
+        )
+        .unwrap();
+    assert_problem(&bad, 422, "invalid_reason");
+
+    // A credential past exp reports expired on its own (paper ID ends 2027-09-30).
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let a = h.anon().activate(&id, &code, &device(3)).unwrap();
+    let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+    assert_eq!(info.exp, T0 + 365 * 86_400); // capped at a year, before the paper ID's end
+    h.clock.set(info.exp + 1);
+    // The status is signed at checked_at; verify with the list fetched now.
+    assert_eq!(status_of(&h, &info, &[2; 16]), CredentialStatus::Expired);
+}
+
+#[test]
+fn registration_rejects_bad_input_with_clear_codes() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let cases: Vec<(&str, serde_json::Value, u16, &str)> = vec![
+        ("pesel", json!("08231412343"), 422, "invalid_pesel"),
+        ("pesel", json!("0823141234"), 422, "invalid_pesel"),
+        (
+            "pesel",
+            json!("02070803628"),
+            422,
+            "pesel_birth_date_mismatch",
+        ),
+        ("birth_date", json!("2008-02-30"), 422, "invalid_date"),
+        ("issue_date", json!("01.09.2026"), 422, "invalid_date"),
+        (
+            "expiry_date",
+            json!("2025-01-01"),
+            422,
+            "document_dates_reversed",
+        ),
+        ("family_name", json!(""), 422, "invalid_text"),
+        ("family_name", json!("Kowal\nska"), 422, "invalid_text"),
+        ("address", json!("x".repeat(257)), 422, "invalid_text"),
+        ("photo", json!("%%%not base64"), 422, "invalid_base64"),
+        (
+            "photo",
+            json!(STANDARD.encode(b"GIF89a not accepted")),
+            422,
+            "photo_invalid",
+        ),
+        (
+            "photo",
+            json!(STANDARD.encode(&png(200, 200)[..90])),
+            422,
+            "photo_invalid",
+        ),
+        (
+            "photo",
+            json!(STANDARD.encode(vec![0xffu8; 5 * 1024 * 1024 + 1])),
+            413,
+            "photo_too_large",
+        ),
+        ("family_name", json!(42), 400, "invalid_json"),
+        ("unknown", json!("x"), 400, "invalid_json"),
+    ];
+    for (field, value, status, code) in cases {
+        let mut body = claims();
+        body[field] = value;
+        let r = school.post_json("/v1/students", &body).unwrap();
+        assert_problem(&r, status, code);
+        if status == 422 && code != "photo_invalid" {
+            assert_eq!(r.json().unwrap()["field"], json!(field), "{code}");
+        }
+    }
+    let mut missing = claims();
+    missing.as_object_mut().unwrap().remove("pesel");
+    let r = school.post_json("/v1/students", &missing).unwrap();
+    assert_problem(&r, 422, "missing_field");
+    assert_eq!(r.json().unwrap()["field"], json!("pesel"));
+
+    let r = school
+        .request(
+            "POST",
+            "/v1/students",
+            Some("application/json"),
+            b"{not json",
+            &[],
+        )
+        .unwrap();
+    assert_problem(&r, 400, "invalid_json");
+    let r = school
+        .request("POST", "/v1/students", Some("text/plain"), b"{}", &[])
+        .unwrap();
+    assert_problem(&r, 415, "unsupported_media_type");
+    let big = vec![b' '; 8 * 1024 * 1024];
+    let r = school
+        .request("POST", "/v1/students", Some("application/json"), &big, &[])
+        .unwrap();
+    assert_problem(&r, 413, "body_too_large");
+    let r = school
+        .request("POST", "/v1/trust-list", None, b"", &[])
+        .unwrap();
+    assert_problem(&r, 405, "method_not_allowed");
+    let r = school.get("/v1/nothing/here").unwrap();
+    assert_problem(&r, 404, "not_found");
+    let r = h.anon().post_json("/v1/students", &claims()).unwrap();
+    assert_problem(&r, 401, "unauthorized");
+    let r = Client::new(&h.url)
+        .unwrap()
+        .with_token("mlsk_forged")
+        .post_json("/v1/students", &claims())
+        .unwrap();
+    assert_problem(&r, 401, "unauthorized");
+    // Nothing was stored by any of these.
+    let n: i64 = h
+        .db()
+        .query_row("SELECT COUNT(*) FROM students", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn parent_photo_waits_for_the_school() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let r = school.post_json("/v1/students", &claims()).unwrap();
+    assert_eq!(r.status, 201);
+    let v = r.json().unwrap();
+    let student = v["student_id"].as_str().unwrap().to_owned();
+    let upload = v["photo_upload_token"].as_str().unwrap().to_owned();
+    assert_eq!(v["photo_state"], json!("none"));
+    let act = format!("/v1/students/{student}/activations");
+    assert_problem(
+        &school.post_json(&act, &json!({})).unwrap(),
+        409,
+        "photo_not_accepted",
+    );
+
+    let parent = h.anon();
+    let bad = parent
+        .post_json(
+            "/v1/photos",
+            &json!({"upload_token": "mlup_nope", "photo": photo_b64()}),
+        )
+        .unwrap();
+    assert_problem(&bad, 404, "upload_token_invalid");
+    let r = parent
+        .post_json(
+            "/v1/photos",
+            &json!({"upload_token": upload, "photo": photo_b64()}),
+        )
+        .unwrap();
+    assert_eq!(r.status, 202);
+    assert_problem(
+        &school.post_json(&act, &json!({})).unwrap(),
+        409,
+        "photo_not_accepted",
+    );
+
+    let reject = format!("/v1/students/{student}/photo/reject");
+    let r = school
+        .post_json(&reject, &json!({"reason": "Face not visible"}))
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let shown = school
+        .get(&format!("/v1/students/{student}"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(shown["photo_state"], json!("rejected"));
+    assert_eq!(shown["photo_rejection_reason"], json!("Face not visible"));
+    assert_problem(
+        &school
+            .post_json(&reject, &json!({"reason": "again"}))
+            .unwrap(),
+        409,
+        "no_pending_photo",
+    );
+
+    parent
+        .post_json(
+            "/v1/photos",
+            &json!({"upload_token": upload, "photo": photo_b64()}),
+        )
+        .unwrap();
+    let r = school
+        .post_json(&format!("/v1/students/{student}/photo/accept"), &json!({}))
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let (id, code, _, _) = activation(&school, &student);
+    h.anon().activate(&id, &code, &device(9)).unwrap();
+}
+
+#[test]
+fn five_wrong_codes_lock_the_activation() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let phone = h.anon();
+    let dev = device(5);
+    let wrong = if code.starts_with('0') {
+        "1111-1111-1111"
+    } else {
+        "0000-0000-0000"
+    };
+    for left in (1..5).rev() {
+        let ch = phone.challenge(&id).unwrap();
+        let body = Client::activation_body(&id, wrong, &ch, &dev).unwrap();
+        let r = phone
+            .post_json(&format!("/v1/activations/{id}/activate"), &body)
+            .unwrap();
+        assert_problem(&r, 403, "activation_code_invalid");
+        assert_eq!(r.json().unwrap()["attempts_left"], json!(left));
+    }
+    let ch = phone.challenge(&id).unwrap();
+    let body = Client::activation_body(&id, wrong, &ch, &dev).unwrap();
+    let r = phone
+        .post_json(&format!("/v1/activations/{id}/activate"), &body)
+        .unwrap();
+    assert_problem(&r, 423, "activation_locked");
+    // Even the right code no longer works.
+    let ch = phone.challenge(&id).unwrap();
+    let body = Client::activation_body(&id, &code, &ch, &dev).unwrap();
+    let r = phone
+        .post_json(&format!("/v1/activations/{id}/activate"), &body)
+        .unwrap();
+    assert_problem(&r, 423, "activation_locked");
+    // A malformed code is refused without counting.
+    let (id2, _, _, _) = activation(&school, &student);
+    let ch = phone.challenge(&id2).unwrap();
+    let body = Client::activation_body(&id2, "12ab", &ch, &dev).unwrap();
+    let r = phone
+        .post_json(&format!("/v1/activations/{id2}/activate"), &body)
+        .unwrap();
+    assert_problem(&r, 422, "invalid_code_format");
+}
+
+#[test]
+fn bad_proofs_and_challenges_are_refused() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let phone = h.anon();
+    let path = format!("/v1/activations/{id}/activate");
+    let ch = phone.challenge(&id).unwrap();
+    // Signed by another key than the one sent.
+    let mut body = Client::activation_body(&id, &code, &ch, &device(1)).unwrap();
+    body["device_key"] =
+        json!(Client::activation_body(&id, &code, &ch, &device(2)).unwrap()["device_key"]);
+    assert_problem(
+        &phone.post_json(&path, &body).unwrap(),
+        403,
+        "proof_invalid",
+    );
+    // A challenge for another activation.
+    let (other, _, _, _) = activation(&school, &register(&school));
+    let ch_other = phone.challenge(&other).unwrap();
+    let body = Client::activation_body(&id, &code, &ch_other, &device(1)).unwrap();
+    assert_problem(
+        &phone.post_json(&path, &body).unwrap(),
+        403,
+        "challenge_invalid",
+    );
+    // An expired challenge.
+    let body = Client::activation_body(&id, &code, &ch, &device(1)).unwrap();
+    h.clock.advance(301);
+    assert_problem(
+        &phone.post_json(&path, &body).unwrap(),
+        403,
+        "challenge_invalid",
+    );
+    // Garbage fields.
+    let mut body =
+        Client::activation_body(&id, &code, &phone.challenge(&id).unwrap(), &device(1)).unwrap();
+    body["device_key"] = json!("AAAA");
+    assert_problem(
+        &phone.post_json(&path, &body).unwrap(),
+        422,
+        "invalid_device_key",
+    );
+    body["device_key"] = json!("***");
+    assert_problem(
+        &phone.post_json(&path, &body).unwrap(),
+        422,
+        "invalid_base64",
+    );
+    let r = phone.post_json(&path, &json!({"code": code})).unwrap();
+    assert_problem(&r, 422, "missing_field");
+    let r = phone
+        .post_json("/v1/activations/ffff/challenge", &json!({}))
+        .unwrap();
+    assert_problem(&r, 404, "activation_not_found");
+    // None of this consumed the activation or counted as a wrong code.
+    h.anon().activate(&id, &code, &device(1)).unwrap();
+}
+
+#[test]
+fn expired_activation_is_refused() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    h.clock.advance(30 * 86_400);
+    let err = h.anon().activate(&id, &code, &device(4)).unwrap_err();
+    assert!(
+        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_expired"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_used_code_cannot_be_reused() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    h.anon().activate(&id, &code, &device(4)).unwrap();
+    let err = h.anon().activate(&id, &code, &device(4)).unwrap_err();
+    assert!(
+        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_used"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_activation_voids_the_previous_one() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id1, code1, _, _) = activation(&school, &student);
+    let (id2, code2, _, _) = activation(&school, &student);
+    let err = h.anon().activate(&id1, &code1, &device(4)).unwrap_err();
+    assert!(
+        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_superseded"),
+        "{err}"
+    );
+    h.anon().activate(&id2, &code2, &device(4)).unwrap();
+}
+
+#[test]
+fn a_second_device_supersedes_the_first() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let first = h.anon().activate(&id, &code, &device(1)).unwrap();
+    let first = CredentialInfo::decode_unverified(&first.credential).unwrap();
+
+    // The data was deleted at issuance: a new activation needs it again.
+    let act = format!("/v1/students/{student}/activations");
+    assert_problem(
+        &school.post_json(&act, &json!({})).unwrap(),
+        409,
+        "student_data_missing",
+    );
+    h.clock.advance(86_400);
+    let r = school
+        .send_json(
+            "PUT",
+            &format!("/v1/students/{student}"),
+            &claims_with_photo(),
+        )
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let (id2, code2, _, v) = activation(&school, &student);
+    assert_eq!(v["expires_at"].as_u64(), Some(T0 + 86_400 + 7 * 86_400)); // a later activation: 7 days
+    let second = h.anon().activate(&id2, &code2, &device(2)).unwrap();
+    let second = CredentialInfo::decode_unverified(&second.credential).unwrap();
+    assert_eq!(second.device_key, device(2).public_key());
+
+    assert_eq!(
+        status_of(&h, &first, &[3; 16]),
+        CredentialStatus::Revoked(RevocationReason::Superseded)
+    );
+    assert_eq!(status_of(&h, &second, &[4; 16]), CredentialStatus::Valid);
+}
+
+#[test]
+fn another_schools_resources_look_missing() {
+    let h = Harness::new();
+    let a = h.school("A");
+    let b = h.school("B");
+    let student = register(&a);
+    let (id, code, _, _) = activation(&a, &student);
+    let absent = "0123456789abcdef0123456789abcdef";
+    for s in [student.as_str(), absent] {
+        assert_problem(
+            &b.get(&format!("/v1/students/{s}")).unwrap(),
+            404,
+            "student_not_found",
+        );
+        assert_problem(
+            &b.post_json(&format!("/v1/students/{s}/activations"), &json!({}))
+                .unwrap(),
+            404,
+            "student_not_found",
+        );
+        assert_problem(
+            &b.post_json(&format!("/v1/students/{s}/photo/accept"), &json!({}))
+                .unwrap(),
+            404,
+            "student_not_found",
+        );
+        assert_problem(
+            &b.send_json("PUT", &format!("/v1/students/{s}"), &claims())
+                .unwrap(),
+            404,
+            "student_not_found",
+        );
+    }
+    assert_problem(
+        &b.get(&format!("/v1/activations/{id}/qr.svg")).unwrap(),
+        404,
+        "activation_not_found",
+    );
+    assert_eq!(
+        a.get(&format!("/v1/activations/{id}/qr.svg"))
+            .unwrap()
+            .content_type,
+        "image/svg+xml"
+    );
+    let r = b
+        .post_json(
+            "/v1/activation-batches",
+            &json!({"class_name": "1A", "student_ids": [student]}),
+        )
+        .unwrap();
+    assert_problem(&r, 404, "student_not_found");
+    let issued = h.anon().activate(&id, &code, &device(1)).unwrap();
+    let cid = hex::encode(
+        CredentialInfo::decode_unverified(&issued.credential)
+            .unwrap()
+            .credential_id,
+    );
+    for c in [cid.as_str(), absent] {
+        let r = b
+            .post_json(
+                &format!("/v1/credentials/{c}/revoke"),
+                &json!({"reason": "holder_request"}),
+            )
+            .unwrap();
+        assert_problem(&r, 404, "credential_not_found");
+    }
+}
+
+#[test]
+fn concurrent_activations_with_one_code_issue_once() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    // Prepare every request first so that they hit the server together.
+    let bodies: Vec<_> = (1..=8u8)
+        .map(|i| {
+            let ch = h.anon().challenge(&id).unwrap();
+            Client::activation_body(&id, &code, &ch, &device(i)).unwrap()
+        })
+        .collect();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(bodies.len()));
+    let handles: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let client = h.anon();
+            let barrier = barrier.clone();
+            let path = format!("/v1/activations/{id}/activate");
+            std::thread::spawn(move || {
+                barrier.wait();
+                client.post_json(&path, &body).unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|t| t.join().unwrap()).collect();
+    let ok: Vec<_> = results.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(ok.len(), 1);
+    decode_activated(&ok[0].body).unwrap();
+    for r in results.iter().filter(|r| r.status != 201) {
+        assert_problem(r, 410, "activation_used");
+    }
+    let n: i64 = h
+        .db()
+        .query_row("SELECT COUNT(*) FROM credentials", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn unactivated_data_is_deleted_after_30_days() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    h.clock.advance(30 * 86_400 - 1);
+    assert_eq!(h.server.as_ref().unwrap().run_retention().unwrap(), 0);
+    h.clock.advance(1);
+    assert_eq!(h.server.as_ref().unwrap().run_retention().unwrap(), 1);
+    let (claims, photo, state): (Option<String>, Option<Vec<u8>>, String) = h
+        .db()
+        .query_row("SELECT claims, photo, photo_state FROM students", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert!(claims.is_none() && photo.is_none());
+    assert_eq!(state, "none");
+    let act = format!("/v1/students/{student}/activations");
+    assert_problem(
+        &school.post_json(&act, &json!({})).unwrap(),
+        409,
+        "student_data_missing",
+    );
+    // The audit log records the deletion without personal data.
+    let events: Vec<String> = h
+        .db()
+        .prepare("SELECT event || ' ' || COALESCE(subject, '') FROM audit")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(events.iter().any(|e| e.starts_with("data_expired")));
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.contains("Kowalska") && !e.contains("08231412342"))
+    );
+}
+
+#[test]
+fn the_retention_sweep_also_runs_inside_requests() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    h.clock.advance(30 * 86_400 + 1);
+    let shown = school
+        .get(&format!("/v1/students/{student}"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(shown["data_held"], json!(false));
+    assert_eq!(shown["activation"]["state"], json!("expired"));
+    assert!(h.anon().activate(&id, &code, &device(1)).is_err());
+}
+
+#[test]
+fn a_class_batch_gets_activations_and_a_printable_page() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let ids: Vec<String> = (0..3).map(|_| register(&school)).collect();
+    let r = school
+        .post_json(
+            "/v1/activation-batches",
+            &json!({"class_name": "2B <script>", "student_ids": ids}),
+        )
+        .unwrap();
+    assert_eq!(r.status, 201);
+    let v = r.json().unwrap();
+    let acts = v["activations"].as_array().unwrap();
+    assert_eq!(acts.len(), 3);
+    let body = serde_json::to_vec(&json!({"class_name": "2B", "student_ids": ids})).unwrap();
+    let page = school
+        .request(
+            "POST",
+            "/v1/activation-batches",
+            Some("application/json"),
+            &body,
+            &[("Accept", "text/html")],
+        )
+        .unwrap();
+    assert_eq!(page.status, 201);
+    assert!(page.content_type.starts_with("text/html"));
+    let html = String::from_utf8(page.body).unwrap();
+    assert_eq!(html.matches("class=\"card\"").count(), 3);
+    assert_eq!(html.matches("<svg").count(), 3);
+    // The second batch voided the first batch's activations.
+    let first = acts[0]["activation_id"].as_str().unwrap();
+    let code = acts[0]["code"].as_str().unwrap();
+    assert!(h.anon().activate(first, code, &device(1)).is_err());
+    // Bad batches.
+    let r = school
+        .post_json(
+            "/v1/activation-batches",
+            &json!({"class_name": "2B", "student_ids": []}),
+        )
+        .unwrap();
+    assert_problem(&r, 422, "invalid_batch_size");
+    let r = school
+        .post_json(
+            "/v1/activation-batches",
+            &json!({"class_name": "2B", "student_ids": [ids[0], ids[0]]}),
+        )
+        .unwrap();
+    assert_problem(&r, 422, "duplicate_student");
+    assert_eq!(r.json().unwrap()["index"], json!(1));
+}
+
+#[test]
+fn status_and_trust_list_for_any_verifier() {
+    let h = Harness::new();
+    let anon = h.anon();
+    assert_problem(&anon.get("/v1/status/1").unwrap(), 404, "status_not_found");
+    assert_problem(
+        &anon.get("/v1/status/abc").unwrap(),
+        404,
+        "status_not_found",
+    );
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let a = anon.activate(&id, &code, &device(1)).unwrap();
+    let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+    let path = format!("/v1/status/{}", info.status.index);
+    assert_problem(
+        &anon.get(&format!("{path}?nonce=short")).unwrap(),
+        422,
+        "invalid_nonce",
+    );
+    let r = anon.get(&path).unwrap();
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (200, "application/cbor")
+    );
+    let v = h.verifier();
+    let s = v
+        .verify_status(
+            &r.body,
+            &StatusContext {
+                now: T0,
+                credential_id: &info.credential_id,
+                expected_nonce: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(s.body.nonce, None);
+    assert_eq!(anon.get("/healthz").unwrap().status, 200);
+}
+
+#[test]
+fn key_rotation_keeps_the_old_key_published() {
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let old = h.anon().activate(&id, &code, &device(1)).unwrap();
+    let old_info = CredentialInfo::decode_unverified(&old.credential).unwrap();
+    h.clock.advance(60);
+    let new_kid = h.admin().rotate_key().unwrap();
+    let list = h.anon().trust_list().unwrap();
+    assert_eq!(list.keys().len(), 2);
+    // New credentials use the new key; the old one still verifies.
+    let other = register(&school);
+    let (id2, code2, _, _) = activation(&school, &other);
+    let new = h.anon().activate(&id2, &code2, &device(2)).unwrap();
+    let new_info = CredentialInfo::decode_unverified(&new.credential).unwrap();
+    assert_eq!(hex::encode(&new_info.issuer_kid), new_kid);
+    for (cred, disc, dev) in [
+        (old.credential, old.disclosures, device(1)),
+        (new.credential, new.disclosures, device(2)),
+    ] {
+        let p = Wallet::new(cred, disc, dev)
+            .unwrap()
+            .present(&[ClaimName::HolderStatus], None, h.clock_now())
+            .unwrap();
+        h.verifier()
+            .verify(
+                &p,
+                &VerifyContext {
+                    now: h.clock_now(),
+                    expected_nonce: None,
+                    expected_audience: None,
+                },
+            )
+            .unwrap();
+    }
+    assert_eq!(status_of(&h, &old_info, &[9; 16]), CredentialStatus::Valid);
+    // Once the old key's credentials have expired it leaves the trust list.
+    h.clock.set(old_info.exp + 1);
+    let after = h.anon().trust_list().unwrap();
+    assert_eq!(after.keys().len(), 1);
+    assert_eq!(hex::encode(&after.keys()[0].kid), new_kid);
+    assert!(new_info.exp > old_info.exp);
+}
+
+#[test]
+fn revoked_tokens_stop_working() {
+    let h = Harness::new();
+    let mut admin = h.admin();
+    let s = admin.create_school("LO").unwrap();
+    let t = admin.create_token(s.id).unwrap();
+    let client = Client::new(&h.url).unwrap().with_token(&t.token);
+    assert_eq!(
+        client.post_json("/v1/students", &claims()).unwrap().status,
+        201
+    );
+    admin.revoke_token(t.id).unwrap();
+    assert_problem(
+        &client.post_json("/v1/students", &claims()).unwrap(),
+        401,
+        "unauthorized",
+    );
+    // Tokens are stored only as hashes.
+    let stored: Vec<u8> = h
+        .db()
+        .query_row("SELECT token_hash FROM tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(t.token.len() >= 43 + 5);
+}
