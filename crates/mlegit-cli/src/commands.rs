@@ -1,0 +1,322 @@
+//! The offline subcommands: keygen, trust, issue, request, present, inspect.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use mlegit::{
+    ClaimName, IssueError, Issuer, PresentationRequest, Signer as _, StatusReference, TrustedKey,
+};
+use rand::Rng as _;
+
+use crate::files::{self, Mode};
+use crate::wallet_file::WalletFile;
+use crate::{EXIT_INVALID, EXIT_OK, claims_file, inspect, keys, time};
+
+pub(crate) fn keygen(args: &crate::KeygenArgs) -> Result<u8> {
+    if args.out.exists() && !args.force {
+        bail!(
+            "{} already exists (use --force to replace the key)",
+            args.out.display()
+        );
+    }
+    let signer = keys::generate();
+    let public = signer.public_key();
+    let kid = public.key_id();
+    keys::write_private(&args.out, &signer, "private key")?;
+    println!(
+        "private key: {} (PKCS#8 PEM, mode 0600)",
+        args.out.display()
+    );
+    if let Some(path) = &args.public_out {
+        files::write_atomic(
+            path,
+            keys::public_pem(&public)?.as_bytes(),
+            Mode::Public,
+            "public key",
+        )?;
+        println!("public key:  {} (SPKI PEM)", path.display());
+    }
+    println!("key id:      {}", hex::encode(&kid));
+    if let Some(path) = &args.trust_list {
+        let key = TrustedKey {
+            kid,
+            key: public,
+            not_before: args.not_before.unwrap_or(0),
+            not_after: args.not_after.unwrap_or(u64::MAX),
+        };
+        keys::add_to_trust_list(path, key)?;
+        println!(
+            "trust list:  {} (key added as an issuer key)",
+            path.display()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+pub(crate) fn trust_add(args: &crate::TrustAddArgs) -> Result<u8> {
+    let key = keys::read_public(&args.key, "issuer key")?;
+    let kid = key.key_id();
+    keys::add_to_trust_list(
+        &args.trust_list,
+        TrustedKey {
+            kid: kid.clone(),
+            key,
+            not_before: args.not_before.unwrap_or(0),
+            not_after: args.not_after.unwrap_or(u64::MAX),
+        },
+    )?;
+    println!("key id:      {}", hex::encode(&kid));
+    println!("trust list:  {} (key added)", args.trust_list.display());
+    Ok(EXIT_OK)
+}
+
+fn window_end(seconds: u64) -> String {
+    if seconds == u64::MAX {
+        "no limit".into()
+    } else {
+        time::show(seconds)
+    }
+}
+
+pub(crate) fn trust_list(path: &Path) -> Result<u8> {
+    let list = keys::read_trust_list(path)?;
+    for key in list.keys() {
+        println!(
+            "{}  issuance from {} to {}",
+            hex::encode(&key.kid),
+            time::show(key.not_before),
+            window_end(key.not_after)
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
+    let issuer = Issuer::new(keys::read_private(&args.issuer_key, "issuer key")?);
+    let device_pem = files::read_text(&args.device_key, "device key")?;
+    let (device_public, device_private) = if device_pem.contains("PRIVATE KEY") {
+        let origin = format!("device key {}", args.device_key.display());
+        let signer = keys::parse_private_pem(&device_pem, &origin)?;
+        (signer.public_key(), Some(signer))
+    } else {
+        (keys::read_public(&args.device_key, "device key")?, None)
+    };
+    let student = claims_file::read(&args.claims, args.portrait.as_deref())?;
+    let iat = time::now_or(args.now);
+    let nbf = args.valid_from.unwrap_or(iat);
+    let exp = match args.valid_until {
+        Some(t) => t,
+        None => args
+            .days
+            .checked_mul(86_400)
+            .and_then(|d| nbf.checked_add(d))
+            .context("--days is too large")?,
+    };
+    if nbf < iat {
+        bail!("--valid-from is before the issuance time (spec §5.6: iat <= nbf)");
+    }
+    let issued = issuer
+        .credential()
+        .claims(student)
+        .device_key(device_public)
+        .validity(iat, nbf, exp)
+        .status(StatusReference {
+            uri: args.status_uri.clone(),
+            index: args.status_index,
+        })
+        .issue(&mut rand::rng())
+        .map_err(|e| match e {
+            IssueError::InvalidStatusReference => {
+                anyhow!("--status-uri: 1 to 256 bytes without control characters")
+            }
+            IssueError::InvalidValidityWindow => {
+                anyhow!("--valid-from must be before --valid-until (or --days at least 1)")
+            }
+            IssueError::Signer => {
+                anyhow!("issuer key {}: signing failed", args.issuer_key.display())
+            }
+            e => anyhow!("claims file {}: {e}", args.claims.display()),
+        })?;
+    WalletFile::new(
+        &issued.credential,
+        &issued.disclosures,
+        device_private.as_ref(),
+    )?
+    .write(&args.out)?;
+    let names: Vec<&str> = issued
+        .disclosures
+        .iter()
+        .map(|d| d.name().as_str())
+        .collect();
+    println!("wallet:        {} (mode 0600)", args.out.display());
+    println!("credential id: {}", hex::encode(&issued.credential_id));
+    println!("issuer key id: {}", hex::encode(issuer.key_id()));
+    println!(
+        "valid:         {} to {} ({})",
+        time::show(nbf),
+        time::show(exp),
+        time::ZONE
+    );
+    println!("claims:        {}", names.join(", "));
+    if device_private.is_none() {
+        println!("device key:    public key only: present with --device-key");
+    }
+    Ok(EXIT_OK)
+}
+
+pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
+    let mut nonce = vec![0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let request = PresentationRequest {
+        nonce,
+        audience: args.audience.clone(),
+        verifier_name: args.verifier_name.clone(),
+        claims: args.claims.clone(),
+        created_at: time::now_or(args.now),
+    };
+    let bytes = request.to_vec();
+    // Check what we wrote with the holder's rules (R1–R5), so that a bad argument is
+    // reported here and not on the phone.
+    PresentationRequest::from_slice(&bytes).map_err(|e| {
+        anyhow!("the request is not valid ({e}): --audience and --verifier-name take 1 to 128 bytes without control characters, --claims 1 to 16 distinct names")
+    })?;
+    files::write_atomic(&args.out, &bytes, Mode::Public, "request")?;
+    if args.out != Path::new("-") {
+        println!("request:  {} ({} bytes)", args.out.display(), bytes.len());
+        println!("nonce:    {}", hex::encode(&request.nonce));
+        println!("audience: {}", request.audience);
+    }
+    Ok(EXIT_OK)
+}
+
+pub(crate) fn read_request(path: &Path) -> Result<PresentationRequest> {
+    let bytes = files::read(path, "request")?;
+    PresentationRequest::from_slice(&bytes)
+        .map_err(|e| anyhow!("request {}: invalid ({e})", path.display()))
+}
+
+pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
+    let device_key = args
+        .device_key
+        .as_deref()
+        .map(|p| keys::read_private(p, "device key"))
+        .transpose()?;
+    let wallet = WalletFile::read(&args.wallet)?.open(&args.wallet, device_key)?;
+    let request = args.request.as_deref().map(read_request).transpose()?;
+    let held: Vec<ClaimName> = wallet.claims().collect();
+    let selection: Vec<ClaimName> = match (&request, args.claims.is_empty()) {
+        (None, true) => bail!("--claims is required without --request"),
+        (None, false) => {
+            // Spec §8.2 rule 3: without a request, in registry order.
+            let mut chosen = args.claims.clone();
+            chosen.sort();
+            chosen
+        }
+        (Some(r), _) => {
+            let origin = args.request.as_deref().unwrap_or(Path::new("-")).display();
+            if let Some(c) = args.claims.iter().find(|c| !r.claims.contains(c)) {
+                bail!("--claims: {c} was not requested by request {origin}");
+            }
+            let wanted: Vec<ClaimName> = r
+                .claims
+                .iter()
+                .copied()
+                .filter(|c| args.claims.is_empty() || args.claims.contains(c))
+                .collect();
+            for c in wanted.iter().filter(|c| !held.contains(c)) {
+                eprintln!("mlegit: note: the wallet holds no {c}; it is left out");
+            }
+            let chosen: Vec<ClaimName> = wanted.into_iter().filter(|c| held.contains(c)).collect();
+            if chosen.is_empty() {
+                bail!(
+                    "wallet {}: holds none of the claims to disclose",
+                    args.wallet.display()
+                );
+            }
+            chosen
+        }
+    };
+    if let Some(r) = &request {
+        eprintln!(
+            "request from {:?} (name not verified), audience {:?}, asking for {}",
+            r.verifier_name,
+            r.audience,
+            r.claims
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let now = time::now_or(args.now);
+    let bytes = wallet
+        .present(&selection, request.as_ref(), now)
+        .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
+    files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
+    if args.out != Path::new("-") {
+        let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
+        println!(
+            "presentation: {} ({} bytes)",
+            args.out.display(),
+            bytes.len()
+        );
+        println!("disclosed:    {}", names.join(", "));
+        println!("presented at: {} ({})", time::show(now), time::ZONE);
+    }
+    Ok(EXIT_OK)
+}
+
+/// Hex text (whitespace allowed) to bytes, if the input is hex.
+fn from_hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = core::str::from_utf8(bytes).ok()?;
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return None;
+    }
+    hex::decode(compact).ok()
+}
+
+pub(crate) fn inspect(path: &Path) -> Result<u8> {
+    let raw = files::read(path, "input")?;
+    let origin = path.display();
+    // A wallet file: show each object it holds.
+    if raw.first() == Some(&b'{') {
+        let wallet = WalletFile::read(path)?;
+        let credential = hex::decode(&wallet.credential)
+            .map_err(|e| anyhow!("wallet {origin}: field credential: not hex ({e})"))?;
+        let mut code = inspect_bytes(&credential, &format!("wallet {origin}: field credential"))?;
+        for (i, d) in wallet.disclosures.iter().enumerate() {
+            let field = format!("wallet {origin}: field disclosures[{i}]");
+            let bytes = hex::decode(d).map_err(|e| anyhow!("{field}: not hex ({e})"))?;
+            code = code.max(inspect_bytes(&bytes, &field)?);
+        }
+        if wallet.device_key.is_some() {
+            println!("/ device_key: a PKCS#8 private key (not shown) /");
+        }
+        return Ok(code);
+    }
+    let bytes = match mlegit::cbor::decode(&raw) {
+        Ok(_) => raw,
+        Err(e) => match from_hex_text(&raw) {
+            Some(decoded) => decoded,
+            None => {
+                crate::print_error(&anyhow!("{origin}: not strict CBOR ({e})"));
+                return Ok(EXIT_INVALID);
+            }
+        },
+    };
+    inspect_bytes(&bytes, &origin.to_string())
+}
+
+fn inspect_bytes(bytes: &[u8], origin: &str) -> Result<u8> {
+    match mlegit::cbor::decode(bytes) {
+        Ok(value) => {
+            print!("{}", inspect::diagnostic(&value));
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            crate::print_error(&anyhow!("{origin}: not strict CBOR ({e})"));
+            Ok(EXIT_INVALID)
+        }
+    }
+}

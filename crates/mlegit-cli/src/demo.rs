@@ -1,0 +1,561 @@
+//! `mlegit demo`: the whole story on a fresh server, printed step by step.
+//!
+//! Fresh issuer key, a temporary SQLite store, the reference server on a loopback port;
+//! then a school registers a student with a photo, the phone activates from the QR code and
+//! the one-time code, a verifier asks for three claims with a nonce, checks offline and
+//! online, the school revokes the credential (lost phone), and a new phone takes over.
+//! Every step checks what it shows: the demo exits 0 only if the story went as told.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, ensure};
+use base64::Engine as _;
+use clap::Args;
+use mlegit::{
+    ClaimName, CredentialStatus, P256Signer, PresentationRequest, RevocationReason, TrustList,
+    Verifier, VerifyContext, Wallet,
+};
+use mlegit_server::client::Client;
+use rand::Rng as _;
+use serde_json::{Value as Json, json};
+
+use crate::files::{self, Mode};
+use crate::verify::{self, Outcome};
+use crate::wallet_file::WalletFile;
+use crate::{EXIT_OK, keys, online, time};
+
+/// The student's portrait: a 96x128 JPEG drawn for this demo.
+const PORTRAIT: &[u8] = include_bytes!("../assets/portrait.jpg");
+const SCHOOL: &str = "XIV Liceum Ogólnokształcące im. Stanisława Staszica";
+const VERIFIER: &str = "Kino Muranów";
+const AUDIENCE: &str = "kino-muranow.example";
+
+/// Arguments of `mlegit demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Keep the demo's files (server data, wallets, requests, presentations, portrait,
+    /// trust list) in DIR instead of a temporary directory that is deleted at the end.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+}
+
+fn step(number: u32, title: &str) {
+    println!();
+    println!("[{number}] {title}");
+}
+
+fn line(label: &str, value: impl core::fmt::Display) {
+    println!("    {label:<16} {value}");
+}
+
+/// Draws `payload` as a QR code with half-block characters, indented.
+fn qr_code(payload: &str) -> Result<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(payload.as_bytes()).context("drawing the QR code")?;
+    // Light modules drawn, dark ones blank: reads as a normal QR code on a dark terminal.
+    let drawing = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    Ok(drawing
+        .lines()
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>())
+}
+
+/// A PESEL for `birth` (spec §11: century in the month, check digit), serial 0042 + sex.
+fn pesel(birth: jiff::civil::Date) -> String {
+    let year = i32::from(birth.year());
+    let century = match year {
+        1800..=1899 => 80,
+        1900..=1999 => 0,
+        2000..=2099 => 20,
+        2100..=2199 => 40,
+        _ => 60,
+    };
+    let digits = format!(
+        "{:02}{:02}{:02}0042",
+        year.rem_euclid(100),
+        i32::from(birth.month()) + century,
+        birth.day()
+    );
+    const WEIGHTS: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    let sum: u32 = digits
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    format!("{digits}{}", (10 - sum % 10) % 10)
+}
+
+/// The registration body: a student who turned 18 a year ago, so that `age_over_18`
+/// holds whenever the demo runs.
+fn student() -> Result<Json> {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get(time::ZONE)?)
+        .date();
+    let years = |n: i16| jiff::Span::new().years(n);
+    let birth = today.checked_sub(years(19))?;
+    let expiry = today.checked_add(years(1))?;
+    Ok(json!({
+        "family_name": "Kowalska",
+        "given_names": "Anna Maria",
+        "document_number": "SL-0042",
+        "issue_date": today.to_string(),
+        "expiry_date": expiry.to_string(),
+        "birth_date": birth.to_string(),
+        "pesel": pesel(birth),
+        "address": "ul. Długa 1, 00-001 Warszawa",
+        "school_name": SCHOOL,
+        "school_address": "ul. Nowowiejska 37a, 02-010 Warszawa",
+        "school_id": "RSPO 19012",
+        "photo": base64::engine::general_purpose::STANDARD.encode(PORTRAIT),
+    }))
+}
+
+fn field<'j>(value: &'j Json, name: &str, what: &str) -> Result<&'j str> {
+    value
+        .get(name)
+        .and_then(Json::as_str)
+        .ok_or_else(|| anyhow!("{what}: the server's answer has no {name}"))
+}
+
+/// A phone: its device key and the wallet it built from the activation.
+struct Phone {
+    wallet: Wallet<P256Signer>,
+}
+
+/// The phone's side of activation: a fresh device key, proof of possession, the holder
+/// checks of spec §5.7, and the wallet file.
+fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
+    let device = keys::generate();
+    let activated =
+        Client::activate_from_qr(qr, code, &device).map_err(|e| anyhow!("activation: {e}"))?;
+    let file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
+    file.write(wallet_path)?;
+    let wallet = Wallet::new(activated.credential, activated.disclosures, device)
+        .map_err(|e| anyhow!("the issued credential fails the holder checks ({e})"))?;
+    let info = wallet.info();
+    line("device key id", hex::encode(info.device_key.key_id()));
+    line("credential id", hex::encode(&info.credential_id));
+    line(
+        "valid",
+        format!("{} to {}", time::show(info.nbf), time::show(info.exp)),
+    );
+    line(
+        "status",
+        format!("{} index {}", info.status.uri, info.status.index),
+    );
+    let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
+    line(
+        "claims",
+        format!("{} claims, each with its own salted digest:", names.len()),
+    );
+    for chunk in names.chunks(6) {
+        line("", chunk.join(", "));
+    }
+    line("wallet file", wallet_path.display());
+    Ok(Phone { wallet })
+}
+
+/// A verifier's request: fresh nonce, the audience, three claims.
+fn new_request(dir: &Path, name: &str) -> Result<(PresentationRequest, Vec<u8>)> {
+    let mut nonce = vec![0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let request = PresentationRequest {
+        nonce,
+        audience: AUDIENCE.into(),
+        verifier_name: VERIFIER.into(),
+        claims: vec![
+            ClaimName::GivenNames,
+            ClaimName::AgeOver18,
+            ClaimName::Portrait,
+        ],
+        created_at: time::now(),
+    };
+    let bytes = request.to_vec();
+    files::write_atomic(&dir.join(name), &bytes, Mode::Public, "request")?;
+    Ok((request, bytes))
+}
+
+/// The phone reads the request (as from a QR code) and answers it with what it asks for.
+fn present(phone: &Phone, request_bytes: &[u8], dir: &Path, name: &str) -> Result<(Vec<u8>, u64)> {
+    let request = PresentationRequest::from_slice(request_bytes)
+        .map_err(|e| anyhow!("the phone refuses the request ({e})"))?;
+    let names: Vec<&str> = request.claims.iter().map(|c| c.as_str()).collect();
+    line(
+        "phone shows",
+        format!(
+            "{:?} (name not verified) asks for {}",
+            request.verifier_name,
+            names.join(", ")
+        ),
+    );
+    let now = time::now();
+    let bytes = phone
+        .wallet
+        .present(&request.claims, Some(&request), now)
+        .map_err(|e| anyhow!("presenting: {e}"))?;
+    files::write_atomic(&dir.join(name), &bytes, Mode::Public, "presentation")?;
+    line(
+        "presentation",
+        format!("{} bytes, signed by the device key, {}", bytes.len(), name),
+    );
+    Ok((bytes, now))
+}
+
+/// The verifier's check, offline or with the online status (`status = true`).
+fn check(
+    verifier: &Verifier,
+    request: &PresentationRequest,
+    presentation: &[u8],
+    status: bool,
+) -> Result<(Outcome, u64)> {
+    let now = time::now();
+    let ctx = VerifyContext {
+        now,
+        expected_nonce: Some(&request.nonce),
+        expected_audience: Some(&request.audience),
+    };
+    let outcome = verify::evaluate(verifier, presentation, &ctx, status.then_some(""))?;
+    Ok((outcome, now))
+}
+
+fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) {
+    // The screen is drawn by the same code as `mlegit verify`.
+    println!("    ┌─ verifier's screen");
+    for l in verify::screen(outcome, now, portrait).lines() {
+        println!("    │ {l}");
+    }
+    println!("    └─");
+}
+
+/// The status the issuer signs for `wallet`'s credential now, checked.
+fn status_of(
+    verifier: &Verifier,
+    url: &str,
+    wallet: &Wallet<P256Signer>,
+) -> Result<CredentialStatus> {
+    let info = wallet.info();
+    let mut nonce = [0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let response = Client::new(url)
+        .and_then(|c| c.status(info.status.index, Some(&nonce)))
+        .map_err(|e| anyhow!("status check: {e}"))?;
+    let status = verifier
+        .verify_status(
+            &response,
+            &mlegit::StatusContext {
+                now: time::now(),
+                credential_id: &info.credential_id,
+                expected_nonce: Some(&nonce),
+            },
+        )
+        .map_err(|e| anyhow!("status response invalid ({e})"))?;
+    Ok(status.body.status)
+}
+
+/// Runs the demo.
+pub fn run(args: &DemoArgs) -> Result<u8> {
+    let temporary;
+    let dir: PathBuf = match &args.keep {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+            d.clone()
+        }
+        None => {
+            temporary = tempfile::tempdir().context("creating a temporary directory")?;
+            temporary.path().to_path_buf()
+        }
+    };
+    let data = dir.join("server");
+    println!("mlegit demo: a school ID on a phone, from registration to revocation");
+    println!("(spec v1; every step below runs for real against a server on this machine)");
+
+    step(
+        1,
+        "The issuer starts: a fresh issuer key, a SQLite store, the server on a loopback port",
+    );
+    let report =
+        mlegit_server::init(&data).map_err(|e| anyhow!("initialising {}: {e}", data.display()))?;
+    let mut admin = mlegit_server::Admin::open(&data)?;
+    let school = admin.create_school(SCHOOL)?;
+    let token = admin.create_token(school.id)?;
+    drop(admin);
+    let rt = online::runtime()?;
+    let listen = "127.0.0.1:0".parse().context("loopback address")?;
+    let server = rt
+        .block_on(mlegit_server::start(mlegit_server::Config::new(
+            &data, listen,
+        )))
+        .map_err(|e| anyhow!("starting the server: {e}"))?;
+    let url = server.url().to_owned();
+    line("issuer key id", &report.key_id);
+    line("SQLite store", data.join("mlegit.sqlite3").display());
+    line("server", &url);
+    line("school", format!("{SCHOOL} (API token issued)"));
+    let result = story(&dir, &url, &token.token);
+    rt.block_on(server.shutdown());
+    result?;
+    println!();
+    println!("The story went as told: every check above passed.");
+    if args.keep.is_some() {
+        println!("Files kept in {}.", dir.display());
+    }
+    Ok(EXIT_OK)
+}
+
+fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
+    let school = Client::new(url)?.with_token(token);
+    // The verifier downloads the issuer's trust list once, then verifies offline.
+    let trust: TrustList = Client::new(url)?.trust_list()?;
+    files::write_atomic(
+        &dir.join("trust.cbor"),
+        &trust.to_vec(),
+        Mode::Public,
+        "trust list",
+    )?;
+    let verifier = Verifier::new(trust);
+
+    step(2, "A school registers a student, with a photo");
+    let body = student()?;
+    let r = school
+        .post_json("/v1/students", &body)?
+        .success()
+        .map_err(|e| anyhow!("registering the student: {e}"))?
+        .json()?;
+    let student_id = field(&r, "student_id", "registration")?.to_owned();
+    line("student", "Anna Maria Kowalska");
+    line("born", field(&body, "birth_date", "student")?);
+    line("PESEL", field(&body, "pesel", "student")?);
+    line(
+        "photo",
+        format!(
+            "{} bytes JPEG, {}",
+            PORTRAIT.len(),
+            field(&r, "photo_state", "registration")?
+        ),
+    );
+    line("student id", &student_id);
+
+    step(
+        3,
+        "The school hands over the QR code and the one-time activation code",
+    );
+    let activation_path = format!("/v1/students/{student_id}/activations");
+    let a = school
+        .post_json(&activation_path, &json!({}))?
+        .success()?
+        .json()?;
+    let qr = field(&a, "qr_payload", "activation")?.to_owned();
+    let code = field(&a, "code", "activation")?.to_owned();
+    print!("{}", qr_code(&qr)?);
+    line("QR payload", &qr);
+    line("activation code", &code);
+    if let Some(t) = a.get("expires_at").and_then(Json::as_u64) {
+        line("code valid until", time::show(t));
+    }
+
+    step(
+        4,
+        "Phone 1 activates: new device key, proof of possession, credential issued",
+    );
+    let phone1 = activate(&qr, &code, &dir.join("phone1-wallet.json"))?;
+
+    step(
+        5,
+        "A verifier sends a presentation request with a fresh nonce",
+    );
+    let (request, request_bytes) = new_request(dir, "request1.cbor")?;
+    line("verifier", VERIFIER);
+    line("audience", AUDIENCE);
+    line("nonce", hex::encode(&request.nonce));
+    line("asks for", "given_names, age_over_18, portrait");
+    line(
+        "request",
+        format!(
+            "{} bytes of CBOR (what the verifier's QR code carries)",
+            request_bytes.len()
+        ),
+    );
+
+    step(
+        6,
+        "Phone 1 discloses given_names, age_over_18 and portrait, nothing else",
+    );
+    let (presentation, _) = present(&phone1, &request_bytes, dir, "presentation1.cbor")?;
+
+    step(
+        7,
+        "The verifier checks offline: VALID, with the time of presentation to the second",
+    );
+    let (outcome, now) = check(&verifier, &request, &presentation, false)?;
+    let Outcome::Valid {
+        presentation: v, ..
+    } = &outcome
+    else {
+        return Err(anyhow!("the verifier did not show VALID"));
+    };
+    ensure!(v.claims.len() == 3, "three claims disclosed");
+    let portrait = verify::save_portrait(v, &dir.join("portrait.jpg"))?;
+    ensure!(portrait.is_some(), "the portrait was disclosed");
+    indented_screen(&outcome, now, portrait.as_deref());
+
+    step(8, "Online check at the issuer: valid");
+    let (outcome, now) = check(&verifier, &request, &presentation, true)?;
+    ensure!(
+        matches!(
+            outcome,
+            Outcome::Valid {
+                status: Some(_),
+                ..
+            }
+        ),
+        "online check valid"
+    );
+    indented_screen(&outcome, now, portrait.as_deref());
+
+    step(9, "The school revokes the credential: the phone was lost");
+    let credential_id = hex::encode(&phone1.wallet.info().credential_id);
+    let r = school
+        .post_json(
+            &format!("/v1/credentials/{credential_id}/revoke"),
+            &json!({"reason": "holder_request"}),
+        )?
+        .success()
+        .map_err(|e| anyhow!("revoking: {e}"))?
+        .json()?;
+    line("credential id", &credential_id);
+    line("server says", r);
+
+    step(
+        10,
+        "The same check again: revoked, and verification with the online check fails",
+    );
+    let status = status_of(&verifier, url, &phone1.wallet)?;
+    ensure!(
+        status == CredentialStatus::Revoked(RevocationReason::HolderRequest),
+        "status revoked (holder_request)"
+    );
+    line("online status", online::status_words(status));
+    let (outcome, now) = check(&verifier, &request, &presentation, true)?;
+    ensure!(
+        matches!(outcome, Outcome::Invalid { .. }),
+        "INVALID after revocation"
+    );
+    indented_screen(&outcome, now, None);
+    let (offline, _) = check(&verifier, &request, &presentation, false)?;
+    let offline = match offline {
+        Outcome::Valid { .. } => "still VALID offline until exp or max age (spec §14.3)",
+        Outcome::Invalid { .. } => "INVALID offline too",
+    };
+    line("without online", offline);
+
+    step(
+        11,
+        "A new phone: the school submits the data again and issues a new code",
+    );
+    school
+        .send_json("PUT", &format!("/v1/students/{student_id}"), &body)?
+        .success()
+        .map_err(|e| anyhow!("submitting the data again: {e}"))?;
+    let a = school
+        .post_json(&activation_path, &json!({}))?
+        .success()?
+        .json()?;
+    let qr2 = field(&a, "qr_payload", "activation")?.to_owned();
+    let code2 = field(&a, "code", "activation")?.to_owned();
+    line("QR payload", &qr2);
+    line("activation code", &code2);
+    let phone2 = activate(&qr2, &code2, &dir.join("phone2-wallet.json"))?;
+
+    step(12, "Phone 2 presents: VALID, online check included");
+    let (request2, request2_bytes) = new_request(dir, "request2.cbor")?;
+    line("nonce", hex::encode(&request2.nonce));
+    let (presentation2, _) = present(&phone2, &request2_bytes, dir, "presentation2.cbor")?;
+    let (outcome, now) = check(&verifier, &request2, &presentation2, true)?;
+    ensure!(
+        matches!(
+            outcome,
+            Outcome::Valid {
+                status: Some(_),
+                ..
+            }
+        ),
+        "phone 2 VALID online"
+    );
+    indented_screen(&outcome, now, portrait.as_deref());
+
+    step(
+        13,
+        "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
+    );
+    let status1 = status_of(&verifier, url, &phone1.wallet)?;
+    line(
+        "phone 1",
+        format!(
+            "{} (it was revoked before, so it keeps that reason)",
+            online::status_words(status1)
+        ),
+    );
+    school
+        .send_json("PUT", &format!("/v1/students/{student_id}"), &body)?
+        .success()?;
+    let a = school
+        .post_json(&activation_path, &json!({}))?
+        .success()?
+        .json()?;
+    let phone3_qr = field(&a, "qr_payload", "activation")?.to_owned();
+    let phone3_code = field(&a, "code", "activation")?.to_owned();
+    let device3 = keys::generate();
+    let activated = Client::activate_from_qr(&phone3_qr, &phone3_code, &device3)
+        .map_err(|e| anyhow!("activation of phone 3: {e}"))?;
+    let phone3 = Wallet::new(activated.credential, activated.disclosures, device3)
+        .map_err(|e| anyhow!("phone 3's credential ({e})"))?;
+    line(
+        "phone 3",
+        format!(
+            "activated, credential {}",
+            hex::encode(&phone3.info().credential_id)
+        ),
+    );
+    let status2 = status_of(&verifier, url, &phone2.wallet)?;
+    ensure!(
+        status2 == CredentialStatus::Revoked(RevocationReason::Superseded),
+        "phone 2 superseded"
+    );
+    line("phone 2", online::status_words(status2));
+    let status3 = status_of(&verifier, url, &phone3)?;
+    ensure!(status3 == CredentialStatus::Valid, "phone 3 valid");
+    line("phone 3", online::status_words(status3));
+    let (outcome, now) = check(&verifier, &request2, &presentation2, true)?;
+    ensure!(
+        matches!(outcome, Outcome::Invalid { .. }),
+        "phone 2 INVALID online"
+    );
+    indented_screen(&outcome, now, None);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pesel_matches_the_core_rules() {
+        for (y, m, d) in [(2007, 11, 22), (1999, 1, 31), (2000, 2, 29), (1890, 5, 1)] {
+            let date = jiff::civil::date(y, m, d);
+            let p = pesel(date);
+            let expected = mlegit::Date::new(y.unsigned_abs(), m.unsigned_abs(), d.unsigned_abs());
+            assert_eq!(mlegit::claims::pesel_birth_date(&p), expected, "{p}");
+        }
+    }
+
+    #[test]
+    fn qr_code_is_drawn() {
+        let drawing = qr_code("http://127.0.0.1:1/v1/activations/abc").unwrap_or_default();
+        assert!(drawing.lines().count() > 10);
+    }
+}

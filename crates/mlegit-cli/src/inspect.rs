@@ -1,0 +1,383 @@
+//! `mlegit inspect`: any mlegit object as CBOR extended diagnostic notation (RFC 8610
+//! appendix G), with field and claim names as `/ comments /` and times in Warsaw time.
+//!
+//! Embedded CBOR (protected headers, payloads, the credential inside a presentation,
+//! disclosures) is decoded and shown between `<< >>`.
+
+use core::fmt::Write as _;
+
+use mlegit::cbor::{self, Value};
+use mlegit::cose;
+
+use crate::time;
+
+/// What kind of object a value is, so that its fields can be named.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    Any,
+    Sign1,
+    Header,
+    Credential,
+    Presentation,
+    Status,
+    Request,
+    Disclosure,
+    DeviceKey,
+    StatusReference,
+    TrustList,
+    TrustedKey,
+}
+
+/// What a top-level object was recognised as.
+pub fn kind_name(value: &Value<'_>) -> &'static str {
+    match detect(value) {
+        Schema::Sign1 => match sign1_typ(value) {
+            Some(cose::TYP_CREDENTIAL) => "credential (COSE_Sign1)",
+            Some(cose::TYP_PRESENTATION) => "presentation (COSE_Sign1)",
+            Some(cose::TYP_STATUS) => "status response (COSE_Sign1)",
+            Some(cose::TYP_ACTIVATION) => "activation proof (COSE_Sign1)",
+            _ => "COSE_Sign1 of unknown typ",
+        },
+        Schema::Request => "presentation request",
+        Schema::Disclosure => "disclosure",
+        Schema::TrustList => "trust list (COSE_KeySet)",
+        _ => "CBOR item of no known mlegit type",
+    }
+}
+
+/// Writes `value` as diagnostic notation, naming fields by the object it was recognised as.
+pub fn diagnostic(value: &Value<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "/ {} /", kind_name(value));
+    write_value(&mut out, value, detect(value), 0);
+    out.push('\n');
+    out
+}
+
+fn detect(value: &Value<'_>) -> Schema {
+    match value {
+        Value::Array(items) => match items.as_slice() {
+            [
+                Value::Bytes(_),
+                Value::Map(_),
+                Value::Bytes(_),
+                Value::Bytes(_),
+            ] => Schema::Sign1,
+            [Value::Bytes(_), Value::Text(_), _] => Schema::Disclosure,
+            [Value::Map(_), ..] if items.iter().all(|i| matches!(i, Value::Map(_))) => {
+                Schema::TrustList
+            }
+            _ => Schema::Any,
+        },
+        Value::Map(entries)
+            if cbor_key(entries, 2).is_some_and(|v| v.as_bytes().is_some())
+                && cbor_key(entries, 5).is_some_and(|v| matches!(v, Value::Array(_))) =>
+        {
+            Schema::Request
+        }
+        _ => Schema::Any,
+    }
+}
+
+fn cbor_key<'v, 'a>(entries: &'v [(Value<'a>, Value<'a>)], key: u64) -> Option<&'v Value<'a>> {
+    entries
+        .iter()
+        .find(|(k, _)| k.as_u64() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// The typ in a COSE_Sign1's protected header.
+fn sign1_typ<'a>(value: &Value<'a>) -> Option<&'a str> {
+    let Value::Array(items) = value else {
+        return None;
+    };
+    let protected = items.first()?.as_bytes()?;
+    match cbor::decode(protected).ok()? {
+        Value::Map(entries) => cbor_key(&entries, cose::HEADER_TYP)?.as_text(),
+        _ => None,
+    }
+}
+
+fn payload_schema(typ: Option<&str>) -> Schema {
+    match typ {
+        Some(cose::TYP_CREDENTIAL) => Schema::Credential,
+        Some(cose::TYP_PRESENTATION) => Schema::Presentation,
+        Some(cose::TYP_STATUS) => Schema::Status,
+        _ => Schema::Any,
+    }
+}
+
+/// The name of map key `key` in an object of kind `schema`, and the schema of its value.
+fn field(schema: Schema, key: &Value<'_>) -> (Option<&'static str>, Schema) {
+    let Some(k) = key.as_i64() else {
+        // Text keys ("not_before", "not_after" in a trust list) name themselves.
+        return (None, Schema::Any);
+    };
+    use Schema as S;
+    let (name, sub) = match (schema, k) {
+        (S::Header, 1) => ("alg", S::Any),
+        (S::Header, 4) => ("kid", S::Any),
+        (S::Header, 16) => ("typ", S::Any),
+        (S::Credential, 1) => ("version", S::Any),
+        (S::Credential, 2) => ("doctype", S::Any),
+        (S::Credential, 3) => ("issuer_kid", S::Any),
+        (S::Credential, 4) => ("credential_id", S::Any),
+        (S::Credential, 5) => ("iat", S::Any),
+        (S::Credential, 6) => ("nbf", S::Any),
+        (S::Credential, 7) => ("exp", S::Any),
+        (S::Credential, 8) => ("device_key", S::DeviceKey),
+        (S::Credential, 9) => ("status", S::StatusReference),
+        (S::Credential, 10) => ("digest_alg", S::Any),
+        (S::Credential, 11) => ("digests", S::Any),
+        (S::Presentation, 1) => ("version", S::Any),
+        (S::Presentation, 2) => ("credential", S::Sign1),
+        (S::Presentation, 3) => ("disclosures", S::Disclosure),
+        (S::Presentation, 4) => ("presented_at", S::Any),
+        (S::Presentation, 5) => ("nonce", S::Any),
+        (S::Presentation, 6) => ("audience", S::Any),
+        (S::Status, 1) => ("version", S::Any),
+        (S::Status, 2) => ("credential_id", S::Any),
+        (S::Status, 3) => ("status", S::Any),
+        (S::Status, 4) => ("reason", S::Any),
+        (S::Status, 5) => ("checked_at", S::Any),
+        (S::Status, 6) => ("nonce", S::Any),
+        (S::Status, 7) => ("cache_for", S::Any),
+        (S::Request, 1) => ("version", S::Any),
+        (S::Request, 2) => ("nonce", S::Any),
+        (S::Request, 3) => ("audience", S::Any),
+        (S::Request, 4) => ("verifier_name", S::Any),
+        (S::Request, 5) => ("claims", S::Any),
+        (S::Request, 6) => ("created_at", S::Any),
+        (S::StatusReference, 1) => ("uri", S::Any),
+        (S::StatusReference, 2) => ("index", S::Any),
+        (S::DeviceKey | S::TrustedKey, 1) => ("kty", S::Any),
+        (S::TrustedKey, 2) => ("kid", S::Any),
+        (S::TrustedKey, 3) => ("alg", S::Any),
+        (S::DeviceKey | S::TrustedKey, -1) => ("crv", S::Any),
+        (S::DeviceKey | S::TrustedKey, -2) => ("x", S::Any),
+        (S::DeviceKey | S::TrustedKey, -3) => ("y", S::Any),
+        _ => return (None, S::Any),
+    };
+    (Some(name), sub)
+}
+
+/// A comment on a value: algorithm names, status names, Warsaw times.
+fn value_note(
+    schema: Schema,
+    name: Option<&str>,
+    key: &Value<'_>,
+    value: &Value<'_>,
+) -> Option<String> {
+    let int = value.as_i64();
+    let is_time = matches!(
+        (schema, name),
+        (Schema::Credential, Some("iat" | "nbf" | "exp"))
+            | (Schema::Presentation, Some("presented_at"))
+            | (Schema::Status, Some("checked_at"))
+            | (Schema::Request, Some("created_at"))
+    ) || (schema == Schema::TrustedKey
+        && matches!(key.as_text(), Some("not_before" | "not_after")));
+    if is_time {
+        return value.as_u64().map(|s| match time::warsaw_time(s) {
+            Some(t) => format!("{t} {}", time::ZONE),
+            None if s == u64::MAX => "no limit".into(),
+            None => "out of the displayable range".into(),
+        });
+    }
+    match (name, int) {
+        (Some("alg"), Some(-7)) => Some("ES256".into()),
+        (Some("digest_alg"), Some(-16)) => Some("SHA-256".into()),
+        (Some("kty"), Some(2)) => Some("EC2".into()),
+        (Some("crv"), Some(1)) => Some("P-256".into()),
+        (Some("cache_for"), Some(s)) => Some(format!("{s} s")),
+        (Some("status"), Some(code)) if schema == Schema::Status => Some(
+            match code {
+                0 => "valid",
+                1 => "revoked",
+                2 => "suspended",
+                3 => "expired",
+                _ => "unknown status",
+            }
+            .into(),
+        ),
+        (Some("reason"), Some(code)) => Some(
+            u64::try_from(code)
+                .ok()
+                .and_then(mlegit::RevocationReason::from_code)
+                .map_or("unknown reason", mlegit::RevocationReason::as_str)
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("  ");
+    }
+}
+
+fn write_text(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a byte string; when `embedded` names a schema, tries to show its content as CBOR.
+fn write_bytes(out: &mut String, bytes: &[u8], embedded: Option<Schema>, level: usize) {
+    if let Some(schema) = embedded {
+        match cbor::decode(bytes) {
+            Ok(inner) => {
+                let schema = if schema == Schema::Sign1 && detect(&inner) != Schema::Sign1 {
+                    Schema::Any
+                } else {
+                    schema
+                };
+                out.push_str("<< ");
+                write_value(out, &inner, schema, level);
+                out.push_str(" >>");
+                return;
+            }
+            Err(e) => {
+                let _ = write!(out, "h'{}' / not strict CBOR: {e} /", hex::encode(bytes));
+                return;
+            }
+        }
+    }
+    let _ = write!(out, "h'{}'", hex::encode(bytes));
+}
+
+fn write_value(out: &mut String, value: &Value<'_>, schema: Schema, level: usize) {
+    match value {
+        Value::Unsigned(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Negative(n) => {
+            let _ = write!(out, "{}", -1 - i128::from(*n));
+        }
+        Value::Bytes(b) => write_bytes(out, b, None, level),
+        Value::Text(t) => write_text(out, t),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+        Value::Array(items) => write_array(out, items, schema, value, level),
+        Value::Map(entries) => write_map(out, entries, schema, level),
+    }
+}
+
+fn write_array(
+    out: &mut String,
+    items: &[Value<'_>],
+    schema: Schema,
+    whole: &Value<'_>,
+    level: usize,
+) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push_str("[\n");
+    let typ = if schema == Schema::Sign1 {
+        sign1_typ(whole)
+    } else {
+        None
+    };
+    for (i, item) in items.iter().enumerate() {
+        indent(out, level + 1);
+        match (schema, i) {
+            (Schema::Sign1, 0) => {
+                out.push_str("/ protected / ");
+                write_embedded(out, item, Schema::Header, level + 1);
+            }
+            (Schema::Sign1, 1) => {
+                out.push_str("/ unprotected / ");
+                write_value(out, item, Schema::Any, level + 1);
+            }
+            (Schema::Sign1, 2) => {
+                out.push_str("/ payload / ");
+                write_embedded(out, item, payload_schema(typ), level + 1);
+            }
+            (Schema::Sign1, 3) => {
+                out.push_str("/ signature / ");
+                write_value(out, item, Schema::Any, level + 1);
+            }
+            (Schema::Disclosure, 0) if matches!(item, Value::Bytes(_)) => {
+                out.push_str("/ salt / ");
+                write_value(out, item, Schema::Any, level + 1);
+            }
+            (Schema::Disclosure, 1) => {
+                out.push_str("/ claim / ");
+                write_value(out, item, Schema::Any, level + 1);
+            }
+            (Schema::Disclosure, 2) => {
+                out.push_str("/ value / ");
+                write_value(out, item, Schema::Any, level + 1);
+                if let Value::Bytes(b) = item {
+                    let _ = write!(out, " / {} bytes /", b.len());
+                }
+            }
+            // The disclosures array of a presentation: each element is an embedded disclosure.
+            (Schema::Presentation, _) => {
+                write_embedded(out, item, Schema::Disclosure, level + 1);
+            }
+            (Schema::TrustList, _) => write_value(out, item, Schema::TrustedKey, level + 1),
+            _ => write_value(out, item, Schema::Any, level + 1),
+        }
+        if i + 1 < items.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    indent(out, level);
+    out.push(']');
+}
+
+fn write_embedded(out: &mut String, item: &Value<'_>, schema: Schema, level: usize) {
+    match item {
+        Value::Bytes(b) => write_bytes(out, b, Some(schema), level),
+        other => write_value(out, other, Schema::Any, level),
+    }
+}
+
+fn write_map(out: &mut String, entries: &[(Value<'_>, Value<'_>)], schema: Schema, level: usize) {
+    if entries.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push_str("{\n");
+    for (i, (key, value)) in entries.iter().enumerate() {
+        indent(out, level + 1);
+        write_value(out, key, Schema::Any, level + 1);
+        let (name, sub) = field(schema, key);
+        if let Some(name) = name {
+            let _ = write!(out, " / {name} /");
+        }
+        out.push_str(": ");
+        match (schema, name) {
+            (Schema::Presentation, Some("credential")) => {
+                write_embedded(out, value, Schema::Sign1, level + 1);
+            }
+            (Schema::Presentation, Some("disclosures")) => {
+                write_value(out, value, Schema::Presentation, level + 1);
+            }
+            _ => write_value(out, value, sub, level + 1),
+        }
+        if let Some(note) = value_note(schema, name, key, value) {
+            let _ = write!(out, " / {note} /");
+        }
+        if i + 1 < entries.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    indent(out, level);
+    out.push('}');
+}

@@ -1,0 +1,195 @@
+//! The subcommands that talk to the reference server: `serve`, `wallet activate`, and the
+//! online status check of `verify --status` (spec §9, §12.4).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::Args;
+use mlegit::{CredentialStatus, StatusContext, VerifiedPresentation, VerifiedStatus, Verifier};
+use mlegit_server::client::Client;
+use rand::Rng as _;
+
+use crate::files::{self, Mode};
+use crate::wallet_file::WalletFile;
+use crate::{EXIT_OK, keys, time};
+
+/// Arguments of `mlegit serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The server's data directory (SQLite store, issuer keys); created and initialised
+    /// with a fresh issuer key if it does not exist.
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The base URL put into QR payloads and status references (default: http://ADDR).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Create a school and print its API token (shown once).
+    #[arg(long, value_name = "NAME")]
+    school: Option<String>,
+    /// Write the issuer trust list (COSE_KeySet) here for verifiers.
+    #[arg(long, value_name = "FILE")]
+    trust_list_out: Option<PathBuf>,
+}
+
+/// The tokio runtime the server runs on (two workers: this machine class has two cores).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Initialises `dir` unless it already holds a server; returns the new issuer key id.
+fn ensure_initialised(dir: &Path) -> Result<Option<String>> {
+    if dir.join("mlegit.sqlite3").exists() {
+        return Ok(None);
+    }
+    let report =
+        mlegit_server::init(dir).map_err(|e| anyhow!("data directory {}: {e}", dir.display()))?;
+    Ok(Some(report.key_id))
+}
+
+/// Runs `mlegit serve` until SIGTERM or Ctrl-C.
+pub fn serve(args: &ServeArgs) -> Result<u8> {
+    let dir = &args.data_dir;
+    let origin = |e: mlegit_server::ServerError| anyhow!("data directory {}: {e}", dir.display());
+    if let Some(kid) = ensure_initialised(dir)? {
+        println!("initialised:  {} (issuer key id {kid})", dir.display());
+    }
+    let mut admin = mlegit_server::Admin::open(dir).map_err(origin)?;
+    if let Some(name) = &args.school {
+        let school = admin.create_school(name).map_err(origin)?;
+        let token = admin.create_token(school.id).map_err(origin)?;
+        println!("school:       {} (id {})", school.name, school.id);
+        println!("school token: {} (shown once)", token.token);
+    }
+    if let Some(path) = &args.trust_list_out {
+        let list = admin.trust_list().map_err(origin)?;
+        files::write_atomic(path, &list.to_vec(), Mode::Public, "trust list")?;
+        println!("trust list:   {}", path.display());
+    }
+    drop(admin);
+    let mut config = mlegit_server::Config::new(dir, args.listen);
+    config.public_url.clone_from(&args.public_url);
+    mlegit_server::init_logging();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let server = mlegit_server::start(config)
+            .await
+            .map_err(|e| anyhow!("starting the server on {}: {e}", args.listen))?;
+        println!("listening on: {}", server.url());
+        // Scripts wait for this line: push it out now, not at exit.
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        server.run_until_signal().await;
+        Ok::<(), anyhow::Error>(())
+    })?;
+    Ok(EXIT_OK)
+}
+
+/// Arguments of `mlegit wallet activate`.
+#[derive(Args)]
+pub struct ActivateArgs {
+    /// The QR payload the school handed out (`<server>/v1/activations/<id>`).
+    #[arg(long, value_name = "PAYLOAD")]
+    qr: String,
+    /// The one-time activation code (`1234-5678-9012`; dashes and spaces are ignored).
+    #[arg(long)]
+    code: String,
+    /// The wallet file to create (JSON, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    wallet: PathBuf,
+    /// Use this device key (PKCS#8 PEM) instead of generating one.
+    #[arg(long, value_name = "FILE")]
+    device_key: Option<PathBuf>,
+    /// Replace an existing wallet file.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Runs `mlegit wallet activate`: the phone's side of activation.
+pub fn activate(args: &ActivateArgs) -> Result<u8> {
+    if args.wallet.exists() && !args.force {
+        bail!(
+            "wallet {} already exists (use --force to replace it)",
+            args.wallet.display()
+        );
+    }
+    let device = match &args.device_key {
+        Some(p) => keys::read_private(p, "device key")?,
+        None => keys::generate(),
+    };
+    let (server, _) =
+        mlegit_server::client::split_qr_payload(&args.qr).map_err(|e| anyhow!("--qr: {e}"))?;
+    let activated = Client::activate_from_qr(&args.qr, &args.code, &device)
+        .map_err(|e| anyhow!("activation at {server}: {e}"))?;
+    let mut file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
+    file.server = Some(server.to_owned());
+    // Spec §5.7: check the credential before storing it.
+    let wallet = file
+        .open(&args.wallet, None)
+        .context("the server's credential failed the holder checks")?;
+    file.write(&args.wallet)?;
+    let info = wallet.info();
+    let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
+    println!("wallet:        {} (mode 0600)", args.wallet.display());
+    println!("credential id: {}", hex::encode(&info.credential_id));
+    println!("device key id: {}", hex::encode(info.device_key.key_id()));
+    println!(
+        "valid:         {} to {} ({})",
+        time::show(info.nbf),
+        time::show(info.exp),
+        time::ZONE
+    );
+    println!(
+        "status:        {} index {}",
+        info.status.uri, info.status.index
+    );
+    println!("claims:        {}", names.join(", "));
+    Ok(EXIT_OK)
+}
+
+/// Asks the issuer at `url` (or, if empty, the credential's own status URI) for the
+/// status of a verified presentation's credential, with a fresh nonce, and checks the
+/// signed answer (spec §12.4). Any failure is "could not check".
+pub fn check_status(
+    verifier: &Verifier,
+    presentation: &VerifiedPresentation,
+    url: &str,
+    now: u64,
+) -> Result<VerifiedStatus> {
+    let url = if url.is_empty() {
+        presentation.status.uri.as_str()
+    } else {
+        url
+    };
+    let mut nonce = [0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let client = Client::new(url).map_err(|e| anyhow!("--status {url}: {e}"))?;
+    let response = client
+        .status(presentation.status.index, Some(&nonce))
+        .map_err(|e| anyhow!("online status check at {url}: {e}"))?;
+    verifier
+        .verify_status(
+            &response,
+            &StatusContext {
+                now,
+                credential_id: &presentation.credential_id,
+                expected_nonce: Some(&nonce),
+            },
+        )
+        .map_err(|e| anyhow!("online status check at {url}: the issuer's answer is invalid ({e})"))
+}
+
+/// A status as words: `valid`, `revoked (holder_request)`, ...
+pub fn status_words(status: CredentialStatus) -> String {
+    match status {
+        CredentialStatus::Revoked(reason) => format!("revoked ({})", reason.as_str()),
+        other => other.as_str().to_owned(),
+    }
+}

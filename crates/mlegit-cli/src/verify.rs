@@ -1,0 +1,411 @@
+//! `mlegit verify`: the verifier's screen, modelled on mWeryfikator (spec §16).
+//!
+//! VALID or INVALID (green or red on a terminal), the time of presentation to the second in
+//! Polish local time, the credential's validity, and the disclosed claims; the portrait goes
+//! to a file. `--json` prints the same as one JSON object for scripts.
+
+use core::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+use mlegit::{
+    ClaimValue, CredentialStatus, VerifiedPresentation, VerifiedStatus, Verifier, VerifyContext,
+};
+use serde_json::{Value as Json, json};
+
+use crate::files::{self, Mode};
+use crate::{EXIT_INVALID, EXIT_OK, commands, keys, online, time};
+
+/// Arguments of `mlegit verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The presentation (CBOR bytes); `-` reads standard input.
+    presentation: PathBuf,
+    /// The trust list (COSE_KeySet) of issuer keys.
+    #[arg(long, value_name = "FILE")]
+    trust_list: PathBuf,
+    /// The request this presentation must answer: its nonce and audience are expected.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["nonce", "audience"])]
+    request: Option<PathBuf>,
+    /// The expected nonce (hex), instead of --request.
+    #[arg(long, value_name = "HEX")]
+    nonce: Option<String>,
+    /// The expected audience, instead of --request.
+    #[arg(long)]
+    audience: Option<String>,
+    /// Where to save a disclosed portrait; default: the presentation's name with
+    /// `.portrait.jpg`.
+    #[arg(long, value_name = "FILE")]
+    portrait_out: Option<PathBuf>,
+    /// Print one JSON object instead of the screen.
+    #[arg(long)]
+    json: bool,
+    /// The verifier's time instead of the clock (seconds or RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = time::parse_time)]
+    now: Option<u64>,
+    /// Maximum age of a presentation, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = mlegit::DEFAULT_MAX_AGE)]
+    max_age: u64,
+    /// Clock skew tolerated, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = mlegit::DEFAULT_CLOCK_SKEW)]
+    skew: u64,
+    /// Also ask the issuer online (spec §9): at URL, or without a value at the credential's
+    /// own status URI. A revoked, suspended or expired status is INVALID; no answer, or an
+    /// answer that fails its checks, is "could not check" (exit 2). Put it last, or write
+    /// `--status=URL`, so that it does not take the next argument as its URL.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    status: Option<String>,
+}
+
+/// Colours for the headline, used only on a terminal and when NO_COLOR is not set.
+#[derive(Clone, Copy)]
+enum Colour {
+    Green,
+    Red,
+}
+
+fn paint(text: &str, colour: Colour) -> String {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if no_color || !std::io::stdout().is_terminal() {
+        return text.to_owned();
+    }
+    let code = match colour {
+        Colour::Green => "1;97;42",
+        Colour::Red => "1;97;41",
+    };
+    format!("\x1b[{code}m {text} \x1b[0m")
+}
+
+/// The outcome of a verification, before it is shown.
+pub enum Outcome {
+    /// Every check passed (and the online status, if asked, is valid).
+    Valid {
+        /// What was disclosed and when.
+        presentation: Box<VerifiedPresentation>,
+        /// The issuer's answer, if it was asked.
+        status: Option<Box<VerifiedStatus>>,
+    },
+    /// A check failed: the spec's error code, or the issuer's status, says which.
+    Invalid {
+        /// The error code (spec §13) or the status in words (`revoked (holder_request)`).
+        reason: String,
+        /// The presentation, if it passed the offline checks.
+        presentation: Option<Box<VerifiedPresentation>>,
+        /// The issuer's answer, if it was asked.
+        status: Option<Box<VerifiedStatus>>,
+    },
+}
+
+/// Verifies `bytes` offline and then, if `status_url` is given, online (spec §12.2, §12.4).
+/// An error means "could not check": the online check did not get a trustworthy answer.
+pub fn evaluate(
+    verifier: &Verifier,
+    bytes: &[u8],
+    ctx: &VerifyContext<'_>,
+    status_url: Option<&str>,
+) -> Result<Outcome> {
+    let presentation = match verifier.verify(bytes, ctx) {
+        Ok(v) => Box::new(v),
+        Err(e) => {
+            return Ok(Outcome::Invalid {
+                reason: e.code().into(),
+                presentation: None,
+                status: None,
+            });
+        }
+    };
+    let Some(url) = status_url else {
+        return Ok(Outcome::Valid {
+            presentation,
+            status: None,
+        });
+    };
+    let status = Box::new(online::check_status(verifier, &presentation, url, ctx.now)?);
+    if status.body.status == CredentialStatus::Valid {
+        Ok(Outcome::Valid {
+            presentation,
+            status: Some(status),
+        })
+    } else {
+        Ok(Outcome::Invalid {
+            reason: online::status_words(status.body.status),
+            presentation: Some(presentation),
+            status: Some(status),
+        })
+    }
+}
+
+/// Verifies the presentation file as `args` say; errors are "could not check".
+fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
+    let trust = keys::read_trust_list(&args.trust_list)?;
+    let bytes = files::read(&args.presentation, "presentation")?;
+    let request = args
+        .request
+        .as_deref()
+        .map(commands::read_request)
+        .transpose()?;
+    let nonce = match (&request, &args.nonce) {
+        (Some(r), _) => Some(r.nonce.clone()),
+        (None, Some(h)) => Some(hex::decode(h).map_err(|e| anyhow!("--nonce: not hex ({e})"))?),
+        (None, None) => None,
+    };
+    let audience = match (&request, &args.audience) {
+        (Some(r), _) => Some(r.audience.clone()),
+        (None, a) => a.clone(),
+    };
+    let now = time::now_or(args.now);
+    let verifier = Verifier::new(trust)
+        .max_presentation_age(args.max_age)
+        .clock_skew(args.skew);
+    let ctx = VerifyContext {
+        now,
+        expected_nonce: nonce.as_deref(),
+        expected_audience: audience.as_deref(),
+    };
+    Ok((
+        evaluate(&verifier, &bytes, &ctx, args.status.as_deref())?,
+        now,
+    ))
+}
+
+/// The default portrait file: next to the presentation, `NAME.portrait.jpg`.
+fn portrait_path(args: &VerifyArgs) -> PathBuf {
+    if let Some(p) = &args.portrait_out {
+        return p.clone();
+    }
+    if args.presentation == Path::new("-") {
+        return PathBuf::from("portrait.jpg");
+    }
+    args.presentation.with_extension("portrait.jpg")
+}
+
+fn claim_json(value: &ClaimValue, portrait: Option<&Path>) -> Json {
+    match value {
+        ClaimValue::Text(t) => json!(t),
+        ClaimValue::Date(d) => json!(d.to_string_ymd()),
+        ClaimValue::Bool(b) => json!(b),
+        ClaimValue::Bytes(b) => json!({
+            "bytes": b.len(),
+            "file": portrait.map(|p| p.display().to_string()),
+        }),
+        _ => Json::Null,
+    }
+}
+
+fn claim_text(value: &ClaimValue, portrait: Option<&Path>) -> String {
+    match value {
+        ClaimValue::Text(t) => t.clone(),
+        // Dates on the screen the Polish way, as the time is.
+        ClaimValue::Date(d) => format!("{:02}-{:02}-{:04}", d.day(), d.month(), d.year()),
+        ClaimValue::Bool(true) => "yes".into(),
+        ClaimValue::Bool(false) => "no".into(),
+        ClaimValue::Bytes(b) => match portrait {
+            Some(p) => format!("saved to {} ({} bytes, JPEG)", p.display(), b.len()),
+            None => format!("{} bytes", b.len()),
+        },
+        _ => "(value of an unknown type)".into(),
+    }
+}
+
+/// Runs `mlegit verify`: 0 VALID, 1 INVALID, 2 could not check.
+pub fn run(args: &VerifyArgs) -> Result<u8> {
+    let (outcome, now) = match check(args) {
+        Ok(r) => r,
+        Err(e) => {
+            if args.json {
+                let message = format!("{e:#}");
+                println!("{}", json!({"result": "error", "message": message}));
+            }
+            return Err(e);
+        }
+    };
+    // Save the portrait only for a valid presentation.
+    let mut portrait_file = None;
+    if let Outcome::Valid { presentation, .. } = &outcome {
+        let path = portrait_path(args);
+        portrait_file = save_portrait(presentation, &path)?;
+    }
+    show(args.json, &outcome, now, portrait_file.as_deref());
+    Ok(match outcome {
+        Outcome::Valid { .. } => EXIT_OK,
+        Outcome::Invalid { .. } => EXIT_INVALID,
+    })
+}
+
+/// Writes the disclosed portrait (if any) to `path`; returns the path if it wrote one.
+pub fn save_portrait(v: &VerifiedPresentation, path: &Path) -> Result<Option<PathBuf>> {
+    match v.claim(mlegit::ClaimName::Portrait) {
+        Some(ClaimValue::Bytes(jpeg)) => {
+            files::write_atomic(path, jpeg, Mode::Public, "portrait")?;
+            Ok(Some(path.to_path_buf()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Prints the screen (or the JSON object) for `outcome`.
+pub fn show(as_json: bool, outcome: &Outcome, now: u64, portrait: Option<&Path>) {
+    if as_json {
+        println!("{}", to_json(outcome, now, portrait));
+    } else {
+        print!("{}", screen(outcome, now, portrait));
+    }
+}
+
+/// The verifier's screen for `outcome`, as lines of text.
+pub fn screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> String {
+    let mut out = String::new();
+    match outcome {
+        Outcome::Valid {
+            presentation,
+            status,
+        } => {
+            let _ = writeln!(out, "{}", paint("VALID", Colour::Green));
+            details(&mut out, presentation, status.as_deref(), portrait);
+        }
+        Outcome::Invalid {
+            reason,
+            presentation,
+            status,
+        } => {
+            let _ = writeln!(out, "{}", paint("INVALID", Colour::Red));
+            let _ = writeln!(out, "  reason           {reason}");
+            if let Some(v) = presentation {
+                let _ = writeln!(
+                    out,
+                    "  presented at     {} ({})",
+                    time::show(v.presented_at),
+                    time::ZONE
+                );
+            }
+            if let Some(s) = status {
+                status_line(&mut out, s);
+            }
+            let _ = writeln!(
+                out,
+                "  checked at       {} ({})",
+                time::show(now),
+                time::ZONE
+            );
+        }
+    }
+    out
+}
+
+fn status_line(out: &mut String, s: &VerifiedStatus) {
+    let _ = writeln!(
+        out,
+        "  online status    {}, signed by the issuer at {}",
+        online::status_words(s.body.status),
+        time::show(s.body.checked_at)
+    );
+}
+
+fn details(
+    out: &mut String,
+    v: &VerifiedPresentation,
+    status: Option<&VerifiedStatus>,
+    portrait: Option<&Path>,
+) {
+    let _ = writeln!(
+        out,
+        "  presented at     {} ({})",
+        time::show(v.presented_at),
+        time::ZONE
+    );
+    let _ = writeln!(
+        out,
+        "  credential       valid from {} to {}",
+        time::show(v.not_before),
+        time::show(v.expires)
+    );
+    let _ = writeln!(out, "  issuer key id    {}", hex::encode(&v.issuer_kid));
+    if let (Some(nonce), Some(audience)) = (&v.nonce, &v.audience) {
+        let _ = writeln!(
+            out,
+            "  answers request  nonce {}, audience {audience}",
+            hex::encode(nonce)
+        );
+    } else {
+        let _ = writeln!(out, "  answers request  none (offline presentation)");
+    }
+    match status {
+        Some(s) => status_line(out, s),
+        None => {
+            let _ = writeln!(out, "  online status    not checked");
+        }
+    }
+    let _ = writeln!(out, "disclosed claims");
+    if v.claims.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    for (name, value) in &v.claims {
+        let _ = writeln!(
+            out,
+            "  {:<16} {}",
+            name.as_str(),
+            claim_text(value, portrait)
+        );
+    }
+}
+
+fn status_json(status: Option<&VerifiedStatus>) -> Json {
+    match status {
+        None => Json::Null,
+        Some(s) => json!({
+            "status": s.body.status.as_str(),
+            "reason": match s.body.status {
+                CredentialStatus::Revoked(r) => Some(r.as_str()),
+                _ => None,
+            },
+            "checked_at": s.body.checked_at,
+            "checked_at_local": time::show(s.body.checked_at),
+            "cache_for": s.body.cache_for,
+        }),
+    }
+}
+
+fn to_json(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Json {
+    match outcome {
+        Outcome::Valid {
+            presentation: v,
+            status,
+        } => {
+            let claims: serde_json::Map<String, Json> = v
+                .claims
+                .iter()
+                .map(|(n, value)| (n.as_str().to_owned(), claim_json(value, portrait)))
+                .collect();
+            json!({
+                "result": "valid",
+                "checked_at": now,
+                "presented_at": v.presented_at,
+                "presented_at_local": time::show(v.presented_at),
+                "time_zone": time::ZONE,
+                "not_before": v.not_before,
+                "expires": v.expires,
+                "credential_id": hex::encode(&v.credential_id),
+                "issuer_kid": hex::encode(&v.issuer_kid),
+                "status_uri": v.status.uri,
+                "status_index": v.status.index,
+                "nonce": v.nonce.as_ref().map(hex::encode),
+                "audience": v.audience,
+                "claims": claims,
+                "online_status": status_json(status.as_deref()),
+            })
+        }
+        Outcome::Invalid {
+            reason,
+            presentation,
+            status,
+        } => json!({
+            "result": "invalid",
+            "checked_at": now,
+            "reason": reason,
+            "presented_at": presentation.as_ref().map(|v| v.presented_at),
+            "online_status": status_json(status.as_deref()),
+        }),
+    }
+}

@@ -1,0 +1,309 @@
+//! `serve`, `wallet activate`, `verify --status` against a real server started by
+//! `mlegit serve`, and `mlegit demo` from start to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use base64::Engine as _;
+use common::{MLEGIT, run, run_fails, run_ok, workdir};
+use mlegit_server::client::Client;
+
+/// A `mlegit serve` child process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `mlegit serve` on a free loopback port with a new school; reads the URL and the
+/// school token from its first lines.
+fn serve(dir: &Path) -> Server {
+    let mut child = Command::new(MLEGIT)
+        .args([
+            "serve",
+            "--data-dir",
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--school",
+            "XIV LO",
+        ])
+        .args(["--trust-list-out", "trust.cbor"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut token) = (None, None);
+    while url.is_none() {
+        let line = lines.next().expect("mlegit serve printed its URL").unwrap();
+        if let Some(t) = line.strip_prefix("school token:") {
+            token = Some(t.split_whitespace().next().unwrap().to_owned());
+        }
+        if let Some(u) = line.strip_prefix("listening on:") {
+            url = Some(u.trim().to_owned());
+        }
+    }
+    Server {
+        child,
+        url: url.unwrap(),
+        token: token.expect("school token printed"),
+    }
+}
+
+/// The school registers the test student with a photo and creates an activation.
+fn register_and_activate(server: &Server, dir: &Path) -> (String, String) {
+    let school = Client::new(&server.url).unwrap().with_token(&server.token);
+    let mut student: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("student.json")).unwrap()).unwrap();
+    let photo = std::fs::read(dir.join("portrait.jpg")).unwrap();
+    let fields = student.as_object_mut().unwrap();
+    fields.remove("portrait");
+    fields.insert(
+        "photo".into(),
+        base64::engine::general_purpose::STANDARD
+            .encode(photo)
+            .into(),
+    );
+    let r = school
+        .post_json("/v1/students", &student)
+        .unwrap()
+        .success()
+        .unwrap();
+    let id = r.json().unwrap()["student_id"].as_str().unwrap().to_owned();
+    let a = school
+        .post_json(
+            &format!("/v1/students/{id}/activations"),
+            &serde_json::json!({}),
+        )
+        .unwrap()
+        .success()
+        .unwrap()
+        .json()
+        .unwrap();
+    (
+        a["qr_payload"].as_str().unwrap().to_owned(),
+        a["code"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn wallet_activate_then_verify_with_the_online_status() {
+    let dir = workdir();
+    let d = dir.path();
+    let server = serve(d);
+    let (qr, code) = register_and_activate(&server, d);
+
+    // a wrong code is refused with the server's reason, on one line
+    let (_, err) = run_fails(
+        d,
+        &[
+            "wallet",
+            "activate",
+            "--qr",
+            &qr,
+            "--code",
+            "0000-0000-0000",
+            "--wallet",
+            "w.json",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("activation at") && err.contains("activation_code"),
+        "{err}"
+    );
+    assert!(!d.join("w.json").exists());
+    let (_, err) = run_fails(
+        d,
+        &[
+            "wallet",
+            "activate",
+            "--qr",
+            "not a payload",
+            "--code",
+            &code,
+            "--wallet",
+            "w.json",
+        ],
+        2,
+    );
+    assert!(err.contains("--qr"), "{err}");
+
+    let out = run_ok(
+        d,
+        &[
+            "wallet", "activate", "--qr", &qr, "--code", &code, "--wallet", "w.json",
+        ],
+    );
+    assert!(
+        out.contains("credential id:") && out.contains("age_over_18"),
+        "{out}"
+    );
+    let wallet = std::fs::read_to_string(d.join("w.json")).unwrap();
+    assert!(
+        wallet.contains("BEGIN PRIVATE KEY") && wallet.contains(&server.url),
+        "{wallet}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(d.join("w.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // the code is one-time, and an existing wallet is not overwritten
+    let (_, err) = run_fails(
+        d,
+        &[
+            "wallet", "activate", "--qr", &qr, "--code", &code, "--wallet", "w.json",
+        ],
+        2,
+    );
+    assert!(err.contains("already exists"), "{err}");
+
+    run_ok(
+        d,
+        &[
+            "present",
+            "--wallet",
+            "w.json",
+            "--claims",
+            "given_names,age_over_18,portrait",
+            "--out",
+            "p.cbor",
+        ],
+    );
+    let screen = run_ok(
+        d,
+        &["verify", "p.cbor", "--trust-list", "trust.cbor", "--status"],
+    );
+    assert!(
+        screen.starts_with("VALID\n") && screen.contains("online status    valid"),
+        "{screen}"
+    );
+    assert!(d.join("p.portrait.jpg").exists());
+    let json = run_ok(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--status",
+            &server.url,
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["online_status"]["status"], "valid", "{v}");
+    let credential_id = v["credential_id"].as_str().unwrap().to_owned();
+
+    // the school revokes it: the same check is INVALID (exit 1), offline still VALID
+    Client::new(&server.url)
+        .unwrap()
+        .with_token(&server.token)
+        .post_json(
+            &format!("/v1/credentials/{credential_id}/revoke"),
+            &serde_json::json!({"reason": "holder_request"}),
+        )
+        .unwrap()
+        .success()
+        .unwrap();
+    let (screen, _) = run_fails(
+        d,
+        &["verify", "p.cbor", "--trust-list", "trust.cbor", "--status"],
+        1,
+    );
+    assert!(
+        screen.starts_with("INVALID\n") && screen.contains("revoked (holder_request)"),
+        "{screen}"
+    );
+    let (json, _) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--status",
+            "--json",
+        ],
+        1,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["online_status"]["reason"], "holder_request", "{v}");
+    run_ok(d, &["verify", "p.cbor", "--trust-list", "trust.cbor"]);
+
+    // no answer from the issuer: could not check (exit 2)
+    let (_, err) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--status",
+            "http://127.0.0.1:1",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("online status check at http://127.0.0.1:1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_tells_the_whole_story_and_exits_0() {
+    let dir = workdir();
+    let out = run(dir.path(), &["demo", "--keep", "files"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for needle in [
+        "[1] The issuer starts",
+        "activation code",
+        "VALID",
+        "online status    valid",
+        "INVALID",
+        "revoked (holder_request)",
+        "revoked (superseded)",
+        "The story went as told",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing from\n{stdout}");
+    }
+    // the time of presentation, to the second, in Warsaw time
+    let shown = stdout.lines().find(|l| l.contains("presented at")).unwrap();
+    let after = shown.split("presented at").nth(1).unwrap().trim_start();
+    let pattern = "00-00-0000 00:00:00 (Europe/Warsaw)";
+    assert_eq!(after.len(), pattern.len(), "{shown}");
+    for (c, p) in after.chars().zip(pattern.chars()) {
+        assert!(
+            if p == '0' { c.is_ascii_digit() } else { c == p },
+            "{shown}"
+        );
+    }
+    let files = dir.path().join("files");
+    // the server scales the school's photo to its portrait size: a JPEG all the same
+    assert!(
+        std::fs::read(files.join("portrait.jpg"))
+            .unwrap()
+            .starts_with(&[0xff, 0xd8, 0xff])
+    );
+    assert!(files.join("phone2-wallet.json").exists());
+}
