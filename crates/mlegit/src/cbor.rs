@@ -10,7 +10,7 @@
 //! The decoder makes one left-to-right pass and reports the first violation it meets, so
 //! that two implementations of the spec agree on the error code. It borrows byte and text
 //! strings from the input; the only allocations are the vectors behind arrays and maps,
-//! whose capacity is bounded by the bytes that remain (each element needs at least one).
+//! which grow with the elements actually decoded (each takes at least one input byte).
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -19,6 +19,11 @@ use crate::error::Error;
 
 /// Deepest nesting of arrays and maps accepted: the top-level item is at level 1 (spec §2.3).
 pub const MAX_DEPTH: usize = 8;
+
+/// Most elements reserved for an array or map before any is decoded: enough for every
+/// object of the spec (the digest set has 32), small enough that nested heads with large
+/// counts cannot make the decoder hold far more memory than the input is long.
+const INITIAL_CAPACITY: usize = 32;
 
 /// A decoded CBOR data item, borrowing strings from the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,7 +181,10 @@ impl<'a> Decoder<'a> {
                 if count > self.remaining() {
                     return Err(Error::CborMalformed);
                 }
-                let mut items = Vec::with_capacity(count);
+                // Reserve little up front: a count only bounds what may follow, and nested
+                // heads could otherwise reserve their counts many times over before a single
+                // element is read. The vector grows with the elements actually decoded.
+                let mut items = Vec::with_capacity(count.min(INITIAL_CAPACITY));
                 for _ in 0..count {
                     items.push(self.item(level + 1)?);
                 }
@@ -191,7 +199,7 @@ impl<'a> Decoder<'a> {
                 if count > self.remaining() / 2 {
                     return Err(Error::CborMalformed);
                 }
-                let mut entries = Vec::with_capacity(count);
+                let mut entries = Vec::with_capacity(count.min(INITIAL_CAPACITY));
                 let mut previous: Option<&'a [u8]> = None;
                 for _ in 0..count {
                     let start = self.pos;
