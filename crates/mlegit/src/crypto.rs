@@ -1,4 +1,4 @@
-//! Keys, key ids, signers and signature verification backends (spec §3).
+//! Keys, key ids, signers and signature verification backends (spec §3.5, §3.8).
 //!
 //! ES256 (ECDSA P-256 with SHA-256) is the only algorithm of version 1. Signatures travel
 //! as 64 bytes `r || s`. Signers go through the [`Signer`] trait so that an issuer key can
@@ -8,6 +8,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::Generate as _;
@@ -16,7 +17,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::SignerError;
 
-/// Half the order of the P-256 group, big-endian: an `s` above it is "high" (spec §3.4).
+#[cfg(feature = "aws-lc")]
+pub mod aws_lc;
+
+/// Half the order of the P-256 group, big-endian: an `s` above it is "high" (spec §3.6).
 const HALF_ORDER: [u8; 32] = [
     0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
@@ -91,7 +95,7 @@ impl PublicKey {
         out
     }
 
-    /// The key id of spec §3.5: the first 8 bytes of SHA-256 over the uncompressed point.
+    /// The key id of spec §3.8: the first 8 bytes of SHA-256 over the uncompressed point.
     pub fn key_id(&self) -> Vec<u8> {
         let digest = Sha256::digest(self.to_sec1_uncompressed());
         digest
@@ -188,7 +192,7 @@ impl Signer for P256Signer {
     }
 }
 
-/// Returns `signature` with `s` in its low form (spec §3.4).
+/// Returns `signature` with `s` in its low form (spec §3.6).
 pub(crate) fn normalize_low_s(signature: [u8; 64]) -> Result<[u8; 64], SignerError> {
     let parsed = Signature::from_slice(&signature).map_err(|_| SignerError)?;
     Ok(parsed.normalize_s().to_bytes().into())
@@ -204,7 +208,7 @@ pub(crate) fn is_high_s(signature: &[u8; 64]) -> bool {
 pub enum SignatureFailure {
     /// Not 64 bytes.
     Length,
-    /// `s` above n/2: the malleable twin of a signature (spec §3.4).
+    /// `s` above n/2: the malleable twin of a signature (spec §3.6).
     HighS,
     /// Does not verify (including `r` or `s` zero or not below the order).
     Invalid,
@@ -219,6 +223,32 @@ pub fn verify_es256(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureFailure> {
+    let signature = check_encoding(signature)?;
+    if backend.verify_es256(key, message, signature) {
+        Ok(())
+    } else {
+        Err(SignatureFailure::Invalid)
+    }
+}
+
+/// [`verify_es256`] over the concatenation of `parts`, which is never assembled when the
+/// backend hashes incrementally (COSE verifies the `Sig_structure` this way: spec §3.7).
+pub fn verify_es256_parts(
+    backend: &dyn SignatureBackend,
+    key: &PublicKey,
+    parts: &[&[u8]],
+    signature: &[u8],
+) -> Result<(), SignatureFailure> {
+    let signature = check_encoding(signature)?;
+    if backend.verify_es256_parts(key, parts, signature) {
+        Ok(())
+    } else {
+        Err(SignatureFailure::Invalid)
+    }
+}
+
+/// Steps V1 and V2 of spec §3.9: the checks that come before any curve arithmetic.
+fn check_encoding(signature: &[u8]) -> Result<&[u8; 64], SignatureFailure> {
     let signature: &[u8; 64] = signature.try_into().map_err(|_| SignatureFailure::Length)?;
     let in_range = |x: &[u8]| x.iter().any(|b| *b != 0) && x < &ORDER[..];
     let (r, s) = signature.split_at(32);
@@ -228,18 +258,32 @@ pub fn verify_es256(
     if is_high_s(signature) {
         return Err(SignatureFailure::HighS);
     }
-    if backend.verify_es256(key, message, signature) {
-        Ok(())
-    } else {
-        Err(SignatureFailure::Invalid)
-    }
+    Ok(signature)
 }
 
-/// Verifies ES256 signatures. Callers go through [`verify_es256`], which has already
-/// rejected high-S signatures and wrong lengths.
+/// SHA-256 of the concatenation of `parts`.
+pub(crate) fn sha256_parts(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// Verifies ES256 signatures. Callers go through [`verify_es256`] or
+/// [`verify_es256_parts`], which have already rejected high-S signatures, `r` or `s`
+/// out of range, and wrong lengths.
 pub trait SignatureBackend {
     /// True if `signature` (`r || s`) is a valid ES256 signature by `key` over `message`.
     fn verify_es256(&self, key: &PublicKey, message: &[u8], signature: &[u8; 64]) -> bool;
+
+    /// [`SignatureBackend::verify_es256`] over the concatenation of `parts`.
+    ///
+    /// The default assembles the message; a backend that can verify a SHA-256 digest
+    /// overrides it to hash the parts in place (ES256 signs SHA-256 of the message).
+    fn verify_es256_parts(&self, key: &PublicKey, parts: &[&[u8]], signature: &[u8; 64]) -> bool {
+        self.verify_es256(key, &parts.concat(), signature)
+    }
 }
 
 /// The default backend: the pure-Rust `p256` crate (no_std).
@@ -250,6 +294,17 @@ impl SignatureBackend for P256Backend {
     fn verify_es256(&self, key: &PublicKey, message: &[u8], signature: &[u8; 64]) -> bool {
         match Signature::from_slice(signature) {
             Ok(signature) => key.key.verify(message, &signature).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    fn verify_es256_parts(&self, key: &PublicKey, parts: &[&[u8]], signature: &[u8; 64]) -> bool {
+        // `verify` is `verify_prehash` of SHA-256(message) for P-256: same result, no copy.
+        match Signature::from_slice(signature) {
+            Ok(signature) => key
+                .key
+                .verify_prehash(&sha256_parts(parts), &signature)
+                .is_ok(),
             Err(_) => false,
         }
     }
@@ -274,6 +329,18 @@ mod tests {
             assert!(P256Backend.verify_es256(&s.public_key(), &msg, &sig));
             assert!(!P256Backend.verify_es256(&s.public_key(), &[i; 11], &sig));
         }
+    }
+
+    #[test]
+    fn parts_verify_as_their_concatenation() {
+        let s = signer();
+        let message = b"Signature1 protected payload";
+        let sig = s.sign(message).unwrap();
+        let parts: [&[u8]; 3] = [b"Signature1", b" protected", b" payload"];
+        assert!(P256Backend.verify_es256_parts(&s.public_key(), &parts, &sig));
+        assert!(verify_es256_parts(&P256Backend, &s.public_key(), &parts, &sig).is_ok());
+        let other: [&[u8]; 2] = [b"Signature1", b" protected payload!"];
+        assert!(!P256Backend.verify_es256_parts(&s.public_key(), &other, &sig));
     }
 
     #[test]

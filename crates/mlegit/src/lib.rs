@@ -110,6 +110,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cache;
 pub mod cbor;
 pub mod claims;
 pub mod cose;
@@ -126,12 +127,15 @@ mod status;
 mod trust;
 mod verifier;
 
+pub use cache::IssuerSignatureCache;
 pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
     CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
     StatusReference, VERSION,
 };
+#[cfg(feature = "aws-lc")]
+pub use crypto::aws_lc::AwsLcBackend;
 pub use crypto::{P256Backend, P256Signer, PublicKey, SignatureBackend, Signer};
 pub use disclosure::Disclosure;
 pub use error::{Error, IssueError, PresentError, SignerError};

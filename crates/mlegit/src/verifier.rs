@@ -1,14 +1,15 @@
-//! The verifier (spec §9.3 and §10.3): bytes in, a [`VerifiedPresentation`] or the reason out.
+//! The verifier (spec §12): bytes in, a [`VerifiedPresentation`] or the reason out.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::cache::{self, IssuerSignatureCache};
 use crate::cbor::{self, Value};
 use crate::claims::{ClaimName, ClaimValue};
-use crate::cose::{self, Algorithm, KidRule};
+use crate::cose::{self, Algorithm, KidRule, Sign1};
 use crate::credential::{self, StatusReference, VERSION};
-use crate::crypto::{P256Backend, SignatureBackend};
-use crate::disclosure::{self, Digest32};
+use crate::crypto::{self, P256Backend, PublicKey, SignatureBackend, SignatureFailure};
+use crate::disclosure::{self, DIGEST_SET_SIZE, Digest32};
 use crate::error::Error;
 use crate::fields;
 use crate::presentation::{self, MAX_DISCLOSURES};
@@ -138,11 +139,33 @@ impl<B: SignatureBackend> Verifier<B> {
         &self.trust
     }
 
-    /// Verifies a presentation (spec §9.3, steps 1 to 14 in order).
+    /// Verifies a presentation (spec §12.2, steps P1 to P14 in order).
     pub fn verify(
         &self,
         bytes: &[u8],
         ctx: &VerifyContext<'_>,
+    ) -> Result<VerifiedPresentation, Error> {
+        self.verify_presentation(bytes, ctx, None::<&mut IssuerSignatureCache<0>>)
+    }
+
+    /// [`Verifier::verify`] that skips the issuer signature check (V1–V3 in step P8) of a
+    /// credential whose exact bytes `cache` has seen verify with the key the trust list holds
+    /// now, and records the credential in `cache` when its issuer signature verifies. Every
+    /// other step runs as in [`Verifier::verify`], with the same result (see [`crate::cache`]).
+    pub fn verify_cached<const N: usize>(
+        &self,
+        bytes: &[u8],
+        ctx: &VerifyContext<'_>,
+        cache: &mut IssuerSignatureCache<N>,
+    ) -> Result<VerifiedPresentation, Error> {
+        self.verify_presentation(bytes, ctx, Some(cache))
+    }
+
+    fn verify_presentation<const N: usize>(
+        &self,
+        bytes: &[u8],
+        ctx: &VerifyContext<'_>,
+        cache: Option<&mut IssuerSignatureCache<N>>,
     ) -> Result<VerifiedPresentation, Error> {
         // 1. size cap
         if bytes.len() > self.max_input {
@@ -173,7 +196,8 @@ impl<B: SignatureBackend> Verifier<B> {
         let nonce = nonce.and_then(Value::as_bytes);
         let audience = audience.and_then(Value::as_text);
         // 4, 5. the credential's COSE_Sign1, headers and payload
-        let inner = credential::decode(fields::bytes(cred), &self.algorithms)?;
+        let credential_bytes = fields::bytes(cred);
+        let inner = credential::decode(credential_bytes, &self.algorithms)?;
         let inner_root = cbor::decode(inner.payload)?;
         let payload = credential::decode_payload(&inner_root)?;
         // 6, 7, 8. issuer key and signature
@@ -182,7 +206,17 @@ impl<B: SignatureBackend> Verifier<B> {
         if !trusted.valid_at(payload.iat) {
             return Err(Error::IssuerKeyNotValid);
         }
-        inner.verify(&self.backend, &trusted.key, Error::IssuerSignatureInvalid)?;
+        match cache {
+            // Only V1–V3 are skipped, and only for these exact bytes under this key.
+            Some(cache) => {
+                let digest = cache::credential_digest(credential_bytes);
+                if !cache.contains(&digest, &trusted.key) {
+                    self.verify_sign1(&inner, &trusted.key, Error::IssuerSignatureInvalid)?;
+                    cache.insert(digest, &trusted.key);
+                }
+            }
+            None => self.verify_sign1(&inner, &trusted.key, Error::IssuerSignatureInvalid)?,
+        }
         // 9. the credential's content
         let checked = payload.check(inner.kid)?;
         // 10. its validity window and the clock
@@ -197,11 +231,7 @@ impl<B: SignatureBackend> Verifier<B> {
             return Err(Error::CredentialExpired);
         }
         // 11. the device signature, with the key the issuer bound
-        outer.verify(
-            &self.backend,
-            &checked.device_key,
-            Error::DeviceSignatureInvalid,
-        )?;
+        self.verify_sign1(&outer, &checked.device_key, Error::DeviceSignatureInvalid)?;
         // 12. presentation time
         if presented_at > ctx.now.saturating_add(self.clock_skew) {
             return Err(Error::PresentationFromFuture);
@@ -234,7 +264,7 @@ impl<B: SignatureBackend> Verifier<B> {
         })
     }
 
-    /// Verifies a status response (spec §10.3, in order).
+    /// Verifies a status response (spec §12.4, steps S1 to S11 in order).
     pub fn verify_status(
         &self,
         bytes: &[u8],
@@ -252,7 +282,7 @@ impl<B: SignatureBackend> Verifier<B> {
         if !trusted.valid_at(body.checked_at) {
             return Err(Error::IssuerKeyNotValid);
         }
-        sign1.verify(&self.backend, &trusted.key, Error::IssuerSignatureInvalid)?;
+        self.verify_sign1(&sign1, &trusted.key, Error::IssuerSignatureInvalid)?;
         if version != VERSION {
             return Err(Error::UnsupportedVersion);
         }
@@ -279,26 +309,107 @@ impl<B: SignatureBackend> Verifier<B> {
     }
 }
 
-/// Spec §9.3 step 14: each disclosure decoded, matched against the digest set, unique,
+impl<B: SignatureBackend> Verifier<B> {
+    /// V1–V3 (spec §3.9) on a COSE_Sign1: [`Sign1::verify`] without assembling the
+    /// `Sig_structure` (spec §3.7), whose parts go to the backend as they are.
+    fn verify_sign1(
+        &self,
+        sign1: &Sign1<'_>,
+        key: &PublicKey,
+        invalid: Error,
+    ) -> Result<(), Error> {
+        let head = SigStructureHead::new(sign1.protected.len(), sign1.payload.len());
+        let parts = head.parts(sign1.protected, sign1.payload);
+        match crypto::verify_es256_parts(&self.backend, key, &parts, &sign1.signature) {
+            Ok(()) => Ok(()),
+            Err(SignatureFailure::HighS) => Err(Error::SignatureMalleable),
+            Err(_) => Err(invalid),
+        }
+    }
+}
+
+/// The bytes of `Sig_structure = ["Signature1", protected, h'', payload]` (spec §3.7) other
+/// than the protected header and payload: what [`cose::to_be_signed`] writes around them.
+struct SigStructureHead {
+    /// `84 6a "Signature1"`, then the bstr head of `protected`.
+    start: [u8; 12 + 9],
+    start_len: usize,
+    /// `40` (external_aad `h''`), then the bstr head of `payload`.
+    middle: [u8; 1 + 9],
+    middle_len: usize,
+}
+
+impl SigStructureHead {
+    fn new(protected_len: usize, payload_len: usize) -> Self {
+        let mut start = [0u8; 21];
+        let (context, head) = start.split_at_mut(12);
+        context.copy_from_slice(b"\x84\x6aSignature1");
+        let start_len = 12 + bstr_head(protected_len, head);
+        let mut middle = [0x40u8; 10];
+        let middle_len = 1 + bstr_head(payload_len, middle.get_mut(1..).unwrap_or_default());
+        Self {
+            start,
+            start_len,
+            middle,
+            middle_len,
+        }
+    }
+
+    fn parts<'a>(&'a self, protected: &'a [u8], payload: &'a [u8]) -> [&'a [u8]; 4] {
+        [
+            self.start.get(..self.start_len).unwrap_or_default(),
+            protected,
+            self.middle.get(..self.middle_len).unwrap_or_default(),
+            payload,
+        ]
+    }
+}
+
+/// Writes the shortest head of a byte string of `len` bytes (spec §2.4) into `out` (9 bytes
+/// or more) and returns its length.
+fn bstr_head(len: usize, out: &mut [u8]) -> usize {
+    let len = len as u64;
+    let bytes = len.to_be_bytes();
+    // (initial byte, how many low-order argument bytes follow it)
+    let (initial, follow) = match len {
+        0..=23 => (0x40 | len as u8, 0),
+        24..=0xff => (0x58, 1),
+        0x100..=0xffff => (0x59, 2),
+        0x1_0000..=0xffff_ffff => (0x5a, 4),
+        _ => (0x5b, 8),
+    };
+    let argument = bytes.get(8 - follow..).unwrap_or_default();
+    for (o, b) in out
+        .iter_mut()
+        .zip(core::iter::once(&initial).chain(argument))
+    {
+        *o = *b;
+    }
+    1 + follow
+}
+
+/// Spec §12.2 step P14 (§6.6): each disclosure decoded, matched against the digest set, unique,
 /// of a known claim, seen once, and of its claim's type.
 fn check_disclosures(
     disclosures: &[Value<'_>],
     digests: &[Digest32],
 ) -> Result<Vec<(ClaimName, ClaimValue)>, Error> {
-    let mut seen: Vec<Digest32> = Vec::with_capacity(disclosures.len());
+    // Which digests of the (sorted, duplicate-free) set were disclosed, by position.
+    let mut seen = [false; DIGEST_SET_SIZE];
     let mut claims: Vec<(ClaimName, ClaimValue)> = Vec::with_capacity(disclosures.len());
     for d in disclosures {
         let bytes = d.as_bytes().ok_or(Error::InvalidField)?;
         let (name, value) = disclosure::parse_structure(bytes)?;
         let digest = disclosure::digest(bytes);
-        // The set is sorted (checked in step 9): binary search.
-        if digests.binary_search(&digest).is_err() {
+        // The set is sorted and free of duplicates (checked in step P9): binary search, and
+        // the position names the digest.
+        let Ok(position) = digests.binary_search(&digest) else {
             return Err(Error::DigestMismatch);
+        };
+        match seen.get_mut(position) {
+            Some(seen @ false) => *seen = true,
+            _ => return Err(Error::DuplicateDisclosure),
         }
-        if seen.contains(&digest) {
-            return Err(Error::DuplicateDisclosure);
-        }
-        seen.push(digest);
         let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;
         if claims.iter().any(|(n, _)| *n == name) {
             return Err(Error::DuplicateClaim);
@@ -307,4 +418,26 @@ fn check_disclosures(
         claims.push((name, value));
     }
     Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sig_structure_parts_are_the_encoded_sig_structure() {
+        // Each length class of the bstr head (spec §2.4), on both sides of its boundary.
+        for protected_len in [0usize, 1, 23, 24, 255] {
+            for payload_len in [0usize, 23, 24, 255, 256, 65_535, 65_536] {
+                let protected = alloc::vec![0xa1; protected_len];
+                let payload = alloc::vec![0x5a; payload_len];
+                let head = SigStructureHead::new(protected_len, payload_len);
+                assert_eq!(
+                    head.parts(&protected, &payload).concat(),
+                    cose::to_be_signed(&protected, &payload),
+                    "protected {protected_len}, payload {payload_len}"
+                );
+            }
+        }
+    }
 }

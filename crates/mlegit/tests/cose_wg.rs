@@ -16,13 +16,16 @@
 //!
 //! The JSON is read through `deny_unknown_fields` structs, and the directory must hold
 //! exactly the expected files, so that nothing is skipped silently.
+//!
+//! The examples run against every signature backend built (`P256Backend`, and
+//! `AwsLcBackend` with the `aws-lc` feature).
 
 use std::path::{Path, PathBuf};
 
 use ciborium::value::Value as Cbor;
 use mlegit::cose::general::{self, AlgPlacement, GeneralError};
 use mlegit::crypto::SignatureFailure;
-use mlegit::{P256Backend, P256Signer, PublicKey, Signer};
+use mlegit::{P256Backend, P256Signer, PublicKey, SignatureBackend, Signer};
 use serde::Deserialize;
 
 /// The order n of the P-256 group, big-endian.
@@ -320,8 +323,25 @@ fn plaintext(input: &Input) -> Vec<u8> {
 /// ctyp (content type) is COSE header label 3.
 const LABEL_CTYP: i64 = 3;
 
+/// Every signature backend of this build.
+fn backends() -> Vec<(&'static str, Box<dyn SignatureBackend>)> {
+    #[cfg_attr(not(feature = "aws-lc"), allow(unused_mut))]
+    let mut backends: Vec<(&'static str, Box<dyn SignatureBackend>)> =
+        vec![("p256", Box::new(P256Backend))];
+    #[cfg(feature = "aws-lc")]
+    backends.push(("aws-lc", Box::new(mlegit::AwsLcBackend)));
+    backends
+}
+
 #[test]
 fn cose_wg_sign1_examples() {
+    for (name, backend) in backends() {
+        eprintln!("cose-wg examples with the {name} backend");
+        check_examples(backend.as_ref());
+    }
+}
+
+fn check_examples(backend: &dyn SignatureBackend) {
     let mut found = Vec::new();
     json_files(&examples_dir(), "", &mut found);
     found.sort();
@@ -354,7 +374,7 @@ fn cose_wg_sign1_examples() {
             AlgPlacement::Protected
         };
         let verify = |bytes: &[u8], aad: &[u8]| {
-            general::verify_with(bytes, &key, aad, placement, &P256Backend).map(<[u8]>::to_vec)
+            general::verify_with(bytes, &key, aad, placement, backend).map(<[u8]>::to_vec)
         };
         let high_s = independent_high_s(&parts.signature);
         assert_eq!(parts.signature.len(), 64, "{name}");
@@ -388,7 +408,7 @@ fn cose_wg_sign1_examples() {
                     // An empty map as h'a0': with alg only unprotected, refused by default.
                     assert!(parts.protected_map.is_empty());
                     assert_eq!(
-                        general::verify(&bytes, &key, &aad, &P256Backend),
+                        general::verify(&bytes, &key, &aad, backend),
                         Err(GeneralError::AlgNotProtected),
                         "{name}"
                     );

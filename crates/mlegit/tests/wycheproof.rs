@@ -15,12 +15,17 @@
 //!
 //! Every field of the file is read through `deny_unknown_fields` structs and every flag must
 //! be described in `notes`, so that a format change fails loudly instead of skipping cases.
+//!
+//! The whole file runs against every signature backend built (`P256Backend`, and
+//! `AwsLcBackend` with the `aws-lc` feature), each through both entry points: the message in
+//! one piece ([`crypto::verify_es256`]) and in two ([`crypto::verify_es256_parts`], the path
+//! of the verifier, which hashes the `Sig_structure` in place).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mlegit::crypto::{self, SignatureFailure};
-use mlegit::{P256Backend, PublicKey};
+use mlegit::{P256Backend, PublicKey, SignatureBackend};
 use serde::Deserialize;
 
 /// The order n of the P-256 group (SEC 2 §2.4.2), big-endian.
@@ -184,8 +189,35 @@ struct Counts {
     invalid_by_reason: BTreeMap<String, usize>,
 }
 
+/// Every signature backend of this build.
+fn backends() -> Vec<(&'static str, Box<dyn SignatureBackend>)> {
+    #[cfg_attr(not(feature = "aws-lc"), allow(unused_mut))]
+    let mut backends: Vec<(&'static str, Box<dyn SignatureBackend>)> =
+        vec![("p256", Box::new(P256Backend))];
+    #[cfg(feature = "aws-lc")]
+    backends.push(("aws-lc", Box::new(mlegit::AwsLcBackend)));
+    backends
+}
+
+/// One way of calling the signature check.
+type Verify<'a> = &'a dyn Fn(&PublicKey, &[u8], &[u8]) -> Result<(), SignatureFailure>;
+
 #[test]
 fn wycheproof_ecdsa_p256_sha256_p1363() {
+    for (name, backend) in backends() {
+        let backend = backend.as_ref();
+        let whole =
+            |key: &PublicKey, msg: &[u8], sig: &[u8]| crypto::verify_es256(backend, key, msg, sig);
+        let parts = |key: &PublicKey, msg: &[u8], sig: &[u8]| {
+            let (a, b) = msg.split_at(msg.len() / 2);
+            crypto::verify_es256_parts(backend, key, &[a, b], sig)
+        };
+        check(&format!("{name}, whole message"), &whole);
+        check(&format!("{name}, message in parts"), &parts);
+    }
+}
+
+fn check(backend: &str, verify: Verify<'_>) {
     let text = std::fs::read_to_string(vector_path()).unwrap();
     let file: TestFile = serde_json::from_str(&text).unwrap();
     assert_eq!(file.algorithm, "ECDSA");
@@ -243,7 +275,7 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
             }
             let msg = hex::decode(&case.msg).unwrap();
             let sig = hex::decode(&case.sig).unwrap();
-            let outcome = crypto::verify_es256(&P256Backend, &key, &msg, &sig);
+            let outcome = verify(&key, &msg, &sig);
             let high_s = independent_high_s(&sig);
             let id = format!("tcId {} ({})", case.tc_id, case.comment);
             // Counted apart from the crate's verdict, which the match below compares with.
@@ -257,7 +289,7 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
                     // The low-S twin (r, n - s) is the same signature and must be accepted.
                     let s: [u8; 32] = sig[32..].try_into().unwrap();
                     let twin = [&sig[..32], &sub(&n, &s)[..]].concat();
-                    if crypto::verify_es256(&P256Backend, &key, &msg, &twin).is_err() {
+                    if verify(&key, &msg, &twin).is_err() {
                         disagreements.push(format!("{id}: low-S twin refused"));
                     }
                 }
@@ -285,7 +317,7 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
         }
     }
 
-    eprintln!("wycheproof ecdsa_secp256r1_sha256_p1363: {counts:?}");
+    eprintln!("wycheproof ecdsa_secp256r1_sha256_p1363 ({backend}): {counts:?}");
     eprintln!(
         "wycheproof: total cases {}, valid accepted {}, invalid rejected {}, \
          valid-but-high-S rejected {} (independently counted {}), acceptable {}",
@@ -298,7 +330,7 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
     );
     assert!(
         disagreements.is_empty(),
-        "{} disagreements:\n{}",
+        "{backend}: {} disagreements:\n{}",
         disagreements.len(),
         disagreements.join("\n")
     );

@@ -1,0 +1,271 @@
+//! Fixed keys and objects: the keys of the test vectors (`mlegit-vectors`), a student with
+//! every claim, and presentations of four text claims with and without a 2 KiB portrait.
+
+use mlegit::{
+    ClaimName, Date, IssuedCredential, Issuer, P256Signer, PresentationRequest, PublicKey, Signer,
+    StatusReference, StudentClaims, TrustList, TrustedKey, VerifyContext, Wallet,
+};
+use mlegit_vectors::scenario::{self, AUDIENCE, DAY, NOW};
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+
+/// The four text claims every verification row discloses.
+pub const TEXT_CLAIMS: [ClaimName; 4] = [
+    ClaimName::FamilyName,
+    ClaimName::GivenNames,
+    ClaimName::DocumentNumber,
+    ClaimName::SchoolName,
+];
+
+/// The portrait size of the `portrait` rows.
+pub const PORTRAIT_LEN: usize = 2048;
+
+/// How many distinct objects of each kind a row cycles through. ECDSA verification in
+/// `p256` and AWS-LC takes variable time: its cost depends on the signature and the message
+/// digest by a few percent either way. Every row that verifies, the baseline included,
+/// therefore averages over this many signatures instead of repeating one.
+pub const VARIANTS: usize = 32;
+
+/// The salt secret: fixed, so that every run signs the same bytes.
+const SALT_SECRET: [u8; 32] = [0x5a; 32];
+
+/// The credential id of variant `i`.
+fn credential_id(i: usize) -> [u8; 16] {
+    let mut id = [0xc1; 16];
+    id[0] = u8::try_from(i).expect("fewer than 256 variants");
+    id
+}
+
+/// Everything the benches share.
+pub struct Fixtures {
+    /// The issuer (key "issuer A" of the vectors).
+    pub issuer: Issuer<P256Signer>,
+    /// The student's claims, without a portrait.
+    pub student: StudentClaims,
+    /// The trust list holding the issuer key.
+    pub trust: TrustList,
+    /// The holder's wallet (key "device" of the vectors), credential without a portrait.
+    pub wallet: Wallet<P256Signer>,
+    /// The request the presentations answer.
+    pub request: PresentationRequest,
+    /// Four text claims, request-bound: one per credential, [`VARIANTS`] credentials.
+    pub presentations: Vec<Vec<u8>>,
+    /// Four text claims and a 2 KiB portrait, request-bound, [`VARIANTS`] credentials.
+    pub presentations_portrait: Vec<Vec<u8>>,
+    /// Status responses about the first credential, [`VARIANTS`] of them.
+    pub status_responses: Vec<Vec<u8>>,
+    /// The first credential's id.
+    pub credential_id: Vec<u8>,
+    /// The device's public key.
+    pub device_key: PublicKey,
+    /// For the raw verifies: the issuer key and [`VARIANTS`] messages it signed.
+    pub raw_issuer: RawSigned,
+    /// For the raw verifies: the device key and [`VARIANTS`] messages it signed.
+    pub raw_device: RawSigned,
+}
+
+/// A `p256` key and 300-byte messages it signed (low S, as every mlegit signature).
+pub struct RawSigned {
+    /// The verifying key, parsed.
+    pub key: VerifyingKey,
+    /// The messages and their signatures, parsed.
+    pub signed: Vec<([u8; 300], Signature)>,
+}
+
+impl RawSigned {
+    fn new(scalar: &[u8; 32], fill: u8) -> Self {
+        let key = SigningKey::from_slice(scalar).expect("a hash is below the group order");
+        let signed = (0..VARIANTS)
+            .map(|i| {
+                let mut message = [fill; 300];
+                message[0] = u8::try_from(i).expect("fewer than 256 variants");
+                (message, Signature::normalize_s(&key.sign(&message)))
+            })
+            .collect();
+        Self {
+            key: *key.verifying_key(),
+            signed,
+        }
+    }
+}
+
+/// The student of the vectors, born 2008-03-14.
+pub fn student(portrait: Option<Vec<u8>>) -> StudentClaims {
+    let date = |y, m, d| Date::new(y, m, d).expect("a valid calendar date");
+    StudentClaims {
+        family_name: "Kowalska".into(),
+        given_names: "Anna Maria".into(),
+        document_number: "SL/2026/000123".into(),
+        issue_date: date(2026, 9, 1),
+        expiry_date: date(2027, 9, 30),
+        birth_date: date(2008, 3, 14),
+        pesel: "08231412342".into(),
+        address: "ul. Długa 1 m. 2, 00-238 Warszawa".into(),
+        school_name: "XIV Liceum Ogólnokształcące im. Stanisława Staszica".into(),
+        school_address: "ul. Nowowiejska 37a, 02-010 Warszawa".into(),
+        school_id: "RSPO 17541".into(),
+        portrait,
+    }
+}
+
+impl Fixtures {
+    /// Builds every object once.
+    pub fn new() -> Self {
+        let issuer = Issuer::new(scenario::issuer_a().signer());
+        let mut trust = TrustList::new();
+        trust.add(TrustedKey {
+            kid: issuer.key_id().to_vec(),
+            key: issuer.signer().public_key(),
+            not_before: 0,
+            not_after: u64::MAX,
+        });
+        let request = PresentationRequest {
+            nonce: scenario::nonce(),
+            audience: AUDIENCE.into(),
+            verifier_name: "Kino".into(),
+            claims: TEXT_CLAIMS
+                .iter()
+                .copied()
+                .chain([ClaimName::Portrait])
+                .collect(),
+            created_at: NOW - 5,
+        };
+        let student = student(None);
+        let with_portrait = self::student(Some(scenario::portrait(PORTRAIT_LEN)));
+        let mut portrait_claims = TEXT_CLAIMS.to_vec();
+        portrait_claims.push(ClaimName::Portrait);
+        let mut presentations = Vec::new();
+        let mut presentations_portrait = Vec::new();
+        let mut status_responses = Vec::new();
+        for i in 0..VARIANTS {
+            let wallet = Self::wallet(&issuer, student.clone(), &credential_id(i));
+            presentations.push(
+                wallet
+                    .present(&TEXT_CLAIMS, Some(&request), NOW - 2)
+                    .expect("the wallet holds these claims"),
+            );
+            let wallet = Self::wallet(&issuer, with_portrait.clone(), &credential_id(i));
+            presentations_portrait.push(
+                wallet
+                    .present(&portrait_claims, Some(&request), NOW - 2)
+                    .expect("the wallet holds these claims"),
+            );
+            let checked_at = NOW - 1 - u64::try_from(i).expect("small");
+            status_responses.push(
+                issuer
+                    .status_response(&status_body(&credential_id(0), checked_at))
+                    .expect("in-memory signer"),
+            );
+        }
+        let wallet = Self::wallet(&issuer, student.clone(), &credential_id(0));
+        Self {
+            issuer,
+            student,
+            trust,
+            wallet,
+            request,
+            presentations,
+            presentations_portrait,
+            status_responses,
+            credential_id: credential_id(0).to_vec(),
+            device_key: scenario::device().signer().public_key(),
+            raw_issuer: RawSigned::new(&scenario::issuer_a().scalar, 0x5a),
+            raw_device: RawSigned::new(&scenario::device().scalar, 0xa5),
+        }
+    }
+
+    fn wallet(
+        issuer: &Issuer<P256Signer>,
+        student: StudentClaims,
+        credential_id: &[u8],
+    ) -> Wallet<P256Signer> {
+        let device = scenario::device().signer();
+        let issued = issue_with_id(issuer, student, &device.public_key(), credential_id)
+            .expect("valid claims");
+        Wallet::new(issued.credential, issued.disclosures, device)
+            .expect("a credential bound to the device key")
+    }
+
+    /// Issues the student's credential (the first credential id): what the `issue` row
+    /// measures.
+    pub fn issue(&self, student: StudentClaims) -> Result<IssuedCredential, mlegit::IssueError> {
+        issue_with_id(&self.issuer, student, &self.device_key, &credential_id(0))
+    }
+
+    /// What the verifier expects of the presentations.
+    pub fn context(&self) -> VerifyContext<'_> {
+        VerifyContext {
+            now: NOW,
+            expected_nonce: Some(&self.request.nonce),
+            expected_audience: Some(AUDIENCE),
+        }
+    }
+
+    /// What the verifier expects of the status responses.
+    pub fn status_context(&self) -> mlegit::StatusContext<'_> {
+        mlegit::StatusContext {
+            now: NOW,
+            credential_id: &self.credential_id,
+            expected_nonce: Some(&STATUS_NONCE),
+        }
+    }
+}
+
+impl Default for Fixtures {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Cycles through `items`, one per call: what every verifying row runs on.
+#[derive(Debug)]
+pub struct Cycle<'a, T> {
+    items: &'a [T],
+    next: usize,
+}
+
+impl<'a, T> Cycle<'a, T> {
+    /// Starts at the first item.
+    pub fn new(items: &'a [T]) -> Self {
+        assert!(!items.is_empty(), "nothing to cycle through");
+        Self { items, next: 0 }
+    }
+
+    /// The next item, wrapping around.
+    #[allow(clippy::should_implement_trait)] // never ends, unlike an Iterator's contract suggests
+    pub fn next(&mut self) -> &'a T {
+        let item = &self.items[self.next];
+        self.next = (self.next + 1) % self.items.len();
+        item
+    }
+}
+
+const STATUS_NONCE: [u8; 16] = [0x66; 16];
+
+fn status_body(credential_id: &[u8], checked_at: u64) -> mlegit::StatusBody {
+    mlegit::StatusBody {
+        credential_id: credential_id.to_vec(),
+        status: mlegit::CredentialStatus::Valid,
+        checked_at,
+        nonce: Some(STATUS_NONCE.to_vec()),
+        cache_for: 300,
+    }
+}
+
+fn issue_with_id(
+    issuer: &Issuer<P256Signer>,
+    student: StudentClaims,
+    device_key: &PublicKey,
+    credential_id: &[u8],
+) -> Result<IssuedCredential, mlegit::IssueError> {
+    issuer
+        .credential()
+        .claims(student)
+        .device_key(device_key.clone())
+        .validity(NOW - DAY, NOW - DAY, NOW + 365 * DAY)
+        .status(StatusReference {
+            uri: "https://issuer.example/status".into(),
+            index: 7,
+        })
+        .issue_with_secret(credential_id, &SALT_SECRET)
+}
