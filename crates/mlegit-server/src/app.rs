@@ -133,7 +133,7 @@ struct RegisterBody {
 
 /// The claims as stored until issuance (then deleted).
 #[derive(Serialize, Deserialize)]
-struct StoredClaims {
+pub(crate) struct StoredClaims {
     family_name: String,
     given_names: String,
     document_number: String,
@@ -323,23 +323,7 @@ impl App {
     // --- status -----------------------------------------------------------------------
 
     fn status(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let index: i64 = param(req, 0)?
-            .parse()
-            .map_err(|_| ApiError::StatusNotFound)?;
-        let mut nonce = None;
-        for (key, value) in query_pairs(&req.query) {
-            if key == "nonce" {
-                let n = URL_SAFE_NO_PAD
-                    .decode(value)
-                    .ok()
-                    .filter(|n| (16..=32).contains(&n.len()))
-                    .ok_or(ApiError::InvalidField {
-                        field: "nonce",
-                        code: "invalid_nonce",
-                    })?;
-                nonce = Some(n);
-            }
-        }
+        let (index, nonce) = parse_status(param(req, 0)?, &req.query)?;
         let now = self.clock.now();
         let (row, issuer) = {
             let db = self.db();
@@ -375,11 +359,7 @@ impl App {
     // --- students and photos ----------------------------------------------------------
 
     fn register(&self, req: &ApiRequest, existing: Option<&str>) -> Result<ApiResponse, ApiError> {
-        let body: RegisterBody = parse_json(req)?;
-        let (claims, photo_b64) = validate_registration(body)?;
-        let portrait = photo_b64
-            .map(|b| photo::portrait(&decode_b64(&b, "photo")?))
-            .transpose()?;
+        let (claims, portrait) = parse_registration(req)?;
         let claims_json =
             serde_json::to_string(&claims).map_err(|_| ApiError::Internal("json encoding"))?;
         let upload_token = random_token("mlup_");
@@ -499,12 +479,7 @@ impl App {
     }
 
     fn upload_photo(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let body: UploadBody = parse_json(req)?;
-        let token = body
-            .upload_token
-            .ok_or(ApiError::MissingField("upload_token"))?;
-        let photo_b64 = body.photo.ok_or(ApiError::MissingField("photo"))?;
-        let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
+        let (token, portrait) = parse_upload(req)?;
         let hash = Sha256::digest(token.as_bytes());
         let now = self.clock.now();
         let mut db = self.db();
@@ -532,15 +507,7 @@ impl App {
         let reason = if accept {
             None
         } else {
-            let body: RejectBody = parse_json(req)?;
-            let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
-            if !mlegit::claims::valid_text(&reason) {
-                return Err(ApiError::InvalidField {
-                    field: "reason",
-                    code: "invalid_text",
-                });
-            }
-            Some(reason)
+            Some(parse_reject(req)?)
         };
         let now = self.clock.now();
         let mut db = self.db();
@@ -645,25 +612,7 @@ impl App {
     }
 
     fn create_batch(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let body: BatchBody = parse_json(req)?;
-        let class_name = body
-            .class_name
-            .ok_or(ApiError::MissingField("class_name"))?;
-        if !mlegit::claims::valid_text(&class_name) {
-            return Err(ApiError::InvalidField {
-                field: "class_name",
-                code: "invalid_text",
-            });
-        }
-        let ids = body
-            .student_ids
-            .ok_or(ApiError::MissingField("student_ids"))?;
-        if ids.is_empty() || ids.len() > MAX_BATCH {
-            return Err(ApiError::InvalidField {
-                field: "student_ids",
-                code: "invalid_batch_size",
-            });
-        }
+        let (class_name, ids) = parse_batch(req)?;
         let now = self.clock.now();
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -728,21 +677,15 @@ impl App {
     }
 
     fn code_mac(&self, activation_id: &str, digits: &str) -> [u8; 32] {
-        self.mac(&[
-            b"mlegit-activation-code\0",
-            activation_id.as_bytes(),
-            b"\0",
-            digits.as_bytes(),
-        ])
-    }
-
-    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(self.secret.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        for p in parts {
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().into()
+        mac(
+            &self.secret,
+            &[
+                b"mlegit-activation-code\0",
+                activation_id.as_bytes(),
+                b"\0",
+                digits.as_bytes(),
+            ],
+        )
     }
 
     /// `challenge = nonce (16) || expires_at (8, big-endian) || HMAC(secret, id, nonce, expiry)`:
@@ -764,7 +707,7 @@ impl App {
         let mut challenge = Vec::with_capacity(56);
         challenge.extend_from_slice(&nonce);
         challenge.extend_from_slice(&expires_at.to_be_bytes());
-        challenge.extend_from_slice(&self.challenge_mac(id, &nonce, expires_at));
+        challenge.extend_from_slice(&challenge_mac(&self.secret, id, &nonce, expires_at));
         ApiResponse::json(
             200,
             &serde_json::json!({
@@ -774,60 +717,14 @@ impl App {
         )
     }
 
-    fn challenge_mac(&self, id: &str, nonce: &[u8], expires_at: u64) -> [u8; 32] {
-        self.mac(&[
-            b"mlegit-challenge\0",
-            id.as_bytes(),
-            b"\0",
-            nonce,
-            &expires_at.to_be_bytes(),
-        ])
-    }
-
-    fn check_challenge(&self, id: &str, challenge: &[u8], now: u64) -> Result<(), ApiError> {
-        let (Some(nonce), Some(expiry), Some(tag)) = (
-            challenge.get(..16),
-            challenge
-                .get(16..24)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok()),
-            challenge.get(24..),
-        ) else {
-            return Err(ApiError::ChallengeInvalid);
-        };
-        let expires_at = u64::from_be_bytes(expiry);
-        let expected = self.challenge_mac(id, nonce, expires_at);
-        if !bool::from(expected.as_slice().ct_eq(tag)) || now > expires_at {
-            return Err(ApiError::ChallengeInvalid);
-        }
-        Ok(())
-    }
-
     /// Activation (phone, no account): checks the proof of possession, then the code, then
     /// issues the credential bound to the device key, all in one transaction.
     fn activate(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = param(req, 0)?;
-        let body: ActivateBody = parse_json(req)?;
-        let code = body.code.ok_or(ApiError::MissingField("code"))?;
-        let device_key_b64 = body
-            .device_key
-            .ok_or(ApiError::MissingField("device_key"))?;
-        let challenge_b64 = body.challenge.ok_or(ApiError::MissingField("challenge"))?;
-        let proof_b64 = body.proof.ok_or(ApiError::MissingField("proof"))?;
         let now = self.clock.now();
-
-        let device_sec1 = decode_b64url(&device_key_b64, "device_key")?;
-        let device_key = (device_sec1.len() == 65)
-            .then(|| PublicKey::from_sec1(&device_sec1))
-            .flatten()
-            .ok_or(ApiError::InvalidField {
-                field: "device_key",
-                code: "invalid_device_key",
-            })?;
-        let challenge = decode_b64url(&challenge_b64, "challenge")?;
-        self.check_challenge(id, &challenge, now)?;
-        let proof = decode_b64url(&proof_b64, "proof")?;
-        verify_proof(&proof, id, &challenge, &device_key)?;
-        let digits = normalise_code(&code)?;
+        let (device_key, digits) = parse_activate(id, req, |challenge| {
+            check_challenge(&self.secret, id, challenge, now)
+        })?;
         let mac = self.code_mac(id, &digits);
 
         let mut db = self.db();
@@ -1007,22 +904,7 @@ impl App {
 
     fn revoke(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let cid = param(req, 0)?;
-        let body: RevokeBody = parse_json(req)?;
-        let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
-        let reason = match RevocationReason::from_name(&reason) {
-            Some(
-                r @ (RevocationReason::HolderRequest
-                | RevocationReason::PaperIdExpired
-                | RevocationReason::SchoolChange),
-            ) => r,
-            _ => {
-                return Err(ApiError::InvalidField {
-                    field: "reason",
-                    code: "invalid_reason",
-                });
-            }
-        };
-        let cid_bytes = hex::decode(cid).map_err(|_| ApiError::CredentialNotFound)?;
+        let (reason, cid_bytes) = parse_revoke(cid, req)?;
         let now = self.clock.now();
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1130,6 +1012,191 @@ fn find_student(conn: &Connection, school: i64, public_id: &str) -> Result<Stude
     )
     .optional()?
     .ok_or(ApiError::StudentNotFound)
+}
+
+fn mac(secret: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret.as_slice())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn challenge_mac(secret: &[u8; 32], id: &str, nonce: &[u8], expires_at: u64) -> [u8; 32] {
+    mac(
+        secret,
+        &[
+            b"mlegit-challenge\0",
+            id.as_bytes(),
+            b"\0",
+            nonce,
+            &expires_at.to_be_bytes(),
+        ],
+    )
+}
+
+/// Checks a challenge made by `App::challenge` with `secret`: its MAC, then its expiry.
+pub(crate) fn check_challenge(
+    secret: &[u8; 32],
+    id: &str,
+    challenge: &[u8],
+    now: u64,
+) -> Result<(), ApiError> {
+    let (Some(nonce), Some(expiry), Some(tag)) = (
+        challenge.get(..16),
+        challenge
+            .get(16..24)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok()),
+        challenge.get(24..),
+    ) else {
+        return Err(ApiError::ChallengeInvalid);
+    };
+    let expires_at = u64::from_be_bytes(expiry);
+    let expected = challenge_mac(secret, id, nonce, expires_at);
+    if !bool::from(expected.as_slice().ct_eq(tag)) || now > expires_at {
+        return Err(ApiError::ChallengeInvalid);
+    }
+    Ok(())
+}
+
+// --- request parsing: everything a handler checks before it touches the database ------
+// (pure functions, also run by the fuzz targets through `crate::fuzzing`)
+
+/// `GET /v1/status/{index}?nonce=`: the index, then the optional nonce (16-32 bytes).
+pub(crate) fn parse_status(index: &str, query: &str) -> Result<(i64, Option<Vec<u8>>), ApiError> {
+    let index: i64 = index.parse().map_err(|_| ApiError::StatusNotFound)?;
+    let mut nonce = None;
+    for (key, value) in query_pairs(query) {
+        if key == "nonce" {
+            let n = URL_SAFE_NO_PAD
+                .decode(value)
+                .ok()
+                .filter(|n| (16..=32).contains(&n.len()))
+                .ok_or(ApiError::InvalidField {
+                    field: "nonce",
+                    code: "invalid_nonce",
+                })?;
+            nonce = Some(n);
+        }
+    }
+    Ok((index, nonce))
+}
+
+/// `POST /v1/students` and `PUT /v1/students/{id}`: the claims, and the photo (if any)
+/// decoded and reduced to a portrait.
+pub(crate) fn parse_registration(
+    req: &ApiRequest,
+) -> Result<(StoredClaims, Option<Vec<u8>>), ApiError> {
+    let body: RegisterBody = parse_json(req)?;
+    let (claims, photo_b64) = validate_registration(body)?;
+    let portrait = photo_b64
+        .map(|b| photo::portrait(&decode_b64(&b, "photo")?))
+        .transpose()?;
+    Ok((claims, portrait))
+}
+
+/// `POST /v1/photos`: the upload token and the portrait.
+pub(crate) fn parse_upload(req: &ApiRequest) -> Result<(String, Vec<u8>), ApiError> {
+    let body: UploadBody = parse_json(req)?;
+    let token = body
+        .upload_token
+        .ok_or(ApiError::MissingField("upload_token"))?;
+    let photo_b64 = body.photo.ok_or(ApiError::MissingField("photo"))?;
+    let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
+    Ok((token, portrait))
+}
+
+/// `POST /v1/students/{id}/photo/reject`: the reason.
+pub(crate) fn parse_reject(req: &ApiRequest) -> Result<String, ApiError> {
+    let body: RejectBody = parse_json(req)?;
+    let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
+    if !mlegit::claims::valid_text(&reason) {
+        return Err(ApiError::InvalidField {
+            field: "reason",
+            code: "invalid_text",
+        });
+    }
+    Ok(reason)
+}
+
+/// `POST /v1/activation-batches`: the class name and the student ids (1 to [`MAX_BATCH`]).
+pub(crate) fn parse_batch(req: &ApiRequest) -> Result<(String, Vec<String>), ApiError> {
+    let body: BatchBody = parse_json(req)?;
+    let class_name = body
+        .class_name
+        .ok_or(ApiError::MissingField("class_name"))?;
+    if !mlegit::claims::valid_text(&class_name) {
+        return Err(ApiError::InvalidField {
+            field: "class_name",
+            code: "invalid_text",
+        });
+    }
+    let ids = body
+        .student_ids
+        .ok_or(ApiError::MissingField("student_ids"))?;
+    if ids.is_empty() || ids.len() > MAX_BATCH {
+        return Err(ApiError::InvalidField {
+            field: "student_ids",
+            code: "invalid_batch_size",
+        });
+    }
+    Ok((class_name, ids))
+}
+
+/// `POST /v1/activations/{id}/activate`: the device key, the challenge (checked by
+/// `check_challenge`), the proof of possession, then the code's digits.
+pub(crate) fn parse_activate(
+    id: &str,
+    req: &ApiRequest,
+    check_challenge: impl FnOnce(&[u8]) -> Result<(), ApiError>,
+) -> Result<(PublicKey, String), ApiError> {
+    let body: ActivateBody = parse_json(req)?;
+    let code = body.code.ok_or(ApiError::MissingField("code"))?;
+    let device_key_b64 = body
+        .device_key
+        .ok_or(ApiError::MissingField("device_key"))?;
+    let challenge_b64 = body.challenge.ok_or(ApiError::MissingField("challenge"))?;
+    let proof_b64 = body.proof.ok_or(ApiError::MissingField("proof"))?;
+
+    let device_sec1 = decode_b64url(&device_key_b64, "device_key")?;
+    let device_key = (device_sec1.len() == 65)
+        .then(|| PublicKey::from_sec1(&device_sec1))
+        .flatten()
+        .ok_or(ApiError::InvalidField {
+            field: "device_key",
+            code: "invalid_device_key",
+        })?;
+    let challenge = decode_b64url(&challenge_b64, "challenge")?;
+    check_challenge(&challenge)?;
+    let proof = decode_b64url(&proof_b64, "proof")?;
+    verify_proof(&proof, id, &challenge, &device_key)?;
+    let digits = normalise_code(&code)?;
+    Ok((device_key, digits))
+}
+
+/// `POST /v1/credentials/{id}/revoke`: the reason, then the credential id's bytes.
+pub(crate) fn parse_revoke(
+    cid: &str,
+    req: &ApiRequest,
+) -> Result<(RevocationReason, Vec<u8>), ApiError> {
+    let body: RevokeBody = parse_json(req)?;
+    let reason = body.reason.ok_or(ApiError::MissingField("reason"))?;
+    let reason = match RevocationReason::from_name(&reason) {
+        Some(
+            r @ (RevocationReason::HolderRequest
+            | RevocationReason::PaperIdExpired
+            | RevocationReason::SchoolChange),
+        ) => r,
+        _ => {
+            return Err(ApiError::InvalidField {
+                field: "reason",
+                code: "invalid_reason",
+            });
+        }
+    };
+    let cid_bytes = hex::decode(cid).map_err(|_| ApiError::CredentialNotFound)?;
+    Ok((reason, cid_bytes))
 }
 
 /// The proof of possession: a COSE_Sign1 by the device key, typ

@@ -29,6 +29,8 @@ pub mod app;
 pub mod client;
 pub mod clock;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod keys;
 pub mod openapi;

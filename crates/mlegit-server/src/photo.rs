@@ -11,6 +11,12 @@ use crate::error::ApiError;
 
 /// Largest photo accepted, in bytes (after base64 decoding).
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// Longest side of a photo accepted, in pixels.
+pub const MAX_PHOTO_SIDE: u32 = 4096;
+/// Most memory the image decoder may allocate for one photo.
+const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
+/// Serialises photo decoding (see [`portrait`]).
+static DECODE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Portrait width in pixels.
 pub const PORTRAIT_WIDTH: u32 = 150;
 /// Portrait height in pixels.
@@ -29,12 +35,19 @@ pub fn portrait(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
         return Err(ApiError::PhotoInvalid);
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // Decompression bombs: a 5 MB PNG can claim gigapixels.
+    // Decompression bombs: a few hundred bytes of JPEG or PNG can claim gigapixels, and the
+    // photo routes decode before they know who is asking. A phone photo (4032x3024) fits
+    // these limits; a header claiming more is refused before any pixel buffer exists.
     let mut limits = Limits::default();
-    limits.max_image_width = Some(10_000);
-    limits.max_image_height = Some(10_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_PHOTO_SIDE);
+    limits.max_image_height = Some(MAX_PHOTO_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
+    // One decode at a time: each may hold tens of MB, and several at once from one client
+    // would multiply that. Other routes are not affected; a poisoned gate is still a gate.
+    let _gate = DECODE_GATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let image = reader.decode().map_err(|_| ApiError::PhotoInvalid)?;
     if image.width() < 16 || image.height() < 16 {
         return Err(ApiError::PhotoInvalid);
@@ -74,6 +87,15 @@ mod tests {
         let p = portrait(&png(600, 800)).unwrap();
         assert!(p.len() <= MAX_PORTRAIT_LEN);
         assert!(p.starts_with(&[0xff, 0xd8, 0xff]));
+    }
+
+    #[test]
+    fn photos_claiming_more_than_the_side_limit_are_refused() {
+        assert!(matches!(
+            portrait(&png(MAX_PHOTO_SIDE + 1, 16)),
+            Err(ApiError::PhotoInvalid)
+        ));
+        assert!(portrait(&png(MAX_PHOTO_SIDE, 16)).is_ok());
     }
 
     #[test]

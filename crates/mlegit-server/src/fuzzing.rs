@@ -1,0 +1,85 @@
+//! Entry points for the fuzz targets in `fuzz/` (hidden; not a stable API).
+//!
+//! Each runs exactly the parsing and validation a handler runs on a request body (or
+//! query string) before it opens a transaction: no database, no network, and a fixed
+//! time and server secret instead of the clock and the data directory's secret.
+
+use crate::app::{self, ApiRequest};
+
+/// The time the activation challenge is checked at (the test vectors' NOW).
+pub const NOW: u64 = 1_790_000_000;
+/// The server secret the activation challenge is checked with.
+pub const SECRET: [u8; 32] = [7; 32];
+/// The activation id of the activate routes (a path parameter).
+pub const ACTIVATION_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The credential id of the revoke route (a path parameter).
+pub const CREDENTIAL_ID: &str = "00112233445566778899aabbccddeeff";
+
+/// The routes [`body`] dispatches to (`route % ROUTES`).
+pub const ROUTES: u8 = 8;
+
+/// Runs the parser of route `route % ROUTES` on `bytes`:
+///
+/// 0. `GET /v1/status/{index}?{query}`: `bytes` is `index?query` (UTF-8);
+/// 1. `POST /v1/students` and `PUT /v1/students/{id}` (claims and base64 photo);
+/// 2. `POST /v1/photos` (upload token and base64 photo);
+/// 3. `POST /v1/students/{id}/photo/reject`;
+/// 4. `POST /v1/activation-batches`;
+/// 5. `POST /v1/activations/{id}/activate`, the challenge checked against [`SECRET`] at
+///    [`NOW`] (a fuzzer rarely gets past its MAC, hence route 6);
+/// 6. the same with the challenge check passed, so that the device key, the COSE proof
+///    of possession and the code are reached;
+/// 7. `POST /v1/credentials/{id}/revoke`.
+///
+/// `POST .../photo/accept` and `POST .../challenge` ignore their bodies.
+pub fn body(route: u8, bytes: &[u8]) {
+    let req = ApiRequest {
+        json_body: true,
+        body: bytes.to_vec(),
+        ..ApiRequest::default()
+    };
+    match route % ROUTES {
+        0 => {
+            if let Ok(text) = core::str::from_utf8(bytes) {
+                let (index, query) = text.split_once('?').unwrap_or((text, ""));
+                let _ = app::parse_status(index, query);
+            }
+        }
+        1 => {
+            let _ = app::parse_registration(&req);
+        }
+        2 => {
+            let _ = app::parse_upload(&req);
+        }
+        3 => {
+            let _ = app::parse_reject(&req);
+        }
+        4 => {
+            let _ = app::parse_batch(&req);
+        }
+        5 => {
+            let _ = app::parse_activate(ACTIVATION_ID, &req, |c| {
+                app::check_challenge(&SECRET, ACTIVATION_ID, c, NOW)
+            });
+        }
+        6 => {
+            let _ = app::parse_activate(ACTIVATION_ID, &req, |_| Ok(()));
+        }
+        _ => {
+            let _ = app::parse_revoke(CREDENTIAL_ID, &req);
+        }
+    }
+}
+
+/// True for the routes whose body carries a photo (1 and 2): decoding an image may hold far
+/// more heap than the input's length (it is bounded by the photo limits instead), so the
+/// fuzz target checks the heap bound on the other routes only.
+pub fn carries_photo(route: u8) -> bool {
+    matches!(route % ROUTES, 1 | 2)
+}
+
+/// The photo pipeline on arbitrary bytes: format sniffing, JPEG/PNG decoding under the
+/// server's limits, reduction to a 150x200 JPEG portrait under the core's cap.
+pub fn photo(bytes: &[u8]) {
+    let _ = crate::photo::portrait(bytes);
+}
