@@ -38,7 +38,7 @@ struct ClaimsFile {
 
 /// Reads a claims file; `portrait` (from `--portrait`) overrides the file's own.
 pub fn read(path: &Path, portrait: Option<&Path>) -> Result<StudentClaims> {
-    let text = files::read_text(path, "claims file")?;
+    let text = files::read_text(path, "claims file", files::MAX_CLAIMS_FILE)?;
     let origin = path.display();
     let file: ClaimsFile =
         serde_json::from_str(&text).map_err(|e| anyhow!("claims file {origin}: {e}"))?;
@@ -53,7 +53,11 @@ pub fn read(path: &Path, portrait: Option<&Path>) -> Result<StudentClaims> {
         (None, None) => None,
     };
     let portrait = match portrait_path {
-        Some(p) => Some(files::read(&p, "portrait")?),
+        Some(p) => Some(files::read(
+            &p,
+            "portrait",
+            mlegit::claims::MAX_PORTRAIT_LEN,
+        )?),
         None => None,
     };
     Ok(StudentClaims {

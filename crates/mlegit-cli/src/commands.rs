@@ -93,7 +93,7 @@ pub(crate) fn trust_list(path: &Path) -> Result<u8> {
 
 pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
     let issuer = Issuer::new(keys::read_private(&args.issuer_key, "issuer key")?);
-    let device_pem = files::read_text(&args.device_key, "device key")?;
+    let device_pem = files::read_text(&args.device_key, "device key", files::MAX_KEY_FILE)?;
     let (device_public, device_private) = if device_pem.contains("PRIVATE KEY") {
         let origin = format!("device key {}", args.device_key.display());
         let signer = keys::parse_private_pem(&device_pem, &origin)?;
@@ -189,8 +189,13 @@ pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// The largest request (spec §7, step R1).
+const MAX_REQUEST_LEN: usize = 1024;
+
 pub(crate) fn read_request(path: &Path) -> Result<PresentationRequest> {
-    let bytes = files::read(path, "request")?;
+    // The core refuses a request over its cap (step R1, input_too_large): reading one
+    // byte more than the cap is enough for it to say so.
+    let bytes = files::read_at_most(path, "request", MAX_REQUEST_LEN)?;
     PresentationRequest::from_slice(&bytes)
         .map_err(|e| anyhow!("request {}: invalid ({e})", path.display()))
 }
@@ -277,7 +282,8 @@ fn from_hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 pub(crate) fn inspect(path: &Path) -> Result<u8> {
-    let raw = files::read(path, "input")?;
+    // The largest object inspect shows is a wallet file.
+    let raw = files::read(path, "input", files::MAX_WALLET_FILE)?;
     let origin = path.display();
     // A wallet file: show each object it holds.
     if raw.first() == Some(&b'{') {

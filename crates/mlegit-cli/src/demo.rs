@@ -15,7 +15,9 @@ use mlegit::{
     ClaimName, CredentialStatus, P256Signer, PresentationRequest, RevocationReason, TrustList,
     Verifier, VerifyContext, Wallet,
 };
-use mlegit_server::client::Client;
+use mlegit_client::Connector;
+
+use crate::online::NetArgs;
 use rand::Rng as _;
 use serde_json::{Value as Json, json};
 
@@ -122,6 +124,11 @@ fn field<'j>(value: &'j Json, name: &str, what: &str) -> Result<&'j str> {
         .ok_or_else(|| anyhow!("{what}: the server's answer has no {name}"))
 }
 
+/// The demo's own server runs on loopback over plain HTTP: allowed here, explicitly.
+fn loopback() -> Connector {
+    Connector::new().allow_plain_http(true)
+}
+
 /// A phone: its device key and the wallet it built from the activation.
 struct Phone {
     wallet: Wallet<P256Signer>,
@@ -131,8 +138,9 @@ struct Phone {
 /// checks of spec §5.7, and the wallet file.
 fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     let device = keys::generate();
-    let activated =
-        Client::activate_from_qr(qr, code, &device).map_err(|e| anyhow!("activation: {e}"))?;
+    let activated = loopback()
+        .activate_from_qr(qr, code, &device)
+        .map_err(|e| anyhow!("activation: {e}"))?;
     let file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
     file.write(wallet_path)?;
     let wallet = Wallet::new(activated.credential, activated.disclosures, device)
@@ -219,7 +227,12 @@ fn check(
         expected_nonce: Some(&request.nonce),
         expected_audience: Some(&request.audience),
     };
-    let outcome = verify::evaluate(verifier, presentation, &ctx, status.then_some(""))?;
+    let outcome = verify::evaluate(
+        verifier,
+        presentation,
+        &ctx,
+        status.then_some(("", &NetArgs::loopback())),
+    )?;
     Ok((outcome, now))
 }
 
@@ -232,17 +245,13 @@ fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) {
     println!("    └─");
 }
 
-/// The status the issuer signs for `wallet`'s credential now, checked.
-fn status_of(
-    verifier: &Verifier,
-    url: &str,
-    wallet: &Wallet<P256Signer>,
-) -> Result<CredentialStatus> {
+/// The status the issuer signs for `wallet`'s credential now (at its status URI), checked.
+fn status_of(verifier: &Verifier, wallet: &Wallet<P256Signer>) -> Result<CredentialStatus> {
     let info = wallet.info();
     let mut nonce = [0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
-    let response = Client::new(url)
-        .and_then(|c| c.status(info.status.index, Some(&nonce)))
+    let response = loopback()
+        .status(&info.status.uri, info.status.index, Some(&nonce))
         .map_err(|e| anyhow!("status check: {e}"))?;
     let status = verifier
         .verify_status(
@@ -308,9 +317,9 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
 }
 
 fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
-    let school = Client::new(url)?.with_token(token);
+    let school = loopback().client(url)?.with_token(token);
     // The verifier downloads the issuer's trust list once, then verifies offline.
-    let trust: TrustList = Client::new(url)?.trust_list()?;
+    let trust: TrustList = loopback().client(url)?.trust_list()?;
     files::write_atomic(
         &dir.join("trust.cbor"),
         &trust.to_vec(),
@@ -434,7 +443,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
         10,
         "The same check again: revoked, and verification with the online check fails",
     );
-    let status = status_of(&verifier, url, &phone1.wallet)?;
+    let status = status_of(&verifier, &phone1.wallet)?;
     ensure!(
         status == CredentialStatus::Revoked(RevocationReason::HolderRequest),
         "status revoked (holder_request)"
@@ -492,7 +501,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
         13,
         "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
     );
-    let status1 = status_of(&verifier, url, &phone1.wallet)?;
+    let status1 = status_of(&verifier, &phone1.wallet)?;
     line(
         "phone 1",
         format!(
@@ -510,7 +519,8 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     let phone3_qr = field(&a, "qr_payload", "activation")?.to_owned();
     let phone3_code = field(&a, "code", "activation")?.to_owned();
     let device3 = keys::generate();
-    let activated = Client::activate_from_qr(&phone3_qr, &phone3_code, &device3)
+    let activated = loopback()
+        .activate_from_qr(&phone3_qr, &phone3_code, &device3)
         .map_err(|e| anyhow!("activation of phone 3: {e}"))?;
     let phone3 = Wallet::new(activated.credential, activated.disclosures, device3)
         .map_err(|e| anyhow!("phone 3's credential ({e})"))?;
@@ -521,13 +531,13 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
             hex::encode(&phone3.info().credential_id)
         ),
     );
-    let status2 = status_of(&verifier, url, &phone2.wallet)?;
+    let status2 = status_of(&verifier, &phone2.wallet)?;
     ensure!(
         status2 == CredentialStatus::Revoked(RevocationReason::Superseded),
         "phone 2 superseded"
     );
     line("phone 2", online::status_words(status2));
-    let status3 = status_of(&verifier, url, &phone3)?;
+    let status3 = status_of(&verifier, &phone3)?;
     ensure!(status3 == CredentialStatus::Valid, "phone 3 valid");
     line("phone 3", online::status_words(status3));
     let (outcome, now) = check(&verifier, &request2, &presentation2, true)?;

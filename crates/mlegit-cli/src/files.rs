@@ -6,21 +6,55 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
-/// Reads a whole file (`-` is standard input); `what` names it in errors ("trust list").
-pub fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
+/// Most bytes of a trust list file: 64 keys (spec §10) fit in far less.
+pub const MAX_TRUST_LIST: usize = 64 * 1024;
+/// Most bytes of a PEM key file.
+pub const MAX_KEY_FILE: usize = 64 * 1024;
+/// Most bytes of a claims file (without the portrait, which is a file of its own).
+pub const MAX_CLAIMS_FILE: usize = 64 * 1024;
+/// Most bytes of a wallet file: a credential and every disclosure in hex, portrait
+/// included, is about 40 KiB.
+pub const MAX_WALLET_FILE: usize = 256 * 1024;
+
+/// Reads at most `cap` + 1 bytes of a file (`-` is standard input): never more, whatever
+/// the file's size or however long standard input runs. A result longer than `cap`
+/// means the input was too large; the caller decides what that means (the verifier's
+/// step P1 answers `input_too_large` for it).
+pub fn read_at_most(path: &Path, what: &str, cap: usize) -> Result<Vec<u8>> {
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
     if path == Path::new("-") {
-        let mut bytes = Vec::new();
         std::io::stdin()
+            .lock()
+            .take(limit)
             .read_to_end(&mut bytes)
             .with_context(|| format!("reading {what} from standard input"))?;
         return Ok(bytes);
     }
-    fs::read(path).with_context(|| format!("reading {what} {}", path.display()))
+    fs::File::open(path)
+        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        .with_context(|| format!("reading {what} {}", path.display()))?;
+    Ok(bytes)
 }
 
-/// Reads a UTF-8 text file.
-pub fn read_text(path: &Path, what: &str) -> Result<String> {
-    let bytes = read(path, what)?;
+/// Reads a file of at most `cap` bytes (`-` is standard input); a longer one is an error
+/// naming the file, after reading `cap` + 1 bytes of it.
+pub fn read(path: &Path, what: &str, cap: usize) -> Result<Vec<u8>> {
+    let bytes = read_at_most(path, what, cap)?;
+    if bytes.len() > cap {
+        let name = if path == Path::new("-") {
+            "on standard input".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        anyhow::bail!("{what} {name} is larger than {cap} bytes (input_too_large)");
+    }
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 text file of at most `cap` bytes.
+pub fn read_text(path: &Path, what: &str, cap: usize) -> Result<String> {
+    let bytes = read(path, what, cap)?;
     String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{what} {} is not UTF-8 text", path.display()))
 }

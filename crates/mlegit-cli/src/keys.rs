@@ -40,14 +40,14 @@ pub fn parse_private_pem(pem: &str, origin: &str) -> Result<P256Signer> {
 
 /// Reads a private key file (PKCS#8 PEM, `-----BEGIN PRIVATE KEY-----`).
 pub fn read_private(path: &Path, what: &str) -> Result<P256Signer> {
-    let pem = files::read_text(path, what)?;
+    let pem = files::read_text(path, what, files::MAX_KEY_FILE)?;
     parse_private_pem(&pem, &format!("{what} {}", path.display()))
 }
 
 /// Reads a public key: an SPKI PEM public key, or a PKCS#8 private key whose public half is
 /// taken.
 pub fn read_public(path: &Path, what: &str) -> Result<PublicKey> {
-    let pem = files::read_text(path, what)?;
+    let pem = files::read_text(path, what, files::MAX_KEY_FILE)?;
     let origin = format!("{what} {}", path.display());
     if pem.contains("PRIVATE KEY") {
         return Ok(parse_private_pem(&pem, &origin)?.public_key());
@@ -65,7 +65,7 @@ pub fn write_private(path: &Path, signer: &P256Signer, what: &str) -> Result<()>
 
 /// Reads a trust list file (the COSE_KeySet bytes of spec §10).
 pub fn read_trust_list(path: &Path) -> Result<TrustList> {
-    let bytes = files::read(path, "trust list")?;
+    let bytes = files::read(path, "trust list", files::MAX_TRUST_LIST)?;
     TrustList::from_slice(&bytes).map_err(|e| {
         anyhow!(
             "trust list {}: not a valid COSE_KeySet ({e})",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 use mlegit::{CredentialStatus, StatusContext, VerifiedPresentation, VerifiedStatus, Verifier};
-use mlegit_server::client::Client;
+use mlegit_client::Connector;
 use rand::Rng as _;
 
 use crate::files::{self, Mode};
@@ -33,6 +33,44 @@ pub struct ServeArgs {
     /// Write the issuer trust list (COSE_KeySet) here for verifiers.
     #[arg(long, value_name = "FILE")]
     trust_list_out: Option<PathBuf>,
+}
+
+/// How the command reaches a server: HTTPS with the built-in roots unless told otherwise.
+#[derive(Args, Clone, Debug, Default)]
+pub struct NetArgs {
+    /// For HTTPS, trust only the CA certificates in this PEM file (an issuer with a
+    /// private CA) instead of the built-in Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// Allow plain http:// URLs: for a server on loopback, or behind a TLS terminating
+    /// proxy on a trusted network. Without it, http:// is refused.
+    #[arg(long)]
+    allow_http: bool,
+}
+
+/// Most bytes read from a CA file.
+const MAX_CA_FILE: usize = 1024 * 1024;
+
+impl NetArgs {
+    /// Plain HTTP allowed, built-in roots: for the demo's own server on loopback.
+    pub fn loopback() -> Self {
+        Self {
+            ca: None,
+            allow_http: true,
+        }
+    }
+
+    /// The connector these options describe.
+    pub fn connector(&self) -> Result<Connector> {
+        let connector = match &self.ca {
+            None => Connector::new(),
+            Some(path) => {
+                let pem = files::read(path, "CA file", MAX_CA_FILE)?;
+                Connector::with_ca_pem(&pem).map_err(|e| anyhow!("--ca {}: {e}", path.display()))?
+            }
+        };
+        Ok(connector.allow_plain_http(self.allow_http))
+    }
 }
 
 /// The tokio runtime the server runs on (two workers: this machine class has two cores).
@@ -110,6 +148,8 @@ pub struct ActivateArgs {
     /// Replace an existing wallet file.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 /// Runs `mlegit wallet activate`: the phone's side of activation.
@@ -125,8 +165,11 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
         None => keys::generate(),
     };
     let (server, _) =
-        mlegit_server::client::split_qr_payload(&args.qr).map_err(|e| anyhow!("--qr: {e}"))?;
-    let activated = Client::activate_from_qr(&args.qr, &args.code, &device)
+        mlegit_client::split_qr_payload(&args.qr).map_err(|e| anyhow!("--qr: {e}"))?;
+    let activated = args
+        .net
+        .connector()?
+        .activate_from_qr(&args.qr, &args.code, &device)
         .map_err(|e| anyhow!("activation at {server}: {e}"))?;
     let mut file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
     file.server = Some(server.to_owned());
@@ -154,13 +197,16 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Asks the issuer at `url` (or, if empty, the credential's own status URI) for the
-/// status of a verified presentation's credential, with a fresh nonce, and checks the
-/// signed answer (spec §12.4). Any failure is "could not check".
+/// Asks the issuer for the status of a verified presentation's credential, with a fresh
+/// nonce, and checks the signed answer (spec §12.4). The request is
+/// `GET <uri>/<index>?nonce=...` with the credential's status reference `{uri, index}`, or
+/// with `url` in place of its `uri` if not empty. The answer is read up to the verifier's
+/// max input size plus one byte. Any failure is "could not check".
 pub fn check_status(
     verifier: &Verifier,
     presentation: &VerifiedPresentation,
     url: &str,
+    net: &NetArgs,
     now: u64,
 ) -> Result<VerifiedStatus> {
     let url = if url.is_empty() {
@@ -170,9 +216,9 @@ pub fn check_status(
     };
     let mut nonce = [0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
-    let client = Client::new(url).map_err(|e| anyhow!("--status {url}: {e}"))?;
-    let response = client
-        .status(presentation.status.index, Some(&nonce))
+    let response = net
+        .connector()?
+        .status(url, presentation.status.index, Some(&nonce))
         .map_err(|e| anyhow!("online status check at {url}: {e}"))?;
     verifier
         .verify_status(

@@ -57,6 +57,8 @@ pub struct VerifyArgs {
     /// `--status=URL`, so that it does not take the next argument as its URL.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     status: Option<String>,
+    #[command(flatten)]
+    net: online::NetArgs,
 }
 
 /// Colours for the headline, used only on a terminal and when NO_COLOR is not set.
@@ -98,13 +100,14 @@ pub enum Outcome {
     },
 }
 
-/// Verifies `bytes` offline and then, if `status_url` is given, online (spec §12.2, §12.4).
-/// An error means "could not check": the online check did not get a trustworthy answer.
+/// Verifies `bytes` offline and then, if `status` gives a URL (empty: the credential's
+/// own) and how to reach it, online (spec §12.2, §12.4). An error means "could not
+/// check": the online check did not get a trustworthy answer.
 pub fn evaluate(
     verifier: &Verifier,
     bytes: &[u8],
     ctx: &VerifyContext<'_>,
-    status_url: Option<&str>,
+    status: Option<(&str, &online::NetArgs)>,
 ) -> Result<Outcome> {
     let presentation = match verifier.verify(bytes, ctx) {
         Ok(v) => Box::new(v),
@@ -116,13 +119,19 @@ pub fn evaluate(
             });
         }
     };
-    let Some(url) = status_url else {
+    let Some((url, net)) = status else {
         return Ok(Outcome::Valid {
             presentation,
             status: None,
         });
     };
-    let status = Box::new(online::check_status(verifier, &presentation, url, ctx.now)?);
+    let status = Box::new(online::check_status(
+        verifier,
+        &presentation,
+        url,
+        net,
+        ctx.now,
+    )?);
     if status.body.status == CredentialStatus::Valid {
         Ok(Outcome::Valid {
             presentation,
@@ -140,7 +149,13 @@ pub fn evaluate(
 /// Verifies the presentation file as `args` say; errors are "could not check".
 fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
     let trust = keys::read_trust_list(&args.trust_list)?;
-    let bytes = files::read(&args.presentation, "presentation")?;
+    // At most the verifier's max input size + 1 bytes: a longer presentation is then
+    // INVALID with input_too_large (step P1), whatever its size or an endless stdin.
+    let bytes = files::read_at_most(
+        &args.presentation,
+        "presentation",
+        mlegit::DEFAULT_MAX_INPUT,
+    )?;
     let request = args
         .request
         .as_deref()
@@ -165,7 +180,12 @@ fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
         expected_audience: audience.as_deref(),
     };
     Ok((
-        evaluate(&verifier, &bytes, &ctx, args.status.as_deref())?,
+        evaluate(
+            &verifier,
+            &bytes,
+            &ctx,
+            args.status.as_deref().map(|url| (url, &args.net)),
+        )?,
         now,
     ))
 }

@@ -61,7 +61,7 @@ impl WalletFile {
 
     /// Reads and parses a wallet file (not yet checked against the core).
     pub fn read(path: &Path) -> Result<Self> {
-        let text = files::read_text(path, "wallet")?;
+        let text = files::read_text(path, "wallet", files::MAX_WALLET_FILE)?;
         let file: WalletFile =
             serde_json::from_str(&text).map_err(|e| anyhow!("wallet {}: {e}", path.display()))?;
         if file.format != FORMAT {

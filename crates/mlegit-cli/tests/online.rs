@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use common::{MLEGIT, run, run_fails, run_ok, workdir};
-use mlegit_server::client::Client;
+use mlegit_client::{Client, Connector};
 
 /// A `mlegit serve` child process, killed when dropped.
 struct Server {
@@ -63,9 +63,14 @@ fn serve(dir: &Path) -> Server {
     }
 }
 
+/// A client of the test server, which speaks plain HTTP on loopback.
+fn http_client(url: &str) -> Client {
+    Connector::new().allow_plain_http(true).client(url).unwrap()
+}
+
 /// The school registers the test student with a photo and creates an activation.
 fn register_and_activate(server: &Server, dir: &Path) -> (String, String) {
-    let school = Client::new(&server.url).unwrap().with_token(&server.token);
+    let school = http_client(&server.url).with_token(&server.token);
     let mut student: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("student.json")).unwrap()).unwrap();
     let photo = std::fs::read(dir.join("portrait.jpg")).unwrap();
@@ -112,6 +117,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
         &[
             "wallet",
             "activate",
+            "--allow-http",
             "--qr",
             &qr,
             "--code",
@@ -131,6 +137,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
         &[
             "wallet",
             "activate",
+            "--allow-http",
             "--qr",
             "not a payload",
             "--code",
@@ -145,7 +152,15 @@ fn wallet_activate_then_verify_with_the_online_status() {
     let out = run_ok(
         d,
         &[
-            "wallet", "activate", "--qr", &qr, "--code", &code, "--wallet", "w.json",
+            "wallet",
+            "activate",
+            "--allow-http",
+            "--qr",
+            &qr,
+            "--code",
+            &code,
+            "--wallet",
+            "w.json",
         ],
     );
     assert!(
@@ -170,7 +185,15 @@ fn wallet_activate_then_verify_with_the_online_status() {
     let (_, err) = run_fails(
         d,
         &[
-            "wallet", "activate", "--qr", &qr, "--code", &code, "--wallet", "w.json",
+            "wallet",
+            "activate",
+            "--allow-http",
+            "--qr",
+            &qr,
+            "--code",
+            &code,
+            "--wallet",
+            "w.json",
         ],
         2,
     );
@@ -190,7 +213,14 @@ fn wallet_activate_then_verify_with_the_online_status() {
     );
     let screen = run_ok(
         d,
-        &["verify", "p.cbor", "--trust-list", "trust.cbor", "--status"],
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--allow-http",
+            "--status",
+        ],
     );
     assert!(
         screen.starts_with("VALID\n") && screen.contains("online status    valid"),
@@ -204,8 +234,9 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
+            "--allow-http",
             "--status",
-            &server.url,
+            &format!("{}/v1/status", server.url),
             "--json",
         ],
     );
@@ -214,8 +245,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
     let credential_id = v["credential_id"].as_str().unwrap().to_owned();
 
     // the school revokes it: the same check is INVALID (exit 1), offline still VALID
-    Client::new(&server.url)
-        .unwrap()
+    http_client(&server.url)
         .with_token(&server.token)
         .post_json(
             &format!("/v1/credentials/{credential_id}/revoke"),
@@ -226,7 +256,14 @@ fn wallet_activate_then_verify_with_the_online_status() {
         .unwrap();
     let (screen, _) = run_fails(
         d,
-        &["verify", "p.cbor", "--trust-list", "trust.cbor", "--status"],
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--allow-http",
+            "--status",
+        ],
         1,
     );
     assert!(
@@ -240,6 +277,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
+            "--allow-http",
             "--status",
             "--json",
         ],
@@ -257,6 +295,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
+            "--allow-http",
             "--status",
             "http://127.0.0.1:1",
         ],

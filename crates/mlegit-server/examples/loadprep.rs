@@ -9,7 +9,7 @@ use std::io::Write;
 
 use base64::Engine as _;
 use mlegit::P256Signer;
-use mlegit_server::client::Client;
+use mlegit_client::{Client, Connector};
 use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,8 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: loadprep URL TOKEN N OUT".into());
     };
     let n: usize = n.parse()?;
-    let school = Client::new(url)?.with_token(token);
-    let phone = Client::new(url)?;
+    let http = Connector::new().allow_plain_http(true);
+    let school = http.client(url)?.with_token(token);
+    let phone = http.client(url)?;
     let img = image::RgbImage::from_fn(120, 160, |x, y| image::Rgb([x as u8, y as u8, 90]));
     let mut png = Vec::new();
     image::DynamicImage::ImageRgb8(img)

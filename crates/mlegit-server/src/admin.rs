@@ -49,6 +49,30 @@ pub struct School {
     pub name: String,
 }
 
+/// A token as listed: never the secret, which is not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The token's id.
+    pub id: i64,
+    /// The school it acts for.
+    pub school_id: i64,
+    /// When it was created (seconds since 1970).
+    pub created_at: u64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<u64>,
+}
+
+/// An issuer key as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The key id, hex.
+    pub key_id: String,
+    /// When it was created.
+    pub created_at: u64,
+    /// When it was retired (a newer key took over issuance); `None` for the active key.
+    pub retired_at: Option<u64>,
+}
+
 /// Creates the data directory (mode 0700), the database, the server secret and the first
 /// issuer key (`keys/<kid>.pem`, mode 0600).
 pub fn init(data_dir: &Path) -> Result<InitReport, ServerError> {
@@ -180,6 +204,37 @@ impl Admin {
             Ok(School {
                 id: r.get(0)?,
                 name: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every token, oldest first.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, ServerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, school_id, created_at, revoked_at FROM tokens ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TokenInfo {
+                id: r.get(0)?,
+                school_id: r.get(1)?,
+                created_at: store::to_u64(r.get(2)?),
+                revoked_at: r.get::<_, Option<i64>>(3)?.map(store::to_u64),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every issuer key, oldest first.
+    pub fn keys(&self) -> Result<Vec<KeyInfo>, ServerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT kid, created_at, retired_at FROM issuer_keys ORDER BY created_at, rowid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KeyInfo {
+                key_id: hex::encode(r.get::<_, Vec<u8>>(0)?),
+                created_at: store::to_u64(r.get(1)?),
+                retired_at: r.get::<_, Option<i64>>(2)?.map(store::to_u64),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -267,17 +267,18 @@ impl App {
 
     // --- authentication ---------------------------------------------------------------
 
+    /// The school whose bearer token this is: the HTTP layer's check before it reads a
+    /// school route's body. The handler checks again inside its transaction, so a token
+    /// revoked in between is refused too.
+    pub fn authenticate(&self, token: &str) -> Result<i64, ApiError> {
+        let db = self.db();
+        school_of_token(&db, token)
+    }
+
     /// The school whose token this is.
     fn school(&self, conn: &Connection, req: &ApiRequest) -> Result<i64, ApiError> {
         let token = req.bearer.as_deref().ok_or(ApiError::Unauthorized)?;
-        let hash = Sha256::digest(token.as_bytes());
-        conn.query_row(
-            "SELECT school_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
-            [hash.as_slice()],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or(ApiError::Unauthorized)
+        school_of_token(conn, token)
     }
 
     // --- retention --------------------------------------------------------------------
@@ -288,7 +289,17 @@ impl App {
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = sweep(&tx, self.clock.now())?;
         tx.commit()?;
+        self.erase_deleted(&db, n > 0);
         Ok(n)
+    }
+
+    /// After a commit that deleted or replaced personal data: checkpoint the WAL into
+    /// the database file and truncate it, so that the old pages (secure_delete zeroes
+    /// them in the database file) do not live on in `-wal` until some later checkpoint.
+    fn erase_deleted(&self, conn: &Connection, deleted: bool) {
+        if deleted {
+            store::erase_wal(conn);
+        }
     }
 
     // --- issuer keys ------------------------------------------------------------------
@@ -314,6 +325,31 @@ impl App {
         Ok(issuer)
     }
 
+    /// The issuer for `kid`: the cached active one, or a key loaded for this call.
+    fn issuer_by_kid(&self, kid: &[u8]) -> Result<Arc<Issuer<ArcSigner>>, ApiError> {
+        {
+            let cached = self
+                .issuer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(issuer) = cached.as_ref().filter(|i| i.key_id() == kid) {
+                return Ok(Arc::clone(issuer));
+            }
+        }
+        let active = store::active_kid(&self.db())?;
+        if active.as_deref() == Some(kid) {
+            return self.issuer(&self.db());
+        }
+        let signer = self
+            .keys
+            .load(kid)
+            .map_err(|_| ApiError::Internal("key load"))?;
+        Ok(Arc::new(
+            Issuer::with_key_id(ArcSigner(signer), kid.to_vec())
+                .map_err(|_| ApiError::Internal("key id"))?,
+        ))
+    }
+
     fn trust_list(&self) -> Result<ApiResponse, ApiError> {
         let db = self.db();
         let list = trust_list(&db, self.clock.now())?;
@@ -325,18 +361,19 @@ impl App {
     fn status(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let (index, nonce) = parse_status(param(req, 0)?, &req.query)?;
         let now = self.clock.now();
-        let (row, issuer) = {
-            let db = self.db();
-            let row: Option<(Vec<u8>, i64, Option<i64>)> = db
-                .query_row(
-                    "SELECT credential_id, exp, revoked_reason FROM credentials WHERE status_index = ?1",
-                    [index],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            (row, self.issuer(&db)?)
-        };
-        let (credential_id, exp, reason) = row.ok_or(ApiError::StatusNotFound)?;
+        let row: Option<(Vec<u8>, i64, Option<i64>, Vec<u8>)> = self
+            .db()
+            .query_row(
+                "SELECT credential_id, exp, revoked_reason, kid FROM credentials WHERE status_index = ?1",
+                [index],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (credential_id, exp, reason, kid) = row.ok_or(ApiError::StatusNotFound)?;
+        // Spec §9.3: the status of a credential is signed by the key that signed it, so
+        // that no other issuer key can vouch for it; after a rotation the old key signs
+        // the status of its own credentials.
+        let issuer = self.issuer_by_kid(&kid)?;
         let status = match reason {
             Some(code) => CredentialStatus::Revoked(
                 RevocationReason::from_code(to_u64(code)).ok_or(ApiError::Internal("reason"))?,
@@ -373,7 +410,8 @@ impl App {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
+        let mut kept_state = String::new();
         let (status, student_id) = match existing {
             None => {
                 let public_id = random_id();
@@ -385,7 +423,7 @@ impl App {
                 store::audit(&tx, now, Some(school), "student_registered", &public_id)?;
                 (201, public_id)
             }
-            Some(public_id) => {
+            Some(public_id) if portrait.is_some() => {
                 let n = tx.execute(
                     "UPDATE students SET registered_at = ?1, claims = ?2, photo = ?3, photo_state = ?4,
                      photo_reason = NULL, upload_hash = ?5, data_deleted_at = NULL
@@ -398,8 +436,35 @@ impl App {
                 store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
                 (200, public_id.to_owned())
             }
+            Some(public_id) => {
+                // No photo in the resubmission: the student's photo and its state stay
+                // as they are (a photo deleted with the data stays deleted).
+                let n = tx.execute(
+                    "UPDATE students SET registered_at = ?1, claims = ?2, upload_hash = ?3,
+                     data_deleted_at = NULL,
+                     photo_state = CASE WHEN photo IS NULL AND photo_state <> 'none' THEN 'none' ELSE photo_state END
+                     WHERE public_id = ?4 AND school_id = ?5",
+                    params![to_i64(now), claims_json, upload_hash, public_id, school],
+                )?;
+                if n == 0 {
+                    return Err(ApiError::StudentNotFound);
+                }
+                kept_state = tx.query_row(
+                    "SELECT photo_state FROM students WHERE public_id = ?1 AND school_id = ?2",
+                    params![public_id, school],
+                    |r| r.get::<_, String>(0),
+                )?;
+                store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
+                (200, public_id.to_owned())
+            }
+        };
+        let photo_state = if kept_state.is_empty() {
+            photo_state
+        } else {
+            kept_state.as_str()
         };
         tx.commit()?;
+        self.erase_deleted(&db, swept > 0 || existing.is_some());
         ApiResponse::json(
             status,
             &serde_json::json!({
@@ -417,7 +482,7 @@ impl App {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
         let student = find_student(&tx, school, public_id)?;
         let activation: Option<(String, i64, String)> = tx
             .query_row(
@@ -461,6 +526,7 @@ impl App {
             }
         }
         tx.commit()?;
+        self.erase_deleted(&db, swept > 0);
         ApiResponse::json(
             200,
             &serde_json::json!({
@@ -479,20 +545,34 @@ impl App {
     }
 
     fn upload_photo(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let (token, portrait) = parse_upload(req)?;
+        // The token first, the photo after: an anonymous upload is refused on a hash
+        // lookup and never reaches the image decoder.
+        let (token, photo_b64) = parse_upload_fields(req)?;
         let hash = Sha256::digest(token.as_bytes());
-        let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        sweep(&tx, now)?;
-        let student: Option<(i64, i64, String)> = tx
-            .query_row(
+        let holder = |conn: &Connection| -> Result<(i64, i64, String), ApiError> {
+            conn.query_row(
                 "SELECT id, school_id, public_id FROM students WHERE upload_hash = ?1 AND claims IS NOT NULL",
                 [hash.as_slice()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .optional()?;
-        let (id, school, public_id) = student.ok_or(ApiError::UploadTokenInvalid)?;
+            .optional()?
+            .ok_or(ApiError::UploadTokenInvalid)
+        };
+        {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let swept = sweep(&tx, self.clock.now())?;
+            holder(&tx)?;
+            tx.commit()?;
+            self.erase_deleted(&db, swept > 0);
+        }
+        // Decoded outside the database lock; the token is looked up again below, in case
+        // the data was deleted or resubmitted meanwhile.
+        let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
+        let now = self.clock.now();
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, school, public_id) = holder(&tx)?;
         tx.execute(
             "UPDATE students SET photo = ?1, photo_state = 'pending', photo_reason = NULL WHERE id = ?2",
             params![portrait, id],
@@ -513,7 +593,7 @@ impl App {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
         let student = find_student(&tx, school, public_id)?;
         if student.photo_state != "pending" {
             return Err(ApiError::NoPendingPhoto);
@@ -536,6 +616,7 @@ impl App {
         };
         store::audit(&tx, now, Some(school), event, public_id)?;
         tx.commit()?;
+        self.erase_deleted(&db, swept > 0 || !accept);
         let state = if accept { "accepted" } else { "rejected" };
         ApiResponse::json(200, &serde_json::json!({"photo_state": state}))
     }
@@ -605,9 +686,10 @@ impl App {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
         let (activation, _) = self.new_activation(&tx, school, public_id, now)?;
         tx.commit()?;
+        self.erase_deleted(&db, swept > 0);
         ApiResponse::json(201, &activation)
     }
 
@@ -617,7 +699,7 @@ impl App {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
         let mut activations = Vec::with_capacity(ids.len());
         let mut cards = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
@@ -645,6 +727,7 @@ impl App {
             activations.push(a);
         }
         tx.commit()?;
+        self.erase_deleted(&db, swept > 0);
         if req.wants_html {
             return Ok(ApiResponse::bytes(
                 201,
@@ -729,7 +812,7 @@ impl App {
 
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        sweep(&tx, now)?;
+        let swept = sweep(&tx, now)?;
         type Row = (
             i64,
             i64,
@@ -799,6 +882,7 @@ impl App {
             };
             store::audit(&tx, now, Some(school), event, id)?;
             tx.commit()?;
+            self.erase_deleted(&db, swept > 0);
             return Err(if locked {
                 ApiError::ActivationLocked
             } else {
@@ -890,6 +974,7 @@ impl App {
         )?;
         store::audit(&tx, now, Some(school), "data_deleted", &public_id)?;
         tx.commit()?;
+        self.erase_deleted(&db, true);
 
         let mut e = Encoder::with_capacity(issued.credential.len() + 2048);
         e.map(2).text("credential").bytes(&issued.credential);
@@ -991,6 +1076,18 @@ struct Student {
     photo_state: String,
     photo_reason: Option<String>,
     credentials_issued: i64,
+}
+
+/// The school of an unrevoked bearer token.
+fn school_of_token(conn: &Connection, token: &str) -> Result<i64, ApiError> {
+    let hash = Sha256::digest(token.as_bytes());
+    conn.query_row(
+        "SELECT school_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+        [hash.as_slice()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or(ApiError::Unauthorized)
 }
 
 /// A student of this school; another school's student is "not found", like a missing one.
@@ -1096,15 +1193,22 @@ pub(crate) fn parse_registration(
     Ok((claims, portrait))
 }
 
-/// `POST /v1/photos`: the upload token and the portrait.
+/// `POST /v1/photos`: the upload token and the portrait (decoded: for the fuzzer, which
+/// runs the whole parsing without a database).
 pub(crate) fn parse_upload(req: &ApiRequest) -> Result<(String, Vec<u8>), ApiError> {
+    let (token, photo_b64) = parse_upload_fields(req)?;
+    let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
+    Ok((token, portrait))
+}
+
+/// `POST /v1/photos`: the upload token and the photo's base64, not yet decoded.
+fn parse_upload_fields(req: &ApiRequest) -> Result<(String, String), ApiError> {
     let body: UploadBody = parse_json(req)?;
     let token = body
         .upload_token
         .ok_or(ApiError::MissingField("upload_token"))?;
     let photo_b64 = body.photo.ok_or(ApiError::MissingField("photo"))?;
-    let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
-    Ok((token, portrait))
+    Ok((token, photo_b64))
 }
 
 /// `POST /v1/students/{id}/photo/reject`: the reason.

@@ -93,7 +93,7 @@ pub enum ApiError {
         /// The stable code of the rule.
         code: &'static str,
     },
-    /// The photo is over 5 MB.
+    /// The photo is over 5 MiB, or over 4096 pixels on a side.
     PhotoTooLarge,
     /// The photo is not a JPEG or PNG image that decodes.
     PhotoInvalid,
@@ -186,7 +186,11 @@ impl ApiError {
             ),
             ApiError::MissingField(_) => p(422, "missing_field", "A required field is missing"),
             ApiError::InvalidField { code, .. } => p(422, code, "A field is invalid"),
-            ApiError::PhotoTooLarge => p(413, "photo_too_large", "The photo is larger than 5 MB"),
+            ApiError::PhotoTooLarge => p(
+                413,
+                "photo_too_large",
+                "The photo is larger than 5 MiB or 4096 pixels on a side",
+            ),
             ApiError::PhotoInvalid => {
                 p(422, "photo_invalid", "The photo is not a JPEG or PNG image")
             }

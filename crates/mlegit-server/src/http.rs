@@ -2,9 +2,11 @@
 //! request ids, graceful shutdown. Handlers run on the blocking pool (SQLite, signing).
 
 use core::convert::Infallible;
+use core::net::IpAddr;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -17,7 +19,8 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::app::{ApiRequest, ApiResponse, App};
 use crate::error::ApiError;
@@ -30,6 +33,7 @@ pub(crate) struct Limits {
     pub body_timeout: Duration,
     pub shutdown_grace: Duration,
     pub max_connections: usize,
+    pub max_connections_per_ip: usize,
 }
 
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -41,29 +45,84 @@ fn request_id() -> String {
     )
 }
 
+/// Connection slots: a global cap and a cap per client IP address, so that one address
+/// holding idle connections cannot take every slot and starve the others.
+struct Slots {
+    global: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    max_per_ip: usize,
+}
+
+/// A claimed slot, given back when the connection ends.
+struct Slot {
+    slots: Arc<Slots>,
+    ip: IpAddr,
+    _global: OwnedSemaphorePermit,
+}
+
+impl Slots {
+    fn claim(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let global = Arc::clone(&self.global).try_acquire_owned().ok()?;
+        let mut per_ip = self
+            .per_ip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let held = per_ip.entry(ip).or_insert(0);
+        if *held >= self.max_per_ip {
+            return None;
+        }
+        *held += 1;
+        Some(Slot {
+            slots: Arc::clone(self),
+            ip,
+            _global: global,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut per_ip = self
+            .slots
+            .per_ip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = per_ip.get_mut(&self.ip) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
 /// Accepts connections until `shutdown` fires, then lets in-flight requests finish.
+///
+/// A connection over the global or the per-address cap is closed at once rather than
+/// left waiting: a client learns at once that it must come back, and the slots held by
+/// one address never delay another's. A connection must send complete request headers
+/// within the header timeout (the first request, and each next one on a kept-alive
+/// connection), and complete the TLS handshake within the same time.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     app: Arc<App>,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let slots = Arc::new(Slots {
+        global: Arc::new(Semaphore::new(limits.max_connections)),
+        per_ip: Mutex::new(HashMap::new()),
+        max_per_ip: limits.max_connections_per_ip.max(1),
+    });
     loop {
-        let permit = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            _ = shutdown.changed() => break,
-        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = shutdown.changed() => break,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
                 tracing::warn!(error.kind = ?e.kind(), "accept failed");
@@ -71,18 +130,43 @@ pub(crate) async fn accept_loop(
                 continue;
             }
         };
+        let Some(slot) = slots.claim(peer.ip()) else {
+            tracing::debug!("connection refused: connection limit");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let app = Arc::clone(&app);
-        let service = service_fn(move |req| serve_request(Arc::clone(&app), limits, req));
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(Some(limits.header_timeout))
-            .max_buf_size(64 * 1024);
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
+            let _slot = slot;
+            let service = service_fn(move |req| serve_request(Arc::clone(&app), limits, req));
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(Some(limits.header_timeout))
+                .max_buf_size(64 * 1024);
+            match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(conn).await;
+                }
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(tls_stream)) => {
+                            let conn = builder.serve_connection(TokioIo::new(tls_stream), service);
+                            let _ = watcher.watch(conn).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(error.kind = ?e.kind(), "TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
         });
     }
     drop(listener);
@@ -102,7 +186,8 @@ async fn serve_request(
     let started = Instant::now();
     let id = request_id();
     let method = req.method().as_str().to_owned();
-    let (route_path, result) = match match_route(&method, req.uri().path()) {
+    let path = req.uri().path().to_owned();
+    let (route_path, result) = match match_route(&method, &path) {
         Matched::NotFound => ("-", Err(ApiError::NotFound)),
         Matched::WrongMethod => ("-", Err(ApiError::MethodNotAllowed)),
         Matched::Route(route, params) => {
@@ -115,7 +200,14 @@ async fn serve_request(
             if let ApiError::Internal(what) = &e {
                 tracing::error!(request_id = %id, what, "internal error");
             }
-            problem(&e, &id)
+            let mut response = problem(&e, &id);
+            if matches!(e, ApiError::MethodNotAllowed) {
+                let allow = crate::routes::allowed_methods(&path).join(", ");
+                if let Ok(v) = HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(header::ALLOW, v);
+                }
+            }
+            response
         }
     };
     tracing::info!(
@@ -155,6 +247,14 @@ async fn dispatch(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > route.max_body as u64);
+    // Authenticate first: before the body is read, parsed or any photo decoded.
+    if route.school_auth {
+        let token = bearer.clone().ok_or(ApiError::Unauthorized)?;
+        let authenticator = Arc::clone(&app);
+        tokio::task::spawn_blocking(move || authenticator.authenticate(&token))
+            .await
+            .unwrap_or(Err(ApiError::Internal("authentication panicked")))?;
+    }
     if declared_too_large {
         return Err(ApiError::BodyTooLarge);
     }
@@ -168,10 +268,7 @@ async fn dispatch(
         Ok(Err(_)) => return Err(ApiError::InvalidJson),
         Ok(Ok(collected)) => collected.to_bytes().to_vec(),
     };
-    let json_body = body.is_empty()
-        || content_type
-            .as_deref()
-            .is_some_and(|c| c.starts_with("application/json"));
+    let json_body = body.is_empty() || content_type.as_deref().is_some_and(is_json_media_type);
     let api = ApiRequest {
         params,
         query,
@@ -183,6 +280,28 @@ async fn dispatch(
     tokio::task::spawn_blocking(move || app.handle(route.id, &api))
         .await
         .unwrap_or(Err(ApiError::Internal("handler panicked")))
+}
+
+/// `application/json`, optionally with the one parameter `charset=utf-8` (RFC 8259 §11
+/// defines no parameters; UTF-8 is the only encoding): media types are compared whole,
+/// so `application/jsonx` or `application/json-patch+json` are not JSON bodies here.
+fn is_json_media_type(value: &str) -> bool {
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return false;
+    }
+    parts.all(|param| {
+        let Some((name, value)) = param.split_once('=') else {
+            return false;
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        name.trim().eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8")
+    })
 }
 
 fn build(
@@ -230,4 +349,33 @@ fn problem(e: &ApiError, id: &str) -> Response<Full<Bytes>> {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json_media_type;
+
+    #[test]
+    fn json_media_type_is_matched_whole() {
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+        ] {
+            assert!(is_json_media_type(ok), "{ok}");
+        }
+        for bad in [
+            "application/jsonx",
+            "application/json-patch+json",
+            "application/json; charset=latin1",
+            "application/json; boundary=x",
+            "application/json;",
+            "text/json",
+            "text/plain",
+            "",
+        ] {
+            assert!(!is_json_media_type(bad), "{bad}");
+        }
+    }
 }

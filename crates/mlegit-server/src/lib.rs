@@ -26,7 +26,6 @@
 
 pub mod admin;
 pub mod app;
-pub mod client;
 pub mod clock;
 mod error;
 #[doc(hidden)]
@@ -48,7 +47,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use admin::{Admin, InitReport, NewToken, School, init, init_with};
+pub use admin::{Admin, InitReport, KeyInfo, NewToken, School, TokenInfo, init, init_with};
 pub use app::proof_payload;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};
@@ -62,7 +61,7 @@ pub struct Config {
     /// Where to listen (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
     /// The base URL put into QR payloads and credentials' status references;
-    /// `http://<bound address>` if not set.
+    /// `http://<bound address>` (`https://` with TLS) if not set.
     pub public_url: Option<String>,
     /// The clock (tests inject a [`ManualClock`]).
     pub clock: Arc<dyn Clock>,
@@ -76,6 +75,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Most simultaneous connections.
     pub max_connections: usize,
+    /// Most simultaneous connections from one client IP address.
+    pub max_connections_per_ip: usize,
+    /// Serve HTTPS with this certificate and key; plain HTTP if `None`.
+    pub tls: Option<TlsFiles>,
     /// How often the retention sweep runs (it also runs inside every student transaction).
     pub retention_interval: Duration,
 }
@@ -92,7 +95,7 @@ impl core::fmt::Debug for Config {
 
 impl Config {
     /// Defaults: system clock, file keys, 10 s header and 30 s body timeouts, 30 s grace,
-    /// 1024 connections, hourly retention sweep.
+    /// 1024 connections (64 from one address), plain HTTP, hourly retention sweep.
     pub fn new(data_dir: impl AsRef<Path>, listen: SocketAddr) -> Self {
         Self {
             data_dir: data_dir.as_ref().to_path_buf(),
@@ -104,9 +107,51 @@ impl Config {
             body_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
             max_connections: 1024,
+            max_connections_per_ip: 64,
+            tls: None,
             retention_interval: Duration::from_secs(3600),
         }
     }
+}
+
+/// The certificate and key of an HTTPS server, as PEM files.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first (`-----BEGIN CERTIFICATE-----` blocks).
+    pub cert: PathBuf,
+    /// The private key: PKCS#8, SEC1 (EC) or PKCS#1 (RSA) PEM.
+    pub key: PathBuf,
+}
+
+/// Builds the TLS acceptor (rustls, ring provider: TLS 1.3 and 1.2, HTTP/1.1 by ALPN).
+fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServerError> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_pem = std::fs::read(&files.cert)
+        .map_err(|e| ServerError::io("read the TLS certificate file", e))?;
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ServerError::Key("the TLS certificate file is not PEM certificates"))?;
+    if chain.is_empty() {
+        return Err(ServerError::Key(
+            "the TLS certificate file holds no certificate",
+        ));
+    }
+    let key_pem =
+        std::fs::read(&files.key).map_err(|e| ServerError::io("read the TLS key file", e))?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|_| ServerError::Key("the TLS key file holds no PEM private key"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| ServerError::Key("TLS protocol versions"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|_| {
+            ServerError::Key("the TLS key does not match the certificate, or is unsupported")
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// A started server.
@@ -159,6 +204,7 @@ impl RunningServer {
 
 /// Opens the data directory, binds the listener and starts serving in the background.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let keys: Arc<dyn KeyStore> = config
         .key_store
         .clone()
@@ -177,7 +223,10 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
+        .unwrap_or_else(|| {
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            format!("{scheme}://{addr}")
+        })
         .trim_end_matches('/')
         .to_owned();
     app.set_public_url(url.clone());
@@ -187,6 +236,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         body_timeout: config.body_timeout,
         shutdown_grace: config.shutdown_grace,
         max_connections: config.max_connections.max(1),
+        max_connections_per_ip: config.max_connections_per_ip.max(1),
     };
     // Retention runs periodically as well as inside each student transaction.
     let sweeper = {
@@ -212,7 +262,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let task = tokio::spawn({
         let app = Arc::clone(&app);
         async move {
-            http::accept_loop(listener, app, limits, rx).await;
+            http::accept_loop(listener, app, limits, tls, rx).await;
             let _ = sweeper.await;
         }
     });

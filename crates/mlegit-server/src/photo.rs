@@ -48,7 +48,11 @@ pub fn portrait(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     let _gate = DECODE_GATE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let image = reader.decode().map_err(|_| ApiError::PhotoInvalid)?;
+    // A photo over the pixel or memory limits is too large, not broken: say which.
+    let image = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ApiError::PhotoTooLarge,
+        _ => ApiError::PhotoInvalid,
+    })?;
     if image.width() < 16 || image.height() < 16 {
         return Err(ApiError::PhotoInvalid);
     }
@@ -90,10 +94,10 @@ mod tests {
     }
 
     #[test]
-    fn photos_claiming_more_than_the_side_limit_are_refused() {
+    fn photos_claiming_more_than_the_side_limit_are_refused_as_too_large() {
         assert!(matches!(
             portrait(&png(MAX_PHOTO_SIDE + 1, 16)),
-            Err(ApiError::PhotoInvalid)
+            Err(ApiError::PhotoTooLarge)
         ));
         assert!(portrait(&png(MAX_PHOTO_SIDE, 16)).is_ok());
     }

@@ -48,6 +48,9 @@ pub struct Route {
     pub id: RouteId,
     /// Largest body accepted, in bytes.
     pub max_body: usize,
+    /// Whether a school bearer token is required. It is checked before the body is read,
+    /// so an anonymous request costs one token lookup, never parsing or photo decoding.
+    pub school_auth: bool,
 }
 
 const SMALL: usize = 64 * 1024;
@@ -60,40 +63,40 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/openapi.json", RouteId::OpenApi, 0),
     r("GET", "/v1/trust-list", RouteId::TrustList, 0),
     r("GET", "/v1/status/{index}", RouteId::Status, 0),
-    r("POST", "/v1/students", RouteId::RegisterStudent, PHOTO),
-    r("GET", "/v1/students/{student_id}", RouteId::ShowStudent, 0),
-    r(
+    s("POST", "/v1/students", RouteId::RegisterStudent, PHOTO),
+    s("GET", "/v1/students/{student_id}", RouteId::ShowStudent, 0),
+    s(
         "PUT",
         "/v1/students/{student_id}",
         RouteId::ResubmitStudent,
         PHOTO,
     ),
-    r(
+    s(
         "POST",
         "/v1/students/{student_id}/photo/accept",
         RouteId::AcceptPhoto,
         SMALL,
     ),
-    r(
+    s(
         "POST",
         "/v1/students/{student_id}/photo/reject",
         RouteId::RejectPhoto,
         SMALL,
     ),
     r("POST", "/v1/photos", RouteId::UploadPhoto, PHOTO),
-    r(
+    s(
         "POST",
         "/v1/students/{student_id}/activations",
         RouteId::CreateActivation,
         SMALL,
     ),
-    r(
+    s(
         "POST",
         "/v1/activation-batches",
         RouteId::CreateBatch,
         SMALL,
     ),
-    r(
+    s(
         "GET",
         "/v1/activations/{activation_id}/qr.svg",
         RouteId::ActivationQr,
@@ -111,7 +114,7 @@ pub const ROUTES: &[Route] = &[
         RouteId::Activate,
         SMALL,
     ),
-    r(
+    s(
         "POST",
         "/v1/credentials/{credential_id}/revoke",
         RouteId::Revoke,
@@ -119,12 +122,22 @@ pub const ROUTES: &[Route] = &[
     ),
 ];
 
+/// An open route: anyone may call it.
 const fn r(method: &'static str, path: &'static str, id: RouteId, max_body: usize) -> Route {
     Route {
         method,
         path,
         id,
         max_body,
+        school_auth: false,
+    }
+}
+
+/// A school route: the bearer token is checked before anything else.
+const fn s(method: &'static str, path: &'static str, id: RouteId, max_body: usize) -> Route {
+    Route {
+        school_auth: true,
+        ..r(method, path, id, max_body)
     }
 }
 
@@ -155,6 +168,21 @@ pub fn match_route(method: &str, path: &str) -> Matched {
     } else {
         Matched::NotFound
     }
+}
+
+/// The methods `path` answers to, in route order, `HEAD` after `GET`: the `Allow`
+/// header of a 405 answer (RFC 9110 §15.5.6).
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut methods = Vec::new();
+    for route in ROUTES {
+        if match_path(route.path, path).is_some() && !methods.contains(&route.method) {
+            methods.push(route.method);
+            if route.method == "GET" {
+                methods.push("HEAD");
+            }
+        }
+    }
+    methods
 }
 
 fn match_path(template: &str, path: &str) -> Option<Vec<String>> {

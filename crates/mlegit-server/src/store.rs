@@ -86,8 +86,20 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Opens (creating if needed) the database and brings its schema up to date.
+///
+/// The database file is created owner-only (0600) before SQLite opens it: SQLite gives
+/// the `-wal` and `-shm` files it creates the mode of the database file. Files of an
+/// older data directory are narrowed to 0600 here too. A WAL left by a crash is
+/// checkpointed and truncated at once (see [`erase_wal`]).
 pub fn open(data_dir: &Path) -> Result<Connection, ServerError> {
-    let mut conn = Connection::open(data_dir.join(DB_FILE))?;
+    let path = data_dir.join(DB_FILE);
+    owner_only(&path, true)?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        owner_only(Path::new(&name), false)?;
+    }
+    let mut conn = Connection::open(&path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -95,7 +107,56 @@ pub fn open(data_dir: &Path) -> Result<Connection, ServerError> {
     // Deleted personal data is overwritten in the database file, not just unlinked.
     conn.pragma_update(None, "secure_delete", "ON")?;
     migrate(&mut conn)?;
+    erase_wal(&conn);
     Ok(conn)
+}
+
+/// Makes `path` owner-only (0600), creating it empty first if `create`; a missing file
+/// that need not be created is left alone.
+fn owner_only(path: &Path, create: bool) -> Result<(), ServerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        if create {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| ServerError::io("create the database file", e))?;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Ok(()),
+            Err(e) => Err(ServerError::io("make the database files owner-only", e)),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, create);
+        Ok(())
+    }
+}
+
+/// Checkpoints the WAL into the database file and truncates it to zero bytes.
+///
+/// `secure_delete` overwrites deleted rows in the pages it writes, but in WAL mode those
+/// pages are written to `-wal` first, and the WAL's older frames (holding the rows as
+/// they were) stay in the file until a checkpoint wraps it around, which may take
+/// hundreds of writes. After this call the database file holds the zeroed pages and the
+/// WAL is empty. Called after every commit that deletes personal data and at open; if a
+/// reader (an administration command) blocks it, it is logged and the next one catches
+/// up.
+pub fn erase_wal(conn: &Connection) {
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match result {
+        Ok(0) => {}
+        Ok(_) => tracing::warn!("WAL checkpoint blocked by a reader; retried at the next deletion"),
+        Err(e) => tracing::warn!(kind = ?e.sqlite_error_code(), "WAL checkpoint failed"),
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), ServerError> {

@@ -12,9 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use common::{claims_with_photo, device};
+use common::{claims_with_photo, device, http_client};
 use mlegit::{CredentialInfo, CredentialStatus, StatusContext, Verifier};
-use mlegit_server::client::Client;
 use serde_json::json;
 
 /// Starts the server binary; returns the child and its URL.
@@ -55,7 +54,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
     let data = dir.path().join("data");
     let token = setup(&data);
     let (mut child, url) = spawn_server(&data);
-    let school = Client::new(&url).unwrap().with_token(&token);
+    let school = http_client(&url).with_token(&token);
 
     // Students and activations first, then the burst.
     let n = 60;
@@ -86,7 +85,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
                 url.clone(),
             );
             std::thread::spawn(move || {
-                let client = Client::new(&url).unwrap();
+                let client = http_client(&url);
                 loop {
                     let Some((id, code)) = queue.lock().unwrap().pop() else {
                         break;
@@ -119,7 +118,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
 
     // Restart on the same data directory.
     let (mut child, url) = spawn_server(&data);
-    let anon = Client::new(&url).unwrap();
+    let anon = http_client(&url);
     let verifier = Verifier::new(anon.trust_list().unwrap());
     for (id, info) in &acknowledged {
         let nonce = [5u8; 16];
@@ -174,7 +173,7 @@ fn sigterm_shuts_down_gracefully() {
     let data = dir.path().join("data");
     let token = setup(&data);
     let (mut child, url) = spawn_server(&data);
-    let school = Client::new(&url).unwrap().with_token(&token);
+    let school = http_client(&url).with_token(&token);
     let r = school
         .post_json("/v1/students", &claims_with_photo())
         .unwrap();
@@ -196,7 +195,7 @@ fn sigterm_shuts_down_gracefully() {
     }
     // Restart: the data is intact.
     let (mut child, url) = spawn_server(&data);
-    let school = Client::new(&url).unwrap().with_token(&token);
+    let school = http_client(&url).with_token(&token);
     assert_eq!(
         school
             .get(&format!("/v1/students/{student}"))

@@ -10,7 +10,7 @@ use mlegit::{
     ClaimName, ClaimValue, CredentialInfo, CredentialStatus, RevocationReason, Signer as _,
     StatusContext, VerifyContext, Wallet,
 };
-use mlegit_server::client::{Client, decode_activated};
+use mlegit_client::{Client, ClientError, decode_activated};
 use serde_json::json;
 
 fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> CredentialStatus {
@@ -49,7 +49,7 @@ fn full_flow_register_activate_present_status_revoke() {
     assert_eq!(code.len(), 14); // 12 digits in groups of four
 
     let dev = device(0x22);
-    let activated = Client::activate_from_qr(&qr, &code, &dev).unwrap();
+    let activated = connector().activate_from_qr(&qr, &code, &dev).unwrap();
     assert!(activated.disclosures.len() >= 15);
     let info = CredentialInfo::decode_unverified(&activated.credential).unwrap();
     assert_eq!(info.device_key, dev.public_key());
@@ -151,8 +151,7 @@ fn revocation_reasons_and_expiry() {
     ] {
         let student = register(&school);
         let (id, code, _, _) = activation(&school, &student);
-        let a = Client::new(&h.url)
-            .unwrap()
+        let a = http_client(&h.url)
             .activate(&id, &code, &device(seed))
             .unwrap();
         let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
@@ -276,8 +275,7 @@ fn registration_rejects_bad_input_with_clear_codes() {
     assert_problem(&r, 404, "not_found");
     let r = h.anon().post_json("/v1/students", &claims()).unwrap();
     assert_problem(&r, 401, "unauthorized");
-    let r = Client::new(&h.url)
-        .unwrap()
+    let r = http_client(&h.url)
         .with_token("mlsk_forged")
         .post_json("/v1/students", &claims())
         .unwrap();
@@ -476,7 +474,7 @@ fn expired_activation_is_refused() {
     h.clock.advance(30 * 86_400);
     let err = h.anon().activate(&id, &code, &device(4)).unwrap_err();
     assert!(
-        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_expired"),
+        matches!(err, ClientError::Status { status: 410, ref code } if code == "activation_expired"),
         "{err}"
     );
 }
@@ -490,7 +488,7 @@ fn a_used_code_cannot_be_reused() {
     h.anon().activate(&id, &code, &device(4)).unwrap();
     let err = h.anon().activate(&id, &code, &device(4)).unwrap_err();
     assert!(
-        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_used"),
+        matches!(err, ClientError::Status { status: 410, ref code } if code == "activation_used"),
         "{err}"
     );
 }
@@ -504,7 +502,7 @@ fn a_new_activation_voids_the_previous_one() {
     let (id2, code2, _, _) = activation(&school, &student);
     let err = h.anon().activate(&id1, &code1, &device(4)).unwrap_err();
     assert!(
-        matches!(err, mlegit_server::client::ClientError::Status { status: 410, ref code } if code == "activation_superseded"),
+        matches!(err, ClientError::Status { status: 410, ref code } if code == "activation_superseded"),
         "{err}"
     );
     h.anon().activate(&id2, &code2, &device(4)).unwrap();
@@ -858,7 +856,7 @@ fn revoked_tokens_stop_working() {
     let mut admin = h.admin();
     let s = admin.create_school("LO").unwrap();
     let t = admin.create_token(s.id).unwrap();
-    let client = Client::new(&h.url).unwrap().with_token(&t.token);
+    let client = http_client(&h.url).with_token(&t.token);
     assert_eq!(
         client.post_json("/v1/students", &claims()).unwrap().status,
         201

@@ -1,29 +1,40 @@
 //! `mlegit-server`: run the reference server on an embedded SQLite data directory.
 //!
 //! ```text
-//! mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]   (inits DIR if new)
+//! mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]
+//!                     [--tls-cert FILE --tls-key FILE]                   (inits DIR if new)
 //! mlegit-server init [--data DIR]
-//! mlegit-server school create NAME [--data DIR]
-//! mlegit-server token create SCHOOL_ID [--data DIR]
-//! mlegit-server token revoke TOKEN_ID [--data DIR]
-//! mlegit-server key rotate [--data DIR]
+//! mlegit-server school create NAME | school list [--data DIR]
+//! mlegit-server token create SCHOOL_ID | token list | token revoke TOKEN_ID [--data DIR]
+//! mlegit-server key rotate | key list [--data DIR]
 //! ```
+//!
+//! `--help` prints the usage and exits 0; a wrong command prints it and exits 1.
 
 use core::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mlegit_server::{Admin, Config, ServerError};
+use mlegit_server::{Admin, Config, ServerError, TlsFiles};
 
 const USAGE: &str = "usage: mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]
+                           [--tls-cert FILE --tls-key FILE]
        mlegit-server init [--data DIR]
        mlegit-server school create NAME [--data DIR]
+       mlegit-server school list [--data DIR]
        mlegit-server token create SCHOOL_ID [--data DIR]
+       mlegit-server token list [--data DIR]
        mlegit-server token revoke TOKEN_ID [--data DIR]
-       mlegit-server key rotate [--data DIR]";
+       mlegit-server key rotate [--data DIR]
+       mlegit-server key list [--data DIR]";
 
 fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("mlegit-server: {message}");
@@ -36,6 +47,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut data = PathBuf::from("mlegit-data");
     let mut listen: SocketAddr = "127.0.0.1:8080".parse().map_err(|_| "bad default")?;
     let mut public_url = None;
+    let (mut tls_cert, mut tls_key) = (None::<PathBuf>, None::<PathBuf>);
     let mut words = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -49,7 +61,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
                     .map_err(|_| "--listen: not an address like 127.0.0.1:8080")?;
             }
             "--public-url" => public_url = Some(it.next().ok_or("--public-url needs a URL")?),
-            "-h" | "--help" => return Err(USAGE.into()),
+            "--tls-cert" => tls_cert = Some(it.next().ok_or("--tls-cert needs a file")?.into()),
+            "--tls-key" => tls_key = Some(it.next().ok_or("--tls-key needs a file")?.into()),
             _ => words.push(arg),
         }
     }
@@ -66,6 +79,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
             }
             let mut config = Config::new(&data, listen);
             config.public_url = public_url;
+            config.tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                (None, None) => None,
+                _ => return Err("--tls-cert and --tls-key go together".into()),
+            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -98,6 +116,33 @@ fn run(args: Vec<String>) -> Result<(), String> {
             Ok(())
         }
         ["token", "revoke", token] => admin()?.revoke_token(id(token)?).map_err(|e| e.to_string()),
+        ["school", "list"] => {
+            for s in admin()?.schools().map_err(|e| e.to_string())? {
+                println!("{}\t{}", s.id, s.name);
+            }
+            Ok(())
+        }
+        ["token", "list"] => {
+            for t in admin()?.tokens().map_err(|e| e.to_string())? {
+                let state = t
+                    .revoked_at
+                    .map_or_else(|| "active".to_owned(), |at| format!("revoked at {at}"));
+                println!(
+                    "{}\tschool {}\tcreated at {}\t{state}",
+                    t.id, t.school_id, t.created_at
+                );
+            }
+            Ok(())
+        }
+        ["key", "list"] => {
+            for k in admin()?.keys().map_err(|e| e.to_string())? {
+                let state = k
+                    .retired_at
+                    .map_or_else(|| "active".to_owned(), |at| format!("retired at {at}"));
+                println!("{}\tcreated at {}\t{state}", k.key_id, k.created_at);
+            }
+            Ok(())
+        }
         ["key", "rotate"] => {
             println!("{}", admin()?.rotate_key().map_err(|e| e.to_string())?);
             Ok(())

@@ -8,9 +8,19 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use mlegit::{P256Signer, TrustList, Verifier};
-use mlegit_server::client::{Client, HttpResponse};
+use mlegit_client::{Client, Connector, HttpResponse};
 use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
 use serde_json::{Value, json};
+
+/// The server under test speaks plain HTTP on loopback: allowed explicitly.
+pub fn connector() -> Connector {
+    Connector::new().allow_plain_http(true)
+}
+
+/// A client of `url` (plain HTTP allowed).
+pub fn http_client(url: &str) -> Client {
+    connector().client(url).unwrap()
+}
 
 /// 2026-09-21T08:53:20Z.
 pub const T0: u64 = 1_790_000_000;
@@ -71,11 +81,11 @@ impl Harness {
         let mut admin = self.admin();
         let school = admin.create_school(name).unwrap();
         let token = admin.create_token(school.id).unwrap();
-        Client::new(&self.url).unwrap().with_token(&token.token)
+        http_client(&self.url).with_token(&token.token)
     }
 
     pub fn anon(&self) -> Client {
-        Client::new(&self.url).unwrap()
+        http_client(&self.url)
     }
 
     pub fn verifier(&self) -> Verifier {
