@@ -132,7 +132,7 @@ enum Step {
 }
 
 fn clean(t: &str, max: usize) -> bool {
-    (1..=max).contains(&t.len()) && !t.chars().any(char::is_control)
+    (1..=max).contains(&t.len()) && claims::clean_text(t)
 }
 
 fn at(offset: i32) -> u64 {

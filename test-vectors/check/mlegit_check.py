@@ -357,14 +357,21 @@ def is_tstr(v, lo: int = 0, hi: int | None = None) -> bool:
     return n >= lo and (hi is None or n <= hi)
 
 
-def has_cc(v: str) -> bool:
-    """spec §11.2: general category Cc is exactly U+0000..=U+001F and U+007F..=U+009F."""
-    return any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F for c in v)
+# spec §11.2, the excluded code points, as listed there: general category Cc
+# (U+0000..=U+001F, U+007F..=U+009F), U+2028 and U+2029 (Zl, Zp), and the bidirectional
+# controls U+202A..=U+202E and U+2066..=U+2069.
+EXCLUDED_RANGES = ((0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029), (0x202A, 0x202E),
+                   (0x2066, 0x2069))
+
+
+def has_excluded(v: str) -> bool:
+    """spec §11.2: does v hold an excluded code point?"""
+    return any(lo <= ord(c) <= hi for c in v for lo, hi in EXCLUDED_RANGES)
 
 
 def is_text(v, lo: int, hi: int) -> bool:
-    """tstr lo..=hi bytes with no Cc code point (spec §11.2)."""
-    return is_tstr(v, lo, hi) and not has_cc(v)
+    """tstr lo..=hi bytes with no excluded code point (spec §11.2)."""
+    return is_tstr(v, lo, hi) and not has_excluded(v)
 
 
 def is_map(v) -> bool:
@@ -539,7 +546,8 @@ DIGEST_ALG_SHA256 = -16
 
 
 def _is_status_ref(v) -> bool:
-    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without Cc, index uint."""
+    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without excluded code points
+    (spec §11.2), index uint."""
     if not is_map(v) or len(v) != 2 or not (v.has(1) and v.has(2)):
         return False
     return is_text(v.get(1), 1, 256) and is_uint(v.get(2))

@@ -594,7 +594,11 @@ def claim_tests() -> None:
         ("family_name", "", False), ("family_name", "a" * 256, True), ("family_name", "a" * 257, False),
         ("family_name", "ł" * 128, True), ("family_name", "ł" * 129, False),
         ("family_name", "tab\there", False), ("family_name", "del\x7f", False),
-        ("family_name", "zero\u200bwidth", True),  # U+200B is Cf, not Cc
+        ("family_name", "zero\u200bwidth", True),  # U+200B is Cf: allowed, displays escape it
+        ("family_name", "line\u2028sep", False), ("family_name", "para\u2029sep", False),
+        ("family_name", "\u202aembed", False), ("family_name", "over\u202eride", False),
+        ("family_name", "\u2066isolate\u2069", False), ("family_name", "fsi\u2068", False),
+        ("family_name", "nnbsp\u202f", True), ("family_name", "\u2027\u2065\u206a", True),
         ("family_name", b"bytes", False),
         ("holder_status", "student", True), ("holder_status", "teacher", False),
         ("portrait", b"\xff\xd8\xff\xe0", True), ("portrait", b"\xff\xd8\xff", False),

@@ -110,7 +110,7 @@ impl<S: Signer> Wallet<S> {
             // that the holder never signs what every verifier would refuse (spec §7.1).
             let audience_ok = !r.audience.is_empty()
                 && r.audience.len() <= 128
-                && !r.audience.chars().any(char::is_control);
+                && crate::claims::clean_text(&r.audience);
             if !(16..=32).contains(&r.nonce.len()) || !audience_ok {
                 return Err(PresentError::Request(Error::InvalidField));
             }

@@ -214,6 +214,19 @@ fn hook(f: impl FnOnce(&mut Vec<(V, V)>) + 'static) -> Option<crate::scenario::M
     Some(Box::new(f))
 }
 
+/// `[salt, claim, value]`, encoded: a disclosure made by hand.
+fn raw_disclosure(salt: Vec<u8>, claim: &str, value: V) -> Vec<u8> {
+    enc(&V::A(vec![V::B(salt), text(claim), value]))
+}
+
+/// Issues `disclosure` (its digest goes in the set, under `label` in the outputs) and sends
+/// it alone.
+fn issue_and_send(p: &mut Parts, label: &str, disclosure: Vec<u8>) {
+    p.extra_issued = vec![(label.into(), disclosure.clone())];
+    p.disclosed = vec![];
+    p.extra_sent = vec![disclosure];
+}
+
 /// Every presentation vector.
 pub fn presentation_vectors() -> Vec<Json> {
     use Expect::{Invalid, Valid};
@@ -350,6 +363,16 @@ pub fn presentation_vectors() -> Vec<Json> {
     push(
         "key_rotation_retired_key",
         "Signed by the retired key while it was valid (iat inside its window): accepted.",
+        p,
+        Valid,
+    );
+
+    let mut p = Parts::base();
+    p.claims[0].1 = text("Nowak\u{ad}Kowalska");
+    p.claims[1].1 = text("Anna\u{200d}Maria");
+    push(
+        "text_format_characters",
+        "Names with a soft hyphen and a zero-width joiner (format characters): accepted.",
         p,
         Valid,
     );
@@ -908,11 +931,7 @@ pub fn presentation_vectors() -> Vec<Json> {
     let mut p = Parts::base();
     p.disclosed = vec![];
     let salt = vec![0u8; 16];
-    p.extra_sent = vec![enc(&V::A(vec![
-        V::B(salt),
-        text("family_name"),
-        text("Kowalska"),
-    ]))];
+    p.extra_sent = vec![raw_disclosure(salt, "family_name", text("Kowalska"))];
     push(
         "wrong_salt",
         "family_name with its true value and a wrong salt.",
@@ -942,11 +961,7 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let second = enc(&V::A(vec![
-        V::B(vec![0x5a; 16]),
-        text("family_name"),
-        text("Nowak"),
-    ]));
+    let second = raw_disclosure(vec![0x5a; 16], "family_name", text("Nowak"));
     p.extra_issued = vec![("family_name".into(), second.clone())];
     p.disclosed = vec!["family_name".into()];
     p.extra_sent = vec![second];
@@ -958,14 +973,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let short = enc(&V::A(vec![
-        V::B(vec![1; 15]),
-        text("family_name"),
-        text("Kowalska"),
-    ]));
-    p.extra_issued = vec![("family_name_short_salt".into(), short.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![short];
+    let short = raw_disclosure(vec![1; 15], "family_name", text("Kowalska"));
+    issue_and_send(&mut p, "family_name_short_salt", short);
     push(
         "disclosure_short_salt",
         "A 15-byte salt (its digest is in the set).",
@@ -975,9 +984,7 @@ pub fn presentation_vectors() -> Vec<Json> {
 
     let mut p = Parts::base();
     let two = enc(&V::A(vec![V::B(vec![1; 16]), text("family_name")]));
-    p.extra_issued = vec![("pair".into(), two.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![two];
+    issue_and_send(&mut p, "pair", two);
     push(
         "disclosure_two_elements",
         "A disclosure [salt, claim] without a value.",
@@ -986,14 +993,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let unknown = enc(&V::A(vec![
-        V::B(vec![2; 16]),
-        text("nickname"),
-        text("Ania"),
-    ]));
-    p.extra_issued = vec![("nickname".into(), unknown.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![unknown];
+    let unknown = raw_disclosure(vec![2; 16], "nickname", text("Ania"));
+    issue_and_send(&mut p, "nickname", unknown);
     push(
         "unknown_claim",
         "A claim schema v1 does not define (its digest is in the set).",
@@ -1002,14 +1003,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![3; 16]),
-        text("pesel"),
-        text("08231412343"),
-    ]));
-    p.extra_issued = vec![("pesel_bad".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![3; 16], "pesel", text("08231412343"));
+    issue_and_send(&mut p, "pesel_bad", bad);
     push(
         "invalid_claim_pesel_checksum",
         "A PESEL whose check digit is wrong (issued and signed).",
@@ -1018,14 +1013,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![4; 16]),
-        text("age_over_18"),
-        V::Bool(false),
-    ]));
-    p.extra_issued = vec![("age_false".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![4; 16], "age_over_18", V::Bool(false));
+    issue_and_send(&mut p, "age_false", bad);
     push(
         "invalid_claim_age_false",
         "age_over_18 = false, which is never issued.",
@@ -1034,19 +1023,44 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![5; 16]),
-        text("given_names"),
-        text("Anna\u{1b}[2J"),
-    ]));
-    p.extra_issued = vec![("control".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![5; 16], "given_names", text("Anna\u{1b}[2J"));
+    issue_and_send(&mut p, "control", bad);
     push(
         "invalid_claim_control_character",
         "A name with an ANSI escape (a control character).",
         p,
         Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::base();
+    let bad = raw_disclosure(vec![6; 16], "family_name", text("Kowalska\u{2028}Nowak"));
+    issue_and_send(&mut p, "line_separator", bad);
+    push(
+        "invalid_claim_line_separator",
+        "A family_name holding U+2028 LINE SEPARATOR (category Zl: a newline).",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::base();
+    let bad = raw_disclosure(vec![7; 16], "given_names", text("Anna \u{202e}airaM"));
+    issue_and_send(&mut p, "bidi_override", bad);
+    push(
+        "invalid_claim_bidi_override",
+        "given_names holding U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the display.",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::request_bound();
+    let audience = "https://kino.example/\u{2066}verifier\u{2069}".to_string();
+    p.audience = Some(audience.clone());
+    p.settings.expected_audience = Some(audience);
+    push(
+        "invalid_field_audience_isolate",
+        "An audience holding the bidirectional isolates U+2066 and U+2069.",
+        p,
+        Invalid(Error::InvalidField),
     );
 
     out
