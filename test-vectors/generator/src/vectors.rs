@@ -1183,6 +1183,61 @@ pub fn status_vectors() -> Vec<Json> {
         p,
         Invalid(Error::InvalidField),
     );
+    // The order of F3-F5 and Q1-Q2 (spec §9.2): field rules first, then the ranges.
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(7));
+    p.payload.push((V::U(8), V::U(0)));
+    push(
+        "status_unknown_value_and_unknown_key",
+        "status 7 and an unknown key 8: F3 (unknown key) comes before Q1 (status range).",
+        p,
+        Invalid(Error::UnknownField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(7));
+    push(
+        "status_unknown_value",
+        "status 7, a uint outside 0..=3: Q1.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(1));
+    set(&mut p.payload, V::U(4), V::U(9));
+    remove(&mut p.payload, &V::U(7));
+    push(
+        "status_unknown_reason_without_cache_for",
+        "Revoked with reason 9 and no cache_for: F5 (missing key) comes before Q1 (reason range).",
+        p,
+        Invalid(Error::MissingField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(1));
+    set(&mut p.payload, V::U(4), V::U(9));
+    push(
+        "status_unknown_reason",
+        "Revoked with reason 9, outside 1..=4: Q1.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), text("valid"));
+    p.payload.push((V::U(8), V::U(0)));
+    push(
+        "status_text_and_unknown_key",
+        "status as a text string and an unknown key 8: F4 on key 3 comes before F3 on key 8.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(7), V::U(86_401));
+    p.payload.push((V::U(8), V::U(0)));
+    push(
+        "status_cache_over_a_day_and_unknown_key",
+        "cache_for 86401 and an unknown key 8: F3 comes before Q2.",
+        p,
+        Invalid(Error::UnknownField),
+    );
     let mut p = StatusParts::valid();
     p.trust[0].not_after = NOW - 21;
     push(
