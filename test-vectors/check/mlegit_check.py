@@ -83,7 +83,7 @@ ERROR_CODES = frozenset("""
     nonce_mismatch audience_mismatch
     disclosure_malformed digest_mismatch duplicate_disclosure unknown_claim duplicate_claim
     invalid_claim_value
-    status_credential_mismatch status_from_future status_stale
+    status_key_mismatch status_credential_mismatch status_from_future status_stale
 """.split())
 
 
@@ -897,8 +897,10 @@ class StatusResult:
 
 
 def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int,
-                  expected_credential_id: bytes, expected_nonce: bytes | None = None) -> StatusResult:
-    """Steps S1-S11 (spec §12.4) in order."""
+                  expected_credential_id: bytes, credential_kid: bytes,
+                  expected_nonce: bytes | None = None) -> StatusResult:
+    """Steps S1-S11 (spec §12.4) in order.  credential_kid: the issuer kid of the credential
+    the response is about (spec §12.1)."""
     skew = settings.clock_skew
     if len(data) > settings.max_input_size:                              # S1
         raise MlegitError("input_too_large", f"S1: {len(data)} > {settings.max_input_size}")
@@ -913,8 +915,8 @@ def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int
     tk = trust.get(cose.kid)                                             # S4
     if tk is None:
         raise MlegitError("unknown_key_id", f"S4: {cose.kid.hex()}")
-    if not (tk.not_before <= f[5] <= tk.not_after):                      # S5
-        raise MlegitError("issuer_key_not_valid", "S5")
+    if cose.kid != credential_kid:                                       # S5 (no key window)
+        raise MlegitError("status_key_mismatch", f"S5: {cose.kid.hex()} != {credential_kid.hex()}")
     at_step("S6", verify_es256, tk.public_key, cose, "issuer_signature_invalid")
     if f[1] != 1:                                                        # S7
         raise MlegitError("unsupported_version", f"S7: status version {f[1]}")
@@ -1114,7 +1116,7 @@ STATUS_INPUT_KEYS = ("issuer_keys", "trust")
 PRESENTATION_VERIFIER_KEYS = ("now", "clock_skew", "max_age", "max_input_size", "accepted_algs",
                               "expected_nonce", "expected_audience")
 STATUS_VERIFIER_KEYS = ("now", "clock_skew", "max_input_size", "accepted_algs",
-                        "expected_credential_id", "expected_nonce")
+                        "expected_credential_id", "expected_credential_kid", "expected_nonce")
 PRESENTATION_EXPECTED_KEYS = ("claims", "presented_at", "not_before", "expires", "credential_id",
                               "status", "issuer_kid", "nonce", "audience")
 STATUS_EXPECTED_KEYS = ("credential_id", "status", "reason", "checked_at", "cache_for", "nonce",
@@ -1359,6 +1361,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
     settings = _settings(ver, with_max_age=False)
     now = _int(ver["now"], "verifier.now")
     exp_cid = _hex(ver["expected_credential_id"], "verifier.expected_credential_id")
+    exp_kid = _hex(ver["expected_credential_kid"], "verifier.expected_credential_kid")
     exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
     response = _hex(vec["status_response"], "status_response")
@@ -1367,7 +1370,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
 
     def run():
         trust = at_step("trust list", parse_trust_list, trust_bytes)
-        return verify_status(response, trust, settings, now, exp_cid, exp_nonce)
+        return verify_status(response, trust, settings, now, exp_cid, exp_kid, exp_nonce)
 
     res = _verdict(problems, result_kind, error, run)
     if generator_checks:
@@ -1414,6 +1417,7 @@ def evaluate(vec: dict):
             res = verify_status(_hex(vec["status_response"], "status_response"), trust,
                                 _settings(ver, False), ver["now"],
                                 _hex(ver["expected_credential_id"], "expected_credential_id"),
+                                _hex(ver["expected_credential_kid"], "expected_credential_kid"),
                                 _opt_hex(ver["expected_nonce"], "expected_nonce"))
     except MlegitError as exc:
         return exc.code, step_path(exc.detail)

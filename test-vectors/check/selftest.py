@@ -465,7 +465,8 @@ def status_response(status=0, reason=None, nonce=NONCE, cache_for=3600, checked_
 def svec(name: str, resp: bytes, error: str | None = None, expected: dict | None = None,
          verifier=None) -> dict:
     ver = {"now": NOW, "clock_skew": 60, "max_input_size": 65536, "accepted_algs": [-7],
-           "expected_credential_id": CRED_ID.hex(), "expected_nonce": NONCE.hex()}
+           "expected_credential_id": CRED_ID.hex(), "expected_credential_kid": ISSUER.kid.hex(),
+           "expected_nonce": NONCE.hex()}
     ver.update(verifier or {})
     vec = {"name": name, "description": f"selftest {name}", "kind": "status",
            "inputs": {"issuer_keys": [ISSUER.key_json()], "trust": trust_inputs(TRUST_ENTRIES)},
@@ -509,6 +510,11 @@ def status_vectors() -> list[dict]:
              "cose_malformed"),
         svec("status_no_alg_accepted", status_response(), "alg_not_allowed", verifier={"accepted_algs": []}),
         svec("status_suspended", status_response(2), expected={"status": "suspended", "reason": None}),
+        # S5: the response's kid must be the credential's kid; the key window plays no part.
+        svec("s5_other_credential_kid", status_response(), "status_key_mismatch",
+             verifier={"expected_credential_kid": "00" * 8}),
+        svec("s4_before_s5", status_response(header={1: -7, 4: b"\x01" * 8, 16: TYP_STATUS}),
+             "unknown_key_id", verifier={"expected_credential_kid": "01" * 8}),
     ]
 
 

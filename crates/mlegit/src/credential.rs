@@ -317,7 +317,9 @@ impl<S: Signer> Issuer<S> {
         }
     }
 
-    /// Signs a status response (spec §10).
+    /// Signs a status response (spec §9). Verifiers accept it only for credentials that
+    /// this issuer's key signed (spec §9.3, §12.4 step S5): an issuer that rotated keys
+    /// answers with the key that signed the credential, even after that key's `not_after`.
     pub fn status_response(&self, body: &StatusBody) -> Result<Vec<u8>, IssueError> {
         let protected = cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS);
         let payload = body.encode()?;

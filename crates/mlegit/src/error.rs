@@ -92,7 +92,7 @@ verification_errors! {
     DigestSetInvalid = "digest_set_invalid",
     /// The device key is not an uncompressed P-256 COSE_Key on the curve.
     InvalidDeviceKey = "invalid_device_key",
-    /// The issuer key was not valid at the credential's `iat` (or status `checked_at`).
+    /// The issuer key's window does not contain the credential's `iat`.
     IssuerKeyNotValid = "issuer_key_not_valid",
     /// Not `iat <= nbf < exp`.
     InvalidValidityWindow = "invalid_validity_window",
@@ -122,6 +122,8 @@ verification_errors! {
     DuplicateClaim = "duplicate_claim",
     /// A claim value not of the type schema v1 gives it.
     InvalidClaimValue = "invalid_claim_value",
+    /// A status response signed by another key than the one that signed the credential.
+    StatusKeyMismatch = "status_key_mismatch",
     /// A status response about another credential.
     StatusCredentialMismatch = "status_credential_mismatch",
     /// A status response checked in the future beyond the clock skew.

@@ -88,6 +88,7 @@
 //! let status = verifier.verify_status(&response, &StatusContext {
 //!     now: now + 9,
 //!     credential_id: &verified.credential_id,
+//!     credential_kid: &verified.issuer_kid,
 //!     expected_nonce: Some(&[0x66; 16]),
 //! })?;
 //! assert_eq!(status.body.status, CredentialStatus::Revoked(RevocationReason::HolderRequest));

@@ -235,7 +235,7 @@ proptest! {
         let issuer = issuer();
         let body = StatusBody { credential_id: cid.clone(), status, checked_at: NOW, nonce: nonce.clone(), cache_for };
         let bytes = issuer.status_response(&body).unwrap();
-        let ctx = StatusContext { now: NOW, credential_id: &cid, expected_nonce: nonce.as_deref() };
+        let ctx = StatusContext { now: NOW, credential_id: &cid, credential_kid: issuer.key_id(), expected_nonce: nonce.as_deref() };
         let verified = verifier(&issuer).verify_status(&bytes, &ctx).unwrap();
         prop_assert_eq!(verified.body, body);
     }

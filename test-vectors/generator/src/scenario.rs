@@ -567,6 +567,8 @@ pub struct StatusParts {
     pub max_input_size: usize,
     /// The credential the verifier asks about.
     pub expected_credential_id: Vec<u8>,
+    /// The kid of the issuer key that signed that credential.
+    pub expected_credential_kid: Vec<u8>,
     /// The nonce it sent.
     pub expected_nonce: Option<Vec<u8>>,
 }
@@ -599,6 +601,7 @@ impl StatusParts {
             clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
             max_input_size: mlegit::DEFAULT_MAX_INPUT,
             expected_credential_id: cid,
+            expected_credential_kid: issuer_a().kid(),
             expected_nonce: Some(nonce()),
         }
     }

@@ -194,6 +194,7 @@ fn status(name: &str, description: &str, mut parts: StatusParts, expect: Expect)
             "max_input_size": parts.max_input_size,
             "accepted_algs": [-7],
             "expected_credential_id": hex::encode(&parts.expected_credential_id),
+            "expected_credential_kid": hex::encode(&parts.expected_credential_kid),
             "expected_nonce": hexo(&parts.expected_nonce),
         },
         "status_response": hex::encode(&bytes),
@@ -1105,6 +1106,14 @@ pub fn status_vectors() -> Vec<Json> {
         p,
         Valid,
     );
+    let mut p = StatusParts::valid();
+    p.trust[0].not_after = NOW - 21;
+    push(
+        "status_key_past_not_after",
+        "Signed by the credential's key after its not_after (it no longer issues): accepted.",
+        p,
+        Valid,
+    );
 
     let mut p = StatusParts::valid();
     p.expected_credential_id = vec![0x77; 16];
@@ -1239,12 +1248,18 @@ pub fn status_vectors() -> Vec<Json> {
         Invalid(Error::UnknownField),
     );
     let mut p = StatusParts::valid();
-    p.trust[0].not_after = NOW - 21;
+    p.issuer = issuer_b();
+    p.trust.push(TrustEntry {
+        key: issuer_b(),
+        not_before: NOW - 400 * DAY,
+        not_after: NOW + 400 * DAY,
+    });
+    set(&mut p.protected, V::U(4), V::B(issuer_b().kid()));
     push(
-        "status_key_outside_validity",
-        "Signed by a key retired before checked_at.",
+        "status_key_mismatch",
+        "Signed by issuer B, trusted, about a credential that issuer A signed.",
         p,
-        Invalid(Error::IssuerKeyNotValid),
+        Invalid(Error::StatusKeyMismatch),
     );
     let mut p = StatusParts::valid();
     p.issuer = issuer_unknown();
