@@ -78,7 +78,8 @@ ERROR_CODES = frozenset("""
     invalid_device_key
     unknown_key_id issuer_key_not_valid signature_malleable
     issuer_signature_invalid device_signature_invalid
-    invalid_validity_window credential_not_yet_valid credential_expired
+    invalid_validity_window credential_lifetime_too_long credential_not_yet_valid
+    credential_expired
     presentation_from_future presentation_too_old presented_outside_validity
     nonce_mismatch audience_mismatch
     disclosure_malformed digest_mismatch duplicate_disclosure unknown_claim duplicate_claim
@@ -542,6 +543,7 @@ def decode_fields(payload_bytes: bytes, table: dict, required, not_map_code: str
 # --------------------------------------------------------------------------------------------
 
 DOCTYPE = "mlegit.school-id.1"
+MAX_CREDENTIAL_LIFETIME = 34_560_000  # spec §5.6 and P10b: exp - iat, 400 days
 DIGEST_ALG_SHA256 = -16
 
 
@@ -821,10 +823,12 @@ def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, no
     device_key, dx, dy = at_step("P9", credential_semantics, cf, cred.kid)
     if not (iat <= nbf < exp):                                           # P10a
         raise MlegitError("invalid_validity_window", "P10a")
-    if now + skew < nbf:                                                 # P10b
-        raise MlegitError("credential_not_yet_valid", "P10b")
-    if now > exp + skew:                                                 # P10c
-        raise MlegitError("credential_expired", "P10c")
+    if exp - iat > MAX_CREDENTIAL_LIFETIME:                              # P10b
+        raise MlegitError("credential_lifetime_too_long", f"P10b: {exp - iat} s")
+    if now + skew < nbf:                                                 # P10c
+        raise MlegitError("credential_not_yet_valid", "P10c")
+    if now > exp + skew:                                                 # P10d
+        raise MlegitError("credential_expired", "P10d")
     at_step("P11", verify_es256, device_key, pres, "device_signature_invalid")
     presented_at = pf[4]
     if presented_at > now + skew:                                        # P12a
@@ -1394,7 +1398,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-c]?):?$")
+_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:

@@ -322,6 +322,13 @@ def presentation_vectors() -> list[dict]:
                   "invalid_device_key"))
     V.append(pvec("validity_window_empty", present([], cred=issue(overrides={7: NBF})[0]),
                   "invalid_validity_window"))
+    # P10b: exp - iat at most 400 days, counted from iat; P10a comes first.
+    V.append(pvec("lifetime_over_400_days", present([], cred=issue(overrides={7: IAT + 34_560_001})[0]),
+                  "credential_lifetime_too_long"))
+    V.append(pvec("lifetime_exp_max", present([], cred=issue(overrides={7: 2**64 - 1})[0]),
+                  "credential_lifetime_too_long"))
+    V.append(pvec("window_before_lifetime", present([], cred=issue(overrides={6: IAT - 1, 7: 2**64 - 1})[0]),
+                  "invalid_validity_window"))
     V.append(pvec("credential_not_yet_valid", present([], presented_at=NBF - 100), "credential_not_yet_valid",
                   verifier={"now": NBF - 61}))
     V.append(pvec("device_signature_invalid",

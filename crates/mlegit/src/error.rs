@@ -96,6 +96,8 @@ verification_errors! {
     IssuerKeyNotValid = "issuer_key_not_valid",
     /// Not `iat <= nbf < exp`.
     InvalidValidityWindow = "invalid_validity_window",
+    /// `exp - iat` is over [`crate::MAX_CREDENTIAL_LIFETIME`] (400 days).
+    CredentialLifetimeTooLong = "credential_lifetime_too_long",
     /// The credential's `nbf` is still ahead, beyond the clock skew.
     CredentialNotYetValid = "credential_not_yet_valid",
     /// The credential's `exp` has passed, beyond the clock skew.
@@ -152,6 +154,8 @@ pub enum IssueError {
     DocumentDatesReversed,
     /// Not `iat <= nbf < exp`.
     InvalidValidityWindow,
+    /// `exp - iat` is over [`crate::MAX_CREDENTIAL_LIFETIME`] (400 days).
+    CredentialLifetimeTooLong,
     /// The status URI is empty, too long or holds a control character.
     InvalidStatusReference,
     /// The credential id is not 16 to 32 bytes.
@@ -180,6 +184,9 @@ impl fmt::Display for IssueError {
             IssueError::DocumentDatesReversed => f.write_str("issue_date is after expiry_date"),
             IssueError::InvalidValidityWindow => {
                 f.write_str("validity must satisfy iat <= nbf < exp")
+            }
+            IssueError::CredentialLifetimeTooLong => {
+                f.write_str("validity must satisfy exp - iat <= 400 days")
             }
             IssueError::InvalidStatusReference => f.write_str("invalid status reference"),
             IssueError::InvalidCredentialId => f.write_str("credential id must be 16 to 32 bytes"),

@@ -133,7 +133,7 @@ pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
     CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
-    StatusReference, VERSION,
+    MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION,
 };
 #[cfg(feature = "aws-lc")]
 pub use crypto::aws_lc::AwsLcBackend;

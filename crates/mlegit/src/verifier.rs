@@ -225,9 +225,7 @@ impl<B: SignatureBackend> Verifier<B> {
         let checked = payload.check(inner.kid)?;
         // 10. its validity window and the clock
         let (nbf, exp) = (payload.nbf, payload.exp);
-        if !(payload.iat <= nbf && nbf < exp) {
-            return Err(Error::InvalidValidityWindow);
-        }
+        credential::check_validity(payload.iat, nbf, exp)?;
         if ctx.now.saturating_add(self.clock_skew) < nbf {
             return Err(Error::CredentialNotYetValid);
         }

@@ -383,6 +383,22 @@ fn the_issuer_refuses_bad_input_with_typed_errors() {
         build(fixed_student(), (NOW, NOW - 1, NOW + 1)),
         Err(IssueError::InvalidValidityWindow)
     );
+    // The lifetime counts from iat, also when nbf is later (spec §5.6).
+    let max = mlegit::MAX_CREDENTIAL_LIFETIME;
+    assert_eq!(
+        build(fixed_student(), (NOW, NOW + 86_400, NOW + max)),
+        Ok(())
+    );
+    for validity in [
+        (NOW, NOW, NOW + max + 1),
+        (NOW, NOW + 86_400, NOW + max + 1),
+        (NOW, NOW, u64::MAX),
+    ] {
+        assert_eq!(
+            build(fixed_student(), validity),
+            Err(IssueError::CredentialLifetimeTooLong)
+        );
+    }
 }
 
 #[test]

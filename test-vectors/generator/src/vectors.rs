@@ -326,6 +326,16 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
+    p.nbf = NOW - DAY;
+    p.exp = p.iat + mlegit::MAX_CREDENTIAL_LIFETIME;
+    push(
+        "credential_lifetime_edge",
+        "exp - iat exactly 400 days, nbf later than iat: accepted.",
+        p,
+        Valid,
+    );
+
+    let mut p = Parts::base();
     p.issuer = issuer_b();
     p.trust = vec![
         TrustEntry {
@@ -835,6 +845,25 @@ pub fn presentation_vectors() -> Vec<Json> {
         "nbf before iat.",
         p,
         Invalid(Error::InvalidValidityWindow),
+    );
+
+    let mut p = Parts::base();
+    p.exp = p.iat + mlegit::MAX_CREDENTIAL_LIFETIME + 1;
+    push(
+        "credential_lifetime_too_long",
+        "exp - iat one second over 400 days.",
+        p,
+        Invalid(Error::CredentialLifetimeTooLong),
+    );
+
+    let mut p = Parts::base();
+    p.nbf = NOW - DAY;
+    p.exp = u64::MAX;
+    push(
+        "credential_lifetime_exp_max",
+        "exp = 2^64 - 1, nbf later than iat: no credential lives that long.",
+        p,
+        Invalid(Error::CredentialLifetimeTooLong),
     );
 
     let mut p = Parts::base();
