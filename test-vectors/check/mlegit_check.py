@@ -1188,7 +1188,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         problems += check_key_inputs(vec["inputs"], trust_bytes)
     if res is None:
         if generator_checks:
-            problems += check_output_digests(vec["outputs"])
+            problems += check_negative_outputs(vec["outputs"], presentation)
         return problems
     # Exact expected outputs (spec §12.3).
     exp = vec["expected"]
@@ -1213,18 +1213,48 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-def check_output_digests(out: dict) -> list:
-    """Every vector: each listed disclosure's digest is SHA-256 of its bytes (spec §6.2)."""
+def _lenient_field(data: bytes, index: int, key: int):
+    """Element `index` of a CBOR array in data, then (if key is not None) the value under
+    `key` of the map its bstr content holds; None when anything does not strictly decode."""
+    try:
+        item = strict_decode(data)
+        if not (is_array(item) and len(item) > index):
+            return None
+        if key is None:
+            return item[index]
+        if not is_bstr(item[index]):
+            return None
+        m = strict_decode(item[index])
+        return m.get(key) if is_map(m) else None
+    except MlegitError:
+        return None
+
+
+def check_negative_outputs(out: dict, presentation: bytes) -> list:
+    """Negative vectors (test-vectors/README.md): each listed disclosure's digest is SHA-256
+    of its bytes (spec §6.2) and its claim the name its bytes hold; outputs.credential is the
+    credential the presentation embeds, whenever its payload decodes; outputs.digests is the
+    digest array of outputs.credential, whenever its payload decodes."""
     p = []
     for i, d in enumerate(_list(out["disclosures"], "outputs.disclosures")):
         where = f"outputs.disclosures[{i}]"
         _keys(d, where, ("claim", "bytes", "digest"))
-        _str(d["claim"], where + ".claim")
-        if hashlib.sha256(_hex(d["bytes"], where + ".bytes")).digest() != _hex(d["digest"], where + ".digest"):
+        claim = _str(d["claim"], where + ".claim")
+        raw = _hex(d["bytes"], where + ".bytes")
+        if hashlib.sha256(raw).digest() != _hex(d["digest"], where + ".digest"):
             p.append(f"{where}: digest != SHA-256(bytes)")
-    for i, d in enumerate(_list(out["digests"], "outputs.digests")):
-        _hex(d, f"outputs.digests[{i}]")
-    _hex(out["credential"], "outputs.credential")
+        held = _lenient_field(raw, 1, None)
+        if held is not None and held != claim:
+            p.append(f"{where}: claim {claim!r} but the bytes hold {held!r}")
+    digests = [_hex(d, f"outputs.digests[{i}]")
+               for i, d in enumerate(_list(out["digests"], "outputs.digests"))]
+    credential = _hex(out["credential"], "outputs.credential")
+    embedded = _lenient_field(presentation, 2, 2)
+    if embedded is not None and embedded != credential:
+        p.append("outputs.credential differs from the credential inside the presentation")
+    encoded = _lenient_field(credential, 2, 11)
+    if encoded is not None and encoded != digests:
+        p.append("outputs.digests differs from the digest array of outputs.credential")
     return p
 
 

@@ -203,8 +203,9 @@ def trust_inputs(entries) -> list:
 
 def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifier=None,
          trust=TRUST_ENTRIES, presented_at: int = PRESENTED_AT, signer: Key = ISSUER) -> dict:
-    """A presentation vector in the schema of test-vectors/README.md.  The inputs and outputs
-    describe the reference scenario (they are exact for valid vectors)."""
+    """A presentation vector in the schema of test-vectors/README.md.  The inputs describe the
+    reference scenario (exact for valid vectors); outputs.credential is the credential the
+    presentation embeds, and outputs.digests its digest array, where they decode."""
     ver = {"now": NOW, "clock_skew": 60, "max_age": 300, "max_input_size": 65536,
            "accepted_algs": [-7], "expected_nonce": NONCE.hex(), "expected_audience": AUDIENCE}
     ver.update(verifier or {})
@@ -218,11 +219,22 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
         "exp": EXP, "status": {"uri": STATUS_URI, "index": 42}, "presented_at": presented_at,
         "nonce": ver["expected_nonce"], "audience": ver["expected_audience"],
         "disclosed": list(disclosed)}
+    cred, digs = CRED, DIGESTS
+    try:
+        embedded = cbor2.loads(cbor2.loads(pres)[2])[2]
+        cred = embedded if isinstance(embedded, bytes) else cred
+    except Exception:  # a broken presentation: keep the reference credential
+        pass
+    try:
+        array = cbor2.loads(cbor2.loads(cred)[2])[11]
+        digs = array if isinstance(array, list) else digs
+    except Exception:
+        pass
     vec["outputs"] = {
-        "credential": CRED.hex(),
+        "credential": cred.hex(),
         "disclosures": [{"claim": n, "bytes": d.hex(), "digest": hashlib.sha256(d).hexdigest()}
                         for n, d in DISCL.items()],
-        "digests": [d.hex() for d in DIGESTS]}
+        "digests": [d.hex() for d in digs]}
     vec.update({"trust_list": trust_bytes(trust).hex(), "verifier": ver, "presentation": pres.hex()})
     if error:
         vec["expected"] = {"result": "invalid", "error": error}
@@ -748,6 +760,10 @@ def cli_tests(tmp: str) -> None:
     bad.append(v)
     v = pvec("age_as_int", present([DISCL["age_over_16"]]), disclosed=["age_over_16"])
     v["expected"]["claims"]["age_over_16"] = 1
+    bad.append(v)
+    v = pvec("negative_outputs_not_embedded", present([], cred=issue(overrides={1: 2})[0]),
+             "unsupported_version")
+    v["outputs"]["credential"] = CRED.hex()  # not the credential the presentation carries
     bad.append(v)
     v = pvec("bad_outputs_digest", present(list(DISCL.values())), disclosed=list(CLAIMS))
     v["outputs"]["disclosures"][0]["digest"] = "00" * 32

@@ -234,7 +234,8 @@ pub struct Parts {
     pub settings: Settings,
     /// Override the salt of a claim (otherwise derived).
     pub salt_override: Vec<(String, Vec<u8>)>,
-    /// Disclosures issued but encoded by the vector itself (digest goes in the set).
+    /// Disclosures issued but encoded by the vector itself (digest goes in the set): the
+    /// claim name the bytes hold, and the bytes.
     pub extra_issued: Vec<(String, Vec<u8>)>,
     /// Disclosures to send after the regular ones (raw bytes, digest not added).
     pub extra_sent: Vec<Vec<u8>>,
