@@ -206,6 +206,7 @@ impl Fixtures {
         mlegit::StatusContext {
             now: NOW,
             credential_id: &self.credential_id,
+            credential_kid: self.issuer.key_id(),
             expected_nonce: Some(&STATUS_NONCE),
         }
     }

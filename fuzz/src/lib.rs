@@ -80,6 +80,7 @@ pub fn peak_heap<T>(f: impl FnOnce() -> T) -> (T, usize) {
 struct Fixed {
     verifier: Verifier,
     credential_id: Vec<u8>,
+    credential_kid: Vec<u8>,
     nonce: Vec<u8>,
 }
 
@@ -94,6 +95,7 @@ fn fixed() -> &'static Fixed {
         Fixed {
             verifier: Verifier::new(trust),
             credential_id: base.credential_id.clone(),
+            credential_kid: base.issuer.kid(),
             nonce: nonce(),
         }
     })
@@ -127,6 +129,7 @@ pub fn status(data: &[u8]) {
     let ctx = StatusContext {
         now: NOW,
         credential_id: &f.credential_id,
+        credential_kid: &f.credential_kid,
         expected_nonce: Some(&f.nonce),
     };
     bounded(data.len(), || {

@@ -132,7 +132,7 @@ enum Step {
 }
 
 fn clean(t: &str, max: usize) -> bool {
-    (1..=max).contains(&t.len()) && !t.chars().any(char::is_control)
+    (1..=max).contains(&t.len()) && claims::clean_text(t)
 }
 
 fn at(offset: i32) -> u64 {
@@ -470,6 +470,8 @@ pub fn run(s: &Scenario) {
         fail(Step::KeyWindow, Error::IssuerKeyNotValid);
     } else if !(iat <= nbf && nbf < exp) {
         fail(Step::Validity, Error::InvalidValidityWindow);
+    } else if exp - iat > mlegit::MAX_CREDENTIAL_LIFETIME {
+        fail(Step::Validity, Error::CredentialLifetimeTooLong);
     } else if NOW + SKEW < nbf {
         fail(Step::Validity, Error::CredentialNotYetValid);
     } else if NOW > exp.saturating_add(SKEW) {

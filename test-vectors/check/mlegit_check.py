@@ -78,12 +78,13 @@ ERROR_CODES = frozenset("""
     invalid_device_key
     unknown_key_id issuer_key_not_valid signature_malleable
     issuer_signature_invalid device_signature_invalid
-    invalid_validity_window credential_not_yet_valid credential_expired
+    invalid_validity_window credential_lifetime_too_long credential_not_yet_valid
+    credential_expired
     presentation_from_future presentation_too_old presented_outside_validity
     nonce_mismatch audience_mismatch
     disclosure_malformed digest_mismatch duplicate_disclosure unknown_claim duplicate_claim
     invalid_claim_value
-    status_credential_mismatch status_from_future status_stale
+    status_key_mismatch status_credential_mismatch status_from_future status_stale
 """.split())
 
 
@@ -357,14 +358,21 @@ def is_tstr(v, lo: int = 0, hi: int | None = None) -> bool:
     return n >= lo and (hi is None or n <= hi)
 
 
-def has_cc(v: str) -> bool:
-    """spec §11.2: general category Cc is exactly U+0000..=U+001F and U+007F..=U+009F."""
-    return any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F for c in v)
+# spec §11.2, the excluded code points, as listed there: general category Cc
+# (U+0000..=U+001F, U+007F..=U+009F), U+2028 and U+2029 (Zl, Zp), and the bidirectional
+# controls U+202A..=U+202E and U+2066..=U+2069.
+EXCLUDED_RANGES = ((0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029), (0x202A, 0x202E),
+                   (0x2066, 0x2069))
+
+
+def has_excluded(v: str) -> bool:
+    """spec §11.2: does v hold an excluded code point?"""
+    return any(lo <= ord(c) <= hi for c in v for lo, hi in EXCLUDED_RANGES)
 
 
 def is_text(v, lo: int, hi: int) -> bool:
-    """tstr lo..=hi bytes with no Cc code point (spec §11.2)."""
-    return is_tstr(v, lo, hi) and not has_cc(v)
+    """tstr lo..=hi bytes with no excluded code point (spec §11.2)."""
+    return is_tstr(v, lo, hi) and not has_excluded(v)
 
 
 def is_map(v) -> bool:
@@ -535,11 +543,13 @@ def decode_fields(payload_bytes: bytes, table: dict, required, not_map_code: str
 # --------------------------------------------------------------------------------------------
 
 DOCTYPE = "mlegit.school-id.1"
+MAX_CREDENTIAL_LIFETIME = 34_560_000  # spec §5.6 and P10b: exp - iat, 400 days
 DIGEST_ALG_SHA256 = -16
 
 
 def _is_status_ref(v) -> bool:
-    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without Cc, index uint."""
+    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without excluded code points
+    (spec §11.2), index uint."""
     if not is_map(v) or len(v) != 2 or not (v.has(1) and v.has(2)):
         return False
     return is_text(v.get(1), 1, 256) and is_uint(v.get(2))
@@ -813,10 +823,12 @@ def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, no
     device_key, dx, dy = at_step("P9", credential_semantics, cf, cred.kid)
     if not (iat <= nbf < exp):                                           # P10a
         raise MlegitError("invalid_validity_window", "P10a")
-    if now + skew < nbf:                                                 # P10b
-        raise MlegitError("credential_not_yet_valid", "P10b")
-    if now > exp + skew:                                                 # P10c
-        raise MlegitError("credential_expired", "P10c")
+    if exp - iat > MAX_CREDENTIAL_LIFETIME:                              # P10b
+        raise MlegitError("credential_lifetime_too_long", f"P10b: {exp - iat} s")
+    if now + skew < nbf:                                                 # P10c
+        raise MlegitError("credential_not_yet_valid", "P10c")
+    if now > exp + skew:                                                 # P10d
+        raise MlegitError("credential_expired", "P10d")
     at_step("P11", verify_es256, device_key, pres, "device_signature_invalid")
     presented_at = pf[4]
     if presented_at > now + skew:                                        # P12a
@@ -889,8 +901,10 @@ class StatusResult:
 
 
 def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int,
-                  expected_credential_id: bytes, expected_nonce: bytes | None = None) -> StatusResult:
-    """Steps S1-S11 (spec §12.4) in order."""
+                  expected_credential_id: bytes, credential_kid: bytes,
+                  expected_nonce: bytes | None = None) -> StatusResult:
+    """Steps S1-S11 (spec §12.4) in order.  credential_kid: the issuer kid of the credential
+    the response is about (spec §12.1)."""
     skew = settings.clock_skew
     if len(data) > settings.max_input_size:                              # S1
         raise MlegitError("input_too_large", f"S1: {len(data)} > {settings.max_input_size}")
@@ -905,8 +919,8 @@ def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int
     tk = trust.get(cose.kid)                                             # S4
     if tk is None:
         raise MlegitError("unknown_key_id", f"S4: {cose.kid.hex()}")
-    if not (tk.not_before <= f[5] <= tk.not_after):                      # S5
-        raise MlegitError("issuer_key_not_valid", "S5")
+    if cose.kid != credential_kid:                                       # S5 (no key window)
+        raise MlegitError("status_key_mismatch", f"S5: {cose.kid.hex()} != {credential_kid.hex()}")
     at_step("S6", verify_es256, tk.public_key, cose, "issuer_signature_invalid")
     if f[1] != 1:                                                        # S7
         raise MlegitError("unsupported_version", f"S7: status version {f[1]}")
@@ -1106,7 +1120,7 @@ STATUS_INPUT_KEYS = ("issuer_keys", "trust")
 PRESENTATION_VERIFIER_KEYS = ("now", "clock_skew", "max_age", "max_input_size", "accepted_algs",
                               "expected_nonce", "expected_audience")
 STATUS_VERIFIER_KEYS = ("now", "clock_skew", "max_input_size", "accepted_algs",
-                        "expected_credential_id", "expected_nonce")
+                        "expected_credential_id", "expected_credential_kid", "expected_nonce")
 PRESENTATION_EXPECTED_KEYS = ("claims", "presented_at", "not_before", "expires", "credential_id",
                               "status", "issuer_kid", "nonce", "audience")
 STATUS_EXPECTED_KEYS = ("credential_id", "status", "reason", "checked_at", "cache_for", "nonce",
@@ -1174,7 +1188,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         problems += check_key_inputs(vec["inputs"], trust_bytes)
     if res is None:
         if generator_checks:
-            problems += check_output_digests(vec["outputs"])
+            problems += check_negative_outputs(vec["outputs"], presentation)
         return problems
     # Exact expected outputs (spec §12.3).
     exp = vec["expected"]
@@ -1199,18 +1213,48 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-def check_output_digests(out: dict) -> list:
-    """Every vector: each listed disclosure's digest is SHA-256 of its bytes (spec §6.2)."""
+def _lenient_field(data: bytes, index: int, key: int):
+    """Element `index` of a CBOR array in data, then (if key is not None) the value under
+    `key` of the map its bstr content holds; None when anything does not strictly decode."""
+    try:
+        item = strict_decode(data)
+        if not (is_array(item) and len(item) > index):
+            return None
+        if key is None:
+            return item[index]
+        if not is_bstr(item[index]):
+            return None
+        m = strict_decode(item[index])
+        return m.get(key) if is_map(m) else None
+    except MlegitError:
+        return None
+
+
+def check_negative_outputs(out: dict, presentation: bytes) -> list:
+    """Negative vectors (test-vectors/README.md): each listed disclosure's digest is SHA-256
+    of its bytes (spec §6.2) and its claim the name its bytes hold; outputs.credential is the
+    credential the presentation embeds, whenever its payload decodes; outputs.digests is the
+    digest array of outputs.credential, whenever its payload decodes."""
     p = []
     for i, d in enumerate(_list(out["disclosures"], "outputs.disclosures")):
         where = f"outputs.disclosures[{i}]"
         _keys(d, where, ("claim", "bytes", "digest"))
-        _str(d["claim"], where + ".claim")
-        if hashlib.sha256(_hex(d["bytes"], where + ".bytes")).digest() != _hex(d["digest"], where + ".digest"):
+        claim = _str(d["claim"], where + ".claim")
+        raw = _hex(d["bytes"], where + ".bytes")
+        if hashlib.sha256(raw).digest() != _hex(d["digest"], where + ".digest"):
             p.append(f"{where}: digest != SHA-256(bytes)")
-    for i, d in enumerate(_list(out["digests"], "outputs.digests")):
-        _hex(d, f"outputs.digests[{i}]")
-    _hex(out["credential"], "outputs.credential")
+        held = _lenient_field(raw, 1, None)
+        if held is not None and held != claim:
+            p.append(f"{where}: claim {claim!r} but the bytes hold {held!r}")
+    digests = [_hex(d, f"outputs.digests[{i}]")
+               for i, d in enumerate(_list(out["digests"], "outputs.digests"))]
+    credential = _hex(out["credential"], "outputs.credential")
+    embedded = _lenient_field(presentation, 2, 2)
+    if embedded is not None and embedded != credential:
+        p.append("outputs.credential differs from the credential inside the presentation")
+    encoded = _lenient_field(credential, 2, 11)
+    if encoded is not None and encoded != digests:
+        p.append("outputs.digests differs from the digest array of outputs.credential")
     return p
 
 
@@ -1351,6 +1395,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
     settings = _settings(ver, with_max_age=False)
     now = _int(ver["now"], "verifier.now")
     exp_cid = _hex(ver["expected_credential_id"], "verifier.expected_credential_id")
+    exp_kid = _hex(ver["expected_credential_kid"], "verifier.expected_credential_kid")
     exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
     response = _hex(vec["status_response"], "status_response")
@@ -1359,7 +1404,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
 
     def run():
         trust = at_step("trust list", parse_trust_list, trust_bytes)
-        return verify_status(response, trust, settings, now, exp_cid, exp_nonce)
+        return verify_status(response, trust, settings, now, exp_cid, exp_kid, exp_nonce)
 
     res = _verdict(problems, result_kind, error, run)
     if generator_checks:
@@ -1383,7 +1428,7 @@ def run_status_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-c]?):?$")
+_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:
@@ -1406,6 +1451,7 @@ def evaluate(vec: dict):
             res = verify_status(_hex(vec["status_response"], "status_response"), trust,
                                 _settings(ver, False), ver["now"],
                                 _hex(ver["expected_credential_id"], "expected_credential_id"),
+                                _hex(ver["expected_credential_kid"], "expected_credential_kid"),
                                 _opt_hex(ver["expected_nonce"], "expected_nonce"))
     except MlegitError as exc:
         return exc.code, step_path(exc.detail)

@@ -203,8 +203,9 @@ def trust_inputs(entries) -> list:
 
 def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifier=None,
          trust=TRUST_ENTRIES, presented_at: int = PRESENTED_AT, signer: Key = ISSUER) -> dict:
-    """A presentation vector in the schema of test-vectors/README.md.  The inputs and outputs
-    describe the reference scenario (they are exact for valid vectors)."""
+    """A presentation vector in the schema of test-vectors/README.md.  The inputs describe the
+    reference scenario (exact for valid vectors); outputs.credential is the credential the
+    presentation embeds, and outputs.digests its digest array, where they decode."""
     ver = {"now": NOW, "clock_skew": 60, "max_age": 300, "max_input_size": 65536,
            "accepted_algs": [-7], "expected_nonce": NONCE.hex(), "expected_audience": AUDIENCE}
     ver.update(verifier or {})
@@ -218,11 +219,22 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
         "exp": EXP, "status": {"uri": STATUS_URI, "index": 42}, "presented_at": presented_at,
         "nonce": ver["expected_nonce"], "audience": ver["expected_audience"],
         "disclosed": list(disclosed)}
+    cred, digs = CRED, DIGESTS
+    try:
+        embedded = cbor2.loads(cbor2.loads(pres)[2])[2]
+        cred = embedded if isinstance(embedded, bytes) else cred
+    except Exception:  # a broken presentation: keep the reference credential
+        pass
+    try:
+        array = cbor2.loads(cbor2.loads(cred)[2])[11]
+        digs = array if isinstance(array, list) else digs
+    except Exception:
+        pass
     vec["outputs"] = {
-        "credential": CRED.hex(),
+        "credential": cred.hex(),
         "disclosures": [{"claim": n, "bytes": d.hex(), "digest": hashlib.sha256(d).hexdigest()}
                         for n, d in DISCL.items()],
-        "digests": [d.hex() for d in DIGESTS]}
+        "digests": [d.hex() for d in digs]}
     vec.update({"trust_list": trust_bytes(trust).hex(), "verifier": ver, "presentation": pres.hex()})
     if error:
         vec["expected"] = {"result": "invalid", "error": error}
@@ -321,6 +333,13 @@ def presentation_vectors() -> list[dict]:
     V.append(pvec("device_key_off_curve", present([], cred=issue(overrides={8: bad_dev})[0]),
                   "invalid_device_key"))
     V.append(pvec("validity_window_empty", present([], cred=issue(overrides={7: NBF})[0]),
+                  "invalid_validity_window"))
+    # P10b: exp - iat at most 400 days, counted from iat; P10a comes first.
+    V.append(pvec("lifetime_over_400_days", present([], cred=issue(overrides={7: IAT + 34_560_001})[0]),
+                  "credential_lifetime_too_long"))
+    V.append(pvec("lifetime_exp_max", present([], cred=issue(overrides={7: 2**64 - 1})[0]),
+                  "credential_lifetime_too_long"))
+    V.append(pvec("window_before_lifetime", present([], cred=issue(overrides={6: IAT - 1, 7: 2**64 - 1})[0]),
                   "invalid_validity_window"))
     V.append(pvec("credential_not_yet_valid", present([], presented_at=NBF - 100), "credential_not_yet_valid",
                   verifier={"now": NBF - 61}))
@@ -465,7 +484,8 @@ def status_response(status=0, reason=None, nonce=NONCE, cache_for=3600, checked_
 def svec(name: str, resp: bytes, error: str | None = None, expected: dict | None = None,
          verifier=None) -> dict:
     ver = {"now": NOW, "clock_skew": 60, "max_input_size": 65536, "accepted_algs": [-7],
-           "expected_credential_id": CRED_ID.hex(), "expected_nonce": NONCE.hex()}
+           "expected_credential_id": CRED_ID.hex(), "expected_credential_kid": ISSUER.kid.hex(),
+           "expected_nonce": NONCE.hex()}
     ver.update(verifier or {})
     vec = {"name": name, "description": f"selftest {name}", "kind": "status",
            "inputs": {"issuer_keys": [ISSUER.key_json()], "trust": trust_inputs(TRUST_ENTRIES)},
@@ -509,6 +529,11 @@ def status_vectors() -> list[dict]:
              "cose_malformed"),
         svec("status_no_alg_accepted", status_response(), "alg_not_allowed", verifier={"accepted_algs": []}),
         svec("status_suspended", status_response(2), expected={"status": "suspended", "reason": None}),
+        # S5: the response's kid must be the credential's kid; the key window plays no part.
+        svec("s5_other_credential_kid", status_response(), "status_key_mismatch",
+             verifier={"expected_credential_kid": "00" * 8}),
+        svec("s4_before_s5", status_response(header={1: -7, 4: b"\x01" * 8, 16: TYP_STATUS}),
+             "unknown_key_id", verifier={"expected_credential_kid": "01" * 8}),
     ]
 
 
@@ -594,7 +619,11 @@ def claim_tests() -> None:
         ("family_name", "", False), ("family_name", "a" * 256, True), ("family_name", "a" * 257, False),
         ("family_name", "ł" * 128, True), ("family_name", "ł" * 129, False),
         ("family_name", "tab\there", False), ("family_name", "del\x7f", False),
-        ("family_name", "zero\u200bwidth", True),  # U+200B is Cf, not Cc
+        ("family_name", "zero\u200bwidth", True),  # U+200B is Cf: allowed, displays escape it
+        ("family_name", "line\u2028sep", False), ("family_name", "para\u2029sep", False),
+        ("family_name", "\u202aembed", False), ("family_name", "over\u202eride", False),
+        ("family_name", "\u2066isolate\u2069", False), ("family_name", "fsi\u2068", False),
+        ("family_name", "nnbsp\u202f", True), ("family_name", "\u2027\u2065\u206a", True),
         ("family_name", b"bytes", False),
         ("holder_status", "student", True), ("holder_status", "teacher", False),
         ("portrait", b"\xff\xd8\xff\xe0", True), ("portrait", b"\xff\xd8\xff", False),
@@ -731,6 +760,10 @@ def cli_tests(tmp: str) -> None:
     bad.append(v)
     v = pvec("age_as_int", present([DISCL["age_over_16"]]), disclosed=["age_over_16"])
     v["expected"]["claims"]["age_over_16"] = 1
+    bad.append(v)
+    v = pvec("negative_outputs_not_embedded", present([], cred=issue(overrides={1: 2})[0]),
+             "unsupported_version")
+    v["outputs"]["credential"] = CRED.hex()  # not the credential the presentation carries
     bad.append(v)
     v = pvec("bad_outputs_digest", present(list(DISCL.values())), disclosed=list(CLAIMS))
     v["outputs"]["disclosures"][0]["digest"] = "00" * 32

@@ -133,6 +133,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
                 &StatusContext {
                     now,
                     credential_id: &info.credential_id,
+                    credential_kid: &info.issuer_kid,
                     expected_nonce: Some(&nonce),
                 },
             )

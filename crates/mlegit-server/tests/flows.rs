@@ -22,6 +22,7 @@ fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> Credential
             &StatusContext {
                 now: h.clock_now(),
                 credential_id: &info.credential_id,
+                credential_kid: &info.issuer_kid,
                 expected_nonce: Some(nonce),
             },
         )
@@ -796,6 +797,7 @@ fn status_and_trust_list_for_any_verifier() {
             &StatusContext {
                 now: T0,
                 credential_id: &info.credential_id,
+                credential_kid: &info.issuer_kid,
                 expected_nonce: None,
             },
         )

@@ -124,6 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &StatusContext {
             now: now + 8,
             credential_id: &verified.credential_id,
+            credential_kid: &verified.issuer_kid,
             expected_nonce: Some(&verifier_nonce),
         },
     )?;

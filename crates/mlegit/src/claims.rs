@@ -173,9 +173,28 @@ pub fn validate(name: ClaimName, value: &Value<'_>) -> Option<ClaimValue> {
 /// The one holder status of schema v1.
 pub const HOLDER_STATUS_STUDENT: &str = "student";
 
-/// A text claim: 1 to 256 bytes, no control characters (Unicode category Cc).
+/// A text claim (spec §11.2): 1 to 256 bytes, none of them an excluded code point
+/// ([`is_excluded_from_text`]).
 pub fn valid_text(text: &str) -> bool {
-    !text.is_empty() && text.len() <= MAX_TEXT_LEN && !text.chars().any(char::is_control)
+    !text.is_empty() && text.len() <= MAX_TEXT_LEN && clean_text(text)
+}
+
+/// A code point that no text value holds (spec §11.2): general category Cc (terminal
+/// escapes, carriage return, newline), U+2028 LINE SEPARATOR and U+2029 PARAGRAPH
+/// SEPARATOR (categories Zl and Zp: newlines by another name), and the bidirectional
+/// embedding, override and isolate controls U+202A..=U+202E and U+2066..=U+2069, which
+/// reorder what a screen shows. Other format characters (zero-width joiners, soft hyphens)
+/// are allowed; displays escape them (spec §14.12).
+pub fn is_excluded_from_text(c: char) -> bool {
+    // U+2028..=U+202E is U+2028, U+2029, then the five embedding and override controls.
+    c.is_control() || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text without excluded code points ([`is_excluded_from_text`]), of any length: the rule of
+/// text claims, the status URI, and the request's and presentation's audience and
+/// verifier name.
+pub fn clean_text(text: &str) -> bool {
+    !text.chars().any(is_excluded_from_text)
 }
 
 /// A portrait: at most 16 KiB and starting with the JPEG start-of-image marker.
@@ -468,5 +487,33 @@ mod tests {
         assert!(!valid_text("a\u{1b}[31m"));
         assert!(!valid_text("a\u{85}"));
         assert!(!valid_text(&"x".repeat(257)));
+    }
+
+    #[test]
+    fn text_claims_exclude_separators_and_bidi_controls() {
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}',
+        ] {
+            assert!(
+                !valid_text(&alloc::format!("Kowalska{c}Nowak")),
+                "{:x}",
+                c as u32
+            );
+        }
+        for c in ['\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+            assert!(!valid_text(&alloc::format!("Anna{c}")), "{:x}", c as u32);
+        }
+        // The neighbours of the excluded ranges, and other format characters, stay allowed.
+        for c in [
+            '\u{2027}', '\u{202f}', '\u{2065}', '\u{206a}', '\u{200d}', '\u{ad}',
+        ] {
+            assert!(
+                valid_text(&alloc::format!("Anna{c}Maria")),
+                "{:x}",
+                c as u32
+            );
+        }
+        assert!(!clean_text("a\u{2029}"));
+        assert!(clean_text(""));
     }
 }

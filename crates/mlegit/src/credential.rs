@@ -28,6 +28,22 @@ pub const DOCTYPE: &str = "mlegit.school-id.1";
 pub const VERSION: u64 = 1;
 /// COSE algorithm identifier of SHA-256, the digest algorithm of version 1.
 pub const DIGEST_ALG_SHA256: i64 = -16;
+/// Longest lifetime of a credential, `exp - iat`, in seconds: 400 days (spec §5.6, step
+/// P10b). Counted from `iat`, so that a credential signed today is never valid after
+/// `iat` + 400 days, whatever its `nbf`.
+pub const MAX_CREDENTIAL_LIFETIME: u64 = 400 * 86_400;
+
+/// Steps P10a and P10b (spec §12.2): `iat <= nbf < exp` and `exp - iat` within
+/// [`MAX_CREDENTIAL_LIFETIME`].
+pub(crate) fn check_validity(iat: u64, nbf: u64, exp: u64) -> Result<(), Error> {
+    if !(iat <= nbf && nbf < exp) {
+        return Err(Error::InvalidValidityWindow);
+    }
+    if exp - iat > MAX_CREDENTIAL_LIFETIME {
+        return Err(Error::CredentialLifetimeTooLong);
+    }
+    Ok(())
+}
 
 const K_VERSION: u64 = 1;
 const K_DOCTYPE: u64 = 2;
@@ -235,9 +251,7 @@ impl CredentialInfo {
         let root = cbor::decode(sign1.payload)?;
         let payload = decode_payload(&root)?;
         let checked = payload.check(sign1.kid)?;
-        if !(payload.iat <= payload.nbf && payload.nbf < payload.exp) {
-            return Err(Error::InvalidValidityWindow);
-        }
+        check_validity(payload.iat, payload.nbf, payload.exp)?;
         Ok(Self {
             issuer_kid: payload.issuer_kid.to_vec(),
             credential_id: payload.credential_id.to_vec(),
@@ -317,7 +331,9 @@ impl<S: Signer> Issuer<S> {
         }
     }
 
-    /// Signs a status response (spec §10).
+    /// Signs a status response (spec §9). Verifiers accept it only for credentials that
+    /// this issuer's key signed (spec §9.3, §12.4 step S5): an issuer that rotated keys
+    /// answers with the key that signed the credential, even after that key's `not_after`.
     pub fn status_response(&self, body: &StatusBody) -> Result<Vec<u8>, IssueError> {
         let protected = cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS);
         let payload = body.encode()?;
@@ -354,7 +370,8 @@ impl<S: Signer> CredentialBuilder<'_, S> {
         self
     }
 
-    /// Issued at, not before, not after (NumericDate seconds).
+    /// Issued at, not before, not after (NumericDate seconds): `iat <= nbf < exp` and
+    /// `exp - iat` at most [`MAX_CREDENTIAL_LIFETIME`], else [`Self::issue`] fails.
     pub fn validity(mut self, iat: u64, nbf: u64, exp: u64) -> Self {
         self.validity = (iat, nbf, exp);
         self
@@ -384,9 +401,10 @@ impl<S: Signer> CredentialBuilder<'_, S> {
         salt_secret: &[u8; 32],
     ) -> Result<IssuedCredential, IssueError> {
         let (iat, nbf, exp) = self.validity;
-        if !(iat <= nbf && nbf < exp) {
-            return Err(IssueError::InvalidValidityWindow);
-        }
+        check_validity(iat, nbf, exp).map_err(|e| match e {
+            Error::CredentialLifetimeTooLong => IssueError::CredentialLifetimeTooLong,
+            _ => IssueError::InvalidValidityWindow,
+        })?;
         if !(16..=32).contains(&credential_id.len()) {
             return Err(IssueError::InvalidCredentialId);
         }

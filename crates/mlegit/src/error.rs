@@ -92,10 +92,12 @@ verification_errors! {
     DigestSetInvalid = "digest_set_invalid",
     /// The device key is not an uncompressed P-256 COSE_Key on the curve.
     InvalidDeviceKey = "invalid_device_key",
-    /// The issuer key was not valid at the credential's `iat` (or status `checked_at`).
+    /// The issuer key's window does not contain the credential's `iat`.
     IssuerKeyNotValid = "issuer_key_not_valid",
     /// Not `iat <= nbf < exp`.
     InvalidValidityWindow = "invalid_validity_window",
+    /// `exp - iat` is over [`crate::MAX_CREDENTIAL_LIFETIME`] (400 days).
+    CredentialLifetimeTooLong = "credential_lifetime_too_long",
     /// The credential's `nbf` is still ahead, beyond the clock skew.
     CredentialNotYetValid = "credential_not_yet_valid",
     /// The credential's `exp` has passed, beyond the clock skew.
@@ -122,6 +124,8 @@ verification_errors! {
     DuplicateClaim = "duplicate_claim",
     /// A claim value not of the type schema v1 gives it.
     InvalidClaimValue = "invalid_claim_value",
+    /// A status response signed by another key than the one that signed the credential.
+    StatusKeyMismatch = "status_key_mismatch",
     /// A status response about another credential.
     StatusCredentialMismatch = "status_credential_mismatch",
     /// A status response checked in the future beyond the clock skew.
@@ -150,6 +154,8 @@ pub enum IssueError {
     DocumentDatesReversed,
     /// Not `iat <= nbf < exp`.
     InvalidValidityWindow,
+    /// `exp - iat` is over [`crate::MAX_CREDENTIAL_LIFETIME`] (400 days).
+    CredentialLifetimeTooLong,
     /// The status URI is empty, too long or holds a control character.
     InvalidStatusReference,
     /// The credential id is not 16 to 32 bytes.
@@ -178,6 +184,9 @@ impl fmt::Display for IssueError {
             IssueError::DocumentDatesReversed => f.write_str("issue_date is after expiry_date"),
             IssueError::InvalidValidityWindow => {
                 f.write_str("validity must satisfy iat <= nbf < exp")
+            }
+            IssueError::CredentialLifetimeTooLong => {
+                f.write_str("validity must satisfy exp - iat <= 400 days")
             }
             IssueError::InvalidStatusReference => f.write_str("invalid status reference"),
             IssueError::InvalidCredentialId => f.write_str("credential id must be 16 to 32 bytes"),

@@ -18,7 +18,7 @@ pub(crate) enum Kind {
     Bytes(usize, usize),
     /// A text string with a length (in bytes) in this inclusive range.
     Text(usize, usize),
-    /// A text string with a length in range and no control characters.
+    /// A text string with a length in range and no excluded code point (spec §11.2).
     CleanText(usize, usize),
     Array,
     Map,
@@ -62,7 +62,7 @@ fn kind_ok(kind: Kind, value: &Value<'_>) -> bool {
         Kind::Text(min, max) => value.as_text().is_some_and(|t| text_ok(t, min, max)),
         Kind::CleanText(min, max) => value
             .as_text()
-            .is_some_and(|t| text_ok(t, min, max) && !t.chars().any(char::is_control)),
+            .is_some_and(|t| text_ok(t, min, max) && claims::clean_text(t)),
         Kind::Array => matches!(value, Value::Array(_)),
         Kind::Map => matches!(value, Value::Map(_)),
         Kind::StatusReference => match value {

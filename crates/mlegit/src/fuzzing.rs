@@ -152,6 +152,7 @@ pub fn status(verifier: &Verifier, ctx: &StatusContext<'_>, data: &[u8]) -> Resu
         "verified a status response that does not decode"
     );
     assert_eq!(verified.body.credential_id, ctx.credential_id);
+    assert_eq!(verified.issuer_kid, ctx.credential_kid);
     assert_eq!(verified.body.nonce.as_deref(), ctx.expected_nonce);
     Ok(())
 }

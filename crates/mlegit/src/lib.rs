@@ -88,6 +88,7 @@
 //! let status = verifier.verify_status(&response, &StatusContext {
 //!     now: now + 9,
 //!     credential_id: &verified.credential_id,
+//!     credential_kid: &verified.issuer_kid,
 //!     expected_nonce: Some(&[0x66; 16]),
 //! })?;
 //! assert_eq!(status.body.status, CredentialStatus::Revoked(RevocationReason::HolderRequest));
@@ -132,7 +133,7 @@ pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
     CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
-    StatusReference, VERSION,
+    MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION,
 };
 #[cfg(feature = "aws-lc")]
 pub use crypto::aws_lc::AwsLcBackend;

@@ -48,9 +48,12 @@ impl<S: Signer> fmt::Debug for Wallet<S> {
 }
 
 impl<S: Signer> Wallet<S> {
-    /// Takes a credential as issued. Checks that it decodes, that it is bound to this
-    /// signer's key, and that every disclosure decodes and is in its digest set. The issuer
-    /// signature is not verified here (a wallet need not hold the trust list).
+    /// Takes a credential as issued: the holder checks of spec §5.7. Checks that it decodes
+    /// (with its validity window and lifetime), that it is bound to this signer's key, that
+    /// every disclosure is in its digest set ([`Error::DigestMismatch`]), and that no claim
+    /// is disclosed twice ([`Error::DuplicateClaim`]: an issuer fault that no verifier can
+    /// see, spec §6.2). The issuer signature is not verified here (a wallet need not hold
+    /// the trust list).
     pub fn new(
         credential: Vec<u8>,
         disclosures: Vec<Disclosure>,
@@ -110,7 +113,7 @@ impl<S: Signer> Wallet<S> {
             // that the holder never signs what every verifier would refuse (spec §7.1).
             let audience_ok = !r.audience.is_empty()
                 && r.audience.len() <= 128
-                && !r.audience.chars().any(char::is_control);
+                && crate::claims::clean_text(&r.audience);
             if !(16..=32).contains(&r.nonce.len()) || !audience_ok {
                 return Err(PresentError::Request(Error::InvalidField));
             }

@@ -235,7 +235,7 @@ proptest! {
         let issuer = issuer();
         let body = StatusBody { credential_id: cid.clone(), status, checked_at: NOW, nonce: nonce.clone(), cache_for };
         let bytes = issuer.status_response(&body).unwrap();
-        let ctx = StatusContext { now: NOW, credential_id: &cid, expected_nonce: nonce.as_deref() };
+        let ctx = StatusContext { now: NOW, credential_id: &cid, credential_kid: issuer.key_id(), expected_nonce: nonce.as_deref() };
         let verified = verifier(&issuer).verify_status(&bytes, &ctx).unwrap();
         prop_assert_eq!(verified.body, body);
     }
@@ -383,6 +383,22 @@ fn the_issuer_refuses_bad_input_with_typed_errors() {
         build(fixed_student(), (NOW, NOW - 1, NOW + 1)),
         Err(IssueError::InvalidValidityWindow)
     );
+    // The lifetime counts from iat, also when nbf is later (spec §5.6).
+    let max = mlegit::MAX_CREDENTIAL_LIFETIME;
+    assert_eq!(
+        build(fixed_student(), (NOW, NOW + 86_400, NOW + max)),
+        Ok(())
+    );
+    for validity in [
+        (NOW, NOW, NOW + max + 1),
+        (NOW, NOW + 86_400, NOW + max + 1),
+        (NOW, NOW, u64::MAX),
+    ] {
+        assert_eq!(
+            build(fixed_student(), validity),
+            Err(IssueError::CredentialLifetimeTooLong)
+        );
+    }
 }
 
 #[test]

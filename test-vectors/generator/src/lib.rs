@@ -165,10 +165,12 @@ fn run_status(v: &Json) -> Result<Json, Error> {
     let s = &v["verifier"];
     let verifier = verifier_for(&hex_field(v, "trust_list"), s)?;
     let cid = hex_field(s, "expected_credential_id");
+    let kid = hex_field(s, "expected_credential_kid");
     let nonce = opt_hex(s, "expected_nonce");
     let ctx = StatusContext {
         now: num(s, "now"),
         credential_id: &cid,
+        credential_kid: &kid,
         expected_nonce: nonce.as_deref(),
     };
     let st = verifier.verify_status(&hex_field(v, "status_response"), &ctx)?;

@@ -234,7 +234,8 @@ pub struct Parts {
     pub settings: Settings,
     /// Override the salt of a claim (otherwise derived).
     pub salt_override: Vec<(String, Vec<u8>)>,
-    /// Disclosures issued but encoded by the vector itself (digest goes in the set).
+    /// Disclosures issued but encoded by the vector itself (digest goes in the set): the
+    /// claim name the bytes hold, and the bytes.
     pub extra_issued: Vec<(String, Vec<u8>)>,
     /// Disclosures to send after the regular ones (raw bytes, digest not added).
     pub extra_sent: Vec<Vec<u8>>,
@@ -567,6 +568,8 @@ pub struct StatusParts {
     pub max_input_size: usize,
     /// The credential the verifier asks about.
     pub expected_credential_id: Vec<u8>,
+    /// The kid of the issuer key that signed that credential.
+    pub expected_credential_kid: Vec<u8>,
     /// The nonce it sent.
     pub expected_nonce: Option<Vec<u8>>,
 }
@@ -599,6 +602,7 @@ impl StatusParts {
             clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
             max_input_size: mlegit::DEFAULT_MAX_INPUT,
             expected_credential_id: cid,
+            expected_credential_kid: issuer_a().kid(),
             expected_nonce: Some(nonce()),
         }
     }

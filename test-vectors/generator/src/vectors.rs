@@ -194,6 +194,7 @@ fn status(name: &str, description: &str, mut parts: StatusParts, expect: Expect)
             "max_input_size": parts.max_input_size,
             "accepted_algs": [-7],
             "expected_credential_id": hex::encode(&parts.expected_credential_id),
+            "expected_credential_kid": hex::encode(&parts.expected_credential_kid),
             "expected_nonce": hexo(&parts.expected_nonce),
         },
         "status_response": hex::encode(&bytes),
@@ -212,6 +213,19 @@ fn all_claim_names(p: &Parts) -> Vec<String> {
 /// Wraps an edit of a map.
 fn hook(f: impl FnOnce(&mut Vec<(V, V)>) + 'static) -> Option<crate::scenario::MapHook> {
     Some(Box::new(f))
+}
+
+/// `[salt, claim, value]`, encoded: a disclosure made by hand.
+fn raw_disclosure(salt: Vec<u8>, claim: &str, value: V) -> Vec<u8> {
+    enc(&V::A(vec![V::B(salt), text(claim), value]))
+}
+
+/// Issues `disclosure` of `claim` (its digest goes in the set; `outputs.disclosures` lists
+/// it after the regular ones) and sends it alone.
+fn issue_and_send(p: &mut Parts, claim: &str, disclosure: Vec<u8>) {
+    p.extra_issued = vec![(claim.into(), disclosure.clone())];
+    p.disclosed = vec![];
+    p.extra_sent = vec![disclosure];
 }
 
 /// Every presentation vector.
@@ -312,6 +326,16 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
+    p.nbf = NOW - DAY;
+    p.exp = p.iat + mlegit::MAX_CREDENTIAL_LIFETIME;
+    push(
+        "credential_lifetime_edge",
+        "exp - iat exactly 400 days, nbf later than iat: accepted.",
+        p,
+        Valid,
+    );
+
+    let mut p = Parts::base();
     p.issuer = issuer_b();
     p.trust = vec![
         TrustEntry {
@@ -350,6 +374,16 @@ pub fn presentation_vectors() -> Vec<Json> {
     push(
         "key_rotation_retired_key",
         "Signed by the retired key while it was valid (iat inside its window): accepted.",
+        p,
+        Valid,
+    );
+
+    let mut p = Parts::base();
+    p.claims[0].1 = text("Nowak\u{ad}Kowalska");
+    p.claims[1].1 = text("Anna\u{200d}Maria");
+    push(
+        "text_format_characters",
+        "Names with a soft hyphen and a zero-width joiner (format characters): accepted.",
         p,
         Valid,
     );
@@ -814,6 +848,25 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
+    p.exp = p.iat + mlegit::MAX_CREDENTIAL_LIFETIME + 1;
+    push(
+        "credential_lifetime_too_long",
+        "exp - iat one second over 400 days.",
+        p,
+        Invalid(Error::CredentialLifetimeTooLong),
+    );
+
+    let mut p = Parts::base();
+    p.nbf = NOW - DAY;
+    p.exp = u64::MAX;
+    push(
+        "credential_lifetime_exp_max",
+        "exp = 2^64 - 1, nbf later than iat: no credential lives that long.",
+        p,
+        Invalid(Error::CredentialLifetimeTooLong),
+    );
+
+    let mut p = Parts::base();
     p.iat = NOW - DAY;
     p.nbf = NOW + 61;
     push(
@@ -908,11 +961,7 @@ pub fn presentation_vectors() -> Vec<Json> {
     let mut p = Parts::base();
     p.disclosed = vec![];
     let salt = vec![0u8; 16];
-    p.extra_sent = vec![enc(&V::A(vec![
-        V::B(salt),
-        text("family_name"),
-        text("Kowalska"),
-    ]))];
+    p.extra_sent = vec![raw_disclosure(salt, "family_name", text("Kowalska"))];
     push(
         "wrong_salt",
         "family_name with its true value and a wrong salt.",
@@ -942,11 +991,7 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let second = enc(&V::A(vec![
-        V::B(vec![0x5a; 16]),
-        text("family_name"),
-        text("Nowak"),
-    ]));
+    let second = raw_disclosure(vec![0x5a; 16], "family_name", text("Nowak"));
     p.extra_issued = vec![("family_name".into(), second.clone())];
     p.disclosed = vec!["family_name".into()];
     p.extra_sent = vec![second];
@@ -958,14 +1003,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let short = enc(&V::A(vec![
-        V::B(vec![1; 15]),
-        text("family_name"),
-        text("Kowalska"),
-    ]));
-    p.extra_issued = vec![("family_name_short_salt".into(), short.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![short];
+    let short = raw_disclosure(vec![1; 15], "family_name", text("Kowalska"));
+    issue_and_send(&mut p, "family_name", short);
     push(
         "disclosure_short_salt",
         "A 15-byte salt (its digest is in the set).",
@@ -975,9 +1014,7 @@ pub fn presentation_vectors() -> Vec<Json> {
 
     let mut p = Parts::base();
     let two = enc(&V::A(vec![V::B(vec![1; 16]), text("family_name")]));
-    p.extra_issued = vec![("pair".into(), two.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![two];
+    issue_and_send(&mut p, "family_name", two);
     push(
         "disclosure_two_elements",
         "A disclosure [salt, claim] without a value.",
@@ -986,14 +1023,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let unknown = enc(&V::A(vec![
-        V::B(vec![2; 16]),
-        text("nickname"),
-        text("Ania"),
-    ]));
-    p.extra_issued = vec![("nickname".into(), unknown.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![unknown];
+    let unknown = raw_disclosure(vec![2; 16], "nickname", text("Ania"));
+    issue_and_send(&mut p, "nickname", unknown);
     push(
         "unknown_claim",
         "A claim schema v1 does not define (its digest is in the set).",
@@ -1002,14 +1033,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![3; 16]),
-        text("pesel"),
-        text("08231412343"),
-    ]));
-    p.extra_issued = vec![("pesel_bad".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![3; 16], "pesel", text("08231412343"));
+    issue_and_send(&mut p, "pesel", bad);
     push(
         "invalid_claim_pesel_checksum",
         "A PESEL whose check digit is wrong (issued and signed).",
@@ -1018,14 +1043,8 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![4; 16]),
-        text("age_over_18"),
-        V::Bool(false),
-    ]));
-    p.extra_issued = vec![("age_false".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![4; 16], "age_over_18", V::Bool(false));
+    issue_and_send(&mut p, "age_over_18", bad);
     push(
         "invalid_claim_age_false",
         "age_over_18 = false, which is never issued.",
@@ -1034,19 +1053,44 @@ pub fn presentation_vectors() -> Vec<Json> {
     );
 
     let mut p = Parts::base();
-    let bad = enc(&V::A(vec![
-        V::B(vec![5; 16]),
-        text("given_names"),
-        text("Anna\u{1b}[2J"),
-    ]));
-    p.extra_issued = vec![("control".into(), bad.clone())];
-    p.disclosed = vec![];
-    p.extra_sent = vec![bad];
+    let bad = raw_disclosure(vec![5; 16], "given_names", text("Anna\u{1b}[2J"));
+    issue_and_send(&mut p, "given_names", bad);
     push(
         "invalid_claim_control_character",
         "A name with an ANSI escape (a control character).",
         p,
         Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::base();
+    let bad = raw_disclosure(vec![6; 16], "family_name", text("Kowalska\u{2028}Nowak"));
+    issue_and_send(&mut p, "family_name", bad);
+    push(
+        "invalid_claim_line_separator",
+        "A family_name holding U+2028 LINE SEPARATOR (category Zl: a newline).",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::base();
+    let bad = raw_disclosure(vec![7; 16], "given_names", text("Anna \u{202e}airaM"));
+    issue_and_send(&mut p, "given_names", bad);
+    push(
+        "invalid_claim_bidi_override",
+        "given_names holding U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the display.",
+        p,
+        Invalid(Error::InvalidClaimValue),
+    );
+
+    let mut p = Parts::request_bound();
+    let audience = "https://kino.example/\u{2066}verifier\u{2069}".to_string();
+    p.audience = Some(audience.clone());
+    p.settings.expected_audience = Some(audience);
+    push(
+        "invalid_field_audience_isolate",
+        "An audience holding the bidirectional isolates U+2066 and U+2069.",
+        p,
+        Invalid(Error::InvalidField),
     );
 
     out
@@ -1088,6 +1132,14 @@ pub fn status_vectors() -> Vec<Json> {
     push(
         "status_without_nonce",
         "No nonce asked, none echoed.",
+        p,
+        Valid,
+    );
+    let mut p = StatusParts::valid();
+    p.trust[0].not_after = NOW - 21;
+    push(
+        "status_key_past_not_after",
+        "Signed by the credential's key after its not_after (it no longer issues): accepted.",
         p,
         Valid,
     );
@@ -1169,13 +1221,74 @@ pub fn status_vectors() -> Vec<Json> {
         p,
         Invalid(Error::InvalidField),
     );
+    // The order of F3-F5 and Q1-Q2 (spec §9.2): field rules first, then the ranges.
     let mut p = StatusParts::valid();
-    p.trust[0].not_after = NOW - 21;
+    set(&mut p.payload, V::U(3), V::U(7));
+    p.payload.push((V::U(8), V::U(0)));
     push(
-        "status_key_outside_validity",
-        "Signed by a key retired before checked_at.",
+        "status_unknown_value_and_unknown_key",
+        "status 7 and an unknown key 8: F3 (unknown key) comes before Q1 (status range).",
         p,
-        Invalid(Error::IssuerKeyNotValid),
+        Invalid(Error::UnknownField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(7));
+    push(
+        "status_unknown_value",
+        "status 7, a uint outside 0..=3: Q1.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(1));
+    set(&mut p.payload, V::U(4), V::U(9));
+    remove(&mut p.payload, &V::U(7));
+    push(
+        "status_unknown_reason_without_cache_for",
+        "Revoked with reason 9 and no cache_for: F5 (missing key) comes before Q1 (reason range).",
+        p,
+        Invalid(Error::MissingField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), V::U(1));
+    set(&mut p.payload, V::U(4), V::U(9));
+    push(
+        "status_unknown_reason",
+        "Revoked with reason 9, outside 1..=4: Q1.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(3), text("valid"));
+    p.payload.push((V::U(8), V::U(0)));
+    push(
+        "status_text_and_unknown_key",
+        "status as a text string and an unknown key 8: F4 on key 3 comes before F3 on key 8.",
+        p,
+        Invalid(Error::InvalidField),
+    );
+    let mut p = StatusParts::valid();
+    set(&mut p.payload, V::U(7), V::U(86_401));
+    p.payload.push((V::U(8), V::U(0)));
+    push(
+        "status_cache_over_a_day_and_unknown_key",
+        "cache_for 86401 and an unknown key 8: F3 comes before Q2.",
+        p,
+        Invalid(Error::UnknownField),
+    );
+    let mut p = StatusParts::valid();
+    p.issuer = issuer_b();
+    p.trust.push(TrustEntry {
+        key: issuer_b(),
+        not_before: NOW - 400 * DAY,
+        not_after: NOW + 400 * DAY,
+    });
+    set(&mut p.protected, V::U(4), V::B(issuer_b().kid()));
+    push(
+        "status_key_mismatch",
+        "Signed by issuer B, trusted, about a credential that issuer A signed.",
+        p,
+        Invalid(Error::StatusKeyMismatch),
     );
     let mut p = StatusParts::valid();
     p.issuer = issuer_unknown();

@@ -79,3 +79,36 @@ fn every_error_code_has_a_negative_vector() {
         "error codes without a negative vector: {missing:?}"
     );
 }
+
+/// Spec §5.7 item 3 and §6.2: a wallet refuses, at receipt, a credential whose disclosures
+/// hold one claim twice, whether two issued disclosures (an issuer fault, which no verifier
+/// can see) or the same disclosure given twice.
+#[test]
+fn a_wallet_refuses_two_disclosures_of_one_claim() {
+    use mlegit::{Disclosure, Error, Wallet};
+    use mlegit_vectors::cbor::{V, enc, text};
+    use mlegit_vectors::scenario::{Parts, device};
+
+    let wallet = |parts: Parts, repeat_first: bool| {
+        let built = parts.build();
+        let mut disclosures: Vec<Disclosure> = built
+            .disclosures
+            .iter()
+            .map(|(_, bytes)| Disclosure::from_bytes(bytes.clone()).expect("a disclosure"))
+            .collect();
+        if repeat_first {
+            disclosures.push(disclosures[0].clone());
+        }
+        Wallet::new(built.credential, disclosures, device().signer()).map(|_| ())
+    };
+    assert_eq!(wallet(Parts::base(), false), Ok(()));
+    assert_eq!(wallet(Parts::base(), true), Err(Error::DuplicateClaim));
+    let mut p = Parts::base();
+    let second = enc(&V::A(vec![
+        V::B(vec![0x5a; 16]),
+        text("family_name"),
+        text("Nowak"),
+    ]));
+    p.extra_issued = vec![("family_name".into(), second)];
+    assert_eq!(wallet(p, false), Err(Error::DuplicateClaim));
+}
