@@ -12,7 +12,7 @@ use mlegit_server::client::{Client, HttpResponse};
 use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
 use serde_json::{Value, json};
 
-/// 2026-09-21T08:53:20Z.
+/// 2026-09-21T14:13:20Z.
 pub const T0: u64 = 1_790_000_000;
 
 pub struct Harness {
