@@ -165,6 +165,22 @@ pub fn activation(school: &Client, student: &str) -> (String, String, String, Va
     )
 }
 
+/// Posts a batch asking for the printable page; returns its HTML.
+pub fn class_page(school: &Client, batch: &Value) -> String {
+    let page = school
+        .request(
+            "POST",
+            "/v1/activation-batches",
+            Some("application/json"),
+            &serde_json::to_vec(batch).unwrap(),
+            &[("Accept", "text/html")],
+        )
+        .unwrap();
+    assert_eq!(page.status, 201, "{}", String::from_utf8_lossy(&page.body));
+    assert!(page.content_type.starts_with("text/html"));
+    String::from_utf8(page.body).unwrap()
+}
+
 pub fn device(seed: u8) -> P256Signer {
     P256Signer::from_scalar(&[seed; 32]).unwrap()
 }
