@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::keys::{ArcSigner, KeyStore};
-use crate::page::{self, Card};
+use crate::page::{self, Card, Lang};
 use crate::photo;
 use crate::routes::RouteId;
 use crate::store::{self, to_i64, to_u64};
@@ -165,6 +165,16 @@ struct RejectBody {
 struct BatchBody {
     class_name: Option<String>,
     student_ids: Option<Vec<String>>,
+    lang: Option<String>,
+}
+
+/// A parsed batch request.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) class_name: String,
+    pub(crate) student_ids: Vec<String>,
+    /// The printable page's language (`"pl"`, the default, or `"en"`).
+    pub(crate) lang: Lang,
 }
 
 #[derive(Deserialize)]
@@ -666,7 +676,8 @@ impl App {
         store::audit(tx, now, Some(school), "activation_created", &activation_id)?;
         let qr_payload = format!("{}/v1/activations/{activation_id}", self.public_url());
         let qr_svg = page::qr_svg(&qr_payload).ok_or(ApiError::Internal("qr"))?;
-        let name = format!("{} {}", claims.given_names, claims.family_name);
+        // Family name first, as on a class register: a name cut short on the card keeps it.
+        let name = format!("{} {}", claims.family_name, claims.given_names);
         Ok((
             NewActivation {
                 student_id: public_id.to_owned(),
@@ -694,7 +705,11 @@ impl App {
     }
 
     fn create_batch(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let (class_name, ids) = parse_batch(req)?;
+        let Batch {
+            class_name,
+            student_ids: ids,
+            lang,
+        } = parse_batch(req)?;
         let now = self.clock.now();
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -720,9 +735,7 @@ impl App {
                 student_id: a.student_id.clone(),
                 code: a.code.clone(),
                 qr_payload: a.qr_payload.clone(),
-                expires: Date::from_unix_seconds(a.expires_at)
-                    .map(Date::to_string_ymd)
-                    .unwrap_or_default(),
+                expires_at: a.expires_at,
             });
             activations.push(a);
         }
@@ -732,7 +745,7 @@ impl App {
             return Ok(ApiResponse::bytes(
                 201,
                 "text/html; charset=utf-8",
-                page::class_page(&class_name, &cards).into_bytes(),
+                page::class_page(&class_name, &cards, lang).into_bytes(),
             ));
         }
         ApiResponse::json(
@@ -1224,8 +1237,9 @@ pub(crate) fn parse_reject(req: &ApiRequest) -> Result<String, ApiError> {
     Ok(reason)
 }
 
-/// `POST /v1/activation-batches`: the class name and the student ids (1 to [`MAX_BATCH`]).
-pub(crate) fn parse_batch(req: &ApiRequest) -> Result<(String, Vec<String>), ApiError> {
+/// `POST /v1/activation-batches`: the class name, the student ids (1 to [`MAX_BATCH`]) and
+/// the optional language of the printable page.
+pub(crate) fn parse_batch(req: &ApiRequest) -> Result<Batch, ApiError> {
     let body: BatchBody = parse_json(req)?;
     let class_name = body
         .class_name
@@ -1245,7 +1259,18 @@ pub(crate) fn parse_batch(req: &ApiRequest) -> Result<(String, Vec<String>), Api
             code: "invalid_batch_size",
         });
     }
-    Ok((class_name, ids))
+    let lang = match body.lang {
+        None => Lang::default(),
+        Some(tag) => Lang::from_tag(&tag).ok_or(ApiError::InvalidField {
+            field: "lang",
+            code: "invalid_lang",
+        })?,
+    };
+    Ok(Batch {
+        class_name,
+        student_ids: ids,
+        lang,
+    })
 }
 
 /// `POST /v1/activations/{id}/activate`: the device key, the challenge (checked by

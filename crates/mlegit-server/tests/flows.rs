@@ -727,21 +727,16 @@ fn a_class_batch_gets_activations_and_a_printable_page() {
     let v = r.json().unwrap();
     let acts = v["activations"].as_array().unwrap();
     assert_eq!(acts.len(), 3);
-    let body = serde_json::to_vec(&json!({"class_name": "2B", "student_ids": ids})).unwrap();
-    let page = school
-        .request(
-            "POST",
-            "/v1/activation-batches",
-            Some("application/json"),
-            &body,
-            &[("Accept", "text/html")],
-        )
-        .unwrap();
-    assert_eq!(page.status, 201);
-    assert!(page.content_type.starts_with("text/html"));
-    let html = String::from_utf8(page.body).unwrap();
+    let html = class_page(&school, &json!({"class_name": "2B", "student_ids": ids}));
     assert_eq!(html.matches("class=\"card\"").count(), 3);
     assert_eq!(html.matches("<svg").count(), 3);
+    // Polish unless the batch asks for English.
+    assert!(html.contains("<html lang=\"pl\">") && html.contains("Kod aktywacji"));
+    let html = class_page(
+        &school,
+        &json!({"class_name": "2B", "student_ids": ids, "lang": "en"}),
+    );
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Activation code"));
     // The second batch voided the first batch's activations.
     let first = acts[0]["activation_id"].as_str().unwrap();
     let code = acts[0]["code"].as_str().unwrap();
@@ -762,6 +757,13 @@ fn a_class_batch_gets_activations_and_a_printable_page() {
         .unwrap();
     assert_problem(&r, 422, "duplicate_student");
     assert_eq!(r.json().unwrap()["index"], json!(1));
+    let r = school
+        .post_json(
+            "/v1/activation-batches",
+            &json!({"class_name": "2B", "student_ids": ids, "lang": "de"}),
+        )
+        .unwrap();
+    assert_problem(&r, 422, "invalid_lang");
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub fn http_client(url: &str) -> Client {
     connector().client(url).unwrap()
 }
 
-/// 2026-09-21T08:53:20Z.
+/// 2026-09-21T14:13:20Z.
 pub const T0: u64 = 1_790_000_000;
 
 pub struct Harness {
@@ -173,6 +173,22 @@ pub fn activation(school: &Client, student: &str) -> (String, String, String, Va
         v["qr_payload"].as_str().unwrap().to_owned(),
         v,
     )
+}
+
+/// Posts a batch asking for the printable page; returns its HTML.
+pub fn class_page(school: &Client, batch: &Value) -> String {
+    let page = school
+        .request(
+            "POST",
+            "/v1/activation-batches",
+            Some("application/json"),
+            &serde_json::to_vec(batch).unwrap(),
+            &[("Accept", "text/html")],
+        )
+        .unwrap();
+    assert_eq!(page.status, 201, "{}", String::from_utf8_lossy(&page.body));
+    assert!(page.content_type.starts_with("text/html"));
+    String::from_utf8(page.body).unwrap()
 }
 
 pub fn device(seed: u8) -> P256Signer {
