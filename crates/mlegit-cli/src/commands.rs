@@ -132,6 +132,11 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
             IssueError::InvalidValidityWindow => {
                 anyhow!("--valid-from must be before --valid-until (or --days at least 1)")
             }
+            IssueError::CredentialLifetimeTooLong => anyhow!(
+                "the credential would be valid for more than {} days after issuance (spec §5.6: exp - iat <= {} s); shorten --days or --valid-until",
+                mlegit::MAX_CREDENTIAL_LIFETIME / 86_400,
+                mlegit::MAX_CREDENTIAL_LIFETIME
+            ),
             IssueError::Signer => {
                 anyhow!("issuer key {}: signing failed", args.issuer_key.display())
             }

@@ -259,6 +259,7 @@ fn status_of(verifier: &Verifier, wallet: &Wallet<P256Signer>) -> Result<Credent
             &mlegit::StatusContext {
                 now: time::now(),
                 credential_id: &info.credential_id,
+                credential_kid: &info.issuer_kid,
                 expected_nonce: Some(&nonce),
             },
         )

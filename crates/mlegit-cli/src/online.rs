@@ -226,6 +226,7 @@ pub fn check_status(
             &StatusContext {
                 now,
                 credential_id: &presentation.credential_id,
+                credential_kid: &presentation.issuer_kid,
                 expected_nonce: Some(&nonce),
             },
         )
