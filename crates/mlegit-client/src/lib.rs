@@ -27,6 +27,8 @@
 //! ```
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "test-ca")]
+pub mod test_ca;
 mod url;
 mod wire;
 
@@ -427,17 +429,15 @@ impl Client {
         let head = self.head(method, path, content_type, body.len(), headers)?;
         let deadline = Instant::now() + self.connector.total_timeout;
         let mut stream = self.connector.connect(&self.base, deadline)?;
-        // A server may answer (413, 401) and close before the whole body is sent: read its
-        // answer even when the write fails, and report the write error only if none came.
-        let written = wire::write_request(&mut stream, &head, body);
-        match wire::read_response(stream, cap, MAX_ERROR_BODY.min(cap.max(MAX_ERROR_BODY))) {
-            Ok(r) => Ok(r),
-            Err(e) => match written {
-                Err(w) if matches!(e, ClientError::Malformed(_) | ClientError::Io(_)) => {
-                    Err(wire::io_error(w))
-                }
-                _ => Err(e),
-            },
+        // A server may answer (413, 401) and close before the whole body is sent: after a
+        // plain I/O failure of the write, read its answer, and report the write error
+        // only if none came. A TLS failure or the deadline ends the exchange at once.
+        match wire::write_request(&mut stream, &head, body).map_err(wire::io_error) {
+            Ok(()) => wire::read_response(stream, cap, MAX_ERROR_BODY),
+            Err(e @ ClientError::Io(_)) => {
+                wire::read_response(stream, cap, MAX_ERROR_BODY).map_err(|_| e)
+            }
+            Err(e) => Err(e),
         }
     }
 

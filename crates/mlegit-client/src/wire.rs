@@ -102,8 +102,20 @@ pub struct HttpResponse {
     pub status: u16,
     /// `Content-Type`, lower-cased, as sent (parameters included).
     pub content_type: String,
+    /// Every header as received, names lower-cased, in order (at most 64).
+    pub headers: Vec<(String, String)>,
     /// The body, at most the cap the request was made with.
     pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl core::fmt::Debug for HttpResponse {
@@ -112,6 +124,7 @@ impl core::fmt::Debug for HttpResponse {
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
             .field("content_type", &self.content_type)
+            .field("headers", &self.headers.len())
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -178,6 +191,7 @@ pub(crate) fn read_response(
     Ok(HttpResponse {
         status: head.status,
         content_type: head.content_type,
+        headers: head.headers,
         body,
     })
 }
@@ -191,6 +205,7 @@ enum Framing {
 struct Head {
     status: u16,
     content_type: String,
+    headers: Vec<(String, String)>,
     framing: Framing,
 }
 
@@ -229,20 +244,20 @@ fn read_head(reader: &mut impl BufRead, budget: &mut usize) -> Result<Head, Clie
     let mut content_type = String::new();
     let mut length: Option<u64> = None;
     let mut chunked = false;
-    let mut headers = 0;
+    let mut headers = Vec::new();
     loop {
         let line = next_line(reader)?;
         if line.is_empty() {
             break;
         }
-        headers += 1;
-        if headers > MAX_HEADERS {
+        if headers.len() >= MAX_HEADERS {
             return Err(ClientError::Malformed("too many response headers"));
         }
         let (name, value) = line
             .split_once(':')
             .ok_or(ClientError::Malformed("response header without a colon"))?;
         let value = value.trim();
+        headers.push((name.trim().to_ascii_lowercase(), value.to_owned()));
         if name.eq_ignore_ascii_case("content-type") {
             content_type = value.to_ascii_lowercase();
         } else if name.eq_ignore_ascii_case("content-length") {
@@ -271,6 +286,7 @@ fn read_head(reader: &mut impl BufRead, budget: &mut usize) -> Result<Head, Clie
     Ok(Head {
         status,
         content_type,
+        headers,
         framing,
     })
 }

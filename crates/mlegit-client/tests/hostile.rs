@@ -1,0 +1,305 @@
+//! The client against servers that misbehave, on loopback: endless and oversized bodies,
+//! a server that drips or never answers, TLS with a private CA, an untrusted certificate,
+//! plain HTTP without permission. Each fake server is a thread with a real socket.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use mlegit_client::test_ca::TestCa;
+use mlegit_client::{ClientError, Connector, MAX_STATUS_RESPONSE};
+
+/// A one-connection server: reads the request head, then lets `answer` write.
+fn fake(answer: impl FnOnce(&mut TcpStream) + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        read_head(&mut s);
+        answer(&mut s);
+    });
+    addr
+}
+
+fn read_head(s: &mut impl std::io::Read) {
+    let mut seen = Vec::new();
+    let mut b = [0u8; 1];
+    while !seen.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap_or(0) == 1 {
+        seen.push(b[0]);
+    }
+}
+
+fn plain() -> Connector {
+    Connector::new().allow_plain_http(true)
+}
+
+fn status_from(addr: SocketAddr, connector: &Connector) -> Result<Vec<u8>, ClientError> {
+    connector.status(&format!("http://{addr}/v1/status"), 1, Some(&[1u8; 16]))
+}
+
+/// Writes until the client hangs up; returns how many bytes went out.
+fn flood(s: &mut TcpStream, head: &[u8], piece: &[u8]) -> usize {
+    let mut sent = 0;
+    if s.write_all(head).is_err() {
+        return 0;
+    }
+    while s.write_all(piece).is_ok() {
+        sent += piece.len();
+        if sent > 4 << 30 {
+            break;
+        }
+    }
+    sent
+}
+
+#[test]
+fn an_endless_chunked_body_stops_at_the_cap() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let addr = fake(move |s| {
+        let mut chunk = b"1000\r\n".to_vec();
+        chunk.extend([0u8; 4096]);
+        chunk.extend(b"\r\n");
+        let sent = flood(
+            s,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/cbor\r\nTransfer-Encoding: chunked\r\n\r\n",
+            &chunk,
+        );
+        tx.send(sent).unwrap();
+    });
+    let err = status_from(addr, &plain()).unwrap_err();
+    assert!(
+        matches!(err, ClientError::ResponseTooLarge { limit } if limit == MAX_STATUS_RESPONSE),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "input_too_large");
+    // The client hung up after about the cap (plus what the socket buffers held).
+    let sent = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(
+        sent < 64 << 20,
+        "the server sent {sent} bytes before the client hung up"
+    );
+}
+
+#[test]
+fn a_huge_content_length_is_refused_before_reading() {
+    let addr = fake(|s| {
+        let _ = flood(
+            s,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\n",
+            &[0u8; 4096],
+        );
+    });
+    let err = status_from(addr, &plain()).unwrap_err();
+    assert!(
+        matches!(err, ClientError::ResponseTooLarge { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_unframed_endless_body_stops_at_the_cap() {
+    let addr = fake(|s| {
+        let _ = flood(s, b"HTTP/1.0 200 OK\r\n\r\n", &[0u8; 4096]);
+    });
+    let err = status_from(addr, &plain()).unwrap_err();
+    assert!(
+        matches!(err, ClientError::ResponseTooLarge { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_endless_error_body_stops_at_the_error_cap() {
+    let addr = fake(|s| {
+        let _ = flood(
+            s,
+            b"HTTP/1.1 500 Oops\r\nContent-Type: application/problem+json\r\n\r\n",
+            &[b' '; 4096],
+        );
+    });
+    let err = status_from(addr, &plain()).unwrap_err();
+    assert!(
+        matches!(err, ClientError::ResponseTooLarge { limit } if limit == mlegit_client::MAX_ERROR_BODY),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn endless_headers_stop_at_the_head_cap() {
+    let addr = fake(|s| {
+        let _ = flood(s, b"HTTP/1.1 200 OK\r\n", b"X-Filler: aaaaaaaaaaaaaaaa\r\n");
+    });
+    let err = status_from(addr, &plain()).unwrap_err();
+    assert!(matches!(err, ClientError::Malformed(_)), "{err:?}");
+}
+
+#[test]
+fn a_dripping_server_is_cut_off_by_the_total_timeout() {
+    let addr = fake(|s| {
+        for b in b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+            .iter()
+            .cycle()
+        {
+            if s.write_all(&[*b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let connector = plain().total_timeout(Duration::from_secs(1));
+    let err = status_from(addr, &connector).unwrap_err();
+    assert!(matches!(err, ClientError::Timeout), "{err:?}");
+}
+
+#[test]
+fn a_silent_server_is_cut_off_by_the_total_timeout() {
+    let addr = fake(|_s| thread::sleep(Duration::from_secs(5)));
+    let connector = plain().total_timeout(Duration::from_millis(500));
+    let err = status_from(addr, &connector).unwrap_err();
+    assert!(matches!(err, ClientError::Timeout), "{err:?}");
+}
+
+#[test]
+fn plain_http_is_refused_unless_allowed() {
+    let err = Connector::new()
+        .status("http://127.0.0.1:9/v1/status", 1, None)
+        .unwrap_err();
+    assert!(matches!(err, ClientError::PlainHttpRefused), "{err:?}");
+    let err = mlegit_client::Client::new("http://127.0.0.1:9").unwrap_err();
+    assert!(matches!(err, ClientError::PlainHttpRefused), "{err:?}");
+    let err = plain()
+        .status("http://127.0.0.1:1/v1/status", 1, None)
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Connect(_)), "{err:?}");
+}
+
+#[test]
+fn the_status_url_is_the_status_uri_then_the_index_then_the_nonce() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut b = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap() == 1 {
+            head.push(b[0]);
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+            .unwrap();
+        String::from_utf8(head).unwrap()
+    });
+    let body = plain()
+        .status(
+            &format!("http://{addr}/issuer/status/"),
+            42,
+            Some(&[0xfb; 16]),
+        )
+        .unwrap();
+    assert_eq!(body, b"abc");
+    let head = server.join().unwrap();
+    assert!(
+        head.starts_with("GET /issuer/status/42?nonce=-_v7-_v7-_v7-_v7-_v7-w HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(head.contains(&format!("\r\nHost: {addr}\r\n")), "{head}");
+}
+
+/// A one-connection HTTPS server with the test CA's certificate.
+fn tls_server(ca: &TestCa, body: &'static [u8]) -> SocketAddr {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(ca.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(ca.key_pem.as_bytes()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let conn = rustls::ServerConnection::new(config).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        read_head(&mut tls);
+        let _ = write!(
+            tls,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/cbor\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = tls.write_all(body);
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    });
+    addr
+}
+
+#[test]
+fn https_with_a_private_ca_works_and_an_unknown_ca_does_not() {
+    let ca = TestCa::new(&["localhost", "127.0.0.1"]).unwrap();
+    let trusting = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
+
+    let addr = tls_server(&ca, b"signed");
+    let body = trusting
+        .status(&format!("https://{addr}/v1/status"), 7, None)
+        .unwrap();
+    assert_eq!(body, b"signed");
+
+    let addr = tls_server(&ca, b"signed");
+    let url = format!("https://localhost:{}/v1/status", addr.port());
+    assert_eq!(trusting.status(&url, 7, None).unwrap(), b"signed");
+
+    // The built-in roots do not know the test CA.
+    let addr = tls_server(&ca, b"signed");
+    let err = Connector::new()
+        .status(&format!("https://{addr}/v1/status"), 7, None)
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
+
+    // Another CA's certificate for the same names is refused too.
+    let other = TestCa::new(&["127.0.0.1"]).unwrap();
+    let addr = tls_server(&other, b"signed");
+    let err = trusting
+        .status(&format!("https://{addr}/v1/status"), 7, None)
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused() {
+    let ca = TestCa::new(&["issuer.example"]).unwrap();
+    let trusting = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
+    let addr = tls_server(&ca, b"x");
+    let err = trusting
+        .status(&format!("https://{addr}/v1/status"), 7, None)
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
+}
+
+#[test]
+fn ca_files_without_certificates_are_refused() {
+    for pem in [
+        &b""[..],
+        b"not pem",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    ] {
+        assert!(
+            matches!(
+                Connector::with_ca_pem(pem),
+                Err(ClientError::CaCertificates(_))
+            ),
+            "{}",
+            String::from_utf8_lossy(pem)
+        );
+    }
+}
