@@ -15,6 +15,16 @@ pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PHOTO_SIDE: u32 = 4096;
 /// Most memory the image decoder may allocate for one photo.
 const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
+/// How many photos have reached the decoder since the process started.
+static DECODES_STARTED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// How many photos have reached the image decoder since the process started: lets tests
+/// check that no unauthenticated request gets that far.
+#[doc(hidden)]
+pub fn decodes_started() -> u64 {
+    DECODES_STARTED.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Serialises photo decoding (see [`portrait`]).
 static DECODE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Portrait width in pixels.
@@ -34,6 +44,7 @@ pub fn portrait(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     } else {
         return Err(ApiError::PhotoInvalid);
     };
+    DECODES_STARTED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // Decompression bombs: a few hundred bytes of JPEG or PNG can claim gigapixels, and the
     // photo routes decode before they know who is asking. A phone photo (4032x3024) fits
