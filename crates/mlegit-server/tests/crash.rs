@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use common::{claims_with_photo, device, http_client};
+use common::{claims, claims_with_photo, device, http_client, png, portrait_piece, traces};
 use mlegit::{CredentialInfo, CredentialStatus, StatusContext, Verifier};
 use serde_json::json;
 
@@ -166,6 +166,49 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
     assert_eq!(total, n as i64);
     assert_eq!(distinct_students, n as i64);
     assert_eq!(distinct_activations, n as i64);
+}
+
+#[test]
+fn sigkill_right_after_issuance_leaves_no_personal_data_in_the_files() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = setup(&data);
+    let (mut child, url) = spawn_server(&data);
+    let school = http_client(&url).with_token(&token);
+    let mut target = claims();
+    target["family_name"] = json!("Nowakowska");
+    target["pesel"] = json!("08231412366");
+    target["photo"] = json!(base64::engine::general_purpose::STANDARD.encode(png(320, 400)));
+    let r = school.post_json("/v1/students", &target).unwrap();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let student = r.json().unwrap()["student_id"].as_str().unwrap().to_owned();
+    // Other students waiting for activation keep the WAL busy around the issuance.
+    for _ in 0..20 {
+        let r = school
+            .post_json("/v1/students", &claims_with_photo())
+            .unwrap();
+        assert_eq!(r.status, 201);
+    }
+    let a = school
+        .post_json(&format!("/v1/students/{student}/activations"), &json!({}))
+        .unwrap()
+        .json()
+        .unwrap();
+    let (id, code) = (
+        a["activation_id"].as_str().unwrap(),
+        a["code"].as_str().unwrap(),
+    );
+    let activated = http_client(&url).activate(id, code, &device(4)).unwrap();
+    child.kill().unwrap(); // SIGKILL right after the answer
+    child.wait().unwrap();
+    let portrait = portrait_piece(&activated.disclosures);
+    let secrets: [&[u8]; 3] = [b"08231412366", "Nowakowska".as_bytes(), &portrait];
+    let found = traces(&data, &secrets);
+    assert!(found.is_empty(), "after SIGKILL: {found:?}");
+    // The students still waiting are in the files, as they should be until issuance or
+    // the sweep: the search would have found the target's data had it stayed.
+    assert!(!traces(&data, &[b"08231412342"]).is_empty());
 }
 
 #[test]

@@ -15,7 +15,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
-use mlegit::cbor::Value;
 use mlegit::{ClaimName, Disclosure};
 use mlegit_client::test_ca::TestCa;
 use mlegit_client::{Client, Connector};
@@ -239,39 +238,6 @@ fn database_files_are_owner_only() {
         assert!(path.exists(), "{}", path.display());
         assert_eq!(mode(&path), 0o600, "{}", path.display());
     }
-}
-
-/// What of a student's personal data can be found in the raw database files.
-fn traces(data: &Path, secrets: &[&[u8]]) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(data).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.starts_with(mlegit_server::store::DB_FILE) {
-            continue;
-        }
-        let bytes = std::fs::read(&path).unwrap();
-        for (i, secret) in secrets.iter().enumerate() {
-            if bytes.windows(secret.len()).any(|w| w == *secret) {
-                found.push(format!("secret {i} in {name}"));
-            }
-        }
-    }
-    found
-}
-
-/// A piece of the portrait from the middle of the JPEG (its start is a generic header).
-fn portrait_piece(disclosures: &[Disclosure]) -> Vec<u8> {
-    let disclosure = disclosures
-        .iter()
-        .find(|d| d.name() == ClaimName::Portrait)
-        .expect("a portrait disclosure");
-    // A disclosure is [salt, name, value] (spec §6.1).
-    let Ok(Value::Array(parts)) = mlegit::cbor::decode(disclosure.as_bytes()) else {
-        panic!("a disclosure is an array");
-    };
-    let portrait = parts[2].as_bytes().expect("the portrait is a byte string");
-    portrait[portrait.len() / 2..portrait.len() / 2 + 48].to_vec()
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use mlegit::cbor::Value as Cbor;
+use mlegit::{ClaimName, Disclosure};
 use mlegit::{P256Signer, TrustList, Verifier};
 use mlegit_client::{Client, Connector, HttpResponse};
 use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
@@ -204,4 +206,37 @@ pub fn assert_problem(r: &HttpResponse, status: u16, code: &str) {
     for secret in ["Kowalska", "08231412342", "Długa"] {
         assert!(!body.contains(secret), "personal data in {body}");
     }
+}
+
+/// What of a student's personal data can be found in the raw database files.
+pub fn traces(data: &std::path::Path, secrets: &[&[u8]]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(data).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with(mlegit_server::store::DB_FILE) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for (i, secret) in secrets.iter().enumerate() {
+            if bytes.windows(secret.len()).any(|w| w == *secret) {
+                found.push(format!("secret {i} in {name}"));
+            }
+        }
+    }
+    found
+}
+
+/// A piece of the portrait from the middle of the JPEG (its start is a generic header).
+pub fn portrait_piece(disclosures: &[Disclosure]) -> Vec<u8> {
+    let disclosure = disclosures
+        .iter()
+        .find(|d| d.name() == ClaimName::Portrait)
+        .expect("a portrait disclosure");
+    // A disclosure is [salt, name, value] (spec §6.1).
+    let Ok(Cbor::Array(parts)) = mlegit::cbor::decode(disclosure.as_bytes()) else {
+        panic!("a disclosure is an array");
+    };
+    let portrait = parts[2].as_bytes().expect("the portrait is a byte string");
+    portrait[portrait.len() / 2..portrait.len() / 2 + 48].to_vec()
 }
