@@ -248,9 +248,9 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
     };
     if let Some(r) = &request {
         eprintln!(
-            "request from {:?} (name not verified), audience {:?}, asking for {}",
-            r.verifier_name,
-            r.audience,
+            "request from \"{}\" (name not verified), audience \"{}\", asking for {}",
+            crate::display::visible(&r.verifier_name),
+            crate::display::visible(&r.audience),
             r.claims
                 .iter()
                 .map(|c| c.as_str())

@@ -218,16 +218,14 @@ fn indent(out: &mut String, level: usize) {
 }
 
 fn write_text(out: &mut String, text: &str) {
+    // Diagnostic notation's escapes for the quote, then the screen rule for the rest:
+    // invisible and reordering code points as \u{...} (spec §14.12).
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("\\\"");
         }
+        out.push_str(&crate::display::visible(part));
     }
     out.push('"');
 }

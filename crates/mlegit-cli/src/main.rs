@@ -12,9 +12,11 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use mlegit::ClaimName;
 
+mod admin;
 mod claims_file;
 mod commands;
 mod demo;
+mod display;
 mod files;
 mod inspect;
 mod keys;
@@ -66,6 +68,9 @@ enum Command {
     Wallet(WalletCommand),
     /// The whole story on a fresh server: register, activate, present, verify, revoke.
     Demo(demo::DemoArgs),
+    /// Administer a server's data directory: schools, API tokens, issuer keys.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -237,6 +242,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Serve(args) => online::serve(&args),
         Command::Wallet(WalletCommand::Activate(args)) => online::activate(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Admin(command) => admin::run(&command),
     }
 }
 

@@ -24,7 +24,8 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The base URL put into QR payloads and status references (default: http://ADDR).
+    /// The base URL put into QR payloads and status references (default: http://ADDR,
+    /// or https://ADDR with --tls-cert).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
     /// Create a school and print its API token (shown once).
@@ -33,6 +34,12 @@ pub struct ServeArgs {
     /// Write the issuer trust list (COSE_KeySet) here for verifiers.
     #[arg(long, value_name = "FILE")]
     trust_list_out: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM: PKCS#8, SEC1 or PKCS#1); needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// How the command reaches a server: HTTPS with the built-in roots unless told otherwise.
@@ -114,6 +121,12 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     drop(admin);
     let mut config = mlegit_server::Config::new(dir, args.listen);
     config.public_url.clone_from(&args.public_url);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(mlegit_server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
     mlegit_server::init_logging();
     let rt = runtime()?;
     rt.block_on(async {

@@ -216,7 +216,7 @@ fn claim_json(value: &ClaimValue, portrait: Option<&Path>) -> Json {
 
 fn claim_text(value: &ClaimValue, portrait: Option<&Path>) -> String {
     match value {
-        ClaimValue::Text(t) => t.clone(),
+        ClaimValue::Text(t) => crate::display::visible(t).into_owned(),
         // Dates on the screen the Polish way, as the time is.
         ClaimValue::Date(d) => format!("{:02}-{:02}-{:04}", d.day(), d.month(), d.year()),
         ClaimValue::Bool(true) => "yes".into(),
@@ -345,8 +345,9 @@ fn details(
     if let (Some(nonce), Some(audience)) = (&v.nonce, &v.audience) {
         let _ = writeln!(
             out,
-            "  answers request  nonce {}, audience {audience}",
-            hex::encode(nonce)
+            "  answers request  nonce {}, audience {}",
+            hex::encode(nonce),
+            crate::display::visible(audience)
         );
     } else {
         let _ = writeln!(out, "  answers request  none (offline presentation)");

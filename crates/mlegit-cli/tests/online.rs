@@ -29,6 +29,11 @@ impl Drop for Server {
 /// Starts `mlegit serve` on a free loopback port with a new school; reads the URL and the
 /// school token from its first lines.
 fn serve(dir: &Path) -> Server {
+    serve_with(dir, &[])
+}
+
+/// [`serve`] with more arguments (`--tls-cert ...`).
+fn serve_with(dir: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(MLEGIT)
         .args([
             "serve",
@@ -40,6 +45,7 @@ fn serve(dir: &Path) -> Server {
             "XIV LO",
         ])
         .args(["--trust-list-out", "trust.cbor"])
+        .args(extra)
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -70,7 +76,12 @@ fn http_client(url: &str) -> Client {
 
 /// The school registers the test student with a photo and creates an activation.
 fn register_and_activate(server: &Server, dir: &Path) -> (String, String) {
-    let school = http_client(&server.url).with_token(&server.token);
+    register_and_activate_with(&http_client(&server.url), server, dir)
+}
+
+/// [`register_and_activate`] through `client` (HTTPS with a private CA, say).
+fn register_and_activate_with(client: &Client, server: &Server, dir: &Path) -> (String, String) {
+    let school = client.clone().with_token(&server.token);
     let mut student: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("student.json")).unwrap()).unwrap();
     let photo = std::fs::read(dir.join("portrait.jpg")).unwrap();
@@ -345,4 +356,109 @@ fn demo_tells_the_whole_story_and_exits_0() {
             .starts_with(&[0xff, 0xd8, 0xff])
     );
     assert!(files.join("phone2-wallet.json").exists());
+}
+
+#[test]
+fn over_https_with_a_private_ca() {
+    let dir = workdir();
+    let d = dir.path();
+    let ca = mlegit_client::test_ca::TestCa::new(&["localhost", "127.0.0.1"]).unwrap();
+    std::fs::write(d.join("ca.pem"), &ca.ca_pem).unwrap();
+    std::fs::write(d.join("cert.pem"), &ca.cert_pem).unwrap();
+    std::fs::write(d.join("key.pem"), &ca.key_pem).unwrap();
+    let server = serve_with(d, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let https = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
+    let (qr, code) = register_and_activate_with(&https.client(&server.url).unwrap(), &server, d);
+    assert!(qr.starts_with("https://"), "{qr}");
+
+    // Without the CA the phone does not trust the server.
+    let (_, err) = run_fails(
+        d,
+        &[
+            "wallet", "activate", "--qr", &qr, "--code", &code, "--wallet", "w.json",
+        ],
+        2,
+    );
+    assert!(err.contains("TLS failed"), "{err}");
+    run_ok(
+        d,
+        &[
+            "wallet", "activate", "--ca", "ca.pem", "--qr", &qr, "--code", &code, "--wallet",
+            "w.json",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "present",
+            "--wallet",
+            "w.json",
+            "--claims",
+            "given_names",
+            "--out",
+            "p.cbor",
+        ],
+    );
+    // The credential's own status URI is https: verify --status follows it with the CA.
+    let screen = run_ok(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--ca",
+            "ca.pem",
+            "--status",
+        ],
+    );
+    assert!(
+        screen.starts_with("VALID\n") && screen.contains("online status    valid"),
+        "{screen}"
+    );
+    let status_url = format!("--status={}/v1/status", server.url);
+    let screen = run_ok(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--ca",
+            "ca.pem",
+            &status_url,
+        ],
+    );
+    assert!(screen.contains("online status    valid"), "{screen}");
+    let (_, err) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            &status_url,
+        ],
+        2,
+    );
+    assert!(err.contains("TLS failed"), "{err}");
+    let (_, err) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--ca",
+            "student.json",
+            "--status",
+        ],
+        2,
+    );
+    assert!(err.contains("--ca student.json"), "{err}");
 }

@@ -250,3 +250,23 @@ fn sigterm_shuts_down_gracefully() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn the_binary_prints_its_usage_on_help_and_exits_0() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mlegit-server"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}: {:?}", out.status);
+        let usage = String::from_utf8(out.stdout).unwrap();
+        for command in ["serve", "school list", "token list", "key list", "--tls-cert"] {
+            assert!(usage.contains(command), "{flag}: {usage}");
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_mlegit-server"))
+        .arg("frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

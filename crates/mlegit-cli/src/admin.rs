@@ -1,0 +1,174 @@
+//! `mlegit admin`: the reference server's administration from the same binary (schools,
+//! their API tokens, the issuer key), on the data directory, also while the server runs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+
+use crate::{EXIT_OK, time};
+
+/// `mlegit admin ...`.
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create and initialise a data directory (database, server secret, first issuer
+    /// key); `mlegit serve` does the same for a directory that does not exist.
+    Init {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Schools: create one, or list them.
+    #[command(subcommand)]
+    School(SchoolCommand),
+    /// A school's API tokens: create one (shown once), list them, revoke one.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The issuer key: rotate it, or list every key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// The data directory every admin command works on.
+#[derive(Args)]
+pub struct DataDir {
+    /// The server's data directory (as given to `mlegit serve --data-dir`).
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+}
+
+/// `mlegit admin school ...`.
+#[derive(Subcommand)]
+pub enum SchoolCommand {
+    /// Create a school; prints its id.
+    Create {
+        /// The school's name (1 to 256 bytes, no control characters).
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the schools: id and name.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// `mlegit admin token ...`.
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a school; prints it once (only its hash is stored).
+    Create {
+        /// The school's id.
+        school_id: i64,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the tokens: id, school, created, active or revoked (never the secret).
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Revoke a token by its id: requests with it fail from now on.
+    Revoke {
+        /// The token's id (from `create` or `list`).
+        token_id: i64,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// `mlegit admin key ...`.
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Make a new issuer key the active one; the old key stays in the trust list until
+    /// the credentials it signed have expired, and keeps signing their status.
+    Rotate {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the issuer keys: key id, created, active or retired.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+fn open(dir: &Path) -> Result<mlegit_server::Admin> {
+    mlegit_server::Admin::open(dir).map_err(|e| anyhow!("data directory {}: {e}", dir.display()))
+}
+
+fn fail(dir: &Path) -> impl Fn(mlegit_server::ServerError) -> anyhow::Error + '_ {
+    move |e| anyhow!("data directory {}: {e}", dir.display())
+}
+
+/// Runs `mlegit admin ...`.
+pub fn run(command: &AdminCommand) -> Result<u8> {
+    match command {
+        AdminCommand::Init { data } => {
+            let dir = &data.data_dir;
+            let report = mlegit_server::init(dir).map_err(fail(dir))?;
+            println!(
+                "initialised:  {} (issuer key id {})",
+                dir.display(),
+                report.key_id
+            );
+        }
+        AdminCommand::School(SchoolCommand::Create { name, data }) => {
+            let dir = &data.data_dir;
+            let school = open(dir)?.create_school(name).map_err(fail(dir))?;
+            println!("school:       {} (id {})", school.name, school.id);
+        }
+        AdminCommand::School(SchoolCommand::List { data }) => {
+            let dir = &data.data_dir;
+            for s in open(dir)?.schools().map_err(fail(dir))? {
+                println!("{:>4}  {}", s.id, crate::display::visible(&s.name));
+            }
+        }
+        AdminCommand::Token(TokenCommand::Create { school_id, data }) => {
+            let dir = &data.data_dir;
+            let token = open(dir)?.create_token(*school_id).map_err(fail(dir))?;
+            println!("token id:     {}", token.id);
+            println!("school token: {} (shown once)", token.token);
+        }
+        AdminCommand::Token(TokenCommand::List { data }) => {
+            let dir = &data.data_dir;
+            for t in open(dir)?.tokens().map_err(fail(dir))? {
+                let state = match t.revoked_at {
+                    Some(at) => format!("revoked {}", time::show(at)),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{:>4}  school {:<4} created {}  {state}",
+                    t.id,
+                    t.school_id,
+                    time::show(t.created_at)
+                );
+            }
+        }
+        AdminCommand::Token(TokenCommand::Revoke { token_id, data }) => {
+            let dir = &data.data_dir;
+            open(dir)?.revoke_token(*token_id).map_err(fail(dir))?;
+            println!("token {token_id} revoked");
+        }
+        AdminCommand::Key(KeyCommand::Rotate { data }) => {
+            let dir = &data.data_dir;
+            let kid = open(dir)?.rotate_key().map_err(fail(dir))?;
+            println!("issuer key id: {kid} (active)");
+        }
+        AdminCommand::Key(KeyCommand::List { data }) => {
+            let dir = &data.data_dir;
+            for k in open(dir)?.keys().map_err(fail(dir))? {
+                let state = match k.retired_at {
+                    Some(at) => format!("retired {}", time::show(at)),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}  created {}  {state}",
+                    k.key_id,
+                    time::show(k.created_at)
+                );
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,80 @@
+//! Text from outside, made safe and unambiguous for a screen (spec §14.12).
+//!
+//! Claim values, a request's verifier name and audience, and a status URI come from
+//! issuers and verifiers the person at the screen may not trust. The spec keeps control
+//! characters, line breaks and bidirectional overrides out of them, but allows other
+//! format characters (zero-width joiners and spaces, directional marks, soft hyphens) and
+//! unassigned code points, which are invisible or look like something else. Each of those
+//! is shown as an escape such as `\u{200d}`; so are private-use code points and anything
+//! the spec excludes, in case such a value gets this far, and a backslash is doubled so
+//! that an escape on the screen always means an escaped code point.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+/// Whether `c` is shown as an escape.
+fn hidden(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+    )
+}
+
+/// `text` with every hidden code point as `\u{...}` and `\` as `\\`; borrowed when
+/// nothing needed escaping.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c == '\\' || hidden(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn invisible_and_reordering_code_points_become_escapes() {
+        assert_eq!(visible("Anna Maria Kowalska"), "Anna Maria Kowalska");
+        assert_eq!(visible("Żółć-Ęą ĄŚ"), "Żółć-Ęą ĄŚ");
+        assert_eq!(visible("Ann\u{200d}a"), "Ann\\u{200d}a");
+        assert_eq!(
+            visible("a\u{200b}b\u{feff}c\u{ad}d"),
+            "a\\u{200b}b\\u{feff}c\\u{ad}d"
+        );
+        assert_eq!(visible("\u{202e}kinO"), "\\u{202e}kinO");
+        assert_eq!(visible("x\u{2066}y\u{2069}"), "x\\u{2066}y\\u{2069}");
+        assert_eq!(
+            visible("one\u{2028}two\u{2029}"),
+            "one\\u{2028}two\\u{2029}"
+        );
+        assert_eq!(visible("e\u{1b}[31m\r\n"), "e\\u{1b}[31m\\u{d}\\u{a}");
+        assert_eq!(
+            visible("\u{200e}\u{200f}\u{61c}"),
+            "\\u{200e}\\u{200f}\\u{61c}"
+        );
+        assert_eq!(visible("priv\u{e000}"), "priv\\u{e000}");
+        // Unassigned in every Unicode version so far (the last code points of plane 2).
+        assert_eq!(visible("\u{2fffe}"), "\\u{2fffe}");
+        // A backslash is doubled, so that a typed "\u{200d}" cannot pass for an escape.
+        assert_eq!(visible("a\\u{200d}"), "a\\\\u{200d}");
+    }
+}
