@@ -371,15 +371,27 @@ impl App {
     fn status(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let (index, nonce) = parse_status(param(req, 0)?, &req.query)?;
         let now = self.clock.now();
-        let row: Option<(Vec<u8>, i64, Option<i64>, Vec<u8>)> = self
+        let row = self
             .db()
             .query_row(
                 "SELECT credential_id, exp, revoked_reason, kid FROM credentials WHERE status_index = ?1",
                 [index],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok(StatusRow {
+                        credential_id: r.get(0)?,
+                        exp: r.get(1)?,
+                        reason: r.get(2)?,
+                        kid: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
-        let (credential_id, exp, reason, kid) = row.ok_or(ApiError::StatusNotFound)?;
+        let StatusRow {
+            credential_id,
+            exp,
+            reason,
+            kid,
+        } = row.ok_or(ApiError::StatusNotFound)?;
         // Spec §9.3: the status of a credential is signed by the key that signed it, so
         // that no other issuer key can vouch for it; after a rotation the old key signs
         // the status of its own credentials.
@@ -1080,6 +1092,14 @@ fn sweep(conn: &Connection, now: u64) -> Result<usize, rusqlite::Error> {
         store::audit(conn, now, Some(*school), "data_expired", public_id)?;
     }
     Ok(rows.len())
+}
+
+/// What the status route reads of a credential.
+struct StatusRow {
+    credential_id: Vec<u8>,
+    exp: i64,
+    reason: Option<i64>,
+    kid: Vec<u8>,
 }
 
 struct Student {

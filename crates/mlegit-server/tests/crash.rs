@@ -260,7 +260,13 @@ fn the_binary_prints_its_usage_on_help_and_exits_0() {
             .unwrap();
         assert!(out.status.success(), "{flag}: {:?}", out.status);
         let usage = String::from_utf8(out.stdout).unwrap();
-        for command in ["serve", "school list", "token list", "key list", "--tls-cert"] {
+        for command in [
+            "serve",
+            "school list",
+            "token list",
+            "key list",
+            "--tls-cert",
+        ] {
             assert!(usage.contains(command), "{flag}: {usage}");
         }
     }
