@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// The TLS private key (PEM: PKCS#8, SEC1 or PKCS#1); needs --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Most simultaneous connections from one client IP address (behind a reverse proxy
+    /// every connection comes from the proxy's address: raise it there).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_ip: u32,
 }
 
 /// How the command reaches a server: HTTPS with the built-in roots unless told otherwise.
@@ -121,6 +125,8 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     drop(admin);
     let mut config = mlegit_server::Config::new(dir, args.listen);
     config.public_url.clone_from(&args.public_url);
+    config.max_connections_per_ip =
+        usize::try_from(args.max_connections_per_ip).unwrap_or(usize::MAX);
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config.tls = Some(mlegit_server::TlsFiles {
             cert: cert.clone(),

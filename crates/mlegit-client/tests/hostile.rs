@@ -303,3 +303,66 @@ fn ca_files_without_certificates_are_refused() {
         );
     }
 }
+
+/// A TCP relay to `upstream` that keeps every byte the client sent: what an observer on
+/// the path sees of the request.
+fn observed_relay(upstream: SocketAddr) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut server = TcpStream::connect(upstream).unwrap();
+        let (mut client_r, mut server_w) =
+            (client.try_clone().unwrap(), server.try_clone().unwrap());
+        let up = thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = client_r.read(&mut buf) {
+                if n == 0 || server_w.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+            }
+            let _ = server_w.shutdown(std::net::Shutdown::Write);
+            seen
+        });
+        let _ = std::io::copy(&mut server, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Write);
+        tx.send(up.join().unwrap()).unwrap();
+    });
+    (addr, rx)
+}
+
+#[test]
+fn an_observer_of_https_sees_neither_the_index_nor_the_nonce() {
+    let nonce = [0xa5u8; 16];
+    let nonce_text = "paWlpaWlpaWlpaWlpaWlpQ";
+    // Over HTTPS the request line is encrypted.
+    let ca = TestCa::new(&["127.0.0.1"]).unwrap();
+    let (relay, seen) = observed_relay(tls_server(&ca, b"signed"));
+    let body = Connector::with_ca_pem(ca.ca_pem.as_bytes())
+        .unwrap()
+        .status(&format!("https://{relay}/v1/status"), 4242, Some(&nonce))
+        .unwrap();
+    assert_eq!(body, b"signed");
+    let seen = seen.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(!seen.is_empty());
+    let text = String::from_utf8_lossy(&seen);
+    for secret in ["4242", nonce_text, "/v1/status", "nonce="] {
+        assert!(!text.contains(secret), "{secret} visible on the wire");
+    }
+    // The control: over plain HTTP the same observer reads both.
+    let upstream = fake(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsigned");
+    });
+    let (relay, seen) = observed_relay(upstream);
+    plain()
+        .status(&format!("http://{relay}/v1/status"), 4242, Some(&nonce))
+        .unwrap();
+    let text = String::from_utf8(seen.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    assert!(
+        text.contains("/v1/status/4242?nonce=") && text.contains(nonce_text),
+        "{text}"
+    );
+}

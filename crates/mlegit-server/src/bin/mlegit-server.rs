@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]
-//!                     [--tls-cert FILE --tls-key FILE]                   (inits DIR if new)
+//!                     [--tls-cert FILE --tls-key FILE] [--max-connections-per-ip N]
+//!                                                                        (inits DIR if new)
 //! mlegit-server init [--data DIR]
 //! mlegit-server school create NAME | school list [--data DIR]
 //! mlegit-server token create SCHOOL_ID | token list | token revoke TOKEN_ID [--data DIR]
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use mlegit_server::{Admin, Config, ServerError, TlsFiles};
 
 const USAGE: &str = "usage: mlegit-server serve [--data DIR] [--listen ADDR] [--public-url URL]
-                           [--tls-cert FILE --tls-key FILE]
+                           [--tls-cert FILE --tls-key FILE] [--max-connections-per-ip N]
        mlegit-server init [--data DIR]
        mlegit-server school create NAME [--data DIR]
        mlegit-server school list [--data DIR]
@@ -48,6 +49,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut listen: SocketAddr = "127.0.0.1:8080".parse().map_err(|_| "bad default")?;
     let mut public_url = None;
     let (mut tls_cert, mut tls_key) = (None::<PathBuf>, None::<PathBuf>);
+    let mut per_ip = None;
     let mut words = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -63,6 +65,17 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--public-url" => public_url = Some(it.next().ok_or("--public-url needs a URL")?),
             "--tls-cert" => tls_cert = Some(it.next().ok_or("--tls-cert needs a file")?.into()),
             "--tls-key" => tls_key = Some(it.next().ok_or("--tls-key needs a file")?.into()),
+            "--max-connections-per-ip" => {
+                let n: usize = it
+                    .next()
+                    .ok_or("--max-connections-per-ip needs a number")?
+                    .parse()
+                    .map_err(|_| "--max-connections-per-ip: not a number")?;
+                if n == 0 {
+                    return Err("--max-connections-per-ip must be at least 1".into());
+                }
+                per_ip = Some(n);
+            }
             _ => words.push(arg),
         }
     }
@@ -79,6 +92,9 @@ fn run(args: Vec<String>) -> Result<(), String> {
             }
             let mut config = Config::new(&data, listen);
             config.public_url = public_url;
+            if let Some(n) = per_ip {
+                config.max_connections_per_ip = n;
+            }
             config.tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
                 (None, None) => None,
