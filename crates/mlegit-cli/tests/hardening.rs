@@ -162,8 +162,9 @@ fn flooding_issuer(head: &'static [u8], piece: Vec<u8>) -> SocketAddr {
     addr
 }
 
-#[test]
-fn an_issuer_answering_without_end_is_refused_in_bounded_memory() {
+/// A work directory with a trust list, a wallet issued now and `p.cbor`, an offline
+/// presentation of given_names made now.
+fn offline_presentation() -> tempfile::TempDir {
     let dir = workdir();
     let d = dir.path();
     setup_wallet(d, &now());
@@ -179,6 +180,13 @@ fn an_issuer_answering_without_end_is_refused_in_bounded_memory() {
             "p.cbor",
         ],
     );
+    dir
+}
+
+#[test]
+fn an_issuer_answering_without_end_is_refused_in_bounded_memory() {
+    let dir = offline_presentation();
+    let d = dir.path();
     let mut chunk = b"10000\r\n".to_vec();
     chunk.extend(vec![0u8; 0x10000]);
     chunk.extend(b"\r\n");
@@ -216,21 +224,8 @@ fn an_issuer_answering_without_end_is_refused_in_bounded_memory() {
 
 #[test]
 fn plain_http_is_used_only_when_asked() {
-    let dir = workdir();
+    let dir = offline_presentation();
     let d = dir.path();
-    setup_wallet(d, &now());
-    run_ok(
-        d,
-        &[
-            "present",
-            "--wallet",
-            "wallet.json",
-            "--claims",
-            "given_names",
-            "--out",
-            "p.cbor",
-        ],
-    );
     let (_, err) = run_fails(
         d,
         &[
