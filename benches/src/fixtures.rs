@@ -113,12 +113,14 @@ impl Fixtures {
     pub fn new() -> Self {
         let issuer = Issuer::new(scenario::issuer_a().signer());
         let mut trust = TrustList::new();
-        trust.add(TrustedKey {
-            kid: issuer.key_id().to_vec(),
-            key: issuer.signer().public_key(),
-            not_before: 0,
-            not_after: u64::MAX,
-        });
+        trust
+            .add(TrustedKey {
+                kid: issuer.key_id().to_vec(),
+                key: issuer.signer().public_key(),
+                not_before: 0,
+                not_after: u64::MAX,
+            })
+            .unwrap();
         let request = PresentationRequest {
             nonce: scenario::nonce(),
             audience: AUDIENCE.into(),

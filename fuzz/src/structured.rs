@@ -518,10 +518,10 @@ pub fn run(s: &Scenario) {
         (Err(e), None) => panic!("rejected with {e:?}, expected acceptance"),
         (Ok(_), Some(want)) => panic!("accepted, expected {want:?}"),
         (Ok(v), None) => {
-            let names: Vec<&str> = v.claims.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = v.claims().iter().map(|(n, _)| n.as_str()).collect();
             let want: Vec<&str> = claims_out.iter().map(|(n, _)| n.as_str()).collect();
             assert_eq!(names, want, "disclosed claims");
-            for ((_, got), (_, sent)) in v.claims.iter().zip(&claims_out) {
+            for ((_, got), (_, sent)) in v.claims().iter().zip(&claims_out) {
                 match (got, sent) {
                     (ClaimValue::Text(g), V::T(t)) => assert_eq!(g, t),
                     (ClaimValue::Date(g), V::T(t)) => assert_eq!(&g.to_string_ymd(), t),
@@ -530,10 +530,10 @@ pub fn run(s: &Scenario) {
                     (g, s) => panic!("claim value {g:?} for {s:?}"),
                 }
             }
-            assert_eq!(v.presented_at, pa);
-            assert_eq!(v.credential_id, expected_cid);
-            assert_eq!(v.status.uri, expected_uri);
-            assert_eq!(v.issuer_kid, a_kid);
+            assert_eq!(v.presented_at(), pa);
+            assert_eq!(v.credential_id(), expected_cid);
+            assert_eq!(v.status().uri, expected_uri);
+            assert_eq!(v.issuer_kid(), a_kid);
         }
     }
 }

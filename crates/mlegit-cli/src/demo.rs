@@ -264,7 +264,7 @@ fn status_of(verifier: &Verifier, wallet: &Wallet<P256Signer>) -> Result<Credent
             },
         )
         .map_err(|e| anyhow!("status response invalid ({e})"))?;
-    Ok(status.body.status)
+    Ok(status.body().status)
 }
 
 /// Runs the demo.
@@ -408,7 +408,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     else {
         return Err(anyhow!("the verifier did not show VALID"));
     };
-    ensure!(v.claims.len() == 3, "three claims disclosed");
+    ensure!(v.claims().len() == 3, "three claims disclosed");
     let portrait = verify::save_portrait(v, &dir.join("portrait.jpg"))?;
     ensure!(portrait.is_some(), "the portrait was disclosed");
     indented_screen(&outcome, now, portrait.as_deref());

@@ -88,12 +88,8 @@ pub fn add_to_trust_list(path: &Path, key: TrustedKey) -> Result<()> {
     if key.not_before > key.not_after {
         bail!("--not-before is after --not-after");
     }
-    if !list.add(key) {
-        bail!(
-            "trust list {}: full ({} keys at most)",
-            path.display(),
-            mlegit::MAX_KEYS
-        );
+    if let Err(e) = list.add(key) {
+        bail!("trust list {}: {e}", path.display());
     }
     files::write_atomic(path, &list.to_vec(), Mode::Public, "trust list")
         .context("updating the trust list")

@@ -229,7 +229,7 @@ pub fn check_status(
     now: u64,
 ) -> Result<VerifiedStatus> {
     let url = if url.is_empty() {
-        presentation.status.uri.as_str()
+        presentation.status().uri.as_str()
     } else {
         url
     };
@@ -237,15 +237,15 @@ pub fn check_status(
     rand::rng().fill_bytes(&mut nonce);
     let response = net
         .connector()?
-        .status(url, presentation.status.index, Some(&nonce))
+        .status(url, presentation.status().index, Some(&nonce))
         .map_err(|e| anyhow!("online status check at {url}: {e}"))?;
     verifier
         .verify_status(
             &response,
             &StatusContext {
                 now,
-                credential_id: &presentation.credential_id,
-                credential_kid: &presentation.issuer_kid,
+                credential_id: presentation.credential_id(),
+                credential_kid: presentation.issuer_kid(),
                 expected_nonce: Some(&nonce),
             },
         )

@@ -132,14 +132,14 @@ pub fn evaluate(
         net,
         ctx.now,
     )?);
-    if status.body.status == CredentialStatus::Valid {
+    if status.body().status == CredentialStatus::Valid {
         Ok(Outcome::Valid {
             presentation,
             status: Some(status),
         })
     } else {
         Ok(Outcome::Invalid {
-            reason: online::status_words(status.body.status),
+            reason: online::status_words(status.body().status),
             presentation: Some(presentation),
             status: Some(status),
         })
@@ -296,7 +296,7 @@ pub fn screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> String {
                 let _ = writeln!(
                     out,
                     "  presented at     {} ({})",
-                    time::show(v.presented_at),
+                    time::show(v.presented_at()),
                     time::ZONE
                 );
             }
@@ -318,8 +318,8 @@ fn status_line(out: &mut String, s: &VerifiedStatus) {
     let _ = writeln!(
         out,
         "  online status    {}, signed by the issuer at {}",
-        online::status_words(s.body.status),
-        time::show(s.body.checked_at)
+        online::status_words(s.body().status),
+        time::show(s.body().checked_at)
     );
 }
 
@@ -332,17 +332,17 @@ fn details(
     let _ = writeln!(
         out,
         "  presented at     {} ({})",
-        time::show(v.presented_at),
+        time::show(v.presented_at()),
         time::ZONE
     );
     let _ = writeln!(
         out,
         "  credential       valid from {} to {}",
-        time::show(v.not_before),
-        time::show(v.expires)
+        time::show(v.not_before()),
+        time::show(v.expires())
     );
-    let _ = writeln!(out, "  issuer key id    {}", hex::encode(&v.issuer_kid));
-    if let (Some(nonce), Some(audience)) = (&v.nonce, &v.audience) {
+    let _ = writeln!(out, "  issuer key id    {}", hex::encode(v.issuer_kid()));
+    if let (Some(nonce), Some(audience)) = (&v.nonce(), &v.audience()) {
         let _ = writeln!(
             out,
             "  answers request  nonce {}, audience {}",
@@ -359,10 +359,10 @@ fn details(
         }
     }
     let _ = writeln!(out, "disclosed claims");
-    if v.claims.is_empty() {
+    if v.claims().is_empty() {
         let _ = writeln!(out, "  (none)");
     }
-    for (name, value) in &v.claims {
+    for (name, value) in v.claims() {
         let _ = writeln!(
             out,
             "  {:<16} {}",
@@ -376,14 +376,14 @@ fn status_json(status: Option<&VerifiedStatus>) -> Json {
     match status {
         None => Json::Null,
         Some(s) => json!({
-            "status": s.body.status.as_str(),
-            "reason": match s.body.status {
+            "status": s.body().status.as_str(),
+            "reason": match s.body().status {
                 CredentialStatus::Revoked(r) => Some(r.as_str()),
                 _ => None,
             },
-            "checked_at": s.body.checked_at,
-            "checked_at_local": time::show(s.body.checked_at),
-            "cache_for": s.body.cache_for,
+            "checked_at": s.body().checked_at,
+            "checked_at_local": time::show(s.body().checked_at),
+            "cache_for": s.body().cache_for,
         }),
     }
 }
@@ -395,24 +395,24 @@ fn to_json(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Json {
             status,
         } => {
             let claims: serde_json::Map<String, Json> = v
-                .claims
+                .claims()
                 .iter()
                 .map(|(n, value)| (n.as_str().to_owned(), claim_json(value, portrait)))
                 .collect();
             json!({
                 "result": "valid",
                 "checked_at": now,
-                "presented_at": v.presented_at,
-                "presented_at_local": time::show(v.presented_at),
+                "presented_at": v.presented_at(),
+                "presented_at_local": time::show(v.presented_at()),
                 "time_zone": time::ZONE,
-                "not_before": v.not_before,
-                "expires": v.expires,
-                "credential_id": hex::encode(&v.credential_id),
-                "issuer_kid": hex::encode(&v.issuer_kid),
-                "status_uri": v.status.uri,
-                "status_index": v.status.index,
-                "nonce": v.nonce.as_ref().map(hex::encode),
-                "audience": v.audience,
+                "not_before": v.not_before(),
+                "expires": v.expires(),
+                "credential_id": hex::encode(v.credential_id()),
+                "issuer_kid": hex::encode(v.issuer_kid()),
+                "status_uri": v.status().uri,
+                "status_index": v.status().index,
+                "nonce": v.nonce().as_ref().map(hex::encode),
+                "audience": v.audience(),
                 "claims": claims,
                 "online_status": status_json(status.as_deref()),
             })
@@ -425,7 +425,7 @@ fn to_json(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Json {
             "result": "invalid",
             "checked_at": now,
             "reason": reason,
-            "presented_at": presentation.as_ref().map(|v| v.presented_at),
+            "presented_at": presentation.as_ref().map(|v| v.presented_at()),
             "online_status": status_json(status.as_deref()),
         }),
     }

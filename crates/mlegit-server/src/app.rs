@@ -1065,13 +1065,17 @@ pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusql
     for row in rows {
         let (kid, public, not_before, retired) = row?;
         if let Some(key) = PublicKey::from_sec1(&public) {
-            list.add(TrustedKey {
+            let added = list.add(TrustedKey {
                 kid,
                 key,
                 not_before: to_u64(not_before),
                 // The active key covers every future iat and checked_at.
                 not_after: retired.map_or(u64::MAX, to_u64),
             });
+            if let Err(e) = added {
+                // Only a full list (64 keys still covering unexpired credentials) gets here.
+                tracing::error!(reason = %e, "issuer key left out of the trust list");
+            }
         }
     }
     Ok(list)

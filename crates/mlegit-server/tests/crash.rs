@@ -138,7 +138,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
                 },
             )
             .unwrap();
-        assert_eq!(v.body.status, CredentialStatus::Valid);
+        assert_eq!(v.body().status, CredentialStatus::Valid);
         // The activation was used exactly once: trying again is refused.
         let r = anon.activate(id, "0000-0000-0000", &device(9)).unwrap_err();
         assert!(r.to_string().contains("activation_used"), "{r}");

@@ -27,7 +27,7 @@ fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> Credential
             },
         )
         .unwrap();
-    verified.body.status
+    verified.body().status
 }
 
 trait Now {
@@ -804,7 +804,7 @@ fn status_and_trust_list_for_any_verifier() {
             },
         )
         .unwrap();
-    assert_eq!(s.body.nonce, None);
+    assert_eq!(s.body().nonce, None);
     assert_eq!(anon.get("/healthz").unwrap().status, 200);
 }
 

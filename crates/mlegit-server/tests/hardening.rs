@@ -354,7 +354,7 @@ fn the_server_speaks_https_with_its_certificate() {
             },
         )
         .unwrap();
-    assert_eq!(verified.body.status, mlegit::CredentialStatus::Valid);
+    assert_eq!(verified.body().status, mlegit::CredentialStatus::Valid);
 
     // Plain HTTP to the TLS port gets no HTTP answer; an untrusting client refuses.
     let plain_url = h.url.replacen("https://", "http://", 1);

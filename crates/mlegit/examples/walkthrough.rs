@@ -88,12 +88,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut trust = TrustList::new();
-    trust.add(TrustedKey {
-        kid: issuer.key_id().to_vec(),
-        key: issuer.signer().public_key(),
-        not_before: 0,
-        not_after: u64::MAX,
-    });
+    trust
+        .add(TrustedKey {
+            kid: issuer.key_id().to_vec(),
+            key: issuer.signer().public_key(),
+            not_before: 0,
+            not_after: u64::MAX,
+        })
+        .unwrap();
     let verifier = Verifier::new(trust);
     let verified = verifier.verify(
         &presentation,
@@ -103,8 +105,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             expected_audience: Some(&request.audience),
         },
     )?;
-    println!("5. VALID, presented {}", utc(verified.presented_at));
-    for (name, value) in &verified.claims {
+    println!("5. VALID, presented {}", utc(verified.presented_at()));
+    for (name, value) in verified.claims() {
         match value {
             ClaimValue::Text(t) => println!("   {name}: {t}"),
             other => println!("   {name}: {other:?}"),
@@ -113,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let verifier_nonce = [0x66; 16];
     let response = issuer.status_response(&StatusBody {
-        credential_id: verified.credential_id.clone(),
+        credential_id: verified.credential_id().to_vec(),
         status: CredentialStatus::Revoked(RevocationReason::HolderRequest),
         checked_at: now + 7,
         nonce: Some(verifier_nonce.to_vec()),
@@ -123,14 +125,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &response,
         &StatusContext {
             now: now + 8,
-            credential_id: &verified.credential_id,
-            credential_kid: &verified.issuer_kid,
+            credential_id: verified.credential_id(),
+            credential_kid: verified.issuer_kid(),
             expected_nonce: Some(&verifier_nonce),
         },
     )?;
     println!(
         "6. online check: {:?} (signed, {} bytes)",
-        status.body.status,
+        status.body().status,
         response.len()
     );
 

@@ -340,7 +340,7 @@ mod tests {
         fn a_hit_gives_the_result_of_a_full_verification() {
             let (bytes, kid, key) = presentation();
             let mut trust = TrustList::new();
-            trust.add(trusted(&kid, key));
+            trust.add(trusted(&kid, key)).unwrap();
             let verifier = Verifier::new(trust);
             let mut cache: IssuerSignatureCache<4> = IssuerSignatureCache::new();
             let full = verifier.verify(&bytes, &ctx(NOW));
@@ -364,10 +364,12 @@ mod tests {
             let mut cache: IssuerSignatureCache<4> = IssuerSignatureCache::new();
             // The kid names another key: the issuer signature fails, nothing is stored.
             let mut wrong = TrustList::new();
-            wrong.add(trusted(
-                &kid,
-                P256Signer::from_scalar(&[0x77; 32]).unwrap().public_key(),
-            ));
+            wrong
+                .add(trusted(
+                    &kid,
+                    P256Signer::from_scalar(&[0x77; 32]).unwrap().public_key(),
+                ))
+                .unwrap();
             let wrong = Verifier::new(wrong);
             for _ in 0..2 {
                 assert_eq!(
@@ -378,7 +380,7 @@ mod tests {
             }
             // Verified and stored under the right key...
             let mut trust = TrustList::new();
-            trust.add(trusted(&kid, key));
+            trust.add(trusted(&kid, key)).unwrap();
             let right = Verifier::new(trust.clone());
             assert!(right.verify_cached(&bytes, &ctx(NOW), &mut cache).is_ok());
             assert_eq!(cache.len(), 1);
@@ -408,12 +410,14 @@ mod tests {
         cache.insert(digest(1), &b);
         let mut trust = TrustList::new();
         for (kid, k) in [(1u8, &a), (2, &b)] {
-            trust.add(TrustedKey {
-                kid: alloc::vec![kid],
-                key: k.clone(),
-                not_before: 0,
-                not_after: u64::MAX,
-            });
+            trust
+                .add(TrustedKey {
+                    kid: alloc::vec![kid],
+                    key: k.clone(),
+                    not_before: 0,
+                    not_after: u64::MAX,
+                })
+                .unwrap();
         }
         cache.retain_trusted(&trust);
         assert_eq!(cache.len(), 2);

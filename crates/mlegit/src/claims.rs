@@ -89,12 +89,16 @@ pub enum ClaimValue {
     Bool(bool),
 }
 
+/// Shows the kind and size of a value, never the value: texts are names, the PESEL and
+/// addresses, dates include the birth date, bytes are the portrait. A log line that
+/// formats a verified presentation with `{:?}` carries no personal data. The age claims
+/// show their value, which is always `true` (spec §11.6).
 impl fmt::Debug for ClaimValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClaimValue::Text(t) => write!(f, "Text({t:?})"),
-            ClaimValue::Date(d) => write!(f, "Date({d})"),
-            ClaimValue::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            ClaimValue::Text(t) => write!(f, "Text(<{} bytes>)", t.len()),
+            ClaimValue::Date(_) => f.write_str("Date(<redacted>)"),
+            ClaimValue::Bytes(b) => write!(f, "Bytes(<{} bytes>)", b.len()),
             ClaimValue::Bool(b) => write!(f, "Bool({b})"),
         }
     }

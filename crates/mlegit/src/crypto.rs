@@ -141,6 +141,26 @@ impl<S: Signer + ?Sized> Signer for &S {
     }
 }
 
+impl<S: Signer + ?Sized> Signer for alloc::boxed::Box<S> {
+    fn public_key(&self) -> PublicKey {
+        (**self).public_key()
+    }
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignerError> {
+        (**self).sign(message)
+    }
+}
+
+/// A key shared between threads (`Arc<dyn Signer + Send + Sync>`, say, for a server
+/// whose key lives in an HSM) signs as the key it holds.
+impl<S: Signer + ?Sized> Signer for alloc::sync::Arc<S> {
+    fn public_key(&self) -> PublicKey {
+        (**self).public_key()
+    }
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignerError> {
+        (**self).sign(message)
+    }
+}
+
 /// A P-256 signing key in memory, signing deterministically (RFC 6979).
 ///
 /// The scalar is zeroised on drop (by `p256`) and never shown by `Debug`.
@@ -310,6 +330,22 @@ impl SignatureBackend for P256Backend {
     }
 }
 
+// The types a server shares between threads are Send + Sync: checked at compile time, so
+// that a change that loses it fails here rather than in a user's build.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<P256Signer>();
+    send_sync::<PublicKey>();
+    send_sync::<P256Backend>();
+    send_sync::<crate::Issuer<P256Signer>>();
+    send_sync::<crate::Verifier>();
+    send_sync::<crate::VerifiedPresentation>();
+    send_sync::<crate::VerifiedStatus>();
+    send_sync::<crate::TrustList>();
+    send_sync::<crate::Wallet<P256Signer>>();
+    send_sync::<crate::Error>();
+};
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -317,6 +353,22 @@ mod tests {
 
     fn signer() -> P256Signer {
         P256Signer::from_scalar(&[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn shared_and_boxed_signers_sign_as_the_key_they_hold() {
+        let key = signer();
+        let shared: alloc::sync::Arc<dyn Signer + Send + Sync> = alloc::sync::Arc::new(signer());
+        let boxed: alloc::boxed::Box<dyn Signer> = alloc::boxed::Box::new(signer());
+        let by_ref: &dyn Signer = &key;
+        // RFC 6979: the same key signs the same message the same way.
+        let want = key.sign(b"m").unwrap();
+        assert_eq!(shared.sign(b"m").unwrap(), want);
+        assert_eq!(boxed.sign(b"m").unwrap(), want);
+        assert_eq!(by_ref.sign(b"m").unwrap(), want);
+        assert_eq!(shared.public_key(), key.public_key());
+        let issuer = crate::Issuer::new(shared);
+        assert_eq!(issuer.signer().public_key(), key.public_key());
     }
 
     #[test]

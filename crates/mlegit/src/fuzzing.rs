@@ -151,9 +151,9 @@ pub fn status(verifier: &Verifier, ctx: &StatusContext<'_>, data: &[u8]) -> Resu
         unsigned.is_ok(),
         "verified a status response that does not decode"
     );
-    assert_eq!(verified.body.credential_id, ctx.credential_id);
-    assert_eq!(verified.issuer_kid, ctx.credential_kid);
-    assert_eq!(verified.body.nonce.as_deref(), ctx.expected_nonce);
+    assert_eq!(verified.body().credential_id, ctx.credential_id);
+    assert_eq!(verified.issuer_kid(), ctx.credential_kid);
+    assert_eq!(verified.body().nonce.as_deref(), ctx.expected_nonce);
     Ok(())
 }
 
@@ -178,27 +178,30 @@ pub fn verify(
         presentation(data).is_ok(),
         "verified a presentation that does not decode"
     );
-    assert!(p.not_before < p.expires);
+    assert!(p.not_before() < p.expires());
     assert!(
-        ctx.now.saturating_add(clock_skew) >= p.not_before,
+        ctx.now.saturating_add(clock_skew) >= p.not_before(),
         "not yet valid"
     );
-    assert!(ctx.now <= p.expires.saturating_add(clock_skew), "expired");
+    assert!(ctx.now <= p.expires().saturating_add(clock_skew), "expired");
     assert!(
-        p.presented_at <= ctx.now.saturating_add(clock_skew),
+        p.presented_at() <= ctx.now.saturating_add(clock_skew),
         "from the future"
     );
-    assert!(p.presented_at.saturating_add(max_age) >= ctx.now, "too old");
-    assert!(p.not_before <= p.presented_at && p.presented_at <= p.expires);
-    assert_eq!(p.nonce.as_deref(), ctx.expected_nonce);
-    assert_eq!(p.audience.as_deref(), ctx.expected_audience);
-    assert!(p.claims.len() <= MAX_DISCLOSURES);
-    for (i, (name, _)) in p.claims.iter().enumerate() {
+    assert!(
+        p.presented_at().saturating_add(max_age) >= ctx.now,
+        "too old"
+    );
+    assert!(p.not_before() <= p.presented_at() && p.presented_at() <= p.expires());
+    assert_eq!(p.nonce(), ctx.expected_nonce);
+    assert_eq!(p.audience(), ctx.expected_audience);
+    assert!(p.claims().len() <= MAX_DISCLOSURES);
+    for (i, (name, _)) in p.claims().iter().enumerate() {
         assert!(
-            !p.claims.iter().take(i).any(|(n, _)| n == name),
+            !p.claims().iter().take(i).any(|(n, _)| n == name),
             "claim disclosed twice"
         );
     }
-    assert!(verifier.trust_list().find(&p.issuer_kid).is_some());
+    assert!(verifier.trust_list().find(p.issuer_kid()).is_some());
     Ok(p)
 }

@@ -66,7 +66,7 @@
 //!     key: issuer.signer().public_key(),
 //!     not_before: 0,
 //!     not_after: u64::MAX,
-//! });
+//! })?;
 //! let verifier = Verifier::new(trust);
 //! let ctx = VerifyContext {
 //!     now: now + 7,
@@ -75,11 +75,11 @@
 //! };
 //! let verified = verifier.verify(&presentation, &ctx)?;
 //! assert_eq!(verified.claim(ClaimName::AgeOver18), Some(&ClaimValue::Bool(true)));
-//! assert_eq!(verified.claims.len(), 2); // nothing else is revealed
+//! assert_eq!(verified.claims().len(), 2); // nothing else is revealed
 //!
 //! // Online check: the issuer signs the credential's status, echoing the verifier's nonce.
 //! let response = issuer.status_response(&StatusBody {
-//!     credential_id: verified.credential_id.clone(),
+//!     credential_id: verified.credential_id().to_vec(),
 //!     status: CredentialStatus::Revoked(RevocationReason::HolderRequest),
 //!     checked_at: now + 8,
 //!     nonce: Some(vec![0x66; 16]),
@@ -87,11 +87,11 @@
 //! })?;
 //! let status = verifier.verify_status(&response, &StatusContext {
 //!     now: now + 9,
-//!     credential_id: &verified.credential_id,
-//!     credential_kid: &verified.issuer_kid,
+//!     credential_id: verified.credential_id(),
+//!     credential_kid: verified.issuer_kid(),
 //!     expected_nonce: Some(&[0x66; 16]),
 //! })?;
-//! assert_eq!(status.body.status, CredentialStatus::Revoked(RevocationReason::HolderRequest));
+//! assert_eq!(status.status(), CredentialStatus::Revoked(RevocationReason::HolderRequest));
 //! # Ok(())
 //! # }
 //! ```
@@ -143,7 +143,7 @@ pub use error::{Error, IssueError, PresentError, SignerError};
 pub use presentation::{MAX_DISCLOSURES, Wallet};
 pub use request::PresentationRequest;
 pub use status::{CredentialStatus, MAX_CACHE_FOR, RevocationReason, StatusBody, VerifiedStatus};
-pub use trust::{MAX_KEYS, TrustList, TrustedKey};
+pub use trust::{MAX_KEYS, TrustList, TrustListError, TrustedKey};
 pub use verifier::{
     DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusContext, VerifiedPresentation,
     Verifier, VerifyContext,

@@ -192,11 +192,32 @@ impl StatusBody {
     }
 }
 
-/// A status response whose every check passed (spec §12.4).
+/// A status response whose every check passed (spec §12.4). Only
+/// [`Verifier::verify_status`](crate::Verifier::verify_status) makes one: its fields are
+/// private.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedStatus {
-    /// The content.
-    pub body: StatusBody,
+    body: StatusBody,
+    issuer_kid: Vec<u8>,
+}
+
+impl VerifiedStatus {
+    pub(crate) fn new(body: StatusBody, issuer_kid: Vec<u8>) -> Self {
+        Self { body, issuer_kid }
+    }
+
+    /// The content: status, reason, checked_at, nonce, cache_for.
+    pub fn body(&self) -> &StatusBody {
+        &self.body
+    }
+
+    /// The credential's status (a shortcut for `body().status`).
+    pub fn status(&self) -> CredentialStatus {
+        self.body.status
+    }
+
     /// The key id of the issuer key that signed it.
-    pub issuer_kid: Vec<u8>,
+    pub fn issuer_kid(&self) -> &[u8] {
+        &self.issuer_kid
+    }
 }

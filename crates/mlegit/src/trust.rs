@@ -40,24 +40,56 @@ pub struct TrustList {
     keys: Vec<TrustedKey>,
 }
 
+/// Why [`TrustList::add`] refused a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustListError {
+    /// The key id is empty or longer than 32 bytes.
+    InvalidKeyId,
+    /// `not_before` is after `not_after`.
+    InvalidWindow,
+    /// The list already holds a key with this id.
+    DuplicateKeyId,
+    /// The list holds [`MAX_KEYS`] keys already.
+    Full,
+}
+
+impl core::fmt::Display for TrustListError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            TrustListError::InvalidKeyId => "the key id must be 1 to 32 bytes",
+            TrustListError::InvalidWindow => "not_before is after not_after",
+            TrustListError::DuplicateKeyId => "the trust list already holds this key id",
+            TrustListError::Full => "the trust list is full (64 keys at most)",
+        })
+    }
+}
+
+impl core::error::Error for TrustListError {}
+
 impl TrustList {
     /// An empty trust list.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a key; refuses (returns `false`) a duplicate kid, an empty or over-long kid,
-    /// a window with `not_before > not_after`, or a list that is full.
-    pub fn add(&mut self, key: TrustedKey) -> bool {
-        let ok = !key.kid.is_empty()
-            && key.kid.len() <= 32
-            && key.not_before <= key.not_after
-            && self.keys.len() < MAX_KEYS
-            && self.find(&key.kid).is_none();
-        if ok {
-            self.keys.push(key);
+    /// Adds a key; refuses a duplicate kid, an empty or over-long kid, a window with
+    /// `not_before > not_after`, or a list that is full ([`MAX_KEYS`]), saying which.
+    pub fn add(&mut self, key: TrustedKey) -> Result<(), TrustListError> {
+        if key.kid.is_empty() || key.kid.len() > 32 {
+            return Err(TrustListError::InvalidKeyId);
         }
-        ok
+        if key.not_before > key.not_after {
+            return Err(TrustListError::InvalidWindow);
+        }
+        if self.find(&key.kid).is_some() {
+            return Err(TrustListError::DuplicateKeyId);
+        }
+        if self.keys.len() >= MAX_KEYS {
+            return Err(TrustListError::Full);
+        }
+        self.keys.push(key);
+        Ok(())
     }
 
     /// Removes the key with this id; returns whether one was there.
@@ -109,7 +141,7 @@ impl TrustList {
                 return Err(Error::InvalidField);
             };
             let key = decode_key(entries)?;
-            if !list.add(key) {
+            if list.add(key).is_err() {
                 return Err(Error::InvalidField);
             }
         }

@@ -50,32 +50,71 @@ pub struct StatusContext<'a> {
 }
 
 /// A presentation that passed every check. It holds only what was disclosed.
+///
+/// Only [`Verifier::verify`] and [`Verifier::verify_cached`] make one (spec §12.3): its
+/// fields are private, so a value of this type is proof that every check passed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPresentation {
-    /// The disclosed claims, in the order presented.
-    pub claims: Vec<(ClaimName, ClaimValue)>,
-    /// When the holder presented (NumericDate seconds, signed by the device key).
-    pub presented_at: u64,
-    /// The credential's `nbf`.
-    pub not_before: u64,
-    /// The credential's `exp`.
-    pub expires: u64,
-    /// The credential id, for an online status check.
-    pub credential_id: Vec<u8>,
-    /// Where the credential's status is published.
-    pub status: StatusReference,
-    /// The issuer key that signed the credential.
-    pub issuer_kid: Vec<u8>,
-    /// The nonce the presentation answered, if any.
-    pub nonce: Option<Vec<u8>>,
-    /// The audience it was bound to, if any.
-    pub audience: Option<String>,
+    claims: Vec<(ClaimName, ClaimValue)>,
+    presented_at: u64,
+    not_before: u64,
+    expires: u64,
+    credential_id: Vec<u8>,
+    status: StatusReference,
+    issuer_kid: Vec<u8>,
+    nonce: Option<Vec<u8>>,
+    audience: Option<String>,
 }
 
 impl VerifiedPresentation {
     /// The value of a disclosed claim.
     pub fn claim(&self, name: ClaimName) -> Option<&ClaimValue> {
         self.claims.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// The disclosed claims, in the order presented.
+    pub fn claims(&self) -> &[(ClaimName, ClaimValue)] {
+        &self.claims
+    }
+
+    /// When the holder presented (NumericDate seconds, signed by the device key).
+    pub fn presented_at(&self) -> u64 {
+        self.presented_at
+    }
+
+    /// The credential's `nbf`.
+    pub fn not_before(&self) -> u64 {
+        self.not_before
+    }
+
+    /// The credential's `exp`.
+    pub fn expires(&self) -> u64 {
+        self.expires
+    }
+
+    /// The credential id, for an online status check.
+    pub fn credential_id(&self) -> &[u8] {
+        &self.credential_id
+    }
+
+    /// Where the credential's status is published.
+    pub fn status(&self) -> &StatusReference {
+        &self.status
+    }
+
+    /// The issuer key that signed the credential.
+    pub fn issuer_kid(&self) -> &[u8] {
+        &self.issuer_kid
+    }
+
+    /// The nonce the presentation answered, if any.
+    pub fn nonce(&self) -> Option<&[u8]> {
+        self.nonce.as_deref()
+    }
+
+    /// The audience it was bound to, if any.
+    pub fn audience(&self) -> Option<&str> {
+        self.audience.as_deref()
     }
 }
 
@@ -306,10 +345,7 @@ impl<B: SignatureBackend> Verifier<B> {
         if ctx.now > fresh_until {
             return Err(Error::StatusStale);
         }
-        Ok(VerifiedStatus {
-            body,
-            issuer_kid: kid.to_vec(),
-        })
+        Ok(VerifiedStatus::new(body, kid.to_vec()))
     }
 }
 

@@ -145,19 +145,19 @@ fn run_presentation(v: &Json) -> Result<Json, Error> {
     };
     let p = verifier.verify(&hex_field(v, "presentation"), &ctx)?;
     let mut claims = Map::new();
-    for (name, value) in &p.claims {
+    for (name, value) in p.claims() {
         claims.insert(name.as_str().into(), claim_json(value));
     }
     Ok(json!({
         "claims": claims,
-        "presented_at": p.presented_at,
-        "not_before": p.not_before,
-        "expires": p.expires,
-        "credential_id": hex::encode(&p.credential_id),
-        "status": {"uri": p.status.uri, "index": p.status.index},
-        "issuer_kid": hex::encode(&p.issuer_kid),
-        "nonce": p.nonce.map(hex::encode),
-        "audience": p.audience,
+        "presented_at": p.presented_at(),
+        "not_before": p.not_before(),
+        "expires": p.expires(),
+        "credential_id": hex::encode(p.credential_id()),
+        "status": {"uri": p.status().uri, "index": p.status().index},
+        "issuer_kid": hex::encode(p.issuer_kid()),
+        "nonce": p.nonce().map(hex::encode),
+        "audience": p.audience(),
     }))
 }
 
@@ -174,17 +174,17 @@ fn run_status(v: &Json) -> Result<Json, Error> {
         expected_nonce: nonce.as_deref(),
     };
     let st = verifier.verify_status(&hex_field(v, "status_response"), &ctx)?;
-    let reason = match st.body.status {
+    let reason = match st.body().status {
         CredentialStatus::Revoked(r) => json!(r.as_str()),
         _ => Json::Null,
     };
     Ok(json!({
-        "credential_id": hex::encode(&st.body.credential_id),
-        "status": st.body.status.as_str(),
+        "credential_id": hex::encode(&st.body().credential_id),
+        "status": st.body().status.as_str(),
         "reason": reason,
-        "checked_at": st.body.checked_at,
-        "cache_for": st.body.cache_for,
-        "nonce": st.body.nonce.map(hex::encode),
-        "issuer_kid": hex::encode(&st.issuer_kid),
+        "checked_at": st.body().checked_at,
+        "cache_for": st.body().cache_for,
+        "nonce": st.body().nonce.as_ref().map(hex::encode),
+        "issuer_kid": hex::encode(st.issuer_kid()),
     }))
 }

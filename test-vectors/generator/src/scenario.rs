@@ -375,12 +375,13 @@ impl Parts {
     pub fn trust_list(&self) -> Vec<u8> {
         let mut list = mlegit::TrustList::new();
         for e in &self.trust {
-            assert!(list.add(mlegit::TrustedKey {
+            list.add(mlegit::TrustedKey {
                 kid: e.key.kid(),
                 key: e.key.signer().public_key(),
                 not_before: e.not_before,
                 not_after: e.not_after,
-            }));
+            })
+            .unwrap();
         }
         list.to_vec()
     }
@@ -611,12 +612,13 @@ impl StatusParts {
     pub fn trust_list(&self) -> Vec<u8> {
         let mut list = mlegit::TrustList::new();
         for e in &self.trust {
-            assert!(list.add(mlegit::TrustedKey {
+            list.add(mlegit::TrustedKey {
                 kid: e.key.kid(),
                 key: e.key.signer().public_key(),
                 not_before: e.not_before,
                 not_after: e.not_after,
-            }));
+            })
+            .unwrap();
         }
         list.to_vec()
     }

@@ -1,0 +1,125 @@
+//! No personal claim value in any `Debug` output: every public type that holds claims is
+//! formatted with `{:?}` and `{:#?}`, and the output is searched for each value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mlegit::{
+    ClaimName, ClaimValue, CredentialInfo, Date, Issuer, P256Signer, PresentationRequest, Signer,
+    StatusReference, StudentClaims, TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
+};
+
+const NOW: u64 = 1_790_000_000;
+const PESEL: &str = "08231412342";
+const FAMILY: &str = "Kowalska";
+const GIVEN: &str = "Anna Maria";
+const ADDRESS: &str = "ul. Długa 1 m. 2";
+const DOCUMENT: &str = "SL/2026/000123";
+const SCHOOL_ID: &str = "RSPO 17541";
+
+fn student() -> StudentClaims {
+    StudentClaims {
+        family_name: FAMILY.into(),
+        given_names: GIVEN.into(),
+        document_number: DOCUMENT.into(),
+        issue_date: Date::new(2026, 9, 1).unwrap(),
+        expiry_date: Date::new(2027, 9, 30).unwrap(),
+        birth_date: Date::new(2008, 3, 14).unwrap(),
+        pesel: PESEL.into(),
+        address: ADDRESS.into(),
+        school_name: "XIV Liceum Ogólnokształcące".into(),
+        school_address: "ul. Nowowiejska 37a".into(),
+        school_id: SCHOOL_ID.into(),
+        portrait: Some([&[0xff, 0xd8, 0xff, 0xe0][..], &[0x5a; 60]].concat()),
+    }
+}
+
+/// Asserts that `text` shows none of the student's values, in any usual spelling.
+fn assert_clean(what: &str, text: &str) {
+    for secret in [
+        PESEL,
+        FAMILY,
+        GIVEN,
+        "Anna",
+        ADDRESS,
+        "Długa",
+        DOCUMENT,
+        SCHOOL_ID,
+        "2008-03-14",
+        "14-03-2008",
+        "2008, 3, 14",
+        "Liceum",
+        "Nowowiejska",
+        // The portrait's filler bytes, as Debug of a byte vector would print them.
+        "90, 90, 90",
+    ] {
+        assert!(!text.contains(secret), "{what} shows {secret:?}: {text}");
+    }
+}
+
+fn both<T: core::fmt::Debug>(what: &str, value: &T) {
+    assert_clean(what, &format!("{value:?}"));
+    assert_clean(what, &format!("{value:#?}"));
+}
+
+#[test]
+fn no_debug_output_shows_a_claim_value() {
+    let issuer = Issuer::new(P256Signer::from_scalar(&[0x11; 32]).unwrap());
+    let phone = P256Signer::from_scalar(&[0x22; 32]).unwrap();
+    let claims = student();
+    both("StudentClaims", &claims);
+    let builder = issuer
+        .credential()
+        .claims(claims)
+        .device_key(phone.public_key())
+        .validity(NOW - 60, NOW - 60, NOW + 86_400)
+        .status(StatusReference {
+            uri: "https://issuer.example/status".into(),
+            index: 1,
+        });
+    both("CredentialBuilder", &builder);
+    let issued = builder.issue_with_secret(&[0x33; 16], &[0x44; 32]).unwrap();
+    both("IssuedCredential", &issued);
+    both("Disclosure list", &issued.disclosures);
+    both(
+        "CredentialInfo",
+        &CredentialInfo::decode_unverified(&issued.credential).unwrap(),
+    );
+    let wallet = Wallet::new(issued.credential.clone(), issued.disclosures.clone(), phone).unwrap();
+    both("Wallet", &wallet);
+    let request = PresentationRequest {
+        nonce: vec![0x55; 16],
+        audience: "https://kino.example".into(),
+        verifier_name: "Kino".into(),
+        claims: ClaimName::ALL.to_vec(),
+        created_at: NOW,
+    };
+    let presentation = wallet.present(ClaimName::ALL, Some(&request), NOW).unwrap();
+    let mut trust = TrustList::new();
+    trust
+        .add(TrustedKey {
+            kid: issuer.key_id().to_vec(),
+            key: issuer.signer().public_key(),
+            not_before: 0,
+            not_after: u64::MAX,
+        })
+        .unwrap();
+    let verified = Verifier::new(trust)
+        .verify(
+            &presentation,
+            &VerifyContext {
+                now: NOW,
+                expected_nonce: Some(&request.nonce),
+                expected_audience: Some(&request.audience),
+            },
+        )
+        .unwrap();
+    assert_eq!(verified.claims().len(), ClaimName::ALL.len());
+    both("VerifiedPresentation", &verified);
+    for (name, value) in verified.claims() {
+        both(name.as_str(), value);
+    }
+    // The values themselves are still there for those who ask for them.
+    assert_eq!(
+        verified.claim(ClaimName::Pesel),
+        Some(&ClaimValue::Text(PESEL.into()))
+    );
+}
