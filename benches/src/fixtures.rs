@@ -3,7 +3,7 @@
 
 use mlegit::{
     ClaimName, Date, IssuedCredential, Issuer, P256Signer, PresentationRequest, PublicKey, Signer,
-    StatusReference, StudentClaims, TrustList, TrustedKey, VerifyContext, Wallet,
+    StatusReference, StudentClaims, TrustList, VerifyContext, Wallet,
 };
 use mlegit_vectors::scenario::{self, AUDIENCE, DAY, NOW};
 use p256::ecdsa::signature::Signer as _;
@@ -113,14 +113,7 @@ impl Fixtures {
     pub fn new() -> Self {
         let issuer = Issuer::new(scenario::issuer_a().signer());
         let mut trust = TrustList::new();
-        trust
-            .add(TrustedKey {
-                kid: issuer.key_id().to_vec(),
-                key: issuer.signer().public_key(),
-                not_before: 0,
-                not_after: u64::MAX,
-            })
-            .unwrap();
+        trust.add(issuer.trusted_key(0, u64::MAX)).unwrap();
         let request = PresentationRequest {
             nonce: scenario::nonce(),
             audience: AUDIENCE.into(),

@@ -7,7 +7,7 @@
 use mlegit::{
     ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
     RevocationReason, Signer, StatusBody, StatusContext, StatusReference, StudentClaims, TrustList,
-    TrustedKey, Verifier, VerifyContext, Wallet,
+    Verifier, VerifyContext, Wallet,
 };
 
 fn hex(bytes: &[u8]) -> String {
@@ -88,14 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut trust = TrustList::new();
-    trust
-        .add(TrustedKey {
-            kid: issuer.key_id().to_vec(),
-            key: issuer.signer().public_key(),
-            not_before: 0,
-            not_after: u64::MAX,
-        })
-        .unwrap();
+    trust.add(issuer.trusted_key(0, u64::MAX)).unwrap();
     let verifier = Verifier::new(trust);
     let verified = verifier.verify(
         &presentation,

@@ -320,6 +320,17 @@ impl<S: Signer> Issuer<S> {
         &self.signer
     }
 
+    /// This issuer's key as a verifier's trust list holds it (spec §10), trusted for
+    /// credentials issued from `not_before` to `not_after` (`0, u64::MAX`: always).
+    pub fn trusted_key(&self, not_before: u64, not_after: u64) -> crate::TrustedKey {
+        crate::TrustedKey {
+            kid: self.kid.clone(),
+            key: self.signer.public_key(),
+            not_before,
+            not_after,
+        }
+    }
+
     /// Starts a credential.
     pub fn credential(&self) -> CredentialBuilder<'_, S> {
         CredentialBuilder {

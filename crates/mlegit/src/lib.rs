@@ -61,12 +61,7 @@
 //! let presentation = wallet.present(&request.claims, Some(&request), now + 5)?;
 //!
 //! let mut trust = TrustList::new();
-//! trust.add(TrustedKey {
-//!     kid: issuer.key_id().to_vec(),
-//!     key: issuer.signer().public_key(),
-//!     not_before: 0,
-//!     not_after: u64::MAX,
-//! })?;
+//! trust.add(issuer.trusted_key(0, u64::MAX))?;
 //! let verifier = Verifier::new(trust);
 //! let ctx = VerifyContext {
 //!     now: now + 7,

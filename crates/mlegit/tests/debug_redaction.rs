@@ -4,7 +4,7 @@
 
 use mlegit::{
     ClaimName, ClaimValue, CredentialInfo, Date, Issuer, P256Signer, PresentationRequest, Signer,
-    StatusReference, StudentClaims, TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
+    StatusReference, StudentClaims, TrustList, Verifier, VerifyContext, Wallet,
 };
 
 const NOW: u64 = 1_790_000_000;
@@ -94,14 +94,7 @@ fn no_debug_output_shows_a_claim_value() {
     };
     let presentation = wallet.present(ClaimName::ALL, Some(&request), NOW).unwrap();
     let mut trust = TrustList::new();
-    trust
-        .add(TrustedKey {
-            kid: issuer.key_id().to_vec(),
-            key: issuer.signer().public_key(),
-            not_before: 0,
-            not_after: u64::MAX,
-        })
-        .unwrap();
+    trust.add(issuer.trusted_key(0, u64::MAX)).unwrap();
     let verified = Verifier::new(trust)
         .verify(
             &presentation,

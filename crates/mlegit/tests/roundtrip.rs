@@ -133,14 +133,7 @@ fn device() -> P256Signer {
 
 fn verifier(issuer: &Issuer<P256Signer>) -> Verifier {
     let mut trust = TrustList::new();
-    trust
-        .add(TrustedKey {
-            kid: issuer.key_id().to_vec(),
-            key: issuer.signer().public_key(),
-            not_before: 0,
-            not_after: u64::MAX,
-        })
-        .unwrap();
+    trust.add(issuer.trusted_key(0, u64::MAX)).unwrap();
     Verifier::new(trust)
 }
 
