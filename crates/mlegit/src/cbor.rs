@@ -103,6 +103,7 @@ impl<'a> Decoder<'a> {
 
     fn take(&mut self, n: u64) -> Result<&'a [u8], Error> {
         let n = usize::try_from(n).map_err(|_| Error::CborMalformed)?;
+        // D7, D10 (spec §2.3): more bytes asked for than remain.
         if n > self.remaining() {
             return Err(Error::CborMalformed);
         }
@@ -124,8 +125,10 @@ impl<'a> Decoder<'a> {
             // 28..=31 are filtered out by `item` before it asks for an argument.
             _ => return Err(Error::CborMalformed),
         };
+        // D7 (spec §2.3): the 1, 2, 4 or 8 argument bytes remain.
         let bytes = self.take(len)?;
         let value = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        // D8 (spec §2.3): the argument in shortest form.
         if value < min {
             return Err(Error::CborNonShortest);
         }
@@ -134,15 +137,19 @@ impl<'a> Decoder<'a> {
 
     /// Decodes one item at nesting `level` (spec §2, rules checked in the order listed there).
     fn item(&mut self, level: usize) -> Result<Value<'a>, Error> {
+        // D1 (spec §2.3): no byte remains for the initial byte.
         let initial = *self.input.get(self.pos).ok_or(Error::CborMalformed)?;
         self.pos += 1;
+        // D2 (spec §2.3): mt and ai from the initial byte; ai 28..=30 is malformed.
         let major = initial >> 5;
         let additional = initial & 0x1f;
         if (28..=30).contains(&additional) {
             return Err(Error::CborMalformed);
         }
         match major {
+            // D3 (spec §2.3): major type 6, any tag.
             6 => return Err(Error::CborUnsupportedType),
+            // D4 (spec §2.3): major type 7: false, true and null only; break is malformed.
             7 => {
                 return match additional {
                     20 => Ok(Value::Bool(false)),
@@ -154,6 +161,7 @@ impl<'a> Decoder<'a> {
             }
             _ => {}
         }
+        // D5, D6 (spec §2.3): ai 31: indefinite length for mt 2..=5, malformed for mt 0 and 1.
         if additional == 31 {
             return Err(if (2..=5).contains(&major) {
                 Error::CborIndefiniteLength
@@ -161,23 +169,30 @@ impl<'a> Decoder<'a> {
                 Error::CborMalformed
             });
         }
+        // D7, D8 (spec §2.3): the argument, its bytes present and in shortest form.
         let arg = self.argument(additional)?;
         match major {
+            // D9 (spec §2.3): an integer is its argument (mt 1: -1 - argument).
             0 => Ok(Value::Unsigned(arg)),
             1 => Ok(Value::Negative(arg)),
+            // D10 (spec §2.3): a byte string no longer than what remains.
             2 => Ok(Value::Bytes(self.take(arg)?)),
             3 => {
+                // D10 (spec §2.3): a text string no longer than what remains.
                 let bytes = self.take(arg)?;
+                // D11 (spec §2.3): text is valid UTF-8.
                 core::str::from_utf8(bytes)
                     .map(Value::Text)
                     .map_err(|_| Error::CborMalformed)
             }
             4 => {
+                // D12 (spec §2.3): an array at a level above 8.
                 if level > MAX_DEPTH {
                     return Err(Error::CborDepthExceeded);
                 }
                 // Each element takes at least one byte: bound the allocation by the input.
                 let count = usize::try_from(arg).map_err(|_| Error::CborMalformed)?;
+                // D13 (spec §2.3): an array count bounded by the remaining bytes.
                 if count > self.remaining() {
                     return Err(Error::CborMalformed);
                 }
@@ -185,6 +200,7 @@ impl<'a> Decoder<'a> {
                 // heads could otherwise reserve their counts many times over before a single
                 // element is read. The vector grows with the elements actually decoded.
                 let mut items = Vec::with_capacity(count.min(INITIAL_CAPACITY));
+                // D14 (spec §2.3): each element at level + 1.
                 for _ in 0..count {
                     items.push(self.item(level + 1)?);
                 }
@@ -192,10 +208,12 @@ impl<'a> Decoder<'a> {
             }
             _ => {
                 // major == 5: the only one left.
+                // D12 (spec §2.3): a map at a level above 8.
                 if level > MAX_DEPTH {
                     return Err(Error::CborDepthExceeded);
                 }
                 let count = usize::try_from(arg).map_err(|_| Error::CborMalformed)?;
+                // D13 (spec §2.3): a map count bounded by half the remaining bytes.
                 if count > self.remaining() / 2 {
                     return Err(Error::CborMalformed);
                 }
@@ -203,6 +221,7 @@ impl<'a> Decoder<'a> {
                 let mut previous: Option<&'a [u8]> = None;
                 for _ in 0..count {
                     let start = self.pos;
+                    // D15 (spec §2.3): the key at level + 1, kept as its encoded bytes.
                     let key = self.item(level + 1)?;
                     let key_bytes = self
                         .input
@@ -211,11 +230,14 @@ impl<'a> Decoder<'a> {
                     if let Some(previous) = previous {
                         match key_bytes.cmp(previous) {
                             Ordering::Greater => {}
+                            // D15 (spec §2.3): a key equal to the previous key.
                             Ordering::Equal => return Err(Error::CborDuplicateKey),
+                            // D16 (spec §2.3): a key smaller than the previous key.
                             Ordering::Less => return Err(Error::CborUnsortedKeys),
                         }
                     }
                     previous = Some(key_bytes);
+                    // D17 (spec §2.3): the value at level + 1.
                     let value = self.item(level + 1)?;
                     entries.push((key, value));
                 }

@@ -149,6 +149,7 @@ impl ClaimValue {
 }
 
 /// Checks a decoded value against the type schema v1 gives `name` (spec §11) and converts it.
+// X9 (spec §6.6, §11): the rule of each claim.
 pub fn validate(name: ClaimName, value: &Value<'_>) -> Option<ClaimValue> {
     use ClaimName::*;
     match name {

@@ -89,13 +89,16 @@ pub fn decode_sign1<'a>(
     accepted: &[Algorithm],
     kid_rule: KidRule,
 ) -> Result<Sign1<'a>, Error> {
+    // C1 (spec §3.2): the bytes as strict CBOR.
     let value = cbor::decode(bytes)?;
+    // C2 (spec §3.2): an array of exactly 4 elements.
     let Value::Array(items) = value else {
         return Err(Error::CoseMalformed);
     };
     let [protected, unprotected, payload, signature] = items.as_slice() else {
         return Err(Error::CoseMalformed);
     };
+    // C3 (spec §3.2): bstr, map, bstr, bstr, checked in this order.
     let (
         Value::Bytes(protected),
         Value::Map(unprotected),
@@ -105,14 +108,17 @@ pub fn decode_sign1<'a>(
     else {
         return Err(Error::CoseMalformed);
     };
+    // C4 (spec §3.2): a signature of 64 bytes.
     let signature: [u8; 64] = (*signature).try_into().map_err(|_| Error::CoseMalformed)?;
 
+    // C5, C6 (spec §3.2): the protected bstr's content as strict CBOR, and a map.
     let Value::Map(headers) = cbor::decode(protected)? else {
         return Err(Error::CoseMalformed);
     };
     let mut alg = None;
     let mut kid = None;
     let mut found_typ = None;
+    // C7 (spec §3.2): each protected label 1, 4 or 16, with a value of its type.
     for (label, value) in &headers {
         match label.as_u64() {
             // Any integer is well-typed; one outside i64 is simply not an accepted alg.
@@ -131,6 +137,7 @@ pub fn decode_sign1<'a>(
             _ => return Err(Error::CoseUnknownHeader),
         }
     }
+    // H1 (spec §3.3): alg in the protected header (alg_not_protected if only unprotected).
     let Some(alg) = alg else {
         let in_unprotected = unprotected
             .iter()
@@ -141,16 +148,20 @@ pub fn decode_sign1<'a>(
             Error::AlgMissing
         });
     };
+    // H2 (spec §3.3): the unprotected header is empty.
     if !unprotected.is_empty() {
         return Err(Error::CoseUnprotectedHeader);
     }
+    // H3 (spec §3.3): typ present and the expected one.
     if found_typ != Some(typ) {
         return Err(Error::WrongContext);
     }
+    // H4 (spec §3.3): alg in the accepted set.
     let alg = alg
         .and_then(Algorithm::from_cose_id)
         .filter(|a| accepted.contains(a))
         .ok_or(Error::AlgNotAllowed)?;
+    // H5 (spec §3.3): kid required, or forbidden for a presentation.
     match (kid_rule, kid) {
         (KidRule::Required, None) => return Err(Error::KidMissing),
         (KidRule::Forbidden, Some(_)) => return Err(Error::CoseUnknownHeader),
@@ -179,6 +190,7 @@ impl Sign1<'_> {
         key: &PublicKey,
         invalid: Error,
     ) -> Result<(), Error> {
+        // V1, V2, V3 (spec §3.9): the signature over the Sig_structure, with `key`.
         match crypto::verify_es256(backend, key, &self.to_be_signed(), &self.signature) {
             Ok(()) => Ok(()),
             Err(crypto::SignatureFailure::HighS) => Err(Error::SignatureMalleable),

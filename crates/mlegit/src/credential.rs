@@ -36,9 +36,11 @@ pub const MAX_CREDENTIAL_LIFETIME: u64 = 400 * 86_400;
 /// Steps P10a and P10b (spec §12.2): `iat <= nbf < exp` and `exp - iat` within
 /// [`MAX_CREDENTIAL_LIFETIME`].
 pub(crate) fn check_validity(iat: u64, nbf: u64, exp: u64) -> Result<(), Error> {
+    // P10a (spec §12.2): iat <= nbf < exp.
     if !(iat <= nbf && nbf < exp) {
         return Err(Error::InvalidValidityWindow);
     }
+    // P10b (spec §12.2, §5.6): exp - iat at most 400 days.
     if exp - iat > MAX_CREDENTIAL_LIFETIME {
         return Err(Error::CredentialLifetimeTooLong);
     }
@@ -103,6 +105,7 @@ pub(crate) struct CheckedCredential {
 
 /// Decodes a credential payload at the field level.
 pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayload<'a>, Error> {
+    // P5 (spec §12.2): F2-F5 with the credential's field table (§5.2).
     let s = fields::decode(root, &FIELDS)?;
     let [
         version,
@@ -150,19 +153,25 @@ pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayloa
 impl CredentialPayload<'_> {
     /// The semantic checks of spec §5.5 (steps K1-K6), in order.
     pub(crate) fn check(&self, header_kid: Option<&[u8]>) -> Result<CheckedCredential, Error> {
+        // K1 (spec §5.5): version 1.
         if self.version != VERSION {
             return Err(Error::UnsupportedVersion);
         }
+        // K2 (spec §5.5): the school-ID doctype.
         if self.doctype != DOCTYPE {
             return Err(Error::WrongDoctype);
         }
+        // K3 (spec §5.5): issuer_kid equals the protected kid.
         if Some(self.issuer_kid) != header_kid {
             return Err(Error::KidMismatch);
         }
+        // K4 (spec §5.5): digest_alg -16 (SHA-256).
         if self.digest_alg != DIGEST_ALG_SHA256 {
             return Err(Error::UnsupportedDigestAlg);
         }
+        // K5 (spec §5.5): the digest set.
         let digests = check_digest_set(self.digests)?;
+        // K6 (spec §5.5, §5.3): the device key.
         let device_key = decode_cose_key(self.device_key).ok_or(Error::InvalidDeviceKey)?;
         Ok(CheckedCredential {
             device_key,
@@ -171,6 +180,7 @@ impl CredentialPayload<'_> {
     }
 }
 
+// K5 (spec §5.5): exactly 32 bstrs of 32 bytes, strictly ascending.
 fn check_digest_set(values: &[Value<'_>]) -> Result<[Digest32; DIGEST_SET_SIZE], Error> {
     if values.len() != DIGEST_SET_SIZE {
         return Err(Error::DigestSetInvalid);
@@ -191,6 +201,7 @@ fn check_digest_set(values: &[Value<'_>]) -> Result<[Digest32; DIGEST_SET_SIZE],
 }
 
 /// `{1: 2 (EC2), -1: 1 (P-256), -2: x, -3: y}`, exactly, with a point on the curve.
+// K6 (spec §5.3, §5.5): exactly the four COSE_Key entries, and a point on the curve.
 fn decode_cose_key(entries: &[(Value<'_>, Value<'_>)]) -> Option<PublicKey> {
     match entries {
         [
@@ -242,15 +253,19 @@ impl CredentialInfo {
     /// Decodes a credential and runs every check that needs no trust list or clock.
     /// The issuer signature is NOT verified.
     pub fn decode_unverified(bytes: &[u8]) -> Result<Self, Error> {
+        // P4 (spec §5.7, §12.2): C1-C7 and H1-H5, typ credential, kid required, ES256 only.
         let sign1 = cose::decode_sign1(
             bytes,
             cose::TYP_CREDENTIAL,
             &[Algorithm::Es256],
             KidRule::Required,
         )?;
+        // P5, F1 (spec §5.7, §12.2, §4): the payload as strict CBOR, then F2-F5.
         let root = cbor::decode(sign1.payload)?;
         let payload = decode_payload(&root)?;
+        // K1, K2, K3, K4, K5, K6 (spec §5.5, §5.7): the credential's content.
         let checked = payload.check(sign1.kid)?;
+        // P10a, P10b (spec §5.7, §12.2): the validity window and lifetime.
         check_validity(payload.iat, payload.nbf, payload.exp)?;
         Ok(Self {
             issuer_kid: payload.issuer_kid.to_vec(),
@@ -267,6 +282,7 @@ impl CredentialInfo {
 
 /// Decodes a credential's COSE_Sign1 and payload (used by the verifier).
 pub(crate) fn decode<'a>(bytes: &'a [u8], accepted: &[Algorithm]) -> Result<Sign1<'a>, Error> {
+    // P4 (spec §12.2): C1-C7 and H1-H5, typ credential, kid required.
     cose::decode_sign1(bytes, cose::TYP_CREDENTIAL, accepted, KidRule::Required)
 }
 

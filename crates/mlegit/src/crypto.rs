@@ -243,7 +243,9 @@ pub fn verify_es256(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureFailure> {
+    // V1, V2 (spec §3.9): r and s in range, s low.
     let signature = check_encoding(signature)?;
+    // V3 (spec §3.9): ECDSA P-256 verification.
     if backend.verify_es256(key, message, signature) {
         Ok(())
     } else {
@@ -259,7 +261,9 @@ pub fn verify_es256_parts(
     parts: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), SignatureFailure> {
+    // V1, V2 (spec §3.9): r and s in range, s low.
     let signature = check_encoding(signature)?;
+    // V3 (spec §3.9): ECDSA P-256 verification.
     if backend.verify_es256_parts(key, parts, signature) {
         Ok(())
     } else {
@@ -270,11 +274,13 @@ pub fn verify_es256_parts(
 /// Steps V1 and V2 of spec §3.9: the checks that come before any curve arithmetic.
 fn check_encoding(signature: &[u8]) -> Result<&[u8; 64], SignatureFailure> {
     let signature: &[u8; 64] = signature.try_into().map_err(|_| SignatureFailure::Length)?;
+    // V1 (spec §3.9): r and s in 1..=n-1.
     let in_range = |x: &[u8]| x.iter().any(|b| *b != 0) && x < &ORDER[..];
     let (r, s) = signature.split_at(32);
     if !in_range(r) || !in_range(s) {
         return Err(SignatureFailure::Invalid);
     }
+    // V2 (spec §3.9): s at most (n-1)/2.
     if is_high_s(signature) {
         return Err(SignatureFailure::HighS);
     }

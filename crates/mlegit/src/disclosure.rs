@@ -95,23 +95,29 @@ pub fn digest(bytes: &[u8]) -> Digest32 {
 /// The digest check happens between the structural decoding and the claim checks in
 /// the verifier (spec §12.2 step P14, §6.6), so this function is split in two there.
 pub(crate) fn parse(bytes: &[u8]) -> Result<(ClaimName, ClaimValue), Error> {
+    // X1, X2, X3, X4 (spec §6.6): the disclosure's structure.
     let (name, value) = parse_structure(bytes)?;
+    // X7 (spec §6.6): a claim name of the registry.
     let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;
+    // X9 (spec §6.6, §11): the value meets its claim's rule.
     let value = claims::validate(name, &value).ok_or(Error::InvalidClaimValue)?;
     Ok((name, value))
 }
 
 /// The structural part of decoding a disclosure: strict CBOR, `[bstr 16..64, tstr, any]`.
 pub(crate) fn parse_structure(bytes: &[u8]) -> Result<(&str, Value<'_>), Error> {
+    // X1, X2 (spec §6.6): strict CBOR, and an array.
     let Ok(Value::Array(items)) = cbor::decode(bytes) else {
         return Err(Error::DisclosureMalformed);
     };
     let mut items = items.into_iter();
+    // X2, X3, X4 (spec §6.6): exactly 3 elements, salt a bstr, claim a tstr.
     let (Some(Value::Bytes(salt)), Some(Value::Text(name)), Some(value), None) =
         (items.next(), items.next(), items.next(), items.next())
     else {
         return Err(Error::DisclosureMalformed);
     };
+    // X3 (spec §6.6): salt of 16..=64 bytes.
     if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt.len()) {
         return Err(Error::DisclosureMalformed);
     }

@@ -52,6 +52,7 @@ fn text_ok(t: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&t.len())
 }
 
+// F4 (spec §4): one value against its field rule (CBOR type, size, range).
 fn kind_ok(kind: Kind, value: &Value<'_>) -> bool {
     match kind {
         Kind::Uint => value.as_u64().is_some(),
@@ -85,11 +86,13 @@ pub(crate) fn decode<'v, 'a, const N: usize>(
     value: &'v Value<'a>,
     fields: &[Field; N],
 ) -> Result<[Option<&'v Value<'a>>; N], Error> {
+    // F2 (spec §4): a payload that is not a map is cose_malformed.
     let Value::Map(entries) = value else {
         return Err(Error::CoseMalformed);
     };
     let mut slots: [Option<&'v Value<'a>>; N] = [None; N];
     for (key, value) in entries {
+        // F3 (spec §4): the key an unsigned integer of the table.
         let index = key
             .as_u64()
             .and_then(|k| fields.iter().position(|f| f.key == k))
@@ -97,11 +100,13 @@ pub(crate) fn decode<'v, 'a, const N: usize>(
         let (Some(field), Some(slot)) = (fields.get(index), slots.get_mut(index)) else {
             return Err(Error::UnknownField);
         };
+        // F4 (spec §4): the value meets its field rule.
         if !kind_ok(field.kind, value) {
             return Err(Error::InvalidField);
         }
         *slot = Some(value);
     }
+    // F5 (spec §4): every required key present.
     for (field, slot) in fields.iter().zip(slots.iter()) {
         if field.required && slot.is_none() {
             return Err(Error::MissingField);

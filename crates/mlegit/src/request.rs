@@ -62,17 +62,23 @@ impl PresentationRequest {
     /// 1 to 16 known claim names without duplicates. A request that is not a map is
     /// [`Error::InvalidField`].
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
+        // R1 (spec §7.3): at most 1024 bytes.
         if bytes.len() > MAX_REQUEST_LEN {
             return Err(Error::InputTooLarge);
         }
+        // R2, F1 (spec §7.3, §4): the request as strict CBOR.
         let root = cbor::decode(bytes)?;
+        // R2, F2 (spec §7.3, §4): a request that is not a map is invalid_field.
         if !matches!(root, Value::Map(_)) {
             return Err(Error::InvalidField);
         }
+        // R2 (spec §7.3): F3-F5 with the table of §7.1.
         let [version, nonce, audience, name, claims, created_at] = fields::decode(&root, &FIELDS)?;
+        // R3 (spec §7.3): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);
         }
+        // R4 (spec §7.3): 1 to 16 claims.
         let Some(Value::Array(items)) = claims else {
             return Err(Error::InvalidField);
         };
@@ -80,6 +86,7 @@ impl PresentationRequest {
             return Err(Error::InvalidField);
         }
         let mut names = Vec::with_capacity(items.len());
+        // R5 (spec §7.3): each a tstr, a registry claim name, not repeated.
         for item in items {
             let name = item.as_text().ok_or(Error::InvalidField)?;
             let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;

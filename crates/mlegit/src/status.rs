@@ -163,8 +163,10 @@ impl StatusBody {
     /// Decodes a status payload at the field level (spec §9.1); the version is checked
     /// later, after the signature.
     pub(crate) fn decode(root: &Value<'_>) -> Result<(u64, Self), Error> {
+        // S3 (spec §12.4): F2-F5 with the table of §9.1.
         let [version, cid, status, reason, checked_at, nonce, cache_for] =
             fields::decode(root, &FIELDS)?;
+        // Q1 (spec §9.2): (status, reason) one of the four allowed pairs.
         let reason = reason.and_then(Value::as_u64);
         let status = match (fields::uint(status), reason) {
             (0, None) => CredentialStatus::Valid,
@@ -176,6 +178,7 @@ impl StatusBody {
             _ => return Err(Error::InvalidField),
         };
         let cache_for = fields::uint(cache_for);
+        // Q2 (spec §9.2): cache_for at most 86400.
         if cache_for > MAX_CACHE_FOR {
             return Err(Error::InvalidField);
         }

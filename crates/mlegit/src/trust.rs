@@ -76,6 +76,7 @@ impl TrustList {
     /// Adds a key; refuses a duplicate kid, an empty or over-long kid, a window with
     /// `not_before > not_after`, or a list that is full ([`MAX_KEYS`]), saying which.
     pub fn add(&mut self, key: TrustedKey) -> Result<(), TrustListError> {
+        // T6, T7 (spec §10.2): kid 1..=32 and not_before <= not_after (T6), a new kid (T7).
         if key.kid.is_empty() || key.kid.len() > 32 {
             return Err(TrustListError::InvalidKeyId);
         }
@@ -129,18 +130,23 @@ impl TrustList {
 
     /// Decodes a COSE_KeySet of the form [`TrustList::to_vec`] writes (spec §10).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
+        // T1, T2 (spec §10.2): strict CBOR, and an array.
         let Value::Array(items) = cbor::decode(bytes)? else {
             return Err(Error::InvalidField);
         };
+        // T2 (spec §10.2): 1 to 64 keys.
         if items.is_empty() || items.len() > MAX_KEYS {
             return Err(Error::InvalidField);
         }
         let mut list = TrustList::new();
         for item in &items {
+            // T3 (spec §10.2): each element a map.
             let Value::Map(entries) = item else {
                 return Err(Error::InvalidField);
             };
+            // T4, T5, T6 (spec §10.2): the element's labels and values.
             let key = decode_key(entries)?;
+            // T6, T7 (spec §10.2): kid length and window (T6), a kid not seen before (T7).
             if list.add(key).is_err() {
                 return Err(Error::InvalidField);
             }
@@ -161,11 +167,13 @@ fn decode_key(entries: &[(Value<'_>, Value<'_>)]) -> Result<TrustedKey, Error> {
         Value::Text("not_before"),
     ];
     // Keys arrive strictly ascending, so the labels must be exactly these in this order.
+    // T4 (spec §10.2): every label one of the eight, before T5.
     for (key, _) in entries {
         if !LABELS.contains(key) {
             return Err(Error::UnknownField);
         }
     }
+    // T5 (spec §10.2): all eight labels.
     let [
         (_, kty),
         (_, kid),
@@ -179,9 +187,11 @@ fn decode_key(entries: &[(Value<'_>, Value<'_>)]) -> Result<TrustedKey, Error> {
     else {
         return Err(Error::MissingField);
     };
+    // T6 (spec §10.2): kty 2, alg -7, crv 1.
     let (Some(2), Some(-7), Some(1)) = (kty.as_u64(), alg.as_i64(), crv.as_u64()) else {
         return Err(Error::InvalidField);
     };
+    // T6 (spec §10.2): kid, x and y bstrs, not_after and not_before uints.
     let (Some(kid), Some(x), Some(y), Some(not_after), Some(not_before)) = (
         kid.as_bytes(),
         x.as_bytes(),
@@ -191,6 +201,7 @@ fn decode_key(entries: &[(Value<'_>, Value<'_>)]) -> Result<TrustedKey, Error> {
     ) else {
         return Err(Error::InvalidField);
     };
+    // T6 (spec §10.2): x and y 32 bytes each, a valid point.
     let key = PublicKey::from_coordinates(x, y).ok_or(Error::InvalidField)?;
     Ok(TrustedKey {
         kid: kid.to_vec(),

@@ -211,10 +211,12 @@ impl<B: SignatureBackend> Verifier<B> {
         cache: Option<&mut IssuerSignatureCache<N>>,
     ) -> Result<VerifiedPresentation, Error> {
         // 1. size cap
+        // P1 (spec §12.2): the size cap.
         if bytes.len() > self.max_input {
             return Err(Error::InputTooLarge);
         }
         // 2. the presentation's COSE_Sign1 and headers
+        // P2 (spec §12.2): C1-C7 and H1-H5, typ presentation, kid absent.
         let outer = cose::decode_sign1(
             bytes,
             cose::TYP_PRESENTATION,
@@ -222,12 +224,16 @@ impl<B: SignatureBackend> Verifier<B> {
             KidRule::Forbidden,
         )?;
         // 3. its payload
+        // P3a, F1 (spec §12.2, §4): the payload as strict CBOR.
         let outer_root = cbor::decode(outer.payload)?;
+        // P3a (spec §12.2): F2-F5 with the presentation's field table (§8.1).
         let [version, cred, discl, presented_at, nonce, audience] =
             fields::decode(&outer_root, &presentation::FIELDS)?;
+        // P3b (spec §12.2): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);
         }
+        // P3c (spec §12.2): at most 32 disclosures, each a bstr.
         let Some(Value::Array(disclosures)) = discl else {
             return Err(Error::InvalidField);
         };
@@ -240,15 +246,21 @@ impl<B: SignatureBackend> Verifier<B> {
         let audience = audience.and_then(Value::as_text);
         // 4, 5. the credential's COSE_Sign1, headers and payload
         let credential_bytes = fields::bytes(cred);
+        // P4 (spec §12.2): C1-C7 and H1-H5 on the credential, typ credential, kid required.
         let inner = credential::decode(credential_bytes, &self.algorithms)?;
+        // P5, F1 (spec §12.2, §4): the credential payload as strict CBOR.
         let inner_root = cbor::decode(inner.payload)?;
+        // P5 (spec §12.2): F2-F5 with the credential's field table (§5.2).
         let payload = credential::decode_payload(&inner_root)?;
         // 6, 7, 8. issuer key and signature
+        // P6 (spec §12.2): the protected kid names a trust-list key.
         let kid = inner.kid.ok_or(Error::KidMissing)?;
         let trusted = self.trust.find(kid).ok_or(Error::UnknownKeyId)?;
+        // P7 (spec §12.2): iat within the key's not_before..=not_after.
         if !trusted.valid_at(payload.iat) {
             return Err(Error::IssuerKeyNotValid);
         }
+        // P8 (spec §12.2): V1-V3 on the credential with that key (the cache skips only these).
         match cache {
             // Only V1–V3 are skipped, and only for these exact bytes under this key.
             Some(cache) => {
@@ -261,36 +273,47 @@ impl<B: SignatureBackend> Verifier<B> {
             None => self.verify_sign1(&inner, &trusted.key, Error::IssuerSignatureInvalid)?,
         }
         // 9. the credential's content
+        // P9 (spec §12.2): K1-K6 on the credential's content.
         let checked = payload.check(inner.kid)?;
         // 10. its validity window and the clock
         let (nbf, exp) = (payload.nbf, payload.exp);
+        // P10a, P10b (spec §12.2): iat <= nbf < exp, and a lifetime of at most 400 days.
         credential::check_validity(payload.iat, nbf, exp)?;
+        // P10c (spec §12.2): not yet valid.
         if ctx.now.saturating_add(self.clock_skew) < nbf {
             return Err(Error::CredentialNotYetValid);
         }
+        // P10d (spec §12.2): expired.
         if ctx.now > exp.saturating_add(self.clock_skew) {
             return Err(Error::CredentialExpired);
         }
         // 11. the device signature, with the key the issuer bound
+        // P11 (spec §12.2): V1-V3 on the presentation with the device key.
         self.verify_sign1(&outer, &checked.device_key, Error::DeviceSignatureInvalid)?;
         // 12. presentation time
+        // P12a (spec §12.2): presented in the future.
         if presented_at > ctx.now.saturating_add(self.clock_skew) {
             return Err(Error::PresentationFromFuture);
         }
+        // P12b (spec §12.2): presented longer than max_age ago.
         if presented_at.saturating_add(self.max_age) < ctx.now {
             return Err(Error::PresentationTooOld);
         }
+        // P12c (spec §12.2): presented outside the credential's window (no skew).
         if presented_at < nbf || presented_at > exp {
             return Err(Error::PresentedOutsideValidity);
         }
         // 13. binding to the request
+        // P13a (spec §12.2): the nonce, as options.
         if nonce != ctx.expected_nonce {
             return Err(Error::NonceMismatch);
         }
+        // P13b (spec §12.2): the audience, as options.
         if audience != ctx.expected_audience {
             return Err(Error::AudienceMismatch);
         }
         // 14. disclosures
+        // P14 (spec §12.2): X1-X9 for each disclosure in order.
         let claims = check_disclosures(disclosures, &checked.digests)?;
         Ok(VerifiedPresentation {
             claims,
@@ -311,33 +334,45 @@ impl<B: SignatureBackend> Verifier<B> {
         bytes: &[u8],
         ctx: &StatusContext<'_>,
     ) -> Result<VerifiedStatus, Error> {
+        // S1 (spec §12.4): the size cap.
         if bytes.len() > self.max_input {
             return Err(Error::InputTooLarge);
         }
+        // S2 (spec §12.4): C1-C7 and H1-H5, typ status, kid required.
         let sign1 =
             cose::decode_sign1(bytes, cose::TYP_STATUS, &self.algorithms, KidRule::Required)?;
+        // S3, F1 (spec §12.4, §4): the payload as strict CBOR.
         let root = cbor::decode(sign1.payload)?;
+        // S3 (spec §12.4): F2-F5 with the status field table (§9.1), then Q1-Q2.
         let (version, body) = StatusBody::decode(&root)?;
+        // S4 (spec §12.4): the protected kid names a trust-list key.
         let kid = sign1.kid.ok_or(Error::KidMissing)?;
         let trusted = self.trust.find(kid).ok_or(Error::UnknownKeyId)?;
         // The key that signed the credential, whatever its issuance window: not_after
         // limits the iat of the credentials a key signs, not the status it gives for them.
+        // S5 (spec §12.4): the key that signed the credential.
         if kid != ctx.credential_kid {
             return Err(Error::StatusKeyMismatch);
         }
+        // S6 (spec §12.4): V1-V3 with that key.
         self.verify_sign1(&sign1, &trusted.key, Error::IssuerSignatureInvalid)?;
+        // S7 (spec §12.4): version 1.
         if version != VERSION {
             return Err(Error::UnsupportedVersion);
         }
+        // S8 (spec §12.4): the expected credential_id.
         if body.credential_id != ctx.credential_id {
             return Err(Error::StatusCredentialMismatch);
         }
+        // S9 (spec §12.4): the nonce, as options.
         if body.nonce.as_deref() != ctx.expected_nonce {
             return Err(Error::NonceMismatch);
         }
+        // S10 (spec §12.4): checked in the future.
         if body.checked_at > ctx.now.saturating_add(self.clock_skew) {
             return Err(Error::StatusFromFuture);
         }
+        // S11 (spec §12.4): stale after checked_at + cache_for + skew.
         let fresh_until = body
             .checked_at
             .saturating_add(body.cache_for)
@@ -360,6 +395,7 @@ impl<B: SignatureBackend> Verifier<B> {
     ) -> Result<(), Error> {
         let head = SigStructureHead::new(sign1.protected.len(), sign1.payload.len());
         let parts = head.parts(sign1.protected, sign1.payload);
+        // V1, V2, V3 (spec §3.9): the signature over the Sig_structure parts, with `key`.
         match crypto::verify_es256_parts(&self.backend, key, &parts, &sign1.signature) {
             Ok(()) => Ok(()),
             Err(SignatureFailure::HighS) => Err(Error::SignatureMalleable),
@@ -439,21 +475,27 @@ fn check_disclosures(
     let mut claims: Vec<(ClaimName, ClaimValue)> = Vec::with_capacity(disclosures.len());
     for d in disclosures {
         let bytes = d.as_bytes().ok_or(Error::InvalidField)?;
+        // X1, X2, X3, X4 (spec §6.6): strict CBOR, [bstr 16..=64, tstr, any].
         let (name, value) = disclosure::parse_structure(bytes)?;
         let digest = disclosure::digest(bytes);
         // The set is sorted and free of duplicates (checked in step P9): binary search, and
         // the position names the digest.
+        // X5 (spec §6.6): the digest is in the credential's digest set.
         let Ok(position) = digests.binary_search(&digest) else {
             return Err(Error::DigestMismatch);
         };
+        // X6 (spec §6.6): no earlier disclosure had the same digest.
         match seen.get_mut(position) {
             Some(seen @ false) => *seen = true,
             _ => return Err(Error::DuplicateDisclosure),
         }
+        // X7 (spec §6.6): a claim name of the registry.
         let name = ClaimName::from_name(name).ok_or(Error::UnknownClaim)?;
+        // X8 (spec §6.6): a claim not disclosed before.
         if claims.iter().any(|(n, _)| *n == name) {
             return Err(Error::DuplicateClaim);
         }
+        // X9 (spec §6.6, §11): the value meets its claim's rule.
         let value = crate::claims::validate(name, &value).ok_or(Error::InvalidClaimValue)?;
         claims.push((name, value));
     }
