@@ -258,7 +258,7 @@ fn issue_with_id(
         .credential()
         .claims(student)
         .device_key(device_key.clone())
-        .validity(NOW - DAY, NOW - DAY, NOW + 365 * DAY)
+        .validity(mlegit::Validity::starting_at(NOW - DAY, 366 * DAY))
         .status(StatusReference {
             uri: "https://issuer.example/status".into(),
             index: 7,

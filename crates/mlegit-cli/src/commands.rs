@@ -119,7 +119,11 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
         .credential()
         .claims(student)
         .device_key(device_public)
-        .validity(iat, nbf, exp)
+        .validity(mlegit::Validity {
+            issued_at: iat,
+            not_before: nbf,
+            expires: exp,
+        })
         .status(StatusReference {
             uri: args.status_uri.clone(),
             index: args.status_index,

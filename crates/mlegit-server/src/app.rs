@@ -943,7 +943,11 @@ impl App {
             .credential()
             .claims(student_claims)
             .device_key(device_key.clone())
-            .validity(now, now, exp)
+            .validity(mlegit::Validity {
+                issued_at: now,
+                not_before: now,
+                expires: exp,
+            })
             .status(StatusReference {
                 uri: format!("{}/v1/status", self.public_url()),
                 index: to_u64(index),

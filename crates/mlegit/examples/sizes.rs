@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .credential()
             .claims(student)
             .device_key(phone.public_key())
-            .validity(now - 86_400, now - 86_400, now + 365 * 86_400)
+            .validity(mlegit::Validity::starting_at(now - 86_400, 366 * 86_400))
             .status(StatusReference {
                 uri: "https://issuer.example/status".into(),
                 index: 4711,

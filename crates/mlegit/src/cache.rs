@@ -312,7 +312,7 @@ mod tests {
                 .credential()
                 .claims(student)
                 .device_key(device.public_key())
-                .validity(NOW - 100, NOW - 100, NOW + 100_000)
+                .validity(crate::Validity::starting_at(NOW - 100, 100_100))
                 .status(StatusReference {
                     uri: "https://issuer.example/status".into(),
                     index: 1,

@@ -286,6 +286,29 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], accepted: &[Algorithm]) -> Result<Sign
     cose::decode_sign1(bytes, cose::TYP_CREDENTIAL, accepted, KidRule::Required)
 }
 
+/// A credential's times (NumericDate seconds), named so that they cannot be swapped:
+/// `iat`, `nbf` and `exp` of spec §5.6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Validity {
+    /// `iat`: when the issuer signs.
+    pub issued_at: u64,
+    /// `nbf`: the first second the credential is valid (`>= issued_at`).
+    pub not_before: u64,
+    /// `exp`: the first second it is no longer valid (`> not_before`).
+    pub expires: u64,
+}
+
+impl Validity {
+    /// Issued and valid from `from`, for `seconds` (`exp = from + seconds`).
+    pub const fn starting_at(from: u64, seconds: u64) -> Self {
+        Self {
+            issued_at: from,
+            not_before: from,
+            expires: from.saturating_add(seconds),
+        }
+    }
+}
+
 /// A credential as issued: the signed credential and every disclosure, for the holder.
 #[derive(Clone, Debug)]
 pub struct IssuedCredential {
@@ -397,10 +420,10 @@ impl<S: Signer> CredentialBuilder<'_, S> {
         self
     }
 
-    /// Issued at, not before, not after (NumericDate seconds): `iat <= nbf < exp` and
+    /// When the credential is issued and valid (spec §5.6): `iat <= nbf < exp` and
     /// `exp - iat` at most [`MAX_CREDENTIAL_LIFETIME`], else [`Self::issue`] fails.
-    pub fn validity(mut self, iat: u64, nbf: u64, exp: u64) -> Self {
-        self.validity = (iat, nbf, exp);
+    pub fn validity(mut self, validity: Validity) -> Self {
+        self.validity = (validity.issued_at, validity.not_before, validity.expires);
         self
     }
 

@@ -13,7 +13,7 @@
 //! use mlegit::{
 //!     ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
 //!     RevocationReason, StatusBody, StatusContext, StatusReference, StudentClaims, Signer,
-//!     TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
+//!     TrustList, Validity, Verifier, VerifyContext, Wallet,
 //! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,7 +42,7 @@
 //!     .credential()
 //!     .claims(student)
 //!     .device_key(device_key.public_key())
-//!     .validity(now - 86_400, now - 86_400, now + 365 * 86_400)
+//!     .validity(Validity::starting_at(now - 86_400, 366 * 86_400))
 //!     .status(StatusReference { uri: "https://issuer.example/status".into(), index: 7 })
 //!     .issue_with_secret(&[0x33; 16], &[0x44; 32])?; // `issue(&mut rng)` in production
 //!
@@ -128,7 +128,7 @@ pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
     CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
-    MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION,
+    MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION, Validity,
 };
 #[cfg(feature = "aws-lc")]
 pub use crypto::aws_lc::AwsLcBackend;

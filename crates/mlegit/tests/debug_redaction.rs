@@ -70,7 +70,7 @@ fn no_debug_output_shows_a_claim_value() {
         .credential()
         .claims(claims)
         .device_key(phone.public_key())
-        .validity(NOW - 60, NOW - 60, NOW + 86_400)
+        .validity(mlegit::Validity::starting_at(NOW - 60, 86_460))
         .status(StatusReference {
             uri: "https://issuer.example/status".into(),
             index: 1,

@@ -142,7 +142,7 @@ fn issue(issuer: &Issuer<P256Signer>, claims: StudentClaims, seed: u8) -> mlegit
         .credential()
         .claims(claims)
         .device_key(device().public_key())
-        .validity(NOW - 86_400, NOW - 86_400, NOW + 86_400 * 300)
+        .validity(mlegit::Validity::starting_at(NOW - 86_400, 86_400 * 301))
         .status(StatusReference {
             uri: "https://issuer.example/status".into(),
             index: u64::from(seed),
@@ -318,7 +318,11 @@ fn the_issuer_refuses_bad_input_with_typed_errors() {
             .credential()
             .claims(claims)
             .device_key(device().public_key())
-            .validity(validity.0, validity.1, validity.2)
+            .validity(mlegit::Validity {
+                issued_at: validity.0,
+                not_before: validity.1,
+                expires: validity.2,
+            })
             .status(StatusReference {
                 uri: "https://issuer.example/status".into(),
                 index: 0,
