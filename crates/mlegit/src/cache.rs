@@ -272,11 +272,12 @@ mod tests {
     mod through_the_verifier {
         use super::*;
         use crate::claims::{ClaimName, Date, StudentClaims};
-        use crate::credential::{Issuer, StatusReference};
+        use crate::credential::StatusReference;
         use crate::error::Error;
-        use crate::presentation::Wallet;
+        use crate::issuer::Issuer;
         use crate::trust::{TrustList, TrustedKey};
         use crate::verifier::{Verifier, VerifyContext};
+        use crate::wallet::Wallet;
         use alloc::vec::Vec;
 
         const NOW: u64 = 1_790_000_000;

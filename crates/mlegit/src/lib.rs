@@ -117,25 +117,27 @@ mod error;
 mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod issuer;
 mod presentation;
 mod request;
 mod status;
 mod trust;
 mod verifier;
+pub mod wallet;
 
 pub use cache::IssuerSignatureCache;
 pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
-    CredentialBuilder, CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, IssuedCredential, Issuer,
-    MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION, Validity,
+    CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION,
 };
 #[cfg(feature = "aws-lc")]
 pub use crypto::aws_lc::AwsLcBackend;
 pub use crypto::{P256Backend, P256Signer, PublicKey, SignatureBackend, Signer};
 pub use disclosure::Disclosure;
 pub use error::{Error, IssueError, PresentError, SignerError};
-pub use presentation::{MAX_DISCLOSURES, Wallet};
+pub use issuer::{CredentialBuilder, IssuedCredential, Issuer, Validity};
+pub use presentation::MAX_DISCLOSURES;
 pub use request::PresentationRequest;
 pub use status::{CredentialStatus, MAX_CACHE_FOR, RevocationReason, StatusBody, VerifiedStatus};
 pub use trust::{MAX_KEYS, TrustList, TrustListError, TrustedKey};
@@ -143,3 +145,4 @@ pub use verifier::{
     DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusContext, VerifiedPresentation,
     Verifier, VerifyContext,
 };
+pub use wallet::Wallet;

@@ -1,0 +1,239 @@
+//! The issuer (spec §5.6): a signer and its key id, and the builder that turns a
+//! student's claims into a signed credential and its disclosures.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::claims::{ClaimName, ClaimValue, StudentClaims, valid_text};
+use crate::cose::{self, Algorithm};
+use crate::credential::{PayloadParts, StatusReference, check_validity, encode_payload};
+use crate::crypto::{PublicKey, Signer};
+use crate::disclosure::{DIGEST_SET_SIZE, Digest32, Disclosure, SaltDeriver};
+use crate::error::{Error, IssueError};
+use crate::status::StatusBody;
+
+/// A credential's times (NumericDate seconds), named so that they cannot be swapped:
+/// `iat`, `nbf` and `exp` of spec §5.6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Validity {
+    /// `iat`: when the issuer signs.
+    pub issued_at: u64,
+    /// `nbf`: the first second the credential is valid (`>= issued_at`).
+    pub not_before: u64,
+    /// `exp`: the first second it is no longer valid (`> not_before`).
+    pub expires: u64,
+}
+
+impl Validity {
+    /// Issued and valid from `from`, for `seconds` (`exp = from + seconds`).
+    pub const fn starting_at(from: u64, seconds: u64) -> Self {
+        Self {
+            issued_at: from,
+            not_before: from,
+            expires: from.saturating_add(seconds),
+        }
+    }
+}
+
+/// A credential as issued: the signed credential and every disclosure, for the holder.
+#[derive(Clone, Debug)]
+pub struct IssuedCredential {
+    /// The credential (COSE_Sign1 bytes).
+    pub credential: Vec<u8>,
+    /// All disclosures, one per issued claim.
+    pub disclosures: Vec<Disclosure>,
+    /// The credential id (what status checks name).
+    pub credential_id: Vec<u8>,
+}
+
+/// An issuer: a signer and its key id (spec §5.6).
+pub struct Issuer<S: Signer> {
+    signer: S,
+    kid: Vec<u8>,
+}
+
+impl<S: Signer> core::fmt::Debug for Issuer<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Signer> Issuer<S> {
+    /// An issuer whose key id is derived from its public key (spec §3.8).
+    pub fn new(signer: S) -> Self {
+        let kid = signer.public_key().key_id();
+        Self { signer, kid }
+    }
+
+    /// An issuer with an explicit key id of 1 to 32 bytes.
+    pub fn with_key_id(signer: S, kid: Vec<u8>) -> Result<Self, IssueError> {
+        if kid.is_empty() || kid.len() > 32 {
+            return Err(IssueError::InvalidKeyId);
+        }
+        Ok(Self { signer, kid })
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> &[u8] {
+        &self.kid
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> &S {
+        &self.signer
+    }
+
+    /// This issuer's key as a verifier's trust list holds it (spec §10), trusted for
+    /// credentials issued from `not_before` to `not_after` (`0, u64::MAX`: always).
+    pub fn trusted_key(&self, not_before: u64, not_after: u64) -> crate::TrustedKey {
+        crate::TrustedKey {
+            kid: self.kid.clone(),
+            key: self.signer.public_key(),
+            not_before,
+            not_after,
+        }
+    }
+
+    /// Starts a credential.
+    pub fn credential(&self) -> CredentialBuilder<'_, S> {
+        CredentialBuilder {
+            issuer: self,
+            claims: None,
+            device_key: None,
+            validity: (0, 0, 0),
+            status: None,
+        }
+    }
+
+    /// Signs a status response (spec §9). Verifiers accept it only for credentials that
+    /// this issuer's key signed (spec §9.3, §12.4 step S5): an issuer that rotated keys
+    /// answers with the key that signed the credential, even after that key's `not_after`.
+    pub fn status_response(&self, body: &StatusBody) -> Result<Vec<u8>, IssueError> {
+        let protected = cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS);
+        let payload = body.encode()?;
+        cose::sign1(&protected, &payload, &self.signer).map_err(|_| IssueError::Signer)
+    }
+}
+
+/// Builds one credential (spec §5.6).
+#[must_use]
+pub struct CredentialBuilder<'i, S: Signer> {
+    issuer: &'i Issuer<S>,
+    claims: Option<StudentClaims>,
+    device_key: Option<PublicKey>,
+    validity: (u64, u64, u64),
+    status: Option<StatusReference>,
+}
+
+impl<S: Signer> core::fmt::Debug for CredentialBuilder<'_, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CredentialBuilder").finish_non_exhaustive()
+    }
+}
+
+impl<S: Signer> CredentialBuilder<'_, S> {
+    /// The student's claims.
+    pub fn claims(mut self, claims: StudentClaims) -> Self {
+        self.claims = Some(claims);
+        self
+    }
+
+    /// The holder's device key, which will sign presentations.
+    pub fn device_key(mut self, key: PublicKey) -> Self {
+        self.device_key = Some(key);
+        self
+    }
+
+    /// When the credential is issued and valid (spec §5.6): `iat <= nbf < exp` and
+    /// `exp - iat` at most [`MAX_CREDENTIAL_LIFETIME`](crate::MAX_CREDENTIAL_LIFETIME), else [`Self::issue`] fails.
+    pub fn validity(mut self, validity: Validity) -> Self {
+        self.validity = (validity.issued_at, validity.not_before, validity.expires);
+        self
+    }
+
+    /// Where the credential's status is published.
+    pub fn status(mut self, status: StatusReference) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Issues with a fresh random credential id and salt secret.
+    pub fn issue<R: CryptoRng + ?Sized>(self, rng: &mut R) -> Result<IssuedCredential, IssueError> {
+        let mut credential_id = [0u8; 16];
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut credential_id);
+        rng.fill_bytes(secret.as_mut());
+        self.issue_with_secret(&credential_id, &secret)
+    }
+
+    /// Issues with the given credential id and salt secret (spec §6.3): reproducible,
+    /// for test vectors. Both MUST be fresh random values in production, and the secret
+    /// never leaves the issuer: whoever has it can confirm guesses of undisclosed claims.
+    pub fn issue_with_secret(
+        self,
+        credential_id: &[u8],
+        salt_secret: &[u8; 32],
+    ) -> Result<IssuedCredential, IssueError> {
+        let (iat, nbf, exp) = self.validity;
+        check_validity(iat, nbf, exp).map_err(|e| match e {
+            Error::CredentialLifetimeTooLong => IssueError::CredentialLifetimeTooLong,
+            _ => IssueError::InvalidValidityWindow,
+        })?;
+        if !(16..=32).contains(&credential_id.len()) {
+            return Err(IssueError::InvalidCredentialId);
+        }
+        let status = self.status.ok_or(IssueError::InvalidStatusReference)?;
+        if status.uri.len() > 256 || !valid_text(&status.uri) {
+            return Err(IssueError::InvalidStatusReference);
+        }
+        let device_key = self.device_key.ok_or(IssueError::MissingDeviceKey)?;
+        let claims: Vec<(ClaimName, ClaimValue)> = self
+            .claims
+            .as_ref()
+            .ok_or(IssueError::MissingClaims)?
+            .to_claims(iat)?;
+        let deriver = SaltDeriver::new(credential_id, salt_secret);
+        let disclosures: Vec<Disclosure> = claims
+            .iter()
+            .map(|(name, value)| Disclosure::new(&deriver.salt(*name), *name, value))
+            .collect();
+        let payload = encode_payload(&PayloadParts {
+            kid: &self.issuer.kid,
+            credential_id,
+            validity: (iat, nbf, exp),
+            device_key: &device_key,
+            status: &status,
+            digests: &digest_set(&disclosures, &deriver),
+        });
+        let protected = cose::protected_header(
+            Algorithm::Es256,
+            Some(&self.issuer.kid),
+            cose::TYP_CREDENTIAL,
+        );
+        let credential = cose::sign1(&protected, &payload, &self.issuer.signer)
+            .map_err(|_| IssueError::Signer)?;
+        Ok(IssuedCredential {
+            credential,
+            disclosures,
+            credential_id: credential_id.to_vec(),
+        })
+    }
+}
+
+/// The real digests padded with decoys to [`DIGEST_SET_SIZE`], sorted (spec §6.2, §6.4).
+fn digest_set(disclosures: &[Disclosure], deriver: &SaltDeriver) -> Vec<Digest32> {
+    let mut digests: Vec<Digest32> = disclosures.iter().map(Disclosure::digest).collect();
+    let mut index = 0u8;
+    while digests.len() < DIGEST_SET_SIZE {
+        let decoy = deriver.decoy(index);
+        index = index.wrapping_add(1);
+        if !digests.contains(&decoy) {
+            digests.push(decoy);
+        }
+    }
+    digests.sort_unstable();
+    digests
+}
