@@ -166,13 +166,25 @@ impl<S: Signer> CredentialBuilder<'_, S> {
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
         rng.fill_bytes(&mut credential_id);
         rng.fill_bytes(secret.as_mut());
-        self.issue_with_secret(&credential_id, &secret)
+        self.issue_from(&credential_id, &secret)
     }
 
-    /// Issues with the given credential id and salt secret (spec §6.3): reproducible,
-    /// for test vectors. Both MUST be fresh random values in production, and the secret
-    /// never leaves the issuer: whoever has it can confirm guesses of undisclosed claims.
+    /// **Hazmat, for reproducible test vectors only** (feature `test-vectors`): issues with
+    /// the given credential id and salt secret (spec §6.3).
+    ///
+    /// Both MUST be fresh random values in production ([`Self::issue`] draws them), and
+    /// the secret never leaves the issuer: whoever has it can confirm guesses of every
+    /// undisclosed claim, and a reused credential id links credentials.
+    #[cfg(any(test, feature = "test-vectors"))]
     pub fn issue_with_secret(
+        self,
+        credential_id: &[u8],
+        salt_secret: &[u8; 32],
+    ) -> Result<IssuedCredential, IssueError> {
+        self.issue_from(credential_id, salt_secret)
+    }
+
+    fn issue_from(
         self,
         credential_id: &[u8],
         salt_secret: &[u8; 32],

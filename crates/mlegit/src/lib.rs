@@ -44,7 +44,7 @@
 //!     .device_key(device_key.public_key())
 //!     .validity(Validity::starting_at(now - 86_400, 366 * 86_400))
 //!     .status(StatusReference { uri: "https://issuer.example/status".into(), index: 7 })
-//!     .issue_with_secret(&[0x33; 16], &[0x44; 32])?; // `issue(&mut rng)` in production
+//!     .issue(&mut rand::rng())?; // a fresh credential id and salt secret
 //!
 //! // Holder: the phone keeps the credential, every disclosure and its device key.
 //! let wallet = Wallet::new(issued.credential.clone(), issued.disclosures.clone(), device_key)?;
