@@ -1379,11 +1379,7 @@ fn verify_proof(
         return Err(ApiError::ProofInvalid);
     }
     sign1
-        .verify(
-            &P256Backend,
-            device_key,
-            mlegit::Error::DeviceSignatureInvalid,
-        )
+        .verify(&P256Backend, device_key)
         .map_err(|_| ApiError::ProofInvalid)
 }
 

@@ -15,6 +15,7 @@ macro_rules! claim_names {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
         /// A claim of schema v1.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum ClaimName { $( $(#[$doc])* $variant, )* }
 
         impl ClaimName {

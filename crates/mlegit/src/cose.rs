@@ -182,20 +182,17 @@ impl Sign1<'_> {
         to_be_signed(self.protected, self.payload)
     }
 
-    /// Verifies the signature with `key`: high S is [`Error::SignatureMalleable`], any other
-    /// failure is `invalid`.
+    /// Verifies the signature with `key` over the `Sig_structure`, saying why it failed:
+    /// [`SignatureFailure::HighS`](crypto::SignatureFailure::HighS) is the malleable twin
+    /// of a valid signature (spec `signature_malleable`), any other failure an invalid
+    /// signature. The caller maps them to its own error (the issuer's or the device's).
     pub fn verify(
         &self,
         backend: &dyn SignatureBackend,
         key: &PublicKey,
-        invalid: Error,
-    ) -> Result<(), Error> {
+    ) -> Result<(), crypto::SignatureFailure> {
         // V1, V2, V3 (spec §3.9): the signature over the Sig_structure, with `key`.
-        match crypto::verify_es256(backend, key, &self.to_be_signed(), &self.signature) {
-            Ok(()) => Ok(()),
-            Err(crypto::SignatureFailure::HighS) => Err(Error::SignatureMalleable),
-            Err(_) => Err(invalid),
-        }
+        crypto::verify_es256(backend, key, &self.to_be_signed(), &self.signature)
     }
 }
 

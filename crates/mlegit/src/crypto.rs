@@ -225,6 +225,7 @@ pub(crate) fn is_high_s(signature: &[u8; 64]) -> bool {
 
 /// Why an ES256 signature was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SignatureFailure {
     /// Not 64 bytes.
     Length,
