@@ -189,21 +189,17 @@ impl Fixtures {
 
     /// What the verifier expects of the presentations.
     pub fn context(&self) -> VerifyContext<'_> {
-        VerifyContext {
-            now: NOW,
-            expected_nonce: Some(&self.request.nonce),
-            expected_audience: Some(AUDIENCE),
-        }
+        VerifyContext::answering(NOW, &self.request.nonce, AUDIENCE)
     }
 
     /// What the verifier expects of the status responses.
     pub fn status_context(&self) -> mlegit::StatusContext<'_> {
-        mlegit::StatusContext {
-            now: NOW,
-            credential_id: &self.credential_id,
-            credential_kid: self.issuer.key_id(),
-            expected_nonce: Some(&STATUS_NONCE),
-        }
+        mlegit::StatusContext::new(
+            NOW,
+            &self.credential_id,
+            self.issuer.key_id(),
+            Some(&STATUS_NONCE),
+        )
     }
 }
 

@@ -105,16 +105,8 @@ fn fixed() -> &'static Fixed {
 /// once bound to the vectors' request (nonce and audience), both at the vectors' NOW.
 pub fn verify(data: &[u8]) {
     let f = fixed();
-    let offline = VerifyContext {
-        now: NOW,
-        expected_nonce: None,
-        expected_audience: None,
-    };
-    let bound = VerifyContext {
-        now: NOW,
-        expected_nonce: Some(&f.nonce),
-        expected_audience: Some(AUDIENCE),
-    };
+    let offline = VerifyContext::offline(NOW);
+    let bound = VerifyContext::answering(NOW, &f.nonce, AUDIENCE);
     let (skew, age) = (mlegit::DEFAULT_CLOCK_SKEW, mlegit::DEFAULT_MAX_AGE);
     bounded(data.len(), || {
         let _ = mlegit::fuzzing::verify(&f.verifier, &offline, skew, age, data);
@@ -126,12 +118,7 @@ pub fn verify(data: &[u8]) {
 /// trust list for the vectors' credential and nonce.
 pub fn status(data: &[u8]) {
     let f = fixed();
-    let ctx = StatusContext {
-        now: NOW,
-        credential_id: &f.credential_id,
-        credential_kid: &f.credential_kid,
-        expected_nonce: Some(&f.nonce),
-    };
+    let ctx = StatusContext::new(NOW, &f.credential_id, &f.credential_kid, Some(&f.nonce));
     bounded(data.len(), || {
         let _ = mlegit::fuzzing::status(&f.verifier, &ctx, data);
     });

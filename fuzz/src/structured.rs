@@ -507,11 +507,7 @@ pub fn run(s: &Scenario) {
     let verifier = VERIFIER.get_or_init(|| {
         Verifier::new(TrustList::from_slice(&built.trust_list).expect("vector trust list"))
     });
-    let ctx = VerifyContext {
-        now: settings.now,
-        expected_nonce: settings.expected_nonce.as_deref(),
-        expected_audience: settings.expected_audience.as_deref(),
-    };
+    let ctx = VerifyContext::new(settings.now, settings.expected_nonce.as_deref(), settings.expected_audience.as_deref());
     let result = mlegit::fuzzing::verify(verifier, &ctx, SKEW, MAX_AGE, &built.presentation);
     match (result, expected) {
         (Err(e), Some(want)) => assert_eq!(e, want, "wrong verdict for {:?}", s.mutation),

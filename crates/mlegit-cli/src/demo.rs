@@ -222,11 +222,7 @@ fn check(
     status: bool,
 ) -> Result<(Outcome, u64)> {
     let now = time::now();
-    let ctx = VerifyContext {
-        now,
-        expected_nonce: Some(&request.nonce),
-        expected_audience: Some(&request.audience),
-    };
+    let ctx = VerifyContext::answering(now, &request.nonce, &request.audience);
     let outcome = verify::evaluate(
         verifier,
         presentation,
@@ -256,12 +252,7 @@ fn status_of(verifier: &Verifier, wallet: &Wallet<P256Signer>) -> Result<Credent
     let status = verifier
         .verify_status(
             &response,
-            &mlegit::StatusContext {
-                now: time::now(),
-                credential_id: &info.credential_id,
-                credential_kid: &info.issuer_kid,
-                expected_nonce: Some(&nonce),
-            },
+            &mlegit::StatusContext::for_credential(time::now(), info, Some(&nonce)),
         )
         .map_err(|e| anyhow!("status response invalid ({e})"))?;
     Ok(status.body().status)

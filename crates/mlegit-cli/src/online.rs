@@ -242,12 +242,7 @@ pub fn check_status(
     verifier
         .verify_status(
             &response,
-            &StatusContext {
-                now,
-                credential_id: presentation.credential_id(),
-                credential_kid: presentation.issuer_kid(),
-                expected_nonce: Some(&nonce),
-            },
+            &StatusContext::for_presentation(now, presentation, Some(&nonce)),
         )
         .map_err(|e| anyhow!("online status check at {url}: the issuer's answer is invalid ({e})"))
 }

@@ -174,11 +174,7 @@ fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
     let verifier = Verifier::new(trust)
         .max_presentation_age(args.max_age)
         .clock_skew(args.skew);
-    let ctx = VerifyContext {
-        now,
-        expected_nonce: nonce.as_deref(),
-        expected_audience: audience.as_deref(),
-    };
+    let ctx = VerifyContext::new(now, nonce.as_deref(), audience.as_deref());
     Ok((
         evaluate(
             &verifier,

@@ -130,12 +130,7 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
         let v = verifier
             .verify_status(
                 &status,
-                &StatusContext {
-                    now,
-                    credential_id: &info.credential_id,
-                    credential_kid: &info.issuer_kid,
-                    expected_nonce: Some(&nonce),
-                },
+                &StatusContext::for_credential(now, info, Some(&nonce)),
             )
             .unwrap();
         assert_eq!(v.body().status, CredentialStatus::Valid);

@@ -19,12 +19,7 @@ fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> Credential
         .verifier()
         .verify_status(
             &response,
-            &StatusContext {
-                now: h.clock_now(),
-                credential_id: &info.credential_id,
-                credential_kid: &info.issuer_kid,
-                expected_nonce: Some(nonce),
-            },
+            &StatusContext::for_credential(h.clock_now(), info, Some(nonce)),
         )
         .unwrap();
     verified.body().status
@@ -77,14 +72,7 @@ fn full_flow_register_activate_present_status_revoke() {
         .unwrap();
     let verified = h
         .verifier()
-        .verify(
-            &presentation,
-            &VerifyContext {
-                now: T0 + 6,
-                expected_nonce: None,
-                expected_audience: None,
-            },
-        )
+        .verify(&presentation, &VerifyContext::offline(T0 + 6))
         .unwrap();
     assert_eq!(
         verified.claim(ClaimName::FamilyName),
@@ -794,15 +782,7 @@ fn status_and_trust_list_for_any_verifier() {
     );
     let v = h.verifier();
     let s = v
-        .verify_status(
-            &r.body,
-            &StatusContext {
-                now: T0,
-                credential_id: &info.credential_id,
-                credential_kid: &info.issuer_kid,
-                expected_nonce: None,
-            },
-        )
+        .verify_status(&r.body, &StatusContext::for_credential(T0, &info, None))
         .unwrap();
     assert_eq!(s.body().nonce, None);
     assert_eq!(anon.get("/healthz").unwrap().status, 200);
@@ -835,14 +815,7 @@ fn key_rotation_keeps_the_old_key_published() {
             .present(&[ClaimName::HolderStatus], None, h.clock_now())
             .unwrap();
         h.verifier()
-            .verify(
-                &p,
-                &VerifyContext {
-                    now: h.clock_now(),
-                    expected_nonce: None,
-                    expected_audience: None,
-                },
-            )
+            .verify(&p, &VerifyContext::offline(h.clock_now()))
             .unwrap();
     }
     assert_eq!(status_of(&h, &old_info, &[9; 16]), CredentialStatus::Valid);

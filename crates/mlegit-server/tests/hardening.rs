@@ -346,12 +346,7 @@ fn the_server_speaks_https_with_its_certificate() {
     let verified = mlegit::Verifier::new(list)
         .verify_status(
             &status,
-            &mlegit::StatusContext {
-                now: T0,
-                credential_id: &info.credential_id,
-                credential_kid: &info.issuer_kid,
-                expected_nonce: Some(&[5u8; 16]),
-            },
+            &mlegit::StatusContext::for_credential(T0, &info, Some(&[5u8; 16])),
         )
         .unwrap();
     assert_eq!(verified.body().status, mlegit::CredentialStatus::Valid);

@@ -92,11 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verifier = Verifier::new(trust);
     let verified = verifier.verify(
         &presentation,
-        &VerifyContext {
-            now: now + 6,
-            expected_nonce: Some(&request.nonce),
-            expected_audience: Some(&request.audience),
-        },
+        &VerifyContext::answering(now + 6, &request.nonce, &request.audience),
     )?;
     println!("5. VALID, presented {}", utc(verified.presented_at()));
     for (name, value) in verified.claims() {
@@ -116,12 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let status = verifier.verify_status(
         &response,
-        &StatusContext {
-            now: now + 8,
-            credential_id: verified.credential_id(),
-            credential_kid: verified.issuer_kid(),
-            expected_nonce: Some(&verifier_nonce),
-        },
+        &StatusContext::for_presentation(now + 8, &verified, Some(&verifier_nonce)),
     )?;
     println!(
         "6. online check: {:?} (signed, {} bytes)",
@@ -138,11 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let err = verifier
         .verify(
             &tampered,
-            &VerifyContext {
-                now: now + 6,
-                expected_nonce: Some(&request.nonce),
-                expected_audience: Some(&request.audience),
-            },
+            &VerifyContext::answering(now + 6, &request.nonce, &request.audience),
         )
         .err();
     println!("7. one bit flipped in the device signature: INVALID ({err:?})");

@@ -330,11 +330,7 @@ mod tests {
         }
 
         fn ctx(now: u64) -> VerifyContext<'static> {
-            VerifyContext {
-                now,
-                expected_nonce: None,
-                expected_audience: None,
-            }
+            VerifyContext::offline(now)
         }
 
         #[test]

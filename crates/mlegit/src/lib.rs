@@ -63,11 +63,7 @@
 //! let mut trust = TrustList::new();
 //! trust.add(issuer.trusted_key(0, u64::MAX))?;
 //! let verifier = Verifier::new(trust);
-//! let ctx = VerifyContext {
-//!     now: now + 7,
-//!     expected_nonce: Some(&request.nonce),
-//!     expected_audience: Some("https://cinema.example"),
-//! };
+//! let ctx = VerifyContext::answering(now + 7, &request.nonce, "https://cinema.example");
 //! let verified = verifier.verify(&presentation, &ctx)?;
 //! assert_eq!(verified.claim(ClaimName::AgeOver18), Some(&ClaimValue::Bool(true)));
 //! assert_eq!(verified.claims().len(), 2); // nothing else is revealed
@@ -80,12 +76,10 @@
 //!     nonce: Some(vec![0x66; 16]),
 //!     cache_for: 300,
 //! })?;
-//! let status = verifier.verify_status(&response, &StatusContext {
-//!     now: now + 9,
-//!     credential_id: verified.credential_id(),
-//!     credential_kid: verified.issuer_kid(),
-//!     expected_nonce: Some(&[0x66; 16]),
-//! })?;
+//! let status = verifier.verify_status(
+//!     &response,
+//!     &StatusContext::for_presentation(now + 9, &verified, Some(&[0x66; 16])),
+//! )?;
 //! assert_eq!(status.status(), CredentialStatus::Revoked(RevocationReason::HolderRequest));
 //! # Ok(())
 //! # }

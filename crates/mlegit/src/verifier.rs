@@ -23,8 +23,10 @@ pub const DEFAULT_MAX_AGE: u64 = 300;
 /// Default cap on the size of a presentation or status response, in bytes.
 pub const DEFAULT_MAX_INPUT: usize = 65_536;
 
-/// What the verifier expects of one presentation.
+/// What the verifier expects of one presentation. Made with [`VerifyContext::offline`],
+/// [`VerifyContext::answering`] or [`VerifyContext::new`] (it may grow fields).
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct VerifyContext<'a> {
     /// The verifier's current time (NumericDate seconds).
     pub now: u64,
@@ -34,8 +36,11 @@ pub struct VerifyContext<'a> {
     pub expected_audience: Option<&'a str>,
 }
 
-/// What the verifier expects of one status response.
+/// What the verifier expects of one status response. Made with
+/// [`StatusContext::for_presentation`], [`StatusContext::for_credential`] or
+/// [`StatusContext::new`] (it may grow fields).
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct StatusContext<'a> {
     /// The verifier's current time.
     pub now: u64,
@@ -47,6 +52,79 @@ pub struct StatusContext<'a> {
     pub credential_kid: &'a [u8],
     /// The nonce it sent, if any.
     pub expected_nonce: Option<&'a [u8]>,
+}
+
+impl<'a> VerifyContext<'a> {
+    /// An offline presentation (no request): no nonce and no audience are expected.
+    pub const fn offline(now: u64) -> Self {
+        Self::new(now, None, None)
+    }
+
+    /// A presentation answering the request the verifier sent with `nonce`, as
+    /// `audience`.
+    pub const fn answering(now: u64, nonce: &'a [u8], audience: &'a str) -> Self {
+        Self::new(now, Some(nonce), Some(audience))
+    }
+
+    /// Every field: `None` for a nonce or an audience that is not expected.
+    pub const fn new(
+        now: u64,
+        expected_nonce: Option<&'a [u8]>,
+        expected_audience: Option<&'a str>,
+    ) -> Self {
+        Self {
+            now,
+            expected_nonce,
+            expected_audience,
+        }
+    }
+}
+
+impl<'a> StatusContext<'a> {
+    /// The status of the credential of a verified presentation: its id and the key that
+    /// signed it come from the presentation, so they cannot be swapped.
+    pub fn for_presentation(
+        now: u64,
+        presentation: &'a VerifiedPresentation,
+        expected_nonce: Option<&'a [u8]>,
+    ) -> Self {
+        Self::new(
+            now,
+            &presentation.credential_id,
+            &presentation.issuer_kid,
+            expected_nonce,
+        )
+    }
+
+    /// The status of a credential the caller holds (a wallet, an issuer's own check).
+    pub fn for_credential(
+        now: u64,
+        credential: &'a crate::CredentialInfo,
+        expected_nonce: Option<&'a [u8]>,
+    ) -> Self {
+        Self::new(
+            now,
+            &credential.credential_id,
+            &credential.issuer_kid,
+            expected_nonce,
+        )
+    }
+
+    /// Every field, in the order of the struct: the credential id, then the key id of
+    /// the key that signed the credential.
+    pub const fn new(
+        now: u64,
+        credential_id: &'a [u8],
+        credential_kid: &'a [u8],
+        expected_nonce: Option<&'a [u8]>,
+    ) -> Self {
+        Self {
+            now,
+            credential_id,
+            credential_kid,
+            expected_nonce,
+        }
+    }
 }
 
 /// A presentation that passed every check. It holds only what was disclosed.

@@ -98,11 +98,7 @@ fn no_debug_output_shows_a_claim_value() {
     let verified = Verifier::new(trust)
         .verify(
             &presentation,
-            &VerifyContext {
-                now: NOW,
-                expected_nonce: Some(&request.nonce),
-                expected_audience: Some(&request.audience),
-            },
+            &VerifyContext::answering(NOW, &request.nonce, &request.audience),
         )
         .unwrap();
     assert_eq!(verified.claims().len(), ClaimName::ALL.len());

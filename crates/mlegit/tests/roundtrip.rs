@@ -205,7 +205,7 @@ proptest! {
         let held: Vec<ClaimName> = picks.iter().copied().filter(|n| wallet.claims().any(|h| h == *n)).collect();
         let presentation = wallet.present(&held, None, NOW).unwrap();
         let verified = verifier(&issuer)
-            .verify(&presentation, &VerifyContext { now: NOW, ..Default::default() })
+            .verify(&presentation, &VerifyContext::offline(NOW))
             .unwrap();
         let want: Vec<(ClaimName, ClaimValue)> = held
             .iter()
@@ -230,7 +230,7 @@ proptest! {
         let issuer = issuer();
         let body = StatusBody { credential_id: cid.clone(), status, checked_at: NOW, nonce: nonce.clone(), cache_for };
         let bytes = issuer.status_response(&body).unwrap();
-        let ctx = StatusContext { now: NOW, credential_id: &cid, credential_kid: issuer.key_id(), expected_nonce: nonce.as_deref() };
+        let ctx = StatusContext::new(NOW, &cid, issuer.key_id(), nonce.as_deref());
         let verified = verifier(&issuer).verify_status(&bytes, &ctx).unwrap();
         prop_assert_eq!(verified.body(), &body);
     }

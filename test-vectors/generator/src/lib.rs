@@ -138,11 +138,7 @@ fn run_presentation(v: &Json) -> Result<Json, Error> {
     let verifier = verifier_for(&hex_field(v, "trust_list"), s)?;
     let nonce = opt_hex(s, "expected_nonce");
     let audience = s["expected_audience"].as_str();
-    let ctx = VerifyContext {
-        now: num(s, "now"),
-        expected_nonce: nonce.as_deref(),
-        expected_audience: audience,
-    };
+    let ctx = VerifyContext::new(num(s, "now"), nonce.as_deref(), audience);
     let p = verifier.verify(&hex_field(v, "presentation"), &ctx)?;
     let mut claims = Map::new();
     for (name, value) in p.claims() {
@@ -167,12 +163,7 @@ fn run_status(v: &Json) -> Result<Json, Error> {
     let cid = hex_field(s, "expected_credential_id");
     let kid = hex_field(s, "expected_credential_kid");
     let nonce = opt_hex(s, "expected_nonce");
-    let ctx = StatusContext {
-        now: num(s, "now"),
-        credential_id: &cid,
-        credential_kid: &kid,
-        expected_nonce: nonce.as_deref(),
-    };
+    let ctx = StatusContext::new(num(s, "now"), &cid, &kid, nonce.as_deref());
     let st = verifier.verify_status(&hex_field(v, "status_response"), &ctx)?;
     let reason = match st.body().status {
         CredentialStatus::Revoked(r) => json!(r.as_str()),
