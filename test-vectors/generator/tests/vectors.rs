@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::Value;
+use mlegit_vectors::read::Vector;
 
 fn dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -23,10 +23,12 @@ fn committed_files_match_the_generator_byte_for_byte() {
     }
 }
 
-fn load(name: &str) -> Vec<Value> {
+/// Reads a committed file through the typed schema: an unknown field anywhere fails.
+fn load(name: &str) -> Vec<Vector> {
     let text = std::fs::read_to_string(dir().join(name)).expect("vector file");
-    let doc: Value = serde_json::from_str(&text).expect("JSON");
-    doc["vectors"].as_array().expect("vectors array").clone()
+    let file = mlegit_vectors::read::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(file.version, 1, "{name}");
+    file.vectors
 }
 
 #[test]
@@ -35,13 +37,13 @@ fn every_vector_gives_its_declared_outcome() {
     let mut counts = (0, 0);
     for file in ["presentations.json", "status.json"] {
         for v in load(file) {
-            match v["expected"]["result"].as_str() {
-                Some("valid") => counts.0 += 1,
-                Some("invalid") => counts.1 += 1,
-                other => panic!("{}: result {other:?}", v["name"]),
+            match v.expected.result.as_str() {
+                "valid" => counts.0 += 1,
+                "invalid" => counts.1 += 1,
+                other => panic!("{}: result {other:?}", v.name),
             }
-            if let Err(why) = mlegit_vectors::run_vector(&v) {
-                failures.push(format!("{}: {why}", v["name"]));
+            if let Err(why) = mlegit_vectors::run(&v) {
+                failures.push(format!("{}: {why}", v.name));
             }
         }
     }
@@ -55,7 +57,7 @@ fn every_error_code_has_a_negative_vector() {
     let mut seen = BTreeSet::new();
     for file in ["presentations.json", "status.json"] {
         for v in load(file) {
-            if let Some(code) = v["expected"]["error"].as_str() {
+            if let Some(code) = v.expected.error.as_deref() {
                 assert!(
                     mlegit::Error::from_code(code).is_some(),
                     "unknown code {code}"
@@ -78,6 +80,29 @@ fn every_error_code_has_a_negative_vector() {
         missing.is_empty(),
         "error codes without a negative vector: {missing:?}"
     );
+}
+
+#[test]
+fn an_unknown_field_anywhere_fails_the_read() {
+    let text = std::fs::read_to_string(dir().join("status.json")).unwrap();
+    assert!(mlegit_vectors::read::parse(&text).is_ok());
+    for (from, to) in [
+        ("\"version\": 1,", "\"version\": 1, \"extra\": 0,"),
+        (
+            "\"kind\": \"status\",",
+            "\"kind\": \"status\", \"note\": \"x\",",
+        ),
+        ("\"now\":", "\"nwo\": 0, \"now\":"),
+        ("\"result\":", "\"reslt\": 0, \"result\":"),
+        ("\"not_before\":", "\"not_befor\": 0, \"not_before\":"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let edited = text.replacen(from, to, 1);
+        assert!(
+            mlegit_vectors::read::parse(&edited).is_err(),
+            "{to} was accepted"
+        );
+    }
 }
 
 /// Spec §5.7 item 3 and §6.2: a wallet refuses, at receipt, a credential whose disclosures

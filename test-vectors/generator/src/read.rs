@@ -1,0 +1,278 @@
+//! The vector files as read: typed structs with `deny_unknown_fields` at every level, so
+//! a field the runner does not know (a typo, a new field the spec added, one a hand edit
+//! left behind) fails the read instead of being dropped. test-vectors/README.md documents
+//! each field; this module is that schema for the Rust runner.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// One vector file (`presentations.json` or `status.json`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    /// The file format's version (1).
+    pub version: u64,
+    /// The command that wrote the file.
+    pub generator: String,
+    /// The spec revision the vectors follow.
+    pub spec: String,
+    /// The vectors, in order.
+    pub vectors: Vec<Vector>,
+}
+
+/// What a vector is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A presentation (spec §12.2).
+    Presentation,
+    /// A status response (spec §12.4).
+    Status,
+}
+
+/// One vector.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vector {
+    /// A unique name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// Presentation or status.
+    pub kind: Kind,
+    /// Everything the objects were made from.
+    pub inputs: Inputs,
+    /// The objects as made (presentations only).
+    #[serde(default)]
+    pub outputs: Option<Outputs>,
+    /// The trust list, hex.
+    pub trust_list: String,
+    /// The presentation, hex (presentation vectors).
+    #[serde(default)]
+    pub presentation: Option<String>,
+    /// The status response, hex (status vectors).
+    #[serde(default)]
+    pub status_response: Option<String>,
+    /// The verifier's settings and expectations.
+    pub verifier: VerifierSettings,
+    /// The declared outcome.
+    pub expected: Expected,
+}
+
+/// An issuer key of a vector (derived from its name).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerKey {
+    /// The key's name ("issuer A").
+    pub name: String,
+    /// Its key id, hex.
+    pub kid: String,
+    /// The private scalar, hex.
+    pub private_scalar: String,
+    /// The public point's x, hex.
+    pub public_x: String,
+    /// The public point's y, hex.
+    pub public_y: String,
+}
+
+/// A trust-list entry, by key name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustEntry {
+    /// The key's name in `issuer_keys`.
+    pub key: String,
+    /// First `iat` the key may sign.
+    pub not_before: u64,
+    /// Last `iat` the key may sign.
+    pub not_after: u64,
+}
+
+/// A status reference.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    /// The URI.
+    pub uri: String,
+    /// The index.
+    pub index: u64,
+}
+
+/// Inputs of a vector. Status vectors carry only the keys and the trust entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    /// Every issuer key the vector uses.
+    pub issuer_keys: Vec<IssuerKey>,
+    /// The trust list, by key name.
+    pub trust: Vec<TrustEntry>,
+    /// The issuing key's name.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// The device key bound into the credential, hex.
+    #[serde(default)]
+    pub device_private_scalar: Option<String>,
+    /// The key that signed the presentation, hex (another than the device key in some
+    /// negative vectors).
+    #[serde(default)]
+    pub presenting_private_scalar: Option<String>,
+    /// The salt secret (spec §6.3), hex.
+    #[serde(default)]
+    pub salt_secret: Option<String>,
+    /// The credential id, hex.
+    #[serde(default)]
+    pub credential_id: Option<String>,
+    /// The claims issued, by name (values as test-vectors/README.md writes them).
+    #[serde(default)]
+    pub claims: Option<BTreeMap<String, Json>>,
+    /// `iat`.
+    #[serde(default)]
+    pub iat: Option<u64>,
+    /// `nbf`.
+    #[serde(default)]
+    pub nbf: Option<u64>,
+    /// `exp`.
+    #[serde(default)]
+    pub exp: Option<u64>,
+    /// The status reference.
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// `presented_at`.
+    #[serde(default)]
+    pub presented_at: Option<u64>,
+    /// The nonce answered, hex, or null.
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// The audience answered, or null.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// The claims disclosed, in order.
+    #[serde(default)]
+    pub disclosed: Option<Vec<String>>,
+}
+
+/// One disclosure as made.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureOut {
+    /// Its claim name.
+    pub claim: String,
+    /// Its bytes, hex.
+    pub bytes: String,
+    /// Its digest, hex.
+    pub digest: String,
+}
+
+/// The objects a presentation vector was made of.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    /// The credential, hex.
+    pub credential: String,
+    /// Every disclosure.
+    pub disclosures: Vec<DisclosureOut>,
+    /// The digest set, hex each.
+    pub digests: Vec<String>,
+}
+
+/// The verifier's settings and what it expects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierSettings {
+    /// Its current time.
+    pub now: u64,
+    /// Clock skew tolerated.
+    pub clock_skew: u64,
+    /// Max input size.
+    pub max_input_size: u64,
+    /// Accepted COSE algorithm ids.
+    pub accepted_algs: Vec<i64>,
+    /// Max presentation age (presentation vectors).
+    #[serde(default)]
+    pub max_age: Option<u64>,
+    /// The nonce expected, hex, or null.
+    #[serde(default)]
+    pub expected_nonce: Option<String>,
+    /// The audience expected, or null (presentation vectors).
+    #[serde(default)]
+    pub expected_audience: Option<String>,
+    /// The credential asked about, hex (status vectors).
+    #[serde(default)]
+    pub expected_credential_id: Option<String>,
+    /// The key that signed that credential, hex (status vectors).
+    #[serde(default)]
+    pub expected_credential_kid: Option<String>,
+}
+
+/// The declared outcome: `result` is "valid" (with the verified fields) or "invalid"
+/// (with `error`, the spec's code).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// "valid" or "invalid".
+    pub result: String,
+    /// The error code of an invalid vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Disclosed claims (valid presentations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Map<String, Json>>,
+    /// `presented_at` (valid presentations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented_at: Option<u64>,
+    /// `nbf` (valid presentations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<u64>,
+    /// `exp` (valid presentations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<u64>,
+    /// The credential id, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+    /// The status reference (presentations) or the status in words (status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Json>,
+    /// The issuer key id, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_kid: Option<String>,
+    /// The nonce answered or echoed, hex, or null.
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nonce: Option<Option<String>>,
+    /// The audience, or null (valid presentations).
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audience: Option<Option<String>>,
+    /// The revocation reason, or null (valid status vectors).
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reason: Option<Option<String>>,
+    /// `checked_at` (valid status vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<u64>,
+    /// `cache_for` (valid status vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_for: Option<u64>,
+}
+
+/// A field that may be absent (outer `None`), null (`Some(None)`) or a value.
+fn present_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Reads a vector file, refusing any field the schema does not know.
+pub fn parse(text: &str) -> Result<VectorFile, serde_json::Error> {
+    serde_json::from_str(text)
+}
