@@ -275,11 +275,7 @@ fn verifier_for(v: &PresentationVector) -> Result<Verifier, &'static str> {
 }
 
 fn context(v: &PresentationVector) -> VerifyContext<'static> {
-    VerifyContext {
-        now: v.now,
-        expected_nonce: v.expected_nonce,
-        expected_audience: v.expected_audience,
-    }
+    VerifyContext::new(v.now, v.expected_nonce, v.expected_audience)
 }
 
 /// The first output field that differs from the vector's, if any.

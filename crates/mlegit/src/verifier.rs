@@ -9,7 +9,7 @@ use crate::claims::{ClaimName, ClaimValue};
 use crate::cose::{self, Algorithm, KidRule, Sign1};
 use crate::credential::{self, StatusReference, VERSION};
 use crate::crypto::{self, P256Backend, PublicKey, SignatureBackend, SignatureFailure};
-use crate::disclosure::{self, DIGEST_SET_SIZE, Digest32};
+use crate::disclosure::{self, DIGEST_SET_SIZE};
 use crate::error::Error;
 use crate::fields;
 use crate::presentation::{self, MAX_DISCLOSURES};
@@ -546,7 +546,7 @@ fn bstr_head(len: usize, out: &mut [u8]) -> usize {
 /// of a known claim, seen once, and of its claim's type.
 fn check_disclosures(
     disclosures: &[Value<'_>],
-    digests: &[Digest32],
+    digests: &credential::DigestSet<'_>,
 ) -> Result<Vec<(ClaimName, ClaimValue)>, Error> {
     // Which digests of the (sorted, duplicate-free) set were disclosed, by position.
     let mut seen = [false; DIGEST_SET_SIZE];
@@ -559,7 +559,7 @@ fn check_disclosures(
         // The set is sorted and free of duplicates (checked in step P9): binary search, and
         // the position names the digest.
         // X5 (spec §6.6): the digest is in the credential's digest set.
-        let Ok(position) = digests.binary_search(&digest) else {
+        let Some(position) = digests.position(&digest) else {
             return Err(Error::DigestMismatch);
         };
         // X6 (spec §6.6): no earlier disclosure had the same digest.
