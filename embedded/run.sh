@@ -38,7 +38,9 @@ if python3 -c 'import cryptography' 2>/dev/null; then
 fi
 
 started=$(date +%s)
-CARGO_TARGET_DIR=$target_dir cargo build --release --locked
+# RUSTFLAGS (CI sets -Dwarnings) would replace the target's rustflags of
+# .cargo/config.toml, the linker script among them: cleared for this build.
+env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR="$target_dir" cargo build --release --locked
 echo "embedded: built $elf in $(($(date +%s) - started)) s"
 
 sizes=$(python3 elf_size.py "$elf")
