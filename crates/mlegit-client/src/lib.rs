@@ -279,10 +279,7 @@ impl Connector {
         index: u64,
         nonce: Option<&[u8]>,
     ) -> Result<Vec<u8>, ClientError> {
-        let path = match nonce {
-            Some(n) => format!("/{index}?nonce={}", URL_SAFE_NO_PAD.encode(n)),
-            None => format!("/{index}"),
-        };
+        let path = status_path("", index, nonce);
         let client = self.client(status_uri)?;
         let r = client
             .exchange("GET", &path, None, &[], &[], MAX_STATUS_RESPONSE)?
@@ -433,10 +430,8 @@ impl Client {
         // plain I/O failure of the write, read its answer, and report the write error
         // only if none came. A TLS failure or the deadline ends the exchange at once.
         match wire::write_request(&mut stream, &head, body).map_err(wire::io_error) {
-            Ok(()) => wire::read_response(stream, cap, MAX_ERROR_BODY),
-            Err(e @ ClientError::Io(_)) => {
-                wire::read_response(stream, cap, MAX_ERROR_BODY).map_err(|_| e)
-            }
+            Ok(()) => wire::read_response(stream, cap),
+            Err(e @ ClientError::Io(_)) => wire::read_response(stream, cap).map_err(|_| e),
             Err(e) => Err(e),
         }
     }
@@ -575,10 +570,7 @@ impl Client {
     /// `GET /v1/status/{index}` of this server (the reference server's status URI is
     /// `<server>/v1/status`; other issuers: [`Connector::status`] with the credential's).
     pub fn status(&self, index: u64, nonce: Option<&[u8]>) -> Result<Vec<u8>, ClientError> {
-        let path = match nonce {
-            Some(n) => format!("/v1/status/{index}?nonce={}", URL_SAFE_NO_PAD.encode(n)),
-            None => format!("/v1/status/{index}"),
-        };
+        let path = status_path("/v1/status", index, nonce);
         let r = self
             .exchange("GET", &path, None, &[], &[], MAX_STATUS_RESPONSE)?
             .success()?;
@@ -623,6 +615,14 @@ impl HttpResponse {
                 code: self.problem_code(),
             })
         }
+    }
+}
+
+/// `<prefix>/<index>?nonce=<base64url, no padding>` (spec §9: the status URL).
+fn status_path(prefix: &str, index: u64, nonce: Option<&[u8]>) -> String {
+    match nonce {
+        Some(n) => format!("{prefix}/{index}?nonce={}", URL_SAFE_NO_PAD.encode(n)),
+        None => format!("{prefix}/{index}"),
     }
 }
 

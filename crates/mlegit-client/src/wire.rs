@@ -151,12 +151,9 @@ pub(crate) fn write_request(stream: &mut Timed, head: &str, body: &[u8]) -> io::
     stream.flush()
 }
 
-/// Reads one response. A 2xx body may take `cap` bytes, any other `error_cap`.
-pub(crate) fn read_response(
-    stream: Timed,
-    cap: usize,
-    error_cap: usize,
-) -> Result<HttpResponse, ClientError> {
+/// Reads one response. A 2xx body may take `cap` bytes, any other
+/// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY).
+pub(crate) fn read_response(stream: Timed, cap: usize) -> Result<HttpResponse, ClientError> {
     let mut reader = BufReader::with_capacity(8 * 1024, stream);
     let mut head_budget = MAX_HEAD;
     let mut interim = 0;
@@ -177,7 +174,7 @@ pub(crate) fn read_response(
     let cap = if (200..300).contains(&head.status) {
         cap
     } else {
-        error_cap
+        crate::MAX_ERROR_BODY
     };
     let body = if head.status == 204 || head.status == 304 {
         Vec::new()

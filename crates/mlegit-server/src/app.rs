@@ -433,8 +433,7 @@ impl App {
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let school = self.school(&tx, req)?;
         let swept = sweep(&tx, now)?;
-        let mut kept_state = String::new();
-        let (status, student_id) = match existing {
+        let (status, student_id, photo_state) = match existing {
             None => {
                 let public_id = random_id();
                 tx.execute(
@@ -443,47 +442,40 @@ impl App {
                     params![public_id, school, to_i64(now), claims_json, portrait, photo_state, upload_hash],
                 )?;
                 store::audit(&tx, now, Some(school), "student_registered", &public_id)?;
-                (201, public_id)
-            }
-            Some(public_id) if portrait.is_some() => {
-                let n = tx.execute(
-                    "UPDATE students SET registered_at = ?1, claims = ?2, photo = ?3, photo_state = ?4,
-                     photo_reason = NULL, upload_hash = ?5, data_deleted_at = NULL
-                     WHERE public_id = ?6 AND school_id = ?7",
-                    params![to_i64(now), claims_json, portrait, photo_state, upload_hash, public_id, school],
-                )?;
-                if n == 0 {
-                    return Err(ApiError::StudentNotFound);
-                }
-                store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
-                (200, public_id.to_owned())
+                (201, public_id, photo_state.to_owned())
             }
             Some(public_id) => {
-                // No photo in the resubmission: the student's photo and its state stay
-                // as they are (a photo deleted with the data stays deleted).
-                let n = tx.execute(
-                    "UPDATE students SET registered_at = ?1, claims = ?2, upload_hash = ?3,
-                     data_deleted_at = NULL,
-                     photo_state = CASE WHEN photo IS NULL AND photo_state <> 'none' THEN 'none' ELSE photo_state END
-                     WHERE public_id = ?4 AND school_id = ?5",
-                    params![to_i64(now), claims_json, upload_hash, public_id, school],
-                )?;
-                if n == 0 {
-                    return Err(ApiError::StudentNotFound);
-                }
-                kept_state = tx.query_row(
-                    "SELECT photo_state FROM students WHERE public_id = ?1 AND school_id = ?2",
-                    params![public_id, school],
-                    |r| r.get::<_, String>(0),
-                )?;
+                // With a photo the resubmission replaces it; without one, the student's
+                // photo and its state stay as they are (a photo deleted with the data
+                // stays deleted).
+                let state: Option<String> = tx
+                    .query_row(
+                        "UPDATE students SET registered_at = ?1, claims = ?2, upload_hash = ?3,
+                         data_deleted_at = NULL,
+                         photo = COALESCE(?4, photo),
+                         photo_reason = CASE WHEN ?4 IS NULL THEN photo_reason ELSE NULL END,
+                         photo_state = CASE
+                             WHEN ?4 IS NOT NULL THEN ?5
+                             WHEN photo IS NULL THEN 'none'
+                             ELSE photo_state END
+                         WHERE public_id = ?6 AND school_id = ?7
+                         RETURNING photo_state",
+                        params![
+                            to_i64(now),
+                            claims_json,
+                            upload_hash,
+                            portrait,
+                            photo_state,
+                            public_id,
+                            school
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let state = state.ok_or(ApiError::StudentNotFound)?;
                 store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
-                (200, public_id.to_owned())
+                (200, public_id.to_owned(), state)
             }
-        };
-        let photo_state = if kept_state.is_empty() {
-            photo_state
-        } else {
-            kept_state.as_str()
         };
         tx.commit()?;
         self.erase_deleted(&db, swept > 0 || existing.is_some());
