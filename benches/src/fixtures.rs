@@ -2,7 +2,7 @@
 //! every claim, and presentations of four text claims with and without a 2 KiB portrait.
 
 use mlegit::{
-    ClaimName, Date, IssuedCredential, Issuer, P256Signer, PresentationRequest, PublicKey, Signer,
+    ClaimName, IssuedCredential, Issuer, P256Signer, PresentationRequest, PublicKey, Signer,
     StatusReference, StudentClaims, TrustList, VerifyContext, Wallet,
 };
 use mlegit_vectors::scenario::{self, AUDIENCE, DAY, NOW};
@@ -89,24 +89,7 @@ impl RawSigned {
     }
 }
 
-/// The student of the vectors, born 2008-03-14.
-pub fn student(portrait: Option<Vec<u8>>) -> StudentClaims {
-    let date = |y, m, d| Date::new(y, m, d).expect("a valid calendar date");
-    StudentClaims {
-        family_name: "Kowalska".into(),
-        given_names: "Anna Maria".into(),
-        document_number: "SL/2026/000123".into(),
-        issue_date: date(2026, 9, 1),
-        expiry_date: date(2027, 9, 30),
-        birth_date: date(2008, 3, 14),
-        pesel: "08231412342".into(),
-        address: "ul. Długa 1 m. 2, 00-238 Warszawa".into(),
-        school_name: "XIV Liceum Ogólnokształcące im. Stanisława Staszica".into(),
-        school_address: "ul. Nowowiejska 37a, 02-010 Warszawa".into(),
-        school_id: "RSPO 17541".into(),
-        portrait,
-    }
-}
+pub use mlegit::fixtures::student;
 
 impl Fixtures {
     /// Builds every object once.

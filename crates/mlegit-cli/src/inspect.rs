@@ -8,6 +8,7 @@ use core::fmt::Write as _;
 
 use mlegit::cbor::{self, Value};
 use mlegit::cose;
+use mlegit::wire::{self, Kind};
 
 use crate::time;
 
@@ -22,6 +23,8 @@ enum Schema {
     Status,
     Request,
     Disclosure,
+    /// The disclosures array of a presentation: embedded disclosures.
+    Disclosures,
     DeviceKey,
     StatusReference,
     TrustList,
@@ -107,76 +110,52 @@ fn payload_schema(typ: Option<&str>) -> Schema {
     }
 }
 
-/// The name of map key `key` in an object of kind `schema`, and the schema of its value.
-fn field(schema: Schema, key: &Value<'_>) -> (Option<&'static str>, Schema) {
-    let Some(k) = key.as_i64() else {
-        // Text keys ("not_before", "not_after" in a trust list) name themselves.
-        return (None, Schema::Any);
-    };
-    use Schema as S;
-    let (name, sub) = match (schema, k) {
-        (S::Header, 1) => ("alg", S::Any),
-        (S::Header, 4) => ("kid", S::Any),
-        (S::Header, 16) => ("typ", S::Any),
-        (S::Credential, 1) => ("version", S::Any),
-        (S::Credential, 2) => ("doctype", S::Any),
-        (S::Credential, 3) => ("issuer_kid", S::Any),
-        (S::Credential, 4) => ("credential_id", S::Any),
-        (S::Credential, 5) => ("iat", S::Any),
-        (S::Credential, 6) => ("nbf", S::Any),
-        (S::Credential, 7) => ("exp", S::Any),
-        (S::Credential, 8) => ("device_key", S::DeviceKey),
-        (S::Credential, 9) => ("status", S::StatusReference),
-        (S::Credential, 10) => ("digest_alg", S::Any),
-        (S::Credential, 11) => ("digests", S::Any),
-        (S::Presentation, 1) => ("version", S::Any),
-        (S::Presentation, 2) => ("credential", S::Sign1),
-        (S::Presentation, 3) => ("disclosures", S::Disclosure),
-        (S::Presentation, 4) => ("presented_at", S::Any),
-        (S::Presentation, 5) => ("nonce", S::Any),
-        (S::Presentation, 6) => ("audience", S::Any),
-        (S::Status, 1) => ("version", S::Any),
-        (S::Status, 2) => ("credential_id", S::Any),
-        (S::Status, 3) => ("status", S::Any),
-        (S::Status, 4) => ("reason", S::Any),
-        (S::Status, 5) => ("checked_at", S::Any),
-        (S::Status, 6) => ("nonce", S::Any),
-        (S::Status, 7) => ("cache_for", S::Any),
-        (S::Request, 1) => ("version", S::Any),
-        (S::Request, 2) => ("nonce", S::Any),
-        (S::Request, 3) => ("audience", S::Any),
-        (S::Request, 4) => ("verifier_name", S::Any),
-        (S::Request, 5) => ("claims", S::Any),
-        (S::Request, 6) => ("created_at", S::Any),
-        (S::StatusReference, 1) => ("uri", S::Any),
-        (S::StatusReference, 2) => ("index", S::Any),
-        (S::DeviceKey | S::TrustedKey, 1) => ("kty", S::Any),
-        (S::TrustedKey, 2) => ("kid", S::Any),
-        (S::TrustedKey, 3) => ("alg", S::Any),
-        (S::DeviceKey | S::TrustedKey, -1) => ("crv", S::Any),
-        (S::DeviceKey | S::TrustedKey, -2) => ("x", S::Any),
-        (S::DeviceKey | S::TrustedKey, -3) => ("y", S::Any),
-        _ => return (None, S::Any),
-    };
-    (Some(name), sub)
+/// The wire table (spec, through `mlegit::wire`) of the maps of kind `schema`.
+fn table(schema: Schema) -> Option<wire::Object> {
+    Some(match schema {
+        Schema::Header => wire::HEADER,
+        Schema::Credential => wire::CREDENTIAL,
+        Schema::Presentation => wire::PRESENTATION,
+        Schema::Status => wire::STATUS,
+        Schema::Request => wire::REQUEST,
+        Schema::StatusReference => wire::STATUS_REFERENCE,
+        Schema::DeviceKey => wire::COSE_KEY,
+        Schema::TrustedKey => wire::TRUSTED_KEY,
+        _ => return None,
+    })
+}
+
+/// The field of map key `key` in an object of kind `schema`, from its wire table. Text
+/// keys ("not_before", "not_after" in a trust list) name themselves.
+fn field(schema: Schema, key: &Value<'_>) -> Option<&'static wire::Field> {
+    table(schema)?.field(key.as_i64()?)
+}
+
+/// The schema of a field's value: nested objects by their rule.
+fn sub_schema(field: Option<&wire::Field>) -> Schema {
+    match field.map(|f| f.kind) {
+        Some(Kind::CoseKey) => Schema::DeviceKey,
+        Some(Kind::StatusReference) => Schema::StatusReference,
+        Some(Kind::Credential) => Schema::Sign1,
+        Some(Kind::Disclosures) => Schema::Disclosures,
+        _ => Schema::Any,
+    }
 }
 
 /// A comment on a value: algorithm names, status names, Warsaw times.
 fn value_note(
     schema: Schema,
-    name: Option<&str>,
+    field: Option<&wire::Field>,
     key: &Value<'_>,
     value: &Value<'_>,
 ) -> Option<String> {
     let int = value.as_i64();
-    let is_time = matches!(
-        (schema, name),
-        (Schema::Credential, Some("iat" | "nbf" | "exp"))
-            | (Schema::Presentation, Some("presented_at"))
-            | (Schema::Status, Some("checked_at"))
-            | (Schema::Request, Some("created_at"))
-    ) || (schema == Schema::TrustedKey
-        && matches!(key.as_text(), Some("not_before" | "not_after")));
+    let name = field.map(|f| f.name);
+    let is_time = field.is_some_and(|f| f.kind == Kind::Time)
+        || (schema == Schema::TrustedKey
+            && key
+                .as_text()
+                .is_some_and(|k| wire::trusted_key::TIME_LABELS.contains(&k)));
     if is_time {
         return value.as_u64().map(|s| match time::warsaw_time(s) {
             Some(t) => format!("{t} {}", time::ZONE),
@@ -323,7 +302,7 @@ fn write_array(
                 }
             }
             // The disclosures array of a presentation: each element is an embedded disclosure.
-            (Schema::Presentation, _) => {
+            (Schema::Disclosures, _) => {
                 write_embedded(out, item, Schema::Disclosure, level + 1);
             }
             (Schema::TrustList, _) => write_value(out, item, Schema::TrustedKey, level + 1),
@@ -354,21 +333,16 @@ fn write_map(out: &mut String, entries: &[(Value<'_>, Value<'_>)], schema: Schem
     for (i, (key, value)) in entries.iter().enumerate() {
         indent(out, level + 1);
         write_value(out, key, Schema::Any, level + 1);
-        let (name, sub) = field(schema, key);
-        if let Some(name) = name {
-            let _ = write!(out, " / {name} /");
+        let field = field(schema, key);
+        if let Some(f) = field {
+            let _ = write!(out, " / {} /", f.name);
         }
         out.push_str(": ");
-        match (schema, name) {
-            (Schema::Presentation, Some("credential")) => {
-                write_embedded(out, value, Schema::Sign1, level + 1);
-            }
-            (Schema::Presentation, Some("disclosures")) => {
-                write_value(out, value, Schema::Presentation, level + 1);
-            }
-            _ => write_value(out, value, sub, level + 1),
+        match sub_schema(field) {
+            Schema::Sign1 => write_embedded(out, value, Schema::Sign1, level + 1),
+            sub => write_value(out, value, sub, level + 1),
         }
-        if let Some(note) = value_note(schema, name, key, value) {
+        if let Some(note) = value_note(schema, field, key, value) {
             let _ = write!(out, " / {note} /");
         }
         if i + 1 < entries.len() {

@@ -1,27 +1,15 @@
 //! Prints the encoded sizes of a credential and of typical presentations:
-//! `cargo run -p mlegit --example sizes`.
+//! `cargo run -p mlegit --example sizes`. The student and keys are the shared fixtures
+//! of the test vectors.
 
-use mlegit::{ClaimName, Date, Issuer, P256Signer, Signer, StatusReference, StudentClaims, Wallet};
+use mlegit::{ClaimName, Issuer, Signer, StatusReference, Wallet, fixtures};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now: u64 = 1_790_000_000;
-    let issuer = Issuer::new(P256Signer::from_scalar(&[0x11; 32]).ok_or("scalar")?);
-    let phone = P256Signer::from_scalar(&[0x22; 32]).ok_or("scalar")?;
+    let issuer = Issuer::new(fixtures::issuer_a().signer());
+    let phone = fixtures::device().signer();
     for portrait in [None, Some(2048usize)] {
-        let student = StudentClaims {
-            family_name: "Kowalska".into(),
-            given_names: "Anna Maria".into(),
-            document_number: "SL/2026/000123".into(),
-            issue_date: Date::new(2026, 9, 1).ok_or("date")?,
-            expiry_date: Date::new(2027, 9, 30).ok_or("date")?,
-            birth_date: Date::new(2008, 3, 14).ok_or("date")?,
-            pesel: "08231412342".into(),
-            address: "ul. Długa 1 m. 2, 00-238 Warszawa".into(),
-            school_name: "XIV Liceum Ogólnokształcące im. Stanisława Staszica".into(),
-            school_address: "ul. Nowowiejska 37a, 02-010 Warszawa".into(),
-            school_id: "RSPO 17541".into(),
-            portrait: portrait.map(|n| [&[0xff, 0xd8, 0xff, 0xe0][..], &vec![0u8; n - 4]].concat()),
-        };
+        let student = fixtures::student(portrait.map(fixtures::portrait));
         let issued = issuer
             .credential()
             .claims(student)

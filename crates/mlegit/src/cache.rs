@@ -271,7 +271,7 @@ mod tests {
     /// A credential, a presentation of it, and a verifier that trusts its issuer.
     mod through_the_verifier {
         use super::*;
-        use crate::claims::{ClaimName, Date, StudentClaims};
+        use crate::claims::ClaimName;
         use crate::credential::StatusReference;
         use crate::error::Error;
         use crate::issuer::Issuer;
@@ -293,22 +293,9 @@ mod tests {
 
         /// (presentation, the issuer's kid, the issuer's key)
         fn presentation() -> (Vec<u8>, Vec<u8>, PublicKey) {
-            let issuer = Issuer::new(P256Signer::from_scalar(&[0x11; 32]).unwrap());
-            let device = P256Signer::from_scalar(&[0x22; 32]).unwrap();
-            let student = StudentClaims {
-                family_name: "Kowalska".into(),
-                given_names: "Anna".into(),
-                document_number: "SL-1".into(),
-                issue_date: Date::new(2026, 9, 1).unwrap(),
-                expiry_date: Date::new(2027, 9, 30).unwrap(),
-                birth_date: Date::new(2008, 3, 14).unwrap(),
-                pesel: "08231412342".into(),
-                address: "ul. Długa 1".into(),
-                school_name: "XIV LO".into(),
-                school_address: "ul. Szkolna 2".into(),
-                school_id: "RSPO 1".into(),
-                portrait: None,
-            };
+            let issuer = Issuer::new(crate::fixtures::issuer_a().signer());
+            let device = crate::fixtures::device().signer();
+            let student = crate::fixtures::student(None);
             let issued = issuer
                 .credential()
                 .claims(student)

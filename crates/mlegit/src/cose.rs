@@ -16,11 +16,11 @@ use crate::error::{Error, SignerError};
 pub mod general;
 
 /// COSE header label `alg`.
-pub const HEADER_ALG: u64 = 1;
+pub const HEADER_ALG: u64 = crate::wire::header::ALG.key as u64;
 /// COSE header label `kid`.
-pub const HEADER_KID: u64 = 4;
+pub const HEADER_KID: u64 = crate::wire::header::KID.key as u64;
 /// COSE header label `typ` (RFC 9596), the domain-separation context string.
-pub const HEADER_TYP: u64 = 16;
+pub const HEADER_TYP: u64 = crate::wire::header::TYP.key as u64;
 
 /// `typ` of a credential.
 pub const TYP_CREDENTIAL: &str = "application/mlegit.credential+cose";

@@ -18,7 +18,7 @@ use crate::cose::{self, Algorithm, KidRule, Sign1};
 use crate::crypto::PublicKey;
 use crate::disclosure::{DIGEST_SET_SIZE, Digest32};
 use crate::error::Error;
-use crate::fields::{self, Kind, req};
+use crate::wire::{self as fields, credential as f};
 
 /// The document type of the school ID, schema v1.
 pub const DOCTYPE: &str = "mlegit.school-id.1";
@@ -44,32 +44,6 @@ pub(crate) fn check_validity(iat: u64, nbf: u64, exp: u64) -> Result<(), Error> 
     }
     Ok(())
 }
-
-const K_VERSION: u64 = 1;
-const K_DOCTYPE: u64 = 2;
-const K_ISSUER_KID: u64 = 3;
-const K_CREDENTIAL_ID: u64 = 4;
-const K_IAT: u64 = 5;
-const K_NBF: u64 = 6;
-const K_EXP: u64 = 7;
-const K_DEVICE_KEY: u64 = 8;
-const K_STATUS: u64 = 9;
-const K_DIGEST_ALG: u64 = 10;
-const K_DIGESTS: u64 = 11;
-
-const FIELDS: [fields::Field; 11] = [
-    req(K_VERSION, Kind::Uint),
-    req(K_DOCTYPE, Kind::Text(0, usize::MAX)),
-    req(K_ISSUER_KID, Kind::Bytes(1, 32)),
-    req(K_CREDENTIAL_ID, Kind::Bytes(16, 32)),
-    req(K_IAT, Kind::Uint),
-    req(K_NBF, Kind::Uint),
-    req(K_EXP, Kind::Uint),
-    req(K_DEVICE_KEY, Kind::Map),
-    req(K_STATUS, Kind::StatusReference),
-    req(K_DIGEST_ALG, Kind::Int),
-    req(K_DIGESTS, Kind::Array),
-];
 
 /// Where the issuer publishes the credential's status (spec §5.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +102,7 @@ impl DigestSet<'_> {
 /// Decodes a credential payload at the field level.
 pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayload<'a>, Error> {
     // P5 (spec §12.2): F2-F5 with the credential's field table (§5.2).
-    let s = fields::decode(root, &FIELDS)?;
+    let s = fields::decode(root, &f::FIELDS)?;
     let [
         version,
         doctype,
@@ -320,23 +294,23 @@ pub(crate) struct PayloadParts<'a> {
 pub(crate) fn encode_payload(p: &PayloadParts<'_>) -> Vec<u8> {
     let mut e = Encoder::with_capacity(256 + 34 * p.digests.len());
     e.map(11);
-    e.u64(K_VERSION).u64(VERSION);
-    e.u64(K_DOCTYPE).text(DOCTYPE);
-    e.u64(K_ISSUER_KID).bytes(p.kid);
-    e.u64(K_CREDENTIAL_ID).bytes(p.credential_id);
-    e.u64(K_IAT).u64(p.validity.0);
-    e.u64(K_NBF).u64(p.validity.1);
-    e.u64(K_EXP).u64(p.validity.2);
-    e.u64(K_DEVICE_KEY);
+    e.i64(f::VERSION.key).u64(VERSION);
+    e.i64(f::DOCTYPE.key).text(DOCTYPE);
+    e.i64(f::ISSUER_KID.key).bytes(p.kid);
+    e.i64(f::CREDENTIAL_ID.key).bytes(p.credential_id);
+    e.i64(f::IAT.key).u64(p.validity.0);
+    e.i64(f::NBF.key).u64(p.validity.1);
+    e.i64(f::EXP.key).u64(p.validity.2);
+    e.i64(f::DEVICE_KEY.key);
     encode_cose_key(&mut e, p.device_key);
-    e.u64(K_STATUS)
+    e.i64(f::STATUS.key)
         .map(2)
         .u64(1)
         .text(&p.status.uri)
         .u64(2)
         .u64(p.status.index);
-    e.u64(K_DIGEST_ALG).i64(DIGEST_ALG_SHA256);
-    e.u64(K_DIGESTS).array(p.digests.len());
+    e.i64(f::DIGEST_ALG.key).i64(DIGEST_ALG_SHA256);
+    e.i64(f::DIGESTS.key).array(p.digests.len());
     for d in p.digests {
         e.bytes(d);
     }

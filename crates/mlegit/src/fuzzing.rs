@@ -18,12 +18,12 @@ use crate::cose::{self, Algorithm, KidRule};
 use crate::credential::{self, CredentialInfo};
 use crate::disclosure::{self, Disclosure, MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::error::Error;
-use crate::fields;
-use crate::presentation::{self, MAX_DISCLOSURES};
+use crate::presentation::MAX_DISCLOSURES;
 use crate::request::PresentationRequest;
 use crate::status::StatusBody;
 use crate::trust::TrustList;
 use crate::verifier::{StatusContext, VerifiedPresentation, Verifier, VerifyContext};
+use crate::wire;
 
 /// Strict CBOR: decodes `data`; whatever is accepted re-encodes to exactly `data` (§2.4).
 /// Returns the value so that the differential target can compare it with ciborium.
@@ -119,14 +119,14 @@ pub fn presentation(data: &[u8]) -> Result<(), Error> {
     let algs = [Algorithm::Es256];
     let outer = cose::decode_sign1(data, cose::TYP_PRESENTATION, &algs, KidRule::Forbidden)?;
     let root = cbor::decode(outer.payload)?;
-    let [_, cred, discl, _, _, _] = fields::decode(&root, &presentation::FIELDS)?;
+    let [_, cred, discl, _, _, _] = wire::decode(&root, &wire::presentation::FIELDS)?;
     let Some(Value::Array(disclosures)) = discl else {
         return Err(Error::InvalidField);
     };
     if disclosures.len() > MAX_DISCLOSURES {
         return Err(Error::InvalidField);
     }
-    let inner = credential::decode(fields::bytes(cred), &algs)?;
+    let inner = credential::decode(wire::bytes(cred), &algs)?;
     let inner_root = cbor::decode(inner.payload)?;
     let payload = credential::decode_payload(&inner_root)?;
     let checked = payload.check(inner.kid)?;

@@ -108,7 +108,8 @@ mod credential;
 pub mod crypto;
 pub mod disclosure;
 mod error;
-mod fields;
+#[cfg(any(test, feature = "test-vectors"))]
+pub mod fixtures;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod issuer;
@@ -118,6 +119,7 @@ mod status;
 mod trust;
 mod verifier;
 pub mod wallet;
+pub mod wire;
 
 pub use cache::IssuerSignatureCache;
 pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};

@@ -12,19 +12,10 @@ use crate::cbor::{self, Encoder, Value};
 use crate::claims::ClaimName;
 use crate::credential::VERSION;
 use crate::error::Error;
-use crate::fields::{self, Kind, req};
+use crate::wire::{self as fields, request as f};
 
 /// Largest encoded request accepted: it has to fit a QR code comfortably.
 pub const MAX_REQUEST_LEN: usize = 1024;
-
-const FIELDS: [fields::Field; 6] = [
-    req(1, Kind::Uint),
-    req(2, Kind::Bytes(16, 32)),
-    req(3, Kind::CleanText(1, 128)),
-    req(4, Kind::CleanText(1, 128)),
-    req(5, Kind::Array),
-    req(6, Kind::Uint),
-];
 
 /// What a verifier asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,15 +37,15 @@ impl PresentationRequest {
     pub fn to_vec(&self) -> Vec<u8> {
         let mut e = Encoder::with_capacity(64 + self.audience.len() + self.verifier_name.len());
         e.map(6);
-        e.u64(1).u64(VERSION);
-        e.u64(2).bytes(&self.nonce);
-        e.u64(3).text(&self.audience);
-        e.u64(4).text(&self.verifier_name);
-        e.u64(5).array(self.claims.len());
+        e.i64(f::VERSION.key).u64(VERSION);
+        e.i64(f::NONCE.key).bytes(&self.nonce);
+        e.i64(f::AUDIENCE.key).text(&self.audience);
+        e.i64(f::VERIFIER_NAME.key).text(&self.verifier_name);
+        e.i64(f::CLAIMS.key).array(self.claims.len());
         for c in &self.claims {
             e.text(c.as_str());
         }
-        e.u64(6).u64(self.created_at);
+        e.i64(f::CREATED_AT.key).u64(self.created_at);
         e.into_bytes()
     }
 
@@ -73,7 +64,8 @@ impl PresentationRequest {
             return Err(Error::InvalidField);
         }
         // R2 (spec §7.3): F3-F5 with the table of §7.1.
-        let [version, nonce, audience, name, claims, created_at] = fields::decode(&root, &FIELDS)?;
+        let [version, nonce, audience, name, claims, created_at] =
+            fields::decode(&root, &f::FIELDS)?;
         // R3 (spec §7.3): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);

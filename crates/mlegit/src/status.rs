@@ -9,20 +9,10 @@ use alloc::vec::Vec;
 
 use crate::cbor::{Encoder, Value};
 use crate::error::{Error, IssueError};
-use crate::fields::{self, Kind, opt, req};
+use crate::wire::{self as fields, status as f};
 
 /// Longest time a status response may be cached, in seconds.
 pub const MAX_CACHE_FOR: u64 = 86_400;
-
-const FIELDS: [fields::Field; 7] = [
-    req(1, Kind::Uint),
-    req(2, Kind::Bytes(16, 32)),
-    req(3, Kind::Uint),
-    opt(4, Kind::Uint),
-    req(5, Kind::Uint),
-    opt(6, Kind::Bytes(16, 32)),
-    req(7, Kind::Uint),
-];
 
 /// Why a credential was revoked (spec §9.1).
 #[non_exhaustive]
@@ -146,17 +136,17 @@ impl StatusBody {
         };
         let mut e = Encoder::with_capacity(96);
         e.map(5 + usize::from(reason.is_some()) + usize::from(self.nonce.is_some()));
-        e.u64(1).u64(1);
-        e.u64(2).bytes(&self.credential_id);
-        e.u64(3).u64(self.status.code());
+        e.i64(f::VERSION.key).u64(1);
+        e.i64(f::CREDENTIAL_ID.key).bytes(&self.credential_id);
+        e.i64(f::STATUS.key).u64(self.status.code());
         if let Some(r) = reason {
-            e.u64(4).u64(r.code());
+            e.i64(f::REASON.key).u64(r.code());
         }
-        e.u64(5).u64(self.checked_at);
+        e.i64(f::CHECKED_AT.key).u64(self.checked_at);
         if let Some(n) = &self.nonce {
-            e.u64(6).bytes(n);
+            e.i64(f::NONCE.key).bytes(n);
         }
-        e.u64(7).u64(self.cache_for);
+        e.i64(f::CACHE_FOR.key).u64(self.cache_for);
         Ok(e.into_bytes())
     }
 
@@ -165,7 +155,7 @@ impl StatusBody {
     pub(crate) fn decode(root: &Value<'_>) -> Result<(u64, Self), Error> {
         // S3 (spec §12.4): F2-F5 with the table of §9.1.
         let [version, cid, status, reason, checked_at, nonce, cache_for] =
-            fields::decode(root, &FIELDS)?;
+            fields::decode(root, &f::FIELDS)?;
         // Q1 (spec §9.2): (status, reason) one of the four allowed pairs.
         let reason = reason.and_then(Value::as_u64);
         let status = match (fields::uint(status), reason) {

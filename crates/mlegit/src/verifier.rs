@@ -11,10 +11,10 @@ use crate::credential::{self, StatusReference, VERSION};
 use crate::crypto::{self, P256Backend, PublicKey, SignatureBackend, SignatureFailure};
 use crate::disclosure::{self, DIGEST_SET_SIZE};
 use crate::error::Error;
-use crate::fields;
-use crate::presentation::{self, MAX_DISCLOSURES};
+use crate::presentation::MAX_DISCLOSURES;
 use crate::status::{StatusBody, VerifiedStatus};
 use crate::trust::TrustList;
+use crate::wire as fields;
 
 /// Default clock skew tolerated, in seconds.
 pub const DEFAULT_CLOCK_SKEW: u64 = 60;
@@ -306,7 +306,7 @@ impl<B: SignatureBackend> Verifier<B> {
         let outer_root = cbor::decode(outer.payload)?;
         // P3a (spec §12.2): F2-F5 with the presentation's field table (§8.1).
         let [version, cred, discl, presented_at, nonce, audience] =
-            fields::decode(&outer_root, &presentation::FIELDS)?;
+            fields::decode(&outer_root, &fields::presentation::FIELDS)?;
         // P3b (spec §12.2): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);

@@ -11,8 +11,8 @@ use crate::credential::{CredentialInfo, VERSION};
 use crate::crypto::Signer;
 use crate::disclosure::Disclosure;
 use crate::error::{Error, PresentError};
-use crate::presentation::{K_CREDENTIAL, K_DISCLOSURES};
 use crate::request::PresentationRequest;
+use crate::wire::presentation as f;
 
 /// The holder's side: a credential, all its disclosures and the device key that may
 /// present it.
@@ -120,16 +120,16 @@ impl<S: Signer> Wallet<S> {
         let size: usize = chosen.iter().map(|d| d.as_bytes().len() + 3).sum();
         let mut e = Encoder::with_capacity(self.credential.len() + size + 96);
         e.map(4 + 2 * usize::from(request.is_some()));
-        e.u64(1).u64(VERSION);
-        e.u64(K_CREDENTIAL).bytes(&self.credential);
-        e.u64(K_DISCLOSURES).array(chosen.len());
+        e.i64(f::VERSION.key).u64(VERSION);
+        e.i64(f::CREDENTIAL.key).bytes(&self.credential);
+        e.i64(f::DISCLOSURES.key).array(chosen.len());
         for d in &chosen {
             e.bytes(d.as_bytes());
         }
-        e.u64(4).u64(now);
+        e.i64(f::PRESENTED_AT.key).u64(now);
         if let Some(r) = request {
-            e.u64(5).bytes(&r.nonce);
-            e.u64(6).text(&r.audience);
+            e.i64(f::NONCE.key).bytes(&r.nonce);
+            e.i64(f::AUDIENCE.key).text(&r.audience);
         }
         let protected = cose::protected_header(Algorithm::Es256, None, cose::TYP_PRESENTATION);
         cose::sign1(&protected, &e.into_bytes(), &self.signer).map_err(|_| PresentError::Signer)

@@ -249,20 +249,13 @@ proptest! {
     }
 }
 
+/// The student of the vectors, born 2012-05-20 instead: a minor (14 at the tests' iat).
 fn fixed_student() -> StudentClaims {
+    let born = Date::new(2012, 5, 20).unwrap();
     StudentClaims {
-        family_name: "Kowalska".into(),
-        given_names: "Anna".into(),
-        document_number: "SL/1".into(),
-        issue_date: Date::new(2026, 9, 1).unwrap(),
-        expiry_date: Date::new(2027, 9, 30).unwrap(),
-        birth_date: Date::new(2012, 5, 20).unwrap(),
-        pesel: pesel_for(Date::new(2012, 5, 20).unwrap(), 4321),
-        address: "ul. Długa 1".into(),
-        school_name: "SP 1".into(),
-        school_address: "ul. Szkolna 2".into(),
-        school_id: "RSPO 1".into(),
-        portrait: None,
+        birth_date: born,
+        pesel: pesel_for(born, 4321),
+        ..mlegit::fixtures::student(None)
     }
 }
 

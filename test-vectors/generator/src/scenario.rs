@@ -2,68 +2,15 @@
 //! them with fixed keys, and lets a vector change any part before or after signing.
 
 use hkdf::Hkdf;
-use mlegit::{P256Signer, Signer, cose};
+use mlegit::{Signer, cose};
 use sha2::{Digest, Sha256};
 
 use crate::cbor::{V, enc, int, text};
 
-/// The verifier's clock in every vector unless a vector says otherwise: 2026-09-21T14:13:20Z.
-pub const NOW: u64 = 1_790_000_000;
-/// One day.
-pub const DAY: u64 = 86_400;
-
-/// A fixed test key, derived from its name so that anyone can recreate it.
-#[derive(Clone, Debug)]
-pub struct Key {
-    /// Its name (hashed into the scalar).
-    pub name: &'static str,
-    /// The private scalar.
-    pub scalar: [u8; 32],
-}
-
-impl Key {
-    /// `scalar = SHA-256("mlegit test key " || name)`.
-    pub fn named(name: &'static str) -> Self {
-        let scalar: [u8; 32] = Sha256::digest(format!("mlegit test key {name}").as_bytes()).into();
-        Self { name, scalar }
-    }
-
-    /// The signer.
-    pub fn signer(&self) -> P256Signer {
-        P256Signer::from_scalar(&self.scalar).expect("a hash is below the group order")
-    }
-
-    /// The key id of spec §3.5.
-    pub fn kid(&self) -> Vec<u8> {
-        self.signer().public_key().key_id()
-    }
-
-    /// Signs a Sig_structure; low S.
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.signer().sign(message).expect("in-memory signer")
-    }
-}
-
-/// The issuer key in most vectors.
-pub fn issuer_a() -> Key {
-    Key::named("issuer A")
-}
-/// The issuer key that replaces A in the rotation vectors.
-pub fn issuer_b() -> Key {
-    Key::named("issuer B")
-}
-/// An issuer key no trust list holds.
-pub fn issuer_unknown() -> Key {
-    Key::named("issuer unknown")
-}
-/// The holder's device key.
-pub fn device() -> Key {
-    Key::named("device")
-}
-/// Another phone's device key.
-pub fn other_device() -> Key {
-    Key::named("other device")
-}
+pub use mlegit::fixtures::{
+    AUDIENCE, DAY, Key, NOW, device, issuer_a, issuer_b, issuer_unknown, nonce, other_device,
+    portrait,
+};
 
 /// A trust list entry.
 #[derive(Clone, Debug)]
@@ -101,43 +48,26 @@ pub fn high_s(mut sig: [u8; 64]) -> [u8; 64] {
     sig
 }
 
-/// A JPEG-shaped portrait of `len` bytes: SOI, an APP0 segment, filler, EOI. It carries
-/// no image; the schema only checks the size and the start-of-image marker.
-pub fn portrait(len: usize) -> Vec<u8> {
-    let mut p = vec![
-        0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
-    ];
-    let mut i = 0u32;
-    while p.len() < len - 2 {
-        p.push((i.wrapping_mul(2_654_435_761) >> 24) as u8 & 0x7f);
-        i += 1;
-    }
-    p.extend_from_slice(&[0xff, 0xd9]);
-    p
-}
-
 /// The claims of the student in the vectors, in registry order (birth 2008-03-14: all age
 /// claims hold at `iat`).
 pub fn student_claims(portrait_len: Option<usize>) -> Vec<(String, V)> {
+    let st = mlegit::fixtures::student(None);
     let mut claims: Vec<(String, V)> = [
-        ("family_name", "Kowalska"),
-        ("given_names", "Anna Maria"),
-        ("document_number", "SL/2026/000123"),
-        ("issue_date", "2026-09-01"),
-        ("expiry_date", "2027-09-30"),
-        ("holder_status", "student"),
-        ("birth_date", "2008-03-14"),
-        ("pesel", "08231412342"),
-        ("address", "ul. Długa 1 m. 2, 00-238 Warszawa"),
-        (
-            "school_name",
-            "XIV Liceum Ogólnokształcące im. Stanisława Staszica",
-        ),
-        ("school_address", "ul. Nowowiejska 37a, 02-010 Warszawa"),
-        ("school_id", "RSPO 17541"),
+        ("family_name", st.family_name),
+        ("given_names", st.given_names),
+        ("document_number", st.document_number),
+        ("issue_date", st.issue_date.to_string()),
+        ("expiry_date", st.expiry_date.to_string()),
+        ("holder_status", "student".into()),
+        ("birth_date", st.birth_date.to_string()),
+        ("pesel", st.pesel),
+        ("address", st.address),
+        ("school_name", st.school_name),
+        ("school_address", st.school_address),
+        ("school_id", st.school_id),
     ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), text(v)))
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), text(&v)))
     .collect();
     if let Some(len) = portrait_len {
         claims.push(("portrait".into(), V::B(portrait(len))));
@@ -180,13 +110,6 @@ impl Default for Settings {
         }
     }
 }
-
-/// The request-bound nonce of the vectors.
-pub fn nonce() -> Vec<u8> {
-    (0u8..16).map(|i| i.wrapping_mul(17) ^ 0xa5).collect()
-}
-/// The audience of the vectors.
-pub const AUDIENCE: &str = "https://kino.example/verifier";
 
 /// A function that edits a map.
 pub type MapHook = Box<dyn FnOnce(&mut Vec<(V, V)>)>;
