@@ -127,7 +127,7 @@ def render() -> str:
         f"    expires: {e['expires']},\n"
         f"    credential_id: {rust_bytes(bytes.fromhex(e['credential_id']), ' ' * 8)},\n"
         f"    status_uri: {rust_str(e['status']['uri'])},\n"
-        f"    status_index: {e['status']['index']},\n"
+        f"    status_index: {e['status']['idx']},\n"
         f"    issuer_kid: {rust_bytes(bytes.fromhex(e['issuer_kid']), ' ' * 8)},\n"
         f"    nonce: {option(e['nonce'], lambda h: rust_bytes(bytes.fromhex(h), ' ' * 8))},\n"
         f"    audience: {option(e['audience'], rust_str)},\n"

@@ -52,7 +52,7 @@ def put(target, data):
 
 def main():
     pres = json.load(open(os.path.join(ROOT, "test-vectors", "presentations.json")))["vectors"]
-    stat = json.load(open(os.path.join(ROOT, "test-vectors", "status.json")))["vectors"]
+    lists = json.load(open(os.path.join(ROOT, "test-vectors", "status-lists.json")))["vectors"]
     cbor_seeds = set()
     for v in pres:
         p = bytes.fromhex(v["presentation"])
@@ -70,9 +70,9 @@ def main():
             b = bytes.fromhex(d["bytes"])
             put("disclosure", b)
             cbor_seeds.add(b)
-    for v in stat:
-        s = bytes.fromhex(v["status_response"])
-        put("status", s)
+    for v in lists:
+        s = bytes.fromhex(v["token"])
+        put("status_list", s)
         put("trust_list", bytes.fromhex(v["trust_list"]))
         cbor_seeds.add(s)
     nonce = bytes((i * 17 & 0xFF) ^ 0xA5 for i in range(16))

@@ -3,7 +3,8 @@
 
 use mlegit::{
     ClaimName, IssuedCredential, Issuer, P256Signer, PresentationRequest, PublicKey, Signer,
-    StatusReference, StudentClaims, TrustList, VerifyContext, Wallet,
+    StatusBits, StatusListContext, StatusListToken, StatusReference, StudentClaims, TrustList,
+    VerifyContext, Wallet,
 };
 use mlegit_vectors::scenario::{self, AUDIENCE, DAY, NOW};
 use p256::ecdsa::signature::Signer as _;
@@ -52,8 +53,9 @@ pub struct Fixtures {
     pub presentations: Vec<Vec<u8>>,
     /// Four text claims and a 2 KiB portrait, request-bound, [`VARIANTS`] credentials.
     pub presentations_portrait: Vec<Vec<u8>>,
-    /// Status responses about the first credential, [`VARIANTS`] of them.
-    pub status_responses: Vec<Vec<u8>>,
+    /// Status list tokens of [`LIST_ENTRIES`] entries, [`LIST_REVOKED`] of them invalid,
+    /// the list of the credentials' status reference, [`VARIANTS`] of them.
+    pub status_lists: Vec<Vec<u8>>,
     /// The first credential's id.
     pub credential_id: Vec<u8>,
     /// The device's public key.
@@ -114,7 +116,8 @@ impl Fixtures {
         portrait_claims.push(ClaimName::Portrait);
         let mut presentations = Vec::new();
         let mut presentations_portrait = Vec::new();
-        let mut status_responses = Vec::new();
+        let mut status_lists = Vec::new();
+        let entries = status_entries();
         for i in 0..VARIANTS {
             let wallet = Self::wallet(&issuer, student.clone(), &credential_id(i));
             presentations.push(
@@ -128,10 +131,16 @@ impl Fixtures {
                     .present(&portrait_claims, Some(&request), NOW - 2)
                     .expect("the wallet holds these claims"),
             );
-            let checked_at = NOW - 1 - u64::try_from(i).expect("small");
-            status_responses.push(
+            let issued_at = NOW - 1 - u64::try_from(i).expect("small");
+            status_lists.push(
                 issuer
-                    .status_response(&status_body(&credential_id(0), checked_at))
+                    .status_list_token(&StatusListToken {
+                        uri: LIST_URI,
+                        bits: &entries,
+                        issued_at,
+                        expires: issued_at + DAY,
+                        ttl: 43_200,
+                    })
                     .expect("in-memory signer"),
             );
         }
@@ -144,7 +153,7 @@ impl Fixtures {
             request,
             presentations,
             presentations_portrait,
-            status_responses,
+            status_lists,
             credential_id: credential_id(0).to_vec(),
             device_key: scenario::device().signer().public_key(),
             raw_issuer: RawSigned::new(&scenario::issuer_a().scalar, 0x5a),
@@ -175,14 +184,9 @@ impl Fixtures {
         VerifyContext::answering(NOW, &self.request.nonce, AUDIENCE)
     }
 
-    /// What the verifier expects of the status responses.
-    pub fn status_context(&self) -> mlegit::StatusContext<'_> {
-        mlegit::StatusContext::new(
-            NOW,
-            &self.credential_id,
-            self.issuer.key_id(),
-            Some(&STATUS_NONCE),
-        )
+    /// What the verifier expects of the status list tokens.
+    pub fn status_list_context(&self) -> StatusListContext<'static> {
+        StatusListContext::new(NOW, LIST_URI)
     }
 }
 
@@ -215,16 +219,37 @@ impl<'a, T> Cycle<'a, T> {
     }
 }
 
-const STATUS_NONCE: [u8; 16] = [0x66; 16];
+/// The status list of the benches: its URI, its entries, how many are invalid (0.1 %).
+pub const LIST_URI: &str = "https://issuer.mlegit.example/v1/status-lists/1";
+/// Entries of the benches' status list: 2^20, the reference server's list size.
+pub const LIST_ENTRIES: usize = 1 << 20;
+/// Invalid entries of the benches' status list: 0.1 %.
+pub const LIST_REVOKED: usize = LIST_ENTRIES / 1000;
 
-fn status_body(credential_id: &[u8], checked_at: u64) -> mlegit::StatusBody {
-    mlegit::StatusBody {
-        credential_id: credential_id.to_vec(),
-        status: mlegit::CredentialStatus::Valid,
-        checked_at,
-        nonce: Some(STATUS_NONCE.to_vec()),
-        cache_for: 300,
+/// The benches' status array: [`LIST_REVOKED`] of [`LIST_ENTRIES`] entries invalid.
+pub fn status_entries() -> StatusBits {
+    scattered(LIST_ENTRIES, LIST_REVOKED)
+}
+
+/// A one-bit array of `entries` entries, `invalid` of them set at pseudo-random places (a
+/// fixed linear congruential sequence, so every run signs the same bytes): how the
+/// reference server's random indices spread revocations, and the worst case for
+/// compression (clustered revocations compress better).
+pub fn scattered(entries: usize, invalid: usize) -> StatusBits {
+    let mut bits = StatusBits::new(entries, 1).expect("a valid shape");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut set = 0;
+    while set < invalid {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let i = (x >> 24) % entries as u64;
+        if bits.get(i) == Some(0) {
+            bits.set(i, 1).expect("in range");
+            set += 1;
+        }
     }
+    bits
 }
 
 fn issue_with_id(
@@ -239,7 +264,7 @@ fn issue_with_id(
         .device_key(device_key.clone())
         .validity(mlegit::Validity::starting_at(NOW - DAY, 366 * DAY))
         .status(StatusReference {
-            uri: "https://issuer.example/status".into(),
+            uri: LIST_URI.into(),
             index: 7,
         })
         .issue_with_secret(credential_id, &SALT_SECRET)

@@ -165,16 +165,38 @@ pub fn benches(f: &Fixtures) -> Vec<Bench<'_>> {
             })),
         },
         Bench {
-            id: "verify_status",
+            id: "verify_status_list[entries=2^20,revoked=0.1%]",
             target: None,
             op: Op::Plain(Box::new({
                 let verifier = Verifier::new(f.trust.clone());
-                let status_ctx = f.status_context();
-                let mut responses = Cycle::new(&f.status_responses);
+                let ctx = f.status_list_context();
+                let mut tokens = Cycle::new(&f.status_lists);
                 move || {
                     verifier
-                        .verify_status(black_box(responses.next()), &status_ctx)
+                        .verify_status_list(black_box(tokens.next()), &ctx)
                         .expect("valid");
+                }
+            })),
+        },
+        Bench {
+            id: "status_lookup",
+            target: None,
+            op: Op::Plain(Box::new({
+                let verifier = Verifier::new(f.trust.clone());
+                let list = verifier
+                    .verify_status_list(&f.status_lists[0], &f.status_list_context())
+                    .expect("valid");
+                let reference = f.wallet.info().status.clone();
+                move || {
+                    black_box(
+                        verifier
+                            .check_status(
+                                black_box(&list),
+                                &reference,
+                                mlegit_vectors::scenario::NOW,
+                            )
+                            .expect("in the list"),
+                    );
                 }
             })),
         },

@@ -84,9 +84,10 @@ mod asm {
     }
 }
 
-/// The fixed heap: the verifier's peak for the embedded vector is 2,028 bytes in use (printed
-/// as `heap: ... peak_used=`); run.sh counts this whole array as RAM.
-const HEAP_SIZE: usize = 2 * 1024;
+/// The fixed heap: the verifier's peak for the embedded vector is 2,072 bytes in use (printed
+/// as `heap: ... peak_used=`; spec v2's longer status list URI took it past 2 KiB); run.sh
+/// counts this whole array as RAM.
+const HEAP_SIZE: usize = 2 * 1024 + 512;
 
 /// How much of the stack below the entry point is painted before the measurements. A peak
 /// that reaches the bottom of it fails the run (the real peak could be higher).

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mlegit::cbor::{self, Value};
-use mlegit::{StatusContext, TrustList, Verifier, VerifyContext};
+use mlegit::{StatusBits, StatusListContext, TrustList, Verifier, VerifyContext};
 use mlegit_vectors::scenario::{AUDIENCE, NOW, Parts, nonce};
 
 /// Counts live heap bytes and their peak, so that a target can check that no input
@@ -79,8 +79,8 @@ pub fn peak_heap<T>(f: impl FnOnce() -> T) -> (T, usize) {
 
 struct Fixed {
     verifier: Verifier,
-    credential_id: Vec<u8>,
-    credential_kid: Vec<u8>,
+    list_verifier: Verifier,
+    list_uri: String,
     nonce: Vec<u8>,
 }
 
@@ -93,9 +93,9 @@ fn fixed() -> &'static Fixed {
         let base = Parts::base();
         let trust = TrustList::from_slice(&base.trust_list()).expect("vector trust list");
         Fixed {
+            list_verifier: Verifier::new(trust.clone()).max_status_list_size(FUZZ_LIST_CAP),
             verifier: Verifier::new(trust),
-            credential_id: base.credential_id.clone(),
-            credential_kid: base.issuer.kid(),
+            list_uri: base.status_uri.clone(),
             nonce: nonce(),
         }
     })
@@ -114,13 +114,23 @@ pub fn verify(data: &[u8]) {
     });
 }
 
-/// A status response: decoded without its signature, then verified against the fixed
-/// trust list for the vectors' credential and nonce.
-pub fn status(data: &[u8]) {
+/// The inflated-size cap of the status list target: small enough that the allocation
+/// bound holds for any input (the cap plus the decompressor's state), large enough for the
+/// vectors' lists.
+pub const FUZZ_LIST_CAP: usize = 160 * 1024;
+
+/// A status list token: its payload and array decoded and inflated without the signature
+/// (the way to the inflater), then verified against the fixed trust list as the list of
+/// the vectors' credential; and the bytes inflated as a bare `lst`. Every path inflates
+/// within [`FUZZ_LIST_CAP`], whatever the input (a ZLIB bomb included).
+pub fn status_list(data: &[u8]) {
     let f = fixed();
-    let ctx = StatusContext::new(NOW, &f.credential_id, &f.credential_kid, Some(&f.nonce));
+    let ctx = StatusListContext::new(NOW, &f.list_uri);
     bounded(data.len(), || {
-        let _ = mlegit::fuzzing::status(&f.verifier, &ctx, data);
+        let _ = mlegit::fuzzing::status_list(&f.list_verifier, &ctx, FUZZ_LIST_CAP, data);
+        if let Ok(bits) = StatusBits::decompress(1, data, FUZZ_LIST_CAP) {
+            assert!(bits.as_bytes().len() <= FUZZ_LIST_CAP);
+        }
     });
 }
 

@@ -282,14 +282,14 @@ pub fn run(s: &Scenario) {
         }
         Mutation::CredentialVersion(v) => {
             let v = *v;
-            if v != 1 {
+            if v != mlegit::VERSION {
                 fail(Step::Content, Error::UnsupportedVersion);
             }
             p.credential_payload_hook = Some(Box::new(move |m| set(m, V::U(1), V::U(v))));
         }
         Mutation::PresentationVersion(v) => {
             let v = *v;
-            if v != 1 {
+            if v != mlegit::PRESENTATION_VERSION {
                 fail(Step::OuterFields, Error::UnsupportedVersion);
             }
             p.presentation_payload_hook = Some(Box::new(move |m| set(m, V::U(1), V::U(v))));
@@ -317,11 +317,12 @@ pub fn run(s: &Scenario) {
             p.credential_payload_hook = Some(Box::new(move |m| set(m, V::U(4), V::B(cid))));
         }
         Mutation::StatusUri(uri) => {
-            if !(claims::valid_text(uri) && uri.len() <= 256) {
+            // Spec §5.4: a clean text of 1..=256 bytes that starts with https://.
+            if !(claims::valid_text(uri) && uri.starts_with("https://")) {
                 fail(Step::InnerFields, Error::InvalidField);
             }
             expected_uri = uri.clone();
-            let status = V::M(vec![(V::U(1), V::T(uri.clone())), (V::U(2), V::U(p.status_index))]);
+            let status = mlegit_vectors::scenario::status_claim(p.status_index, uri);
             p.credential_payload_hook = Some(Box::new(move |m| set(m, V::U(9), status)));
         }
         Mutation::UnknownField { credential, key } => {

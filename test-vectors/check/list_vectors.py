@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Print the Markdown list of test vectors that test-vectors/README.md carries.
 
-    python list_vectors.py ../presentations.json ../status.json            # print the tables
-    python list_vectors.py --check ../README.md ../presentations.json ../status.json
+    python list_vectors.py ../presentations.json ../status-lists.json      # print the tables
+    python list_vectors.py --check ../README.md ../presentations.json ../status-lists.json
 
 For each vector: its name, the expected result from the JSON ("valid" or the error code), the
 spec steps that decide it according to the independent checker (mlegit_check.py), and the
@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 import mlegit_check as chk  # noqa: E402
 
 BEGIN, END = "<!-- vectors:begin -->", "<!-- vectors:end -->"
+PASSED = {"presentation": "P1–P14 pass", "status_list": "L1–L12 pass"}  # the steps a valid vector passes
 
 
 def _cell(text: str) -> str:
@@ -44,7 +45,7 @@ def tables(paths: list[str]) -> str:
             want = "valid" if exp["result"] == "valid" else exp["error"]
             got, step = chk.evaluate(v)
             if got == "valid":
-                step = "P1–P14 pass" if v["kind"] == "presentation" else "S1–S11 pass"
+                step = PASSED[v["kind"]]
             else:
                 step = step or "?"
             if got != want:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mlegit_check: an independent second verifier for mlegit v1 test vectors.
+"""mlegit_check: an independent second verifier for mlegit v2 test vectors.
 
 Written from the normative specification spec/mlegit.md (cited as "spec §N.M" and by step
 labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl).  It shares no code with the Rust
@@ -12,7 +12,8 @@ Layout (each part cites the section it implements):
   * payload field decoding (F1-F5) .......................... spec §4
   * credential (K1-K6), disclosures (X1-X9), claims .......... spec §5, §6, §11
   * trust list (T1-T7) ...................................... spec §10
-  * presentation (P1-P14), status response (S1-S11, Q1-Q2) .. spec §12, §9
+  * presentation (P1-P14) .................................. spec §8, §12.2
+  * status list token (L1-L12, M1-M2), ZLIB inflate, lookup .. spec §9, §12.4
   * vector runner (CLI) ..................................... test-vectors/README.md
 
 Every rejection raises MlegitError whose .code is an error code of the registry (spec §13).
@@ -29,6 +30,7 @@ import hmac
 import json
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 
 import cbor2
@@ -66,8 +68,9 @@ class CheckerBug(Exception):
     This is never a verdict about the input; it means this checker itself is wrong."""
 
 
-# Every error code of the registry, spec §13.  A vector expecting any other code fails.
-ERROR_CODES = frozenset("""
+# Every error code of the registry, spec §13 (v2), in registry order.  A vector expecting any
+# other code fails.
+REGISTRY_CODES = tuple("""
     input_too_large
     cbor_malformed cbor_indefinite_length cbor_unsupported_type cbor_non_shortest
     cbor_depth_exceeded cbor_duplicate_key cbor_unsorted_keys cbor_trailing_bytes
@@ -84,8 +87,11 @@ ERROR_CODES = frozenset("""
     nonce_mismatch audience_mismatch
     disclosure_malformed digest_mismatch duplicate_disclosure unknown_claim duplicate_claim
     invalid_claim_value
-    status_key_mismatch status_credential_mismatch status_from_future status_stale
+    status_list_uri_mismatch status_list_from_future status_list_expired status_list_stale
+    status_list_malformed status_list_too_large status_index_out_of_range
 """.split())
+ERROR_CODES = frozenset(REGISTRY_CODES)
+assert len(REGISTRY_CODES) == len(ERROR_CODES) == 53  # spec §13: "Total codes: 53"
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,7 +403,7 @@ V1_ALGS = frozenset({ALG_ES256})  # spec §3.5
 
 TYP_CREDENTIAL = "application/mlegit.credential+cose"
 TYP_PRESENTATION = "application/mlegit.presentation+cose"
-TYP_STATUS = "application/mlegit.status+cose"
+TYP_STATUS_LIST = "application/statuslist+cwt"  # spec §9: the IETF Token Status List's CWT typ
 TYP_ACTIVATION = "application/mlegit.activation+cose"  # server only; never accepted here
 
 
@@ -446,7 +452,8 @@ def effective_algs(configured) -> frozenset:
 def decode_cose_sign1(data: bytes, expected_typ: str, kid_required: bool,
                       accepted_algs) -> CoseSign1:
     """Steps C1-C7 (spec §3.2) then H1-H5 (spec §3.3).
-    kid_required=True: credential or status response; False: presentation (kid MUST be absent)."""
+    kid_required=True: credential or status list token; False: presentation (kid MUST be
+    absent)."""
     obj = at_step("C1", strict_decode, data)                             # C1
     if not (is_array(obj) and len(obj) == 4):                            # C2
         raise MlegitError("cose_malformed", "C2: not an array of 4")
@@ -547,12 +554,33 @@ MAX_CREDENTIAL_LIFETIME = 34_560_000  # spec §5.6 and P10b: exp - iat, 400 days
 DIGEST_ALG_SHA256 = -16
 
 
-def _is_status_ref(v) -> bool:
-    """spec §5.4: exactly {1: uri, 2: index}; uri tstr 1..=256 without excluded code points
-    (spec §11.2), index uint."""
-    if not is_map(v) or len(v) != 2 or not (v.has(1) and v.has(2)):
+CREDENTIAL_VERSION = 2  # spec §5.5 K1 (v2); the presentation (§8) and request (§7) stay at 1
+
+
+def is_https_uri(v) -> bool:
+    """spec §5.4 and §9 (sub): tstr 1..=256 bytes, no excluded code point (spec §11.2), and
+    its first 8 bytes are exactly `https://` (bytewise, so `HTTPS://` fails)."""
+    return is_text(v, 1, 256) and v.encode("utf-8").startswith(b"https://")
+
+
+def _entry_keys_are(m: CborMap, *names: str) -> bool:
+    """The map's entries, in encoded order, have exactly these text keys (compared by their
+    encodings, so a bstr or an int key never matches a text key)."""
+    return len(m) == len(names) and all(kb == encode(n) for (_, _, kb), n in zip(m.entries, names))
+
+
+def _is_status_claim(v) -> bool:
+    """spec §5.4 (v2), field rule F4 of credential key 9: the Token Status List's status claim
+    value, exactly {"status_list": {"idx": uint, "uri": tstr}}: one entry with text key
+    "status_list", whose value is a map of exactly two entries, in this order, text key "idx"
+    -> uint and text key "uri" -> an https URI (is_https_uri).  The order is also the
+    deterministic one (63 69 64 78 < 63 75 72 69), so D16 rejects the other order before F4."""
+    if not (is_map(v) and _entry_keys_are(v, "status_list")):
         return False
-    return is_text(v.get(1), 1, 256) and is_uint(v.get(2))
+    ref = v.entries[0][1]
+    if not (is_map(ref) and _entry_keys_are(ref, "idx", "uri")):
+        return False
+    return is_uint(ref.entries[0][1]) and is_https_uri(ref.entries[1][1])
 
 
 CREDENTIAL_FIELDS = {  # spec §5.2, field rules (F4)
@@ -564,7 +592,7 @@ CREDENTIAL_FIELDS = {  # spec §5.2, field rules (F4)
     6: ("nbf", is_uint),
     7: ("exp", is_uint),
     8: ("device_key", is_map),
-    9: ("status", _is_status_ref),
+    9: ("status", _is_status_claim),
     10: ("digest_alg", is_int),
     11: ("digests", is_array),
 }
@@ -586,7 +614,7 @@ def device_public_key(m: CborMap):
 
 def credential_semantics(fields: dict, protected_kid: bytes):
     """Steps K1-K6 (spec §5.5), in order."""
-    if fields[1] != 1:
+    if fields[1] != CREDENTIAL_VERSION:
         raise MlegitError("unsupported_version", f"K1: credential version {fields[1]}")
     if fields[2] != DOCTYPE:
         raise MlegitError("wrong_doctype", f"K2: {fields[2]!r}")
@@ -745,6 +773,8 @@ class VerifierSettings:
     clock_skew: int = 60
     max_age: int = 300
     max_input_size: int = 65536
+    max_status_list_token_size: int = 262_144   # L1
+    max_status_list_size: int = 1_048_576       # L11, inflated bytes (8,388,608 one-bit entries)
 
 
 PRESENTATION_FIELDS = {  # spec §8.1, field rules (F4)
@@ -766,7 +796,7 @@ class PresentationResult:
     expires: int
     credential_id: bytes
     status_uri: str
-    status_index: int
+    status_idx: int
     issuer_kid: bytes
     nonce: bytes | None = None
     audience: str | None = None
@@ -860,80 +890,177 @@ def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, no
             raise MlegitError("invalid_claim_value", f"P14 X9: {name}")
         claims[name] = value
         decoded.append((raw, salt, name, value))
-    status = cf[9]
+    status = cf[9].entries[0][1]                                         # {"idx": .., "uri": ..}
     return PresentationResult(
         claims=claims, presented_at=presented_at, not_before=nbf, expires=exp,
-        credential_id=cf[4], status_uri=status.get(1), status_index=status.get(2),
+        credential_id=cf[4], status_uri=status.get("uri"), status_idx=status.get("idx"),
         issuer_kid=cred.kid, nonce=nonce, audience=audience, credential=pf[2],
         digests=list(cf[11]), disclosures=decoded, device_x=dx, device_y=dy, iat=iat,
         credential_cose=cred, presentation_cose=pres)
 
 
 # --------------------------------------------------------------------------------------------
-# spec §9, §12.4: status response
+# spec §9, §12.4: Status List Token (L1-L12, M1-M2)
 # --------------------------------------------------------------------------------------------
 
-STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended", 3: "expired"}
-REASON_NAMES = {1: "holder_request", 2: "paper_id_expired", 3: "school_change", 4: "superseded"}
-MAX_CACHE_FOR = 86400
+STATUS_LIST_BITS = (1, 2, 4, 8)                          # spec §9 M1
+STATUS_VALUE_NAMES = {0: "valid", 1: "invalid", 2: "suspended"}  # any other value: "unknown"
 
-STATUS_FIELDS = {  # spec §9.1, field rules (F4); ranges are Q1-Q2
-    1: ("version", is_uint),
-    2: ("credential_id", lambda v: is_bstr(v, 16, 32)),
-    3: ("status", is_uint),
-    4: ("reason", is_uint),
-    5: ("checked_at", is_uint),
-    6: ("nonce", lambda v: is_bstr(v, 16, 32)),
-    7: ("cache_for", is_uint),
+
+def _is_status_list_map(v) -> bool:
+    """spec §9, key 65533: exactly {"lst": bstr of 1 or more bytes, "bits": uint}, in this
+    order (the deterministic one: 63 6c 73 74 < 64 62 69 74 73).  The range of bits is M1."""
+    if not (is_map(v) and _entry_keys_are(v, "lst", "bits")):
+        return False
+    return is_bstr(v.entries[0][1], 1) and is_uint(v.entries[1][1])
+
+
+STATUS_LIST_FIELDS = {  # spec §9, field rules (F4); all required (F5)
+    2: ("sub", is_https_uri),
+    4: ("exp", is_uint),
+    6: ("iat", is_uint),
+    65533: ("status_list", _is_status_list_map),
+    65534: ("ttl", is_uint),
 }
 
 
 @dataclass
-class StatusResult:
-    credential_id: bytes
-    status: str
-    reason: str | None
-    checked_at: int
-    cache_for: int
-    nonce: bytes | None
+class StatusList:
+    """A token that passed L1-L11 (spec §12.4): kept, it serves many lookups (check_status)."""
+    sub: str
+    iat: int
+    exp: int
+    ttl: int
+    bits: int
+    array: bytes             # the inflated status array
     issuer_kid: bytes
     cose: CoseSign1 | None = None
 
+    @property
+    def entries(self) -> int:
+        """spec §9: 8 * len(inflated) / bits (bits is 1, 2, 4 or 8, so this is exact)."""
+        return 8 * len(self.array) // self.bits
 
-def verify_status(data: bytes, trust: dict, settings: VerifierSettings, now: int,
-                  expected_credential_id: bytes, credential_kid: bytes,
-                  expected_nonce: bytes | None = None) -> StatusResult:
-    """Steps S1-S11 (spec §12.4) in order.  credential_kid: the issuer kid of the credential
-    the response is about (spec §12.1)."""
+
+def status_name(value: int) -> str:
+    """spec §9: 0 valid, 1 invalid, 2 suspended, any other value unknown."""
+    return STATUS_VALUE_NAMES.get(value, "unknown")
+
+
+def _output_before_error(lst: bytes, limit: int) -> int:
+    """How many bytes (at most `limit`) a ZLIB stream that zlib rejects inflates to before the
+    error, fed one input byte at a time.  zlib goes on decoding after its output buffer is
+    full (an end-of-block code, the next block header, the Adler-32) and reports an error met
+    there with the output lost; feeding byte by byte keeps the output of every byte before the
+    one in which the error is detected."""
+    inflater = zlib.decompressobj(wbits=15)
+    total = 0
+    for i in range(len(lst)):
+        try:
+            total += len(inflater.decompress(lst[i:i + 1], limit - total))
+        except zlib.error:
+            return total
+        if total >= limit or inflater.eof:
+            return total
+    return total
+
+
+def inflate_status_list(lst: bytes, max_size: int) -> bytes:
+    """Step L11 (spec §12.4): lst must be exactly one complete, valid ZLIB stream (RFC 1950
+    header and Adler-32, RFC 1951 blocks) with nothing after it, inflating to 1..=max_size
+    bytes.  Inflating stops at max_size + 1 bytes of output, so a small stream that inflates
+    to gigabytes costs at most that much memory: once max_size + 1 bytes are out the verdict
+    is status_list_too_large, and nothing after that point of the stream is looked at (a bad
+    block, the Adler-32, a truncated end, bytes after the end).  Everything else that is wrong
+    is status_list_malformed.  (Precision: an input byte; see _output_before_error.)"""
+    if max_size < 0:
+        raise ValueError("max status list size is negative")
+    limit = max_size + 1 if max_size + 1 <= sys.maxsize else 0    # 0: no limit
+    inflater = zlib.decompressobj(wbits=15)                       # ZLIB format only
+    try:
+        out = inflater.decompress(lst, limit)
+    except zlib.error as exc:
+        if limit and _output_before_error(lst, limit) >= limit:
+            raise MlegitError("status_list_too_large",
+                              f"L11: inflates to more than {max_size} bytes (before an error "
+                              "further on in the stream)") from None
+        raise MlegitError("status_list_malformed", f"L11: not a valid ZLIB stream ({exc})") from None
+    if len(out) > max_size:
+        raise MlegitError("status_list_too_large", f"L11: inflates to more than {max_size} bytes")
+    if not inflater.eof:
+        raise MlegitError("status_list_malformed", "L11: the ZLIB stream is truncated")
+    if inflater.unused_data:
+        raise MlegitError("status_list_malformed",
+                          f"L11: {len(inflater.unused_data)} byte(s) after the ZLIB stream")
+    if not out:
+        raise MlegitError("status_list_malformed", "L11: inflates to 0 bytes")
+    return out
+
+
+def status_list_lookup(array: bytes, bits: int, index: int) -> int:
+    """Step L12 (spec §9, §12.4): entry `index` occupies bits [index*bits, (index+1)*bits) of
+    the array, counted from the least significant bit of each byte.  index is a uint (F4 of
+    the status claim; vectors are checked for it), never negative."""
+    if index < 0:
+        raise ValueError("negative status list index")
+    entries = 8 * len(array) // bits
+    if index >= entries:
+        raise MlegitError("status_index_out_of_range", f"L12: index {index} >= {entries} entries")
+    first_bit = index * bits
+    return (array[first_bit // 8] >> (first_bit % 8)) & ((1 << bits) - 1)
+
+
+def _same_uri(a: str, b: str) -> bool:
+    """L7: bytewise comparison of the UTF-8 encodings."""
+    return a.encode("utf-8", "surrogatepass") == b.encode("utf-8", "surrogatepass")
+
+
+def verify_status_list(data: bytes, trust: dict, settings: VerifierSettings, now: int,
+                       expected_uri: str) -> StatusList:
+    """Steps L1-L11 (spec §12.4) in order; the first failure is raised.  expected_uri: the uri
+    of the status claim of a presentation that passed P1-P14.  Integers are unbounded, so the
+    time sums never wrap (spec §1.5)."""
     skew = settings.clock_skew
-    if len(data) > settings.max_input_size:                              # S1
-        raise MlegitError("input_too_large", f"S1: {len(data)} > {settings.max_input_size}")
-    cose = at_step("S2", decode_cose_sign1, data, TYP_STATUS, True, settings.accepted_algs)
-    f = at_step("S3", decode_fields, cose.payload, STATUS_FIELDS, (1, 2, 3, 5, 7), "cose_malformed")
-    status, reason = f[3], f.get(4)
-    if not ((status in (0, 2, 3) and reason is None)                    # S3: Q1
-            or (status == 1 and reason in REASON_NAMES)):
-        raise MlegitError("invalid_field", f"S3 Q1: (status, reason) = ({status}, {reason})")
-    if f[7] > MAX_CACHE_FOR:                                             # S3: Q2
-        raise MlegitError("invalid_field", f"S3 Q2: cache_for {f[7]}")
-    tk = trust.get(cose.kid)                                             # S4
+    if len(data) > settings.max_status_list_token_size:                  # L1
+        raise MlegitError("input_too_large",
+                          f"L1: {len(data)} > {settings.max_status_list_token_size}")
+    cose = at_step("L2", decode_cose_sign1, data, TYP_STATUS_LIST, True, settings.accepted_algs)
+    f = at_step("L3", decode_fields, cose.payload, STATUS_LIST_FIELDS, tuple(STATUS_LIST_FIELDS),
+                "cose_malformed")                                        # L3: F1-F5
+    sub, exp, iat, ttl = f[2], f[4], f[6], f[65534]
+    lst, bits = f[65533].entries[0][1], f[65533].entries[1][1]
+    if bits not in STATUS_LIST_BITS:                                     # L3: M1
+        raise MlegitError("invalid_field", f"L3 M1: bits {bits}")
+    if not iat < exp:                                                    # L3: M2
+        raise MlegitError("invalid_field", f"L3 M2: iat {iat} is not before exp {exp}")
+    tk = trust.get(cose.kid)                                             # L4
     if tk is None:
-        raise MlegitError("unknown_key_id", f"S4: {cose.kid.hex()}")
-    if cose.kid != credential_kid:                                       # S5 (no key window)
-        raise MlegitError("status_key_mismatch", f"S5: {cose.kid.hex()} != {credential_kid.hex()}")
-    at_step("S6", verify_es256, tk.public_key, cose, "issuer_signature_invalid")
-    if f[1] != 1:                                                        # S7
-        raise MlegitError("unsupported_version", f"S7: status version {f[1]}")
-    if f[2] != expected_credential_id:                                   # S8
-        raise MlegitError("status_credential_mismatch", "S8")
-    if f.get(6) != expected_nonce:                                       # S9 (as options)
-        raise MlegitError("nonce_mismatch", "S9")
-    if f[5] > now + skew:                                                # S10
-        raise MlegitError("status_from_future", "S10")
-    if now > f[5] + f[7] + skew:                                         # S11
-        raise MlegitError("status_stale", "S11")
-    return StatusResult(f[2], STATUS_NAMES[status], REASON_NAMES.get(reason), f[5], f[7],
-                        f.get(6), cose.kid, cose)
+        raise MlegitError("unknown_key_id", f"L4: {cose.kid.hex()}")
+    if not (tk.not_before <= iat <= tk.not_after):                       # L5
+        raise MlegitError("issuer_key_not_valid", "L5")
+    at_step("L6", verify_es256, tk.public_key, cose, "issuer_signature_invalid")
+    if not _same_uri(sub, expected_uri):                                 # L7
+        raise MlegitError("status_list_uri_mismatch", f"L7: sub {sub!r}")
+    if iat > now + skew:                                                 # L8
+        raise MlegitError("status_list_from_future", "L8")
+    if now > exp + skew:                                                 # L9
+        raise MlegitError("status_list_expired", "L9")
+    if now > iat + ttl + skew:                                           # L10
+        raise MlegitError("status_list_stale", "L10")
+    array = inflate_status_list(lst, settings.max_status_list_size)     # L11
+    return StatusList(sub, iat, exp, ttl, bits, array, cose.kid, cose)
+
+
+def check_status(status_list: StatusList, uri: str, idx: int, now: int, skew: int) -> int:
+    """A lookup at `now` in a verified list (spec §12.4): L7 (the presentation's uri), L9 and
+    L10 again with this `now`, then L12.  Returns the entry's value (status_name names it)."""
+    if not _same_uri(status_list.sub, uri):                              # L7
+        raise MlegitError("status_list_uri_mismatch", f"L7: sub {status_list.sub!r}")
+    if now > status_list.exp + skew:                                     # L9
+        raise MlegitError("status_list_expired", "L9")
+    if now > status_list.iat + status_list.ttl + skew:                   # L10
+        raise MlegitError("status_list_stale", "L10")
+    return status_list_lookup(status_list.array, status_list.bits, idx)  # L12
 
 
 # --------------------------------------------------------------------------------------------
@@ -990,8 +1117,8 @@ def public_point(scalar: bytes) -> tuple[bytes, bytes]:
 # Vector runner (schema: test-vectors/README.md)
 # --------------------------------------------------------------------------------------------
 
-FILE_VERSION = 1
-SPEC_ID = "spec/mlegit.md, version 1"
+FILE_VERSION = 2
+SPEC_ID = "spec/mlegit.md, version 2"
 
 
 class VectorSchemaError(Exception):
@@ -1022,6 +1149,12 @@ def _opt_hex(v, where: str):
 def _int(v, where: str) -> int:
     if type(v) is not int:
         raise VectorSchemaError(f"{where}: not an integer")
+    return v
+
+
+def _uint(v, where: str) -> int:
+    if type(v) is not int or v < 0:
+        raise VectorSchemaError(f"{where}: not a non-negative integer")
     return v
 
 
@@ -1070,14 +1203,18 @@ def json_equal(a, b) -> bool:
     return a == b
 
 
-def _settings(ver: dict, with_max_age: bool) -> VerifierSettings:
+def _settings(ver: dict, kind: str) -> VerifierSettings:
+    """The verifier settings of a vector of this kind (each kind names only those it uses)."""
     s = VerifierSettings()
     s.accepted_algs = tuple(_int(a, "verifier.accepted_algs[]")
                             for a in _list(ver["accepted_algs"], "verifier.accepted_algs"))
     s.clock_skew = _int(ver["clock_skew"], "verifier.clock_skew")
-    if with_max_age:
+    if kind == "presentation":
         s.max_age = _int(ver["max_age"], "verifier.max_age")
-    s.max_input_size = _int(ver["max_input_size"], "verifier.max_input_size")
+        s.max_input_size = _int(ver["max_input_size"], "verifier.max_input_size")
+    else:
+        s.max_status_list_token_size = _uint(ver["max_token_size"], "verifier.max_token_size")
+        s.max_status_list_size = _uint(ver["max_list_size"], "verifier.max_list_size")
     return s
 
 
@@ -1116,15 +1253,16 @@ PRESENTATION_INPUT_KEYS = ("issuer_keys", "issuer", "trust", "device_private_sca
                            "presenting_private_scalar", "salt_secret", "credential_id", "claims",
                            "iat", "nbf", "exp", "status", "presented_at", "nonce", "audience",
                            "disclosed")
-STATUS_INPUT_KEYS = ("issuer_keys", "trust")
+STATUS_LIST_INPUT_KEYS = ("issuer_keys", "trust", "list", "sub", "iat", "exp", "ttl")
+STATUS_LIST_LIST_KEYS = ("bits", "entries", "set")
 PRESENTATION_VERIFIER_KEYS = ("now", "clock_skew", "max_age", "max_input_size", "accepted_algs",
                               "expected_nonce", "expected_audience")
-STATUS_VERIFIER_KEYS = ("now", "clock_skew", "max_input_size", "accepted_algs",
-                        "expected_credential_id", "expected_credential_kid", "expected_nonce")
+STATUS_LIST_VERIFIER_KEYS = ("now", "clock_skew", "max_token_size", "max_list_size",
+                             "accepted_algs", "expected_uri", "index")
 PRESENTATION_EXPECTED_KEYS = ("claims", "presented_at", "not_before", "expires", "credential_id",
                               "status", "issuer_kid", "nonce", "audience")
-STATUS_EXPECTED_KEYS = ("credential_id", "status", "reason", "checked_at", "cache_for", "nonce",
-                        "issuer_kid")
+STATUS_LIST_EXPECTED_KEYS = ("status", "value", "sub", "iat", "exp", "ttl", "bits", "entries",
+                             "issuer_kid")
 
 
 def check_key_inputs(inp: dict, trust_bytes: bytes) -> list:
@@ -1167,7 +1305,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
                           "verifier", "presentation", "expected"))
     ver = vec["verifier"]
     _keys(ver, "verifier", PRESENTATION_VERIFIER_KEYS)
-    settings = _settings(ver, with_max_age=True)
+    settings = _settings(ver, "presentation")
     now = _int(ver["now"], "verifier.now")
     exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
     exp_aud = _opt_str(ver["expected_audience"], "verifier.expected_audience")
@@ -1196,7 +1334,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         "claims": {k: claim_to_json(v) for k, v in res.claims.items()},
         "presented_at": res.presented_at, "not_before": res.not_before, "expires": res.expires,
         "credential_id": res.credential_id.hex(),
-        "status": {"uri": res.status_uri, "index": res.status_index},
+        "status": {"uri": res.status_uri, "idx": res.status_idx},
         "issuer_kid": res.issuer_kid.hex(),
         "nonce": None if res.nonce is None else res.nonce.hex(),
         "audience": res.audience,
@@ -1331,7 +1469,7 @@ def check_inputs(inp: dict, res: PresentationResult) -> list:
             p.append(f"inputs.{name} differs from the presentation")
     for name, got in (("iat", res.iat), ("nbf", res.not_before), ("exp", res.expires),
                       ("presented_at", res.presented_at), ("audience", res.audience),
-                      ("status", {"uri": res.status_uri, "index": res.status_index})):
+                      ("status", {"uri": res.status_uri, "idx": res.status_idx})):
         if not json_equal(inp[name], got):
             p.append(f"inputs.{name} = {inp[name]!r}, presentation has {got!r}")
     if not isinstance(inp["claims"], dict):
@@ -1386,49 +1524,96 @@ def issuer_rule_problems(claims: dict, iat: int) -> list:
     return p
 
 
-def run_status_vector(vec: dict, generator_checks: bool) -> list:
+def status_array_from_inputs(lst: dict) -> bytes:
+    """The inflated array that inputs.list describes: entries * bits / 8 bytes, every entry 0
+    except those of `set` ([index, value] pairs), packed as spec §9 says."""
+    bits = _int(lst["bits"], "inputs.list.bits")
+    entries = _int(lst["entries"], "inputs.list.entries")
+    if bits not in STATUS_LIST_BITS:
+        raise VectorSchemaError(f"inputs.list.bits = {bits}, not 1, 2, 4 or 8")
+    if entries < 0 or entries * bits % 8:
+        raise VectorSchemaError("inputs.list: entries * bits is not a whole number of bytes")
+    array = bytearray(entries * bits // 8)
+    seen = set()
+    for j, pair in enumerate(_list(lst["set"], "inputs.list.set")):
+        where = f"inputs.list.set[{j}]"
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise VectorSchemaError(f"{where}: not an [index, value] pair")
+        index, value = _int(pair[0], where + "[0]"), _int(pair[1], where + "[1]")
+        if not 0 <= index < entries:
+            raise VectorSchemaError(f"{where}: index {index} outside 0..{entries}")
+        if not 0 <= value < 1 << bits:
+            raise VectorSchemaError(f"{where}: value {value} does not fit in {bits} bit(s)")
+        if index in seen:
+            raise VectorSchemaError(f"{where}: index {index} set twice")
+        seen.add(index)
+        first_bit = index * bits
+        array[first_bit // 8] |= value << (first_bit % 8)
+    return bytes(array)
+
+
+def check_status_list_inputs(inp: dict, sl: StatusList) -> list:
+    """Generator checks for valid status list vectors: the token holds exactly what `inputs`
+    describe, signed with the RFC 6979 low-S signature of the issuer key that has its kid."""
+    p = []
+    signers = [k for k in inp["issuer_keys"] if _hex(k["kid"], "kid") == sl.issuer_kid]
+    if len(signers) != 1:
+        p.append("the token's kid is not the kid of exactly one of inputs.issuer_keys")
+    elif rfc6979_low_s(_hex(signers[0]["private_scalar"], "private_scalar"), sl.cose) != sl.cose.signature:
+        p.append("the token's signature is not the RFC 6979 low-S signature of its issuer key")
+    lst = inp["list"]
+    if status_array_from_inputs(lst) != sl.array:
+        p.append("the inflated array is not the array inputs.list describes")
+    for name, got in (("bits", sl.bits), ("entries", sl.entries)):
+        if not json_equal(lst[name], got):
+            p.append(f"inputs.list.{name} = {lst[name]!r}, the token has {got!r}")
+    for name, got in (("sub", sl.sub), ("iat", sl.iat), ("exp", sl.exp), ("ttl", sl.ttl)):
+        if not json_equal(inp[name], got):
+            p.append(f"inputs.{name} = {inp[name]!r}, the token has {got!r}")
+    return p
+
+
+def run_status_list_vector(vec: dict, generator_checks: bool) -> list:
     problems: list[str] = []
     _keys(vec, "vector", ("name", "description", "kind", "inputs", "trust_list", "verifier",
-                          "status_response", "expected"))
+                          "token", "expected"))
     ver = vec["verifier"]
-    _keys(ver, "verifier", STATUS_VERIFIER_KEYS)
-    settings = _settings(ver, with_max_age=False)
+    _keys(ver, "verifier", STATUS_LIST_VERIFIER_KEYS)
+    settings = _settings(ver, "status_list")
     now = _int(ver["now"], "verifier.now")
-    exp_cid = _hex(ver["expected_credential_id"], "verifier.expected_credential_id")
-    exp_kid = _hex(ver["expected_credential_kid"], "verifier.expected_credential_kid")
-    exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
+    expected_uri = _str(ver["expected_uri"], "verifier.expected_uri")
+    index = _uint(ver["index"], "verifier.index")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
-    response = _hex(vec["status_response"], "status_response")
-    _keys(vec["inputs"], "inputs", STATUS_INPUT_KEYS)
-    result_kind, error = _expected(vec["expected"], STATUS_EXPECTED_KEYS)
+    token = _hex(vec["token"], "token")
+    inp = vec["inputs"]
+    _keys(inp, "inputs", STATUS_LIST_INPUT_KEYS)
+    _keys(inp["list"], "inputs.list", STATUS_LIST_LIST_KEYS)
+    result_kind, error = _expected(vec["expected"], STATUS_LIST_EXPECTED_KEYS)
 
     def run():
         trust = at_step("trust list", parse_trust_list, trust_bytes)
-        return verify_status(response, trust, settings, now, exp_cid, exp_kid, exp_nonce)
+        sl = verify_status_list(token, trust, settings, now, expected_uri)      # L1-L11
+        return sl, check_status(sl, expected_uri, index, now, settings.clock_skew)  # L12
 
     res = _verdict(problems, result_kind, error, run)
     if generator_checks:
-        problems += check_key_inputs(vec["inputs"], trust_bytes)
+        problems += check_key_inputs(inp, trust_bytes)
     if res is None:
         return problems
-    if generator_checks:
-        signers = [k for k in vec["inputs"]["issuer_keys"] if _hex(k["kid"], "kid") == res.issuer_kid]
-        if len(signers) != 1:
-            problems.append("the response kid is not the kid of exactly one of inputs.issuer_keys")
-        elif rfc6979_low_s(_hex(signers[0]["private_scalar"], "private_scalar"), res.cose) != res.cose.signature:
-            problems.append("the status signature is not the RFC 6979 low-S signature of its issuer key")
+    sl, value = res
     exp = vec["expected"]
-    got = {"credential_id": res.credential_id.hex(), "status": res.status, "reason": res.reason,
-           "checked_at": res.checked_at, "cache_for": res.cache_for,
-           "nonce": None if res.nonce is None else res.nonce.hex(),
-           "issuer_kid": res.issuer_kid.hex()}
+    got = {"status": status_name(value), "value": value, "sub": sl.sub, "iat": sl.iat,
+           "exp": sl.exp, "ttl": sl.ttl, "bits": sl.bits, "entries": sl.entries,
+           "issuer_kid": sl.issuer_kid.hex()}
     for k, v in got.items():
         if not json_equal(v, exp[k]):
             problems.append(f"expected.{k} = {json.dumps(exp[k])}, checker got {json.dumps(v)}")
+    if generator_checks:
+        problems += check_status_list_inputs(inp, sl)
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKPQSTVX][0-9]{1,2}[a-d]?):?$")
+_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKLMPRTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:
@@ -1444,15 +1629,15 @@ def evaluate(vec: dict):
         trust = at_step("trust list", parse_trust_list, _hex(vec["trust_list"], "trust_list"))
         if vec["kind"] == "presentation":
             res = verify_presentation(_hex(vec["presentation"], "presentation"), trust,
-                                      _settings(ver, True), ver["now"],
+                                      _settings(ver, "presentation"), ver["now"],
                                       _opt_hex(ver["expected_nonce"], "expected_nonce"),
                                       ver["expected_audience"])
         else:
-            res = verify_status(_hex(vec["status_response"], "status_response"), trust,
-                                _settings(ver, False), ver["now"],
-                                _hex(ver["expected_credential_id"], "expected_credential_id"),
-                                _hex(ver["expected_credential_kid"], "expected_credential_kid"),
-                                _opt_hex(ver["expected_nonce"], "expected_nonce"))
+            settings = _settings(ver, "status_list")
+            sl = verify_status_list(_hex(vec["token"], "token"), trust, settings, ver["now"],
+                                    ver["expected_uri"])
+            res = sl, check_status(sl, ver["expected_uri"], _uint(ver["index"], "verifier.index"),
+                                   ver["now"], settings.clock_skew)
     except MlegitError as exc:
         return exc.code, step_path(exc.detail)
     return "valid", res
@@ -1469,8 +1654,8 @@ def run_vector(vec, generator_checks: bool = True) -> list:
         kind = vec.get("kind")
         if kind == "presentation":
             return run_presentation_vector(vec, generator_checks)
-        if kind == "status":
-            return run_status_vector(vec, generator_checks)
+        if kind == "status_list":
+            return run_status_list_vector(vec, generator_checks)
         return [f"unknown kind {kind!r}"]
     except VectorSchemaError as exc:
         return [f"schema: {exc}"]
@@ -1527,7 +1712,7 @@ def run_file(path: str, generator_checks: bool = True):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Independent checker of mlegit v1 test vectors.")
+    ap = argparse.ArgumentParser(description="Independent checker of mlegit v2 test vectors.")
     ap.add_argument("files", nargs="+", metavar="FILE.json")
     ap.add_argument("--no-generator-checks", action="store_true",
                     help="skip the inputs/outputs/HKDF/issuer-rule cross-checks")

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Self-test of mlegit_check.py, usable before the Rust vectors exist.
 
-It builds mlegit objects itself from spec/mlegit.md with `cryptography` (ES256 keys, HKDF
-salts) and `cbor2` (canonical encoding, cross-checked against the checker's own encoder), writes
-them in the vector-JSON schema of test-vectors/README.md to a temporary file, and runs the
-checker's CLI on it; it also unit-tests the strict CBOR decoder (D1-D17), the COSE and field
-steps, the trust list (T1-T7), the claim rules and the CLI's failure reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any failure.
+It builds mlegit v2 objects itself from spec/mlegit.md with `cryptography` (ES256 keys, HKDF
+salts), `cbor2` (canonical encoding, cross-checked against the checker's own encoder) and
+`zlib` (status lists), writes them in the vector-JSON schema of test-vectors/README.md to a
+temporary file, and runs the checker's CLI on it; it also unit-tests the strict CBOR decoder
+(D1-D17), the COSE and field steps, the status claim, the trust list (T1-T7), the claim
+rules, the status list inflate and lookup (L11, L12), the IETF Token Status List examples and
+the CLI's failure reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any
+failure.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
@@ -29,7 +33,7 @@ import mlegit_check as chk  # noqa: E402
 
 N = chk.P256_N
 SPEC = chk.SPEC_ID
-TYP_CRED, TYP_PRES, TYP_STATUS = chk.TYP_CREDENTIAL, chk.TYP_PRESENTATION, chk.TYP_STATUS
+TYP_CRED, TYP_PRES, TYP_SL = chk.TYP_CREDENTIAL, chk.TYP_PRESENTATION, chk.TYP_STATUS_LIST
 
 _results: list[tuple[str, bool, str]] = []
 
@@ -124,7 +128,8 @@ NOW = IAT + 86400
 PRESENTED_AT = NOW - 10
 NONCE = bytes(range(100, 116))
 AUDIENCE = "https://verifier.example/gate-1"
-STATUS_URI = "https://issuer.example/status"
+STATUS_URI = "https://issuer.example/v1/status-lists/3"
+STATUS_IDX = 42
 PORTRAIT = b"\xff\xd8\xff\xe0" + bytes(60)
 BORN = datetime.date(2008, 2, 29)
 CLAIMS = {
@@ -146,10 +151,33 @@ def disclosure(name: str, value, salt: bytes | None = None) -> bytes:
     return cbor([salt if salt is not None else salt_for(name), name, value])
 
 
+class Raw:
+    """Bytes put verbatim into an encoded payload (for encodings cbor2 would not produce)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+
+def status_claim(idx: int = STATUS_IDX, uri: str = STATUS_URI) -> dict:
+    """spec §5.4 (v2): the Token Status List status claim value."""
+    return {"status_list": {"idx": idx, "uri": uri}}
+
+
+def encode_payload(payload: dict) -> bytes:
+    """cbor(payload), except that a Raw value goes in as its bytes (keys stay sorted)."""
+    if not any(isinstance(v, Raw) for v in payload.values()):
+        return cbor(payload)
+    items = sorted(((cbor(k), v) for k, v in payload.items()), key=lambda kv: kv[0])
+    assert len(items) < 24
+    return bytes([0xA0 | len(items)]) + b"".join(
+        k + (v.data if isinstance(v, Raw) else cbor(v)) for k, v in items)
+
+
 def issue(claims=None, extra: list[bytes] = (), overrides: dict | None = None,
           header: dict | None = None, key: Key = ISSUER, high_s: bool = False,
           digests=None):
-    """Issue a credential (spec §5, §6); returns (credential bytes, {name: disclosure}, digests)."""
+    """Issue a v2 credential (spec §5, §6); returns (credential bytes, {name: disclosure},
+    digests)."""
     claims = CLAIMS if claims is None else claims
     discl = {n: disclosure(n, v) for n, v in claims.items()}
     digs = [hashlib.sha256(d).digest() for d in list(discl.values()) + list(extra)]
@@ -158,11 +186,11 @@ def issue(claims=None, extra: list[bytes] = (), overrides: dict | None = None,
         digs.append(hkdf(SECRET, CRED_ID, b"mlegit v1 decoy" + bytes([i]), 32))
         i += 1
     digs = sorted(digs) if digests is None else digests
-    payload = {1: 1, 2: "mlegit.school-id.1", 3: ISSUER.kid, 4: CRED_ID, 5: IAT, 6: NBF, 7: EXP,
-               8: DEVICE.cose_key(), 9: {1: STATUS_URI, 2: 42}, 10: -16, 11: digs}
+    payload = {1: 2, 2: "mlegit.school-id.1", 3: ISSUER.kid, 4: CRED_ID, 5: IAT, 6: NBF, 7: EXP,
+               8: DEVICE.cose_key(), 9: status_claim(), 10: -16, 11: digs}
     payload.update(overrides or {})
     hdr = header or {1: -7, 4: ISSUER.kid, 16: TYP_CRED}
-    return sign1(key, hdr, cbor(payload), high_s=high_s), discl, digs
+    return sign1(key, hdr, encode_payload(payload), high_s=high_s), discl, digs
 
 
 CRED, DISCL, DIGESTS = issue()
@@ -216,7 +244,7 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
         "presenting_private_scalar": DEVICE.d.to_bytes(32, "big").hex(),
         "salt_secret": SECRET.hex(), "credential_id": CRED_ID.hex(),
         "claims": {k: claim_json(v) for k, v in CLAIMS.items()}, "iat": IAT, "nbf": NBF,
-        "exp": EXP, "status": {"uri": STATUS_URI, "index": 42}, "presented_at": presented_at,
+        "exp": EXP, "status": {"uri": STATUS_URI, "idx": STATUS_IDX}, "presented_at": presented_at,
         "nonce": ver["expected_nonce"], "audience": ver["expected_audience"],
         "disclosed": list(disclosed)}
     cred, digs = CRED, DIGESTS
@@ -242,7 +270,7 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
         vec["expected"] = {
             "result": "valid", "claims": {n: claim_json(CLAIMS[n]) for n in disclosed},
             "presented_at": presented_at, "not_before": NBF, "expires": EXP,
-            "credential_id": CRED_ID.hex(), "status": {"uri": STATUS_URI, "index": 42},
+            "credential_id": CRED_ID.hex(), "status": {"uri": STATUS_URI, "idx": STATUS_IDX},
             "issuer_kid": ISSUER.kid.hex(), "nonce": ver["expected_nonce"],
             "audience": ver["expected_audience"]}
     return vec
@@ -433,14 +461,7 @@ def spec_order_vectors() -> list[dict]:
                   verifier={"expected_audience": "gate\n1"}))
     V.append(pvec("f4_audience_129_bytes", present([], audience="a" * 129), "invalid_field",
                   verifier={"expected_audience": "a" * 129}))
-    V.append(pvec("f4_status_uri_escape", present([], cred=issue(overrides={9: {1: "https://i.example/\x1b[0m", 2: 1}})[0]),
-                  "invalid_field"))
-    V.append(pvec("f4_status_uri_c1", present([], cred=issue(overrides={9: {1: "https://i.example/\x85", 2: 1}})[0]),
-                  "invalid_field"))
-    V.append(pvec("f4_status_extra_key", present([], cred=issue(overrides={9: {1: STATUS_URI, 2: 1, 3: 0}})[0]),
-                  "invalid_field"))
-    V.append(pvec("f4_status_uri_257_bytes", present([], cred=issue(overrides={9: {1: "h" * 257, 2: 1}})[0]),
-                  "invalid_field"))
+    V += status_claim_vectors()
     # P3b before P3c; P3c after F5.
     V.append(pvec("p3b_before_p3c", present([], payload=pres_payload(k1=2, k3=[b"x"] * 33)),
                   "unsupported_version"))
@@ -457,84 +478,510 @@ def spec_order_vectors() -> list[dict]:
     return V
 
 
+def status_claim_vectors() -> list[dict]:
+    """spec §5.4 (v2): credential key 9, F4 (P5), and the credential version K1 (P9)."""
+    V = []
+
+    def with_status(name, value, error="invalid_field"):
+        V.append(pvec(name, present([], cred=issue(overrides={9: value})[0]), error))
+
+    uri_257 = "https://i.example/" + "a" * (257 - 18)
+    assert len(uri_257.encode()) == 257
+    with_status("f4_status_index_not_idx", {"status_list": {"index": STATUS_IDX, "uri": STATUS_URI}})
+    with_status("f4_status_http_uri", status_claim(uri="http://issuer.example/v1/status-lists/3"))
+    with_status("f4_status_uppercase_scheme", status_claim(uri="HTTPS://issuer.example/v1/status-lists/3"))
+    with_status("f4_status_extra_outer_entry", {**status_claim(), "x": 1})
+    with_status("f4_status_extra_inner_entry", {"status_list": {"idx": 1, "uri": STATUS_URI, "zzz": 0}})
+    with_status("f4_status_missing_idx", {"status_list": {"uri": STATUS_URI}})
+    with_status("f4_status_missing_uri", {"status_list": {"idx": 1}})
+    with_status("f4_status_outer_key_status", {"status": {"idx": 1, "uri": STATUS_URI}})
+    with_status("f4_status_outer_key_bstr", {b"status_list": {"idx": 1, "uri": STATUS_URI}})
+    with_status("f4_status_v1_form", {1: STATUS_URI, 2: STATUS_IDX})
+    with_status("f4_status_empty_map", {})
+    with_status("f4_status_not_map", [STATUS_IDX, STATUS_URI])
+    with_status("f4_status_idx_negative", status_claim(idx=-1))
+    with_status("f4_status_idx_bool", status_claim(idx=True))
+    with_status("f4_status_idx_text", status_claim(idx="42"))
+    with_status("f4_status_uri_bstr", {"status_list": {"idx": 1, "uri": STATUS_URI.encode()}})
+    with_status("f4_status_uri_escape", status_claim(uri="https://i.example/\x1b[0m"))
+    with_status("f4_status_uri_c1", status_claim(uri="https://i.example/\x85"))
+    with_status("f4_status_uri_bidi", status_claim(uri="https://i.example/\u202e"))
+    with_status("f4_status_uri_257_bytes", status_claim(uri=uri_257))
+    with_status("f4_status_uri_empty", status_claim(uri=""))
+    with_status("f4_status_uri_https_prefix_only_7", status_claim(uri="https:/"))
+    # The other order of the status claim map, "uri" before "idx", is not sorted: the
+    # strict decoder (D16, in P5's F1) rejects it before any field rule runs.
+    unordered = (b"\xa1\x6bstatus_list\xa2" + cbor("uri") + cbor(STATUS_URI)
+                 + cbor("idx") + cbor(STATUS_IDX))
+    V.append(pvec("f1_status_uri_before_idx", present([], cred=issue(overrides={9: Raw(unordered)})[0]),
+                  "cbor_unsorted_keys"))
+    # The same bytes in sorted order are exactly the deterministic encoding (control).
+    ordered = (b"\xa1\x6bstatus_list\xa2" + cbor("idx") + cbor(STATUS_IDX)
+               + cbor("uri") + cbor(STATUS_URI))
+    assert ordered == cbor(status_claim())
+    V.append(pvec("valid_status_claim_raw", present([], cred=issue(overrides={9: Raw(ordered)})[0])))
+    # K1: a v2 verifier accepts credential version 2 only.
+    V.append(pvec("k1_credential_version_1", present([], cred=issue(overrides={1: 1})[0]),
+                  "unsupported_version"))
+    V.append(pvec("k1_credential_version_3", present([], cred=issue(overrides={1: 3})[0]),
+                  "unsupported_version"))
+    # F4 (P5) of the status claim comes before K1 (P9).
+    V.append(pvec("f4_status_before_k1", present([], cred=issue(overrides={1: 1, 9: {1: STATUS_URI, 2: 1}})[0]),
+                  "invalid_field"))
+    return V
+
+
 def strict_payload(cose: bytes) -> bytes:
     return cbor2.loads(cose)[2]
 
 
 # ------------------------------------------------------------------------------------------
-# Status responses (spec §9, §12.4)
+# Status List Tokens (spec §9, §12.4)
 # ------------------------------------------------------------------------------------------
 
-CHECKED_AT = NOW - 100
+SL_URI = STATUS_URI                      # the uri of the credentials' status claim
+SL_IAT = NOW - 3600
+SL_TTL = 43200
+SL_EXP = SL_IAT + 86400
+SL_ENTRIES = 4096
+SL_SET = [(7, 1), (STATUS_IDX + 1, 1), (SL_ENTRIES - 1, 1)]   # (index, value), bits = 1
+VALUE_NAMES = {0: "valid", 1: "invalid", 2: "suspended"}     # spec §9; others "unknown"
 
 
-def status_response(status=0, reason=None, nonce=NONCE, cache_for=3600, checked_at=CHECKED_AT,
-                    header=None, high_s=False, cid=CRED_ID, extra=None, drop=()) -> bytes:
-    p = {1: 1, 2: cid, 3: status, 5: checked_at, 7: cache_for}
-    if reason is not None:
-        p[4] = reason
-    if nonce is not None:
-        p[6] = nonce
+def pack(bits: int, entries: int, pairs) -> bytes:
+    """The status array of spec §9, built as one little-endian integer: entry i is bits
+    [i*bits, (i+1)*bits) of the number, which puts it in byte i*bits//8 from bit
+    (i*bits) % 8 on."""
+    assert entries * bits % 8 == 0
+    n = 0
+    for i, v in pairs:
+        assert 0 <= i < entries and 0 <= v < 1 << bits
+        n |= v << (i * bits)
+    return n.to_bytes(entries * bits // 8, "little")
+
+
+def deflate(data: bytes, level: int = 9, wbits: int = 15, zdict: bytes | None = None) -> bytes:
+    c = zlib.compressobj(level, zlib.DEFLATED, wbits, zdict=zdict) if zdict else \
+        zlib.compressobj(level, zlib.DEFLATED, wbits)
+    return c.compress(data) + c.flush()
+
+
+def sl_token(bits: int = 1, entries: int = SL_ENTRIES, pairs=SL_SET, lst: bytes | None = None,
+             sub=SL_URI, iat=SL_IAT, exp=SL_EXP, ttl=SL_TTL, status_list=None, extra=None,
+             drop=(), payload: bytes | None = None, header=None, unprotected=None,
+             key: Key = ISSUER, high_s=False, sig_hook=None, random_k=False) -> bytes:
+    """A status list token (spec §9): COSE_Sign1, protected {1: -7, 4: kid, 16: typ},
+    payload {2: sub, 4: exp, 6: iat, 65533: {"lst": zlib(array), "bits": bits}, 65534: ttl}."""
+    if lst is None:
+        lst = deflate(pack(bits, entries, pairs))
+    p = {2: sub, 4: exp, 6: iat, 65533: {"lst": lst, "bits": bits} if status_list is None else status_list,
+         65534: ttl}
     p.update(extra or {})
     for k in drop:
         del p[k]
-    return sign1(ISSUER, header or {1: -7, 4: ISSUER.kid, 16: TYP_STATUS}, cbor(p), high_s=high_s)
+    if payload is None:
+        payload = encode_payload(p)
+    hdr = header or {1: -7, 4: key.kid, 16: TYP_SL}
+    return sign1(key, hdr, payload, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook,
+                 random_k=random_k)
 
 
-def svec(name: str, resp: bytes, error: str | None = None, expected: dict | None = None,
-         verifier=None) -> dict:
-    ver = {"now": NOW, "clock_skew": 60, "max_input_size": 65536, "accepted_algs": [-7],
-           "expected_credential_id": CRED_ID.hex(), "expected_credential_kid": ISSUER.kid.hex(),
-           "expected_nonce": NONCE.hex()}
+def slvec(name: str, token: bytes, error: str | None = None, verifier=None, bits: int = 1,
+          entries: int = SL_ENTRIES, pairs=SL_SET, sub=SL_URI, iat=SL_IAT, exp=SL_EXP, ttl=SL_TTL,
+          trust=TRUST_ENTRIES, signer: Key = ISSUER, index: int = STATUS_IDX) -> dict:
+    """A status_list vector in the schema of test-vectors/README.md (v2)."""
+    ver = {"now": NOW, "clock_skew": 60, "max_token_size": 262144, "max_list_size": 1048576,
+           "accepted_algs": [-7], "expected_uri": SL_URI, "index": index}
     ver.update(verifier or {})
-    vec = {"name": name, "description": f"selftest {name}", "kind": "status",
-           "inputs": {"issuer_keys": [ISSUER.key_json()], "trust": trust_inputs(TRUST_ENTRIES)},
-           "trust_list": TRUST.hex(), "verifier": ver, "status_response": resp.hex()}
+    vec = {"name": name, "description": f"selftest {name}", "kind": "status_list",
+           "inputs": {"issuer_keys": [signer.key_json()], "trust": trust_inputs(trust),
+                      "list": {"bits": bits, "entries": entries, "set": [[i, v] for i, v in pairs]},
+                      "sub": sub, "iat": iat, "exp": exp, "ttl": ttl},
+           "trust_list": trust_bytes(trust).hex(), "verifier": ver, "token": token.hex()}
     if error:
         vec["expected"] = {"result": "invalid", "error": error}
     else:
-        vec["expected"] = {"result": "valid", "credential_id": CRED_ID.hex(), "checked_at": CHECKED_AT,
-                           "cache_for": 3600, "nonce": NONCE.hex(), "issuer_kid": ISSUER.kid.hex(),
-                           **expected}
+        value = dict(pairs).get(ver["index"], 0)
+        vec["expected"] = {"result": "valid", "status": VALUE_NAMES.get(value, "unknown"),
+                           "value": value, "sub": sub, "iat": iat, "exp": exp, "ttl": ttl,
+                           "bits": bits, "entries": entries, "issuer_kid": signer.kid.hex()}
     return vec
 
 
-def status_vectors() -> list[dict]:
-    return [
-        svec("status_valid", status_response(), expected={"status": "valid", "reason": None}),
-        svec("status_revoked_superseded", status_response(1, 4),
-             expected={"status": "revoked", "reason": "superseded"}),
-        svec("status_stale", status_response(), "status_stale", verifier={"now": CHECKED_AT + 3600 + 61}),
-        svec("status_fresh_at_edge", status_response(), expected={"status": "valid", "reason": None},
-             verifier={"now": CHECKED_AT + 3600 + 60}),
-        svec("status_from_future", status_response(checked_at=NOW + 61), "status_from_future"),
-        svec("status_other_credential", status_response(cid=bytes(16)), "status_credential_mismatch"),
-        svec("status_wrong_nonce", status_response(nonce=bytes(16)), "nonce_mismatch"),
-        svec("status_revoked_without_reason", status_response(1), "invalid_field"),
-        svec("status_reason_when_valid", status_response(0, 1), "invalid_field"),
-        svec("status_code_4", status_response(4), "invalid_field"),
-        svec("status_cache_for_too_long", status_response(cache_for=86401), "invalid_field"),
-        svec("status_high_s", status_response(high_s=True), "signature_malleable"),
-        svec("status_wrong_typ", status_response(header={1: -7, 4: ISSUER.kid, 16: TYP_PRES}), "wrong_context"),
-        svec("status_kid_missing", status_response(header={1: -7, 16: TYP_STATUS}), "kid_missing"),
-        svec("status_version_2", status_response(extra={1: 2}), "unsupported_version"),
-        # Q1-Q2 run after the field loop (F3-F4) and after F5.
-        svec("q1_after_f3", status_response(5, extra={8: 0}), "unknown_field"),
-        svec("q1_after_f4", status_response(1, extra={4: "lost"}), "invalid_field"),
-        svec("q1_revoked_reason_5", status_response(1, 5), "invalid_field"),
-        svec("q2_after_f5", status_response(cache_for=86401, drop=(5,)), "missing_field"),
-        svec("q2_cache_for_86400", status_response(cache_for=86400),
-             expected={"status": "valid", "reason": None, "cache_for": 86400}),
-        svec("f2_status_payload_text", sign1(ISSUER, {1: -7, 4: ISSUER.kid, 16: TYP_STATUS}, cbor("valid")),
-             "cose_malformed"),
-        svec("status_no_alg_accepted", status_response(), "alg_not_allowed", verifier={"accepted_algs": []}),
-        svec("status_suspended", status_response(2), expected={"status": "suspended", "reason": None}),
-        # S5: the response's kid must be the credential's kid; the key window plays no part.
-        svec("s5_other_credential_kid", status_response(), "status_key_mismatch",
-             verifier={"expected_credential_kid": "00" * 8}),
-        svec("s4_before_s5", status_response(header={1: -7, 4: b"\x01" * 8, 16: TYP_STATUS}),
-             "unknown_key_id", verifier={"expected_credential_kid": "01" * 8}),
+def cose_parts(token: bytes):
+    return cbor2.loads(token)
+
+
+def resign_payload(token: bytes, payload: bytes) -> bytes:
+    """The token with another payload and its old signature (a tampered token)."""
+    protected, unprotected, _, sig = cose_parts(token)
+    return cbor([protected, unprotected, payload, sig])
+
+
+def sl_raw_payload(pairs) -> bytes:
+    """A payload map from (key, value) pairs encoded in exactly this order."""
+    return bytes([0xA0 | len(pairs)]) + b"".join(cbor(k) + (v.data if isinstance(v, Raw) else cbor(v))
+                                                  for k, v in pairs)
+
+
+BOMB_SIZE = 16 << 20   # 16 MiB of zeros; the stream is about 16 KiB
+BOMB = deflate(bytes(BOMB_SIZE))
+
+
+def status_list_vectors() -> list[dict]:
+    V = []
+    tok = sl_token()
+    # --- valid ---
+    V.append(slvec("sl_valid_entry_clear", tok))                          # index 42: 0
+    V.append(slvec("sl_valid_entry_revoked", tok, index=7))               # index 7: 1
+    V.append(slvec("sl_valid_index_zero", tok, index=0))
+    V.append(slvec("sl_valid_last_entry", tok, index=SL_ENTRIES - 1))
+    two = [(41, 1), (42, 2), (43, 3), (SL_ENTRIES - 1, 3)]
+    t2 = sl_token(bits=2, pairs=two)
+    V.append(slvec("sl_bits2_suspended", t2, bits=2, pairs=two))
+    V.append(slvec("sl_bits2_value_3_unknown", t2, bits=2, pairs=two, index=43))
+    V.append(slvec("sl_bits2_value_1_invalid", t2, bits=2, pairs=two, index=41))
+    four = [(3, 15), (42, 9), (43, 2)]
+    t4 = sl_token(bits=4, pairs=four)
+    V.append(slvec("sl_bits4_unknown_9", t4, bits=4, pairs=four))
+    V.append(slvec("sl_bits4_value_15", t4, bits=4, pairs=four, index=3))
+    V.append(slvec("sl_bits4_value_2_suspended", t4, bits=4, pairs=four, index=43))
+    eight = [(0, 1), (42, 255), (511, 2)]
+    t8 = sl_token(bits=8, entries=512, pairs=eight)
+    V.append(slvec("sl_bits8_value_255", t8, bits=8, entries=512, pairs=eight))
+    V.append(slvec("sl_bits8_value_1", t8, bits=8, entries=512, pairs=eight, index=0))
+    full = [(0, 1), (STATUS_IDX, 1), ((1 << 20) - 1, 1)]
+    V.append(slvec("sl_reference_size_2_20", sl_token(entries=1 << 20, pairs=full), entries=1 << 20,
+                   pairs=full, index=(1 << 20) - 1))
+    at_max = [((1 << 20) - 1, 2)]
+    V.append(slvec("sl_bits8_inflates_to_max", sl_token(bits=8, entries=1 << 20, pairs=at_max), bits=8,
+                   entries=1 << 20, pairs=at_max, index=(1 << 20) - 1))
+    V.append(slvec("sl_token_exactly_max", tok, verifier={"max_token_size": len(tok)}))
+    V.append(slvec("sl_list_exactly_max", tok, verifier={"max_list_size": SL_ENTRIES // 8}))
+    V.append(slvec("sl_l8_edge", sl_token(iat=NOW + 60, exp=NOW + 60 + 86400), iat=NOW + 60,
+                   exp=NOW + 60 + 86400))
+    V.append(slvec("sl_l9_l10_edge", sl_token(ttl=86400), ttl=86400, verifier={"now": SL_EXP + 60}))
+    V.append(slvec("sl_l10_edge", tok, verifier={"now": SL_IAT + SL_TTL + 60}))
+    V.append(slvec("sl_m2_edge_ttl_0", sl_token(exp=SL_IAT + 1, ttl=0), exp=SL_IAT + 1, ttl=0,
+                   verifier={"now": SL_IAT}))
+    V.append(slvec("sl_l5_edge_not_after", tok, trust=[(ISSUER, SL_IAT, SL_IAT)]))
+    V.append(slvec("sl_extra_configured_alg", tok, verifier={"accepted_algs": [-8, -7]}))
+    both = TRUST_ENTRIES + [(OTHER, 0, 2**40)]
+    V.append(slvec("sl_signed_by_other_trusted_key", sl_token(key=OTHER), trust=both, signer=OTHER))
+    V.append(slvec("sl_stored_blocks", sl_token(lst=deflate(pack(1, SL_ENTRIES, SL_SET), level=0))))
+    V.append(slvec("sl_times_beyond_2_63", sl_token(iat=2**63, exp=2**64 - 1, ttl=2**64 - 1), iat=2**63,
+                   exp=2**64 - 1, ttl=2**64 - 1, trust=[(ISSUER, 0, 2**64 - 1)],
+                   verifier={"now": 2**64 - 1}))
+    # --- L1 ---
+    V.append(slvec("sl_l1_too_large", tok, "input_too_large", verifier={"max_token_size": len(tok) - 1}))
+    V.append(slvec("sl_l1_before_l2", b"\xff" * 100, "input_too_large", verifier={"max_token_size": 99}))
+    # --- L2: C1-C7, H1-H5 ---
+    V.append(slvec("sl_l2_tagged", b"\xd2" + tok, "cbor_unsupported_type"))
+    V.append(slvec("sl_l2_trailing_byte", tok + b"\x00", "cbor_trailing_bytes"))
+    V.append(slvec("sl_l2_short_signature", sl_token(sig_hook=lambda s: s[:63]), "cose_malformed"))
+    V.append(slvec("sl_l2_typ_credential", sl_token(header={1: -7, 4: ISSUER.kid, 16: TYP_CRED}),
+                   "wrong_context"))
+    V.append(slvec("sl_l2_typ_jwt", sl_token(header={1: -7, 4: ISSUER.kid, 16: "application/statuslist+jwt"}),
+                   "wrong_context"))
+    V.append(slvec("sl_l2_typ_missing", sl_token(header={1: -7, 4: ISSUER.kid}), "wrong_context"))
+    V.append(slvec("sl_l2_kid_missing", sl_token(header={1: -7, 16: TYP_SL}), "kid_missing"))
+    V.append(slvec("sl_l2_kid_unprotected", sl_token(header={1: -7, 16: TYP_SL}, unprotected={4: ISSUER.kid}),
+                   "cose_unprotected_header"))
+    V.append(slvec("sl_l2_alg_missing", sl_token(header={4: ISSUER.kid, 16: TYP_SL}), "alg_missing"))
+    V.append(slvec("sl_l2_alg_eddsa", sl_token(header={1: -8, 4: ISSUER.kid, 16: TYP_SL}), "alg_not_allowed"))
+    V.append(slvec("sl_l2_no_alg_accepted", tok, "alg_not_allowed", verifier={"accepted_algs": []}))
+    V.append(slvec("sl_l2_unknown_header", sl_token(header={1: -7, 3: 0, 4: ISSUER.kid, 16: TYP_SL}),
+                   "cose_unknown_header"))
+    # --- L3: F1-F5 ---
+    V.append(slvec("sl_f2_payload_array", sl_token(payload=cbor([1])), "cose_malformed"))
+    lst = deflate(pack(1, SL_ENTRIES, SL_SET))
+    draft_order = sl_raw_payload([(2, SL_URI), (6, SL_IAT), (4, SL_EXP), (65534, SL_TTL),
+                                  (65533, {"lst": lst, "bits": 1})])
+    V.append(slvec("sl_f1_draft_key_order", sl_token(payload=draft_order), "cbor_unsorted_keys"))
+    bits_first = Raw(b"\xa2" + cbor("bits") + cbor(1) + cbor("lst") + cbor(lst))
+    V.append(slvec("sl_f1_bits_before_lst", sl_token(status_list=bits_first), "cbor_unsorted_keys"))
+    V.append(slvec("sl_f3_iss", sl_token(extra={1: "https://issuer.example"}), "unknown_field"))
+    V.append(slvec("sl_f3_status_claim_key", sl_token(extra={65535: status_claim()}), "unknown_field"))
+    V.append(slvec("sl_f3_text_key", sl_token(extra={"sub": SL_URI}), "unknown_field"))
+    V.append(slvec("sl_f5_no_ttl", sl_token(drop=(65534,)), "missing_field"))
+    V.append(slvec("sl_f5_no_sub", sl_token(drop=(2,)), "missing_field"))
+    V.append(slvec("sl_f5_no_status_list", sl_token(drop=(65533,)), "missing_field"))
+    V.append(slvec("sl_f5_no_iat", sl_token(drop=(6,)), "missing_field"))
+    for label, sub in (("http", "http://issuer.example/v1/status-lists/3"), ("escape", "https://i.example/\x1b[0m"),
+                       ("c1", "https://i.example/\x85"), ("line_separator", "https://i.example/\u2028"),
+                       ("257_bytes", "https://i.example/" + "a" * 239), ("empty", ""),
+                       ("uppercase_scheme", "HTTPS://issuer.example/v1/status-lists/3")):
+        V.append(slvec(f"sl_f4_sub_{label}", sl_token(sub=sub), "invalid_field", sub=sub))
+    V.append(slvec("sl_f4_sub_bstr", sl_token(sub=SL_URI.encode()), "invalid_field"))
+    V.append(slvec("sl_f4_lst_empty", sl_token(lst=b""), "invalid_field"))
+    V.append(slvec("sl_f4_lst_text", sl_token(status_list={"lst": lst.hex(), "bits": 1}), "invalid_field"))
+    V.append(slvec("sl_f4_bits_text", sl_token(status_list={"lst": lst, "bits": "1"}), "invalid_field"))
+    V.append(slvec("sl_f4_bits_negative", sl_token(status_list={"lst": lst, "bits": -1}), "invalid_field"))
+    V.append(slvec("sl_f4_bits_bool", sl_token(status_list={"lst": lst, "bits": True}), "invalid_field"))
+    V.append(slvec("sl_f4_aggregation_uri", sl_token(status_list={"lst": lst, "bits": 1,
+                                                                   "aggregation_uri": "https://i.example/agg"}),
+                   "invalid_field"))
+    V.append(slvec("sl_f4_status_list_array", sl_token(status_list=[lst, 1]), "invalid_field"))
+    V.append(slvec("sl_f4_status_list_lst_only", sl_token(status_list={"lst": lst}), "invalid_field"))
+    V.append(slvec("sl_f4_exp_negative", sl_token(exp=-1), "invalid_field"))
+    V.append(slvec("sl_f4_iat_bool", sl_token(iat=True), "invalid_field"))
+    V.append(slvec("sl_f4_ttl_text", sl_token(ttl="43200"), "invalid_field"))
+    V.append(slvec("sl_f4_key_order_decides", sl_token(sub="http://i.example", extra={7: 0}), "invalid_field"))
+    V.append(slvec("sl_f3_key_order_decides", sl_token(sub="http://i.example", extra={1: 0}), "unknown_field"))
+    # --- L3: M1-M2, after F1-F5 ---
+    for b in (0, 3, 5, 16, 2**64 - 1):
+        V.append(slvec(f"sl_m1_bits_{b}", sl_token(status_list={"lst": lst, "bits": b}), "invalid_field"))
+    V.append(slvec("sl_m2_iat_equals_exp", sl_token(exp=SL_IAT), "invalid_field"))
+    V.append(slvec("sl_m2_iat_after_exp", sl_token(exp=SL_IAT - 1), "invalid_field"))
+    V.append(slvec("sl_f3_before_m1", sl_token(status_list={"lst": lst, "bits": 3}, extra={1: 0}),
+                   "unknown_field"))
+    V.append(slvec("sl_f5_before_m1", sl_token(status_list={"lst": lst, "bits": 3}, drop=(65534,)),
+                   "missing_field"))
+    V.append(slvec("sl_f5_before_m2", sl_token(exp=SL_IAT, drop=(2,)), "missing_field"))
+    V.append(slvec("sl_m2_before_l4", sl_token(exp=SL_IAT, key=OTHER), "invalid_field", signer=OTHER))
+    # --- L4-L6 ---
+    V.append(slvec("sl_l4_unknown_key", sl_token(key=OTHER), "unknown_key_id", signer=OTHER))
+    V.append(slvec("sl_l4_trust_list_without_signer", tok, "unknown_key_id", trust=[(OTHER, 0, 2**40)]))
+    V.append(slvec("sl_l5_key_ended", tok, "issuer_key_not_valid", trust=[(ISSUER, 0, SL_IAT - 1)]))
+    V.append(slvec("sl_l5_key_not_started", tok, "issuer_key_not_valid", trust=[(ISSUER, SL_IAT + 1, 2**40)]))
+    forged = sl_token(key=OTHER, header={1: -7, 4: ISSUER.kid, 16: TYP_SL})
+    V.append(slvec("sl_l5_before_l6", forged, "issuer_key_not_valid", trust=[(ISSUER, 0, SL_IAT - 1)],
+                   signer=OTHER))
+    V.append(slvec("sl_l6_high_s", sl_token(high_s=True), "signature_malleable"))
+    V.append(slvec("sl_l6_forged", forged, "issuer_signature_invalid", signer=OTHER))
+    V.append(slvec("sl_l6_s_zero", sl_token(sig_hook=lambda s: replace_s(s, 0)), "issuer_signature_invalid"))
+    revoked_42 = SL_SET + [(STATUS_IDX, 1)]
+    tampered = resign_payload(tok, cose_parts(sl_token(pairs=revoked_42))[2])
+    V.append(slvec("sl_l6_tampered_list", tampered, "issuer_signature_invalid"))
+    V.append(slvec("sl_l6_before_l7", forged, "issuer_signature_invalid", signer=OTHER,
+                   verifier={"expected_uri": "https://other.example/"}))
+    # --- L7-L10 ---
+    for label, uri in (("other_list", "https://issuer.example/v1/status-lists/4"),
+                       ("trailing_slash", SL_URI + "/"), ("host_case", SL_URI.replace("issuer", "Issuer"))):
+        V.append(slvec(f"sl_l7_{label}", tok, "status_list_uri_mismatch", verifier={"expected_uri": uri}))
+    nfc = "https://issuer.example/\u00e9"
+    V.append(slvec("sl_l7_bytewise_not_normalised", sl_token(sub=nfc), "status_list_uri_mismatch", sub=nfc,
+                   verifier={"expected_uri": "https://issuer.example/e\u0301"}))
+    future = sl_token(iat=NOW + 61, exp=NOW + 61 + 86400)
+    V.append(slvec("sl_l8_from_future", future, "status_list_from_future", iat=NOW + 61, exp=NOW + 61 + 86400))
+    V.append(slvec("sl_l7_before_l8", future, "status_list_uri_mismatch", iat=NOW + 61, exp=NOW + 61 + 86400,
+                   verifier={"expected_uri": "https://other.example/"}))
+    V.append(slvec("sl_l9_expired", tok, "status_list_expired", verifier={"now": SL_EXP + 61}))
+    V.append(slvec("sl_l9_before_l10", sl_token(ttl=86400), "status_list_expired", ttl=86400,
+                   verifier={"now": SL_EXP + 61}))
+    V.append(slvec("sl_l10_stale", tok, "status_list_stale", verifier={"now": SL_IAT + SL_TTL + 61}))
+    V.append(slvec("sl_l10_ttl_0", sl_token(ttl=0), "status_list_stale", ttl=0,
+                   verifier={"now": SL_IAT + 61}))
+    V.append(slvec("sl_l10_before_l11", sl_token(lst=b"\x00"), "status_list_stale",
+                   verifier={"now": SL_IAT + SL_TTL + 61}))
+    # --- L11: inflate ---
+    good = deflate(pack(1, SL_ENTRIES, SL_SET))
+    dict_stream = deflate(pack(1, SL_ENTRIES, SL_SET), zdict=b"\x00" * 64)
+    assert dict_stream[1] & 0x20  # FDICT
+    malformed = {
+        "not_zlib": b"\x00\x01\x02\x03",
+        "raw_deflate": deflate(pack(1, SL_ENTRIES, SL_SET), wbits=-15),
+        "gzip": deflate(pack(1, SL_ENTRIES, SL_SET), wbits=31),
+        "bad_header_check": bytes([good[0], good[1] ^ 1]) + good[2:],
+        "preset_dictionary": dict_stream,
+        "bad_block_type": b"\x78\x9c\x07",
+        "bad_adler32": good[:-1] + bytes([good[-1] ^ 1]),
+        "truncated_adler32": good[:-1],
+        "truncated_half": good[: len(good) // 2],
+        "header_only": good[:2],
+        "trailing_zero_byte": good + b"\x00",
+        "two_streams": good + good,
+        "empty_output": deflate(b""),
+    }
+    for label, data in malformed.items():
+        V.append(slvec(f"sl_l11_{label}", sl_token(lst=data), "status_list_malformed"))
+    V.append(slvec("sl_l11_zlib_bomb", sl_token(lst=BOMB), "status_list_too_large"))
+    V.append(slvec("sl_l11_bomb_then_trailing_bytes", sl_token(lst=BOMB + b"\x00"), "status_list_too_large"))
+    V.append(slvec("sl_l11_bomb_bad_adler32", sl_token(lst=BOMB[:-1] + bytes([BOMB[-1] ^ 1])),
+                   "status_list_too_large"))
+    V.append(slvec("sl_l11_bomb_truncated", sl_token(lst=BOMB[: len(BOMB) // 2]), "status_list_too_large"))
+    V.append(slvec("sl_l11_one_byte_over_max", tok, "status_list_too_large",
+                   verifier={"max_list_size": SL_ENTRIES // 8 - 1}))
+    bad_adler = good[:-1] + bytes([good[-1] ^ 1])
+    V.append(slvec("sl_l11_one_over_max_then_bad_adler32", sl_token(lst=bad_adler), "status_list_too_large",
+                   verifier={"max_list_size": SL_ENTRIES // 8 - 1}))
+    V.append(slvec("sl_l11_at_max_then_bad_adler32", sl_token(lst=bad_adler), "status_list_malformed",
+                   verifier={"max_list_size": SL_ENTRIES // 8}))
+    over = [(1 << 20, 1)]
+    V.append(slvec("sl_l11_bits8_one_entry_over_default_max", sl_token(bits=8, entries=(1 << 20) + 1, pairs=over),
+                   "status_list_too_large", bits=8, entries=(1 << 20) + 1, pairs=over))
+    V.append(slvec("sl_l11_empty_output_max_0", sl_token(lst=deflate(b"")), "status_list_malformed",
+                   verifier={"max_list_size": 0}))
+    # --- L12 ---
+    V.append(slvec("sl_l12_index_equals_entries", tok, "status_index_out_of_range", index=SL_ENTRIES))
+    V.append(slvec("sl_l12_index_2_64", tok, "status_index_out_of_range", index=2**64))
+    V.append(slvec("sl_l12_bits8", t8, "status_index_out_of_range", bits=8, entries=512, pairs=eight, index=512))
+    V.append(slvec("sl_l12_bits2", t2, "status_index_out_of_range", bits=2, pairs=two, index=SL_ENTRIES))
+    V.append(slvec("sl_l11_before_l12", sl_token(lst=b"\x00"), "status_list_malformed", index=2**64))
+    return V
+
+
+def flusher_free_bad_block() -> bytes:
+    """One stored byte, a full flush, then an invalid block type: 1 byte out, then an error."""
+    c = zlib.compressobj(0)
+    return c.compress(b"\x01") + c.flush(zlib.Z_FULL_FLUSH) + b"\x07"
+
+
+def status_list_unit_tests() -> None:
+    """Direct calls: lookups at a later now (L7, L9, L10 again, then L12), step paths, M1
+    before M2, and the lookup against an independent packing for every width."""
+    trust = chk.parse_trust_list(TRUST)
+    settings = chk.VerifierSettings()
+    sl = chk.verify_status_list(sl_token(), trust, settings, NOW, SL_URI)
+    expect("status list entries", sl.entries == SL_ENTRIES and sl.bits == 1 and sl.sub == SL_URI,
+           f"{sl.entries} {sl.bits} {sl.sub}")
+
+    def lookup_code(uri, idx, now):
+        try:
+            return chk.status_name(chk.check_status(sl, uri, idx, now, 60))
+        except chk.MlegitError as exc:
+            return exc.code
+
+    cases = [
+        ("now", SL_URI, STATUS_IDX, NOW, "valid"),
+        ("revoked", SL_URI, 7, NOW, "invalid"),
+        ("later but fresh", SL_URI, 7, SL_IAT + SL_TTL + 60, "invalid"),
+        ("cached list goes stale", SL_URI, 7, SL_IAT + SL_TTL + 61, "status_list_stale"),
+        ("cached list expires", SL_URI, 7, SL_EXP + 61, "status_list_expired"),
+        ("other presentation's uri", "https://issuer.example/v1/status-lists/4", 7, NOW,
+         "status_list_uri_mismatch"),
+        ("L7 before L9", "https://other.example/", 7, SL_EXP + 61, "status_list_uri_mismatch"),
+        ("L10 before L12", SL_URI, SL_ENTRIES, SL_IAT + SL_TTL + 61, "status_list_stale"),
+        ("out of range", SL_URI, SL_ENTRIES, NOW, "status_index_out_of_range"),
     ]
+    for label, uri, idx, now, want in cases:
+        got = lookup_code(uri, idx, now)
+        expect(f"check_status {label}", got == want, f"got {got}, want {want}")
+    # M1 before M2 (both invalid_field: told apart by the step path).
+    try:
+        chk.verify_status_list(sl_token(status_list={"lst": b"x", "bits": 3}, exp=SL_IAT), trust, settings,
+                               NOW, SL_URI)
+        path = "accepted"
+    except chk.MlegitError as exc:
+        path = f"{exc.code} {chk.step_path(exc.detail)}"
+    expect("M1 before M2", path == "invalid_field L3/M1", path)
+    # Step paths that list_vectors.py prints.
+    for label, token, want in [
+        ("tag", b"\xd2" + sl_token(), "cbor_unsupported_type L2/C1/D3"),
+        ("M2", sl_token(exp=SL_IAT), "invalid_field L3/M2"),
+        ("F4", sl_token(sub="http://x"), "invalid_field L3/F4"),
+        ("L6", sl_token(high_s=True), "signature_malleable L6/V2"),
+        ("L11", sl_token(lst=b"\x00"), "status_list_malformed L11"),
+        ("L11 bomb", sl_token(lst=BOMB), "status_list_too_large L11"),
+    ]:
+        vec = slvec("x", token, "invalid_field")
+        code, path = chk.evaluate(vec)
+        expect(f"step path {label}", f"{code} {path}" == want, f"got {code} {path}, want {want}")
+    # The lookup against the little-endian-integer packing, every width, every entry of a
+    # small list and a spread of values.
+    for bits in (1, 2, 4, 8):
+        entries = 64
+        pairs = [(i, (i * 7 + 3) % (1 << bits)) for i in range(entries) if i % 3]
+        array = pack(bits, entries, pairs)
+        want = dict(pairs)
+        got = [chk.status_list_lookup(array, bits, i) for i in range(entries)]
+        expect(f"lookup bits={bits}", got == [want.get(i, 0) for i in range(entries)], f"{got}")
+        try:
+            chk.status_list_lookup(array, bits, entries)
+            code = "ok"
+        except chk.MlegitError as exc:
+            code = exc.code
+        expect(f"lookup bits={bits} one past the end", code == "status_index_out_of_range", code)
+    # Inflate: the cap counts output bytes, inclusive.
+    data = bytes(range(256)) * 4
+    for label, lst, cap, want in [
+        ("exactly the cap", deflate(data), 1024, "ok"),
+        ("one over the cap", deflate(data), 1023, "status_list_too_large"),
+        ("cap 0, one byte", deflate(b"\x01"), 0, "status_list_too_large"),
+        ("bomb at the default cap", BOMB, 1 << 20, "status_list_too_large"),
+        ("bomb under a cap above its size", BOMB, BOMB_SIZE, "ok"),
+        ("empty bstr", b"", 1024, "status_list_malformed"),
+    ]:
+        try:
+            out = chk.inflate_status_list(lst, cap)
+            got = "ok" if out == (data if lst != BOMB else bytes(BOMB_SIZE)) else "wrong output"
+        except chk.MlegitError as exc:
+            got = exc.code
+        expect(f"inflate {label}", got == want, f"got {got}, want {want}")
+    # Stop at max + 1: once that many bytes are out, what follows in the stream (its Adler-32,
+    # its next block, its end, bytes after it) is never looked at.  zlib itself goes on
+    # decoding past a full output buffer, so these need the checker's byte-by-byte rerun.
+    good = deflate(data)
+    bad_adler = good[:-1] + bytes([good[-1] ^ 1])
+    flusher = zlib.compressobj(9)
+    then_bad_block = flusher.compress(data) + flusher.flush(zlib.Z_FULL_FLUSH) + b"\x07"  # BTYPE 11
+    for label, lst, cap, want in [
+        ("max + 1 bytes, then a bad Adler-32", bad_adler, 1023, "status_list_too_large"),
+        ("max bytes, then a bad Adler-32", bad_adler, 1024, "status_list_malformed"),
+        ("max + 1 bytes, then a truncated end", good[:-2], 1023, "status_list_too_large"),
+        ("max + 1 bytes, then a trailing byte", good + b"\x00", 1023, "status_list_too_large"),
+        ("max + 1 bytes, then a bad block type", then_bad_block, 1023, "status_list_too_large"),
+        ("max bytes, then a bad block type", then_bad_block, 1024, "status_list_malformed"),
+        ("max + 1 bytes, then a bad block type, cap 0", flusher_free_bad_block(), 0, "status_list_too_large"),
+        ("bad block type before any output", b"\x78\x9c\x07", 0, "status_list_malformed"),
+        ("bomb, bad Adler-32", BOMB[:-1] + bytes([BOMB[-1] ^ 1]), BOMB_SIZE - 1, "status_list_too_large"),
+        ("bomb, bad Adler-32, cap its size", BOMB[:-1] + bytes([BOMB[-1] ^ 1]), BOMB_SIZE, "status_list_malformed"),
+    ]:
+        try:
+            chk.inflate_status_list(lst, cap)
+            got = "ok"
+        except chk.MlegitError as exc:
+            got = exc.code
+        expect(f"inflate {label}", got == want, f"got {got}, want {want}")
+    # Why each malformed stream fails (the code is the same; the detail names the reason).
+    good = deflate(data)
+    for label, lst, reason in [
+        ("truncated", good[:-1], "truncated"),
+        ("trailing byte", good + b"\x00", "1 byte(s) after the ZLIB stream"),
+        ("second stream", good + deflate(b"x"), "after the ZLIB stream"),
+        ("nothing inflated", deflate(b""), "inflates to 0 bytes"),
+        ("bad Adler-32", good[:-1] + bytes([good[-1] ^ 0x80]), "not a valid ZLIB stream"),
+        ("raw DEFLATE", deflate(data, wbits=-15), "not a valid ZLIB stream"),
+    ]:
+        try:
+            chk.inflate_status_list(lst, 1 << 20)
+            detail = "accepted"
+        except chk.MlegitError as exc:
+            detail = f"{exc.code} {exc.detail}"
+        expect(f"inflate {label}: malformed, {reason}",
+               detail.startswith("status_list_malformed L11: ") and reason in detail, detail)
+
+
+def status_claim_unit_tests() -> None:
+    """F4 of credential key 9 on decoded maps, including orders the strict decoder never
+    produces (it rejects them with D16 first)."""
+    M = chk.CborMap
+
+    def claim(inner_pairs, outer_key="status_list"):
+        return M([(outer_key, M(inner_pairs))])
+
+    cases = [
+        ("reference", claim([("idx", 42), ("uri", STATUS_URI)]), True),
+        ("uri before idx (as built, unsorted)", claim([("uri", STATUS_URI), ("idx", 42)]), False),
+        ("idx 0", claim([("idx", 0), ("uri", STATUS_URI)]), True),
+        ("idx 2^64-1", claim([("idx", 2**64 - 1), ("uri", STATUS_URI)]), True),
+        ("uri exactly https://", claim([("idx", 1), ("uri", "https://")]), True),
+        ("uri 256 bytes", claim([("idx", 1), ("uri", "https://" + "a" * 248)]), True),
+        ("uri 257 bytes", claim([("idx", 1), ("uri", "https://" + "a" * 249)]), False),
+        ("uri 256 bytes of 2-byte chars", claim([("idx", 1), ("uri", "https://" + "ł" * 124)]), True),
+        ("uri 258 bytes of 2-byte chars", claim([("idx", 1), ("uri", "https://" + "ł" * 125)]), False),
+        ("uri https:/", claim([("idx", 1), ("uri", "https:/")]), False),
+        ("uri with U+2066", claim([("idx", 1), ("uri", "https://a/\u2066")]), False),
+        ("uri with U+200B (Cf, allowed)", claim([("idx", 1), ("uri", "https://a/\u200b")]), True),
+        ("inner has three entries", claim([("idx", 1), ("uri", STATUS_URI), ("x", 0)]), False),
+        ("outer has two entries", M([("status_list", M([("idx", 1), ("uri", STATUS_URI)])), ("x", 0)]), False),
+        ("outer key status", claim([("idx", 1), ("uri", STATUS_URI)], "status"), False),
+        ("inner is an array", M([("status_list", [1, STATUS_URI])]), False),
+        ("idx is a bool", claim([("idx", True), ("uri", STATUS_URI)]), False),
+    ]
+    for label, value, want in cases:
+        got = chk._is_status_claim(value)
+        expect(f"status claim {label}", got == want, f"got {got}, want {want}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -714,6 +1161,225 @@ def trust_list_tests() -> None:
 
 
 # ------------------------------------------------------------------------------------------
+# The error code registry (spec §13, v2)
+# ------------------------------------------------------------------------------------------
+
+def registry_tests() -> None:
+    codes = chk.REGISTRY_CODES
+    expect("registry: 53 codes, no duplicate", len(codes) == 53 and len(set(codes)) == 53, f"{len(codes)}")
+    new = ("status_list_uri_mismatch", "status_list_from_future", "status_list_expired", "status_list_stale",
+           "status_list_malformed", "status_list_too_large", "status_index_out_of_range")
+    i = codes.index("invalid_claim_value") if "invalid_claim_value" in codes else -1
+    expect("registry: the seven v2 codes, in order, after invalid_claim_value",
+           codes[i + 1:i + 8] == new, f"{codes[i + 1:]}")
+    removed = ("status_key_mismatch", "status_credential_mismatch", "status_from_future", "status_stale")
+    expect("registry: the four v1 status response codes are gone",
+           not set(removed) & chk.ERROR_CODES, f"{set(removed) & chk.ERROR_CODES}")
+
+
+# ------------------------------------------------------------------------------------------
+# The IETF Token Status List examples (draft-ietf-oauth-status-list, examples/)
+# ------------------------------------------------------------------------------------------
+# Where they are: copied into the project (test-vectors/third-party/token-status-list), or the
+# shared folder beside the repository.  The first folder that exists is used; if none does,
+# the test fails (it is never skipped).
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DRAFT_DIRS = [os.path.join(ROOT, "test-vectors", "third-party", "token-status-list"),
+              os.path.join(os.path.dirname(ROOT), "shared", "vectors", "token-status-list")]
+
+# The statuses the draft lists for its examples (all other entries are 0).  The files
+# themselves carry only the bytes (and, for the two short ones, the byte array); these lists
+# are the draft's text: "Status List" byte-array examples (16 one-bit and 12 two-bit entries)
+# and the appendix "Test vectors for Status List encoding" (2^20 entries each).
+DRAFT_SHORT_1 = [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1]
+DRAFT_SHORT_2 = [1, 2, 0, 3, 0, 1, 0, 1, 1, 2, 3, 3]
+DRAFT_LONG_1 = {0: 1, 1993: 1, 25460: 1, 159495: 1, 495669: 1, 554353: 1, 645645: 1, 723232: 1,
+                854545: 1, 934534: 1, 1000345: 1}
+DRAFT_LONG_2 = {0: 1, 1993: 2, 25460: 1, 159495: 3, 495669: 1, 554353: 1, 645645: 2, 723232: 1,
+                854545: 1, 934534: 2, 1000345: 3}
+DRAFT_LONG_4 = {0: 1, 1993: 2, 35460: 3, 459495: 4, 595669: 5, 754353: 6, 845645: 7, 923232: 8,
+                924445: 9, 934534: 10, 1004534: 11, 1000345: 12, 1030203: 13, 1030204: 14,
+                1030205: 15}
+# The 8-bit example gives each value 0..=255 to one entry; a few of them, as spot checks.
+DRAFT_LONG_8_SPOTS = {52451: 1, 576778: 2, 1046963: 78, 19535: 255, 233478: 0}
+
+
+def _draft_dir():
+    for d in DRAFT_DIRS:
+        if os.path.isdir(d):
+            return d
+    return None
+
+
+def _hex_of(path: str):
+    """(bytes, byte_array or None) of an examples/*.md file: its lines of hex, and the
+    `byte_array = [0x.., ...]` line when it has one."""
+    data, array = "", None
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if line.startswith("byte_array"):
+                inner = line.split("[", 1)[1].split("]", 1)[0]
+                array = bytes(int(x, 16) for x in inner.split(","))
+            elif line and all(c in "0123456789abcdef" for c in line):
+                data += line
+    return bytes.fromhex(data), array
+
+
+def _diag_hex(path: str) -> bytes:
+    """The bytes a cbor.me-style diagnostic dump shows in its first column."""
+    out = ""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            out += "".join(line.split("#", 1)[0].split())
+    return bytes.fromhex(out)
+
+
+def _strict_code(data: bytes) -> str:
+    try:
+        chk.strict_decode(data)
+        return "ok"
+    except chk.MlegitError as exc:
+        return exc.code
+
+
+def draft_example_tests() -> None:
+    d = _draft_dir()
+    expect("draft examples: folder found", d is not None, f"none of {DRAFT_DIRS}")
+    if d is None:
+        return
+
+    def path(name):
+        return os.path.join(d, name)
+
+    expect("draft examples: LICENSE.md beside them", os.path.isfile(path("LICENSE.md")))
+
+    def status_list_map(name):
+        """Lenient parse (cbor2) of a {"bits": n, "lst": zlib} example map; then mlegit's own
+        inflate (L11, default max size) and lookup (L12)."""
+        raw, array = _hex_of(path(name))
+        m = cbor2.loads(raw)
+        ok = isinstance(m, dict) and set(m) == {"bits", "lst"}
+        expect(f"draft {name}: a {{bits, lst}} map", ok, repr(m)[:80])
+        # The draft's key order ("bits" before "lst") is not deterministic CBOR: D16.
+        code = _strict_code(raw)
+        expect(f"draft {name}: strict decoder rejects it (D16)", code == "cbor_unsorted_keys", code)
+        inflated = chk.inflate_status_list(m["lst"], chk.VerifierSettings().max_status_list_size)
+        return m["bits"], inflated, array
+
+    def values(bits, inflated, n):
+        return [chk.status_list_lookup(inflated, bits, i) for i in range(n)]
+
+    # Short examples: the file gives the byte array; the draft lists the statuses.
+    for name, want_bits, listed in (("status_list_encoding_cbor.md", 1, DRAFT_SHORT_1),
+                                    ("status_list_encoding2_cbor.md", 2, DRAFT_SHORT_2)):
+        bits, inflated, array = status_list_map(name)
+        diag = name[:-3] + "_diag.md"
+        expect(f"draft {diag}: shows the same bytes", _diag_hex(path(diag)) == _hex_of(path(name))[0])
+        expect(f"draft {name}: bits {want_bits}", bits == want_bits, f"{bits}")
+        expect(f"draft {name}: inflates to the file's byte_array", inflated == array,
+               f"{inflated.hex()} vs {array.hex() if array else None}")
+        sl_entries = 8 * len(inflated) // bits
+        expect(f"draft {name}: {len(listed)} entries", sl_entries == len(listed), f"{sl_entries}")
+        got = values(bits, inflated, len(listed))
+        expect(f"draft {name}: the listed statuses", got == listed, f"{got}")
+        expect(f"draft {name}: the listed statuses, packed", pack(bits, len(listed), enumerate(listed)) == inflated)
+    # Long examples: 2^20 entries; everything 0 except the listed entries.
+    for name, want_bits, listed in (("status_list_encoding1_long_cbor.md", 1, DRAFT_LONG_1),
+                                    ("status_list_encoding2_long_cbor.md", 2, DRAFT_LONG_2),
+                                    ("status_list_encoding4_cbor.md", 4, DRAFT_LONG_4)):
+        bits, inflated, _ = status_list_map(name)
+        expect(f"draft {name}: bits {want_bits}", bits == want_bits, f"{bits}")
+        expect(f"draft {name}: 2^20 entries", 8 * len(inflated) // bits == 1 << 20, f"{len(inflated)} bytes")
+        got = {i: chk.status_list_lookup(inflated, bits, i) for i in listed}
+        expect(f"draft {name}: the listed statuses", got == listed, f"{got}")
+        expect(f"draft {name}: all other entries 0", inflated == pack(bits, 1 << 20, listed.items()))
+        code = "ok"
+        try:
+            chk.status_list_lookup(inflated, bits, 1 << 20)
+        except chk.MlegitError as exc:
+            code = exc.code
+        expect(f"draft {name}: index 2^20 out of range", code == "status_index_out_of_range", code)
+    name = "status_list_encoding8_cbor.md"
+    bits, inflated, _ = status_list_map(name)
+    expect(f"draft {name}: bits 8, 2^20 entries, exactly mlegit's default max size",
+           bits == 8 and len(inflated) == 1 << 20 == chk.VerifierSettings().max_status_list_size,
+           f"{bits} {len(inflated)}")
+    nonzero = sorted(b for b in inflated if b)
+    expect(f"draft {name}: each value 1..=255 exactly once, all else 0", nonzero == list(range(1, 256)),
+           f"{len(nonzero)} non-zero")
+    got = {i: chk.status_list_lookup(inflated, 8, i) for i in DRAFT_LONG_8_SPOTS}
+    expect(f"draft {name}: spot checks", got == DRAFT_LONG_8_SPOTS, f"{got}")
+    # A one-byte-smaller max size rejects the 8-bit example (L11 stops at max + 1).
+    lst8 = cbor2.loads(_hex_of(path(name))[0])["lst"]
+    try:
+        chk.inflate_status_list(lst8, (1 << 20) - 1)
+        code = "ok"
+    except chk.MlegitError as exc:
+        code = exc.code
+    expect(f"draft {name}: over a max size of 2^20 - 1", code == "status_list_too_large", code)
+
+    # The CWT Status List Token: tagged (18), kid unprotected, payload keys 2, 6, 4, 65534,
+    # 65533, status_list keys "bits", "lst".  The strict decoder rejects it at its first byte:
+    # a tag is major type 6, D3, cbor_unsupported_type (spec §2.3; vector cose_tagged).
+    raw, _ = _hex_of(path("status_list_cwt.md"))
+    expect("draft status_list_cwt_diag.md: shows the same bytes", _diag_hex(path("status_list_cwt_diag.md")) == raw)
+    code = _strict_code(raw)
+    expect("draft status_list_cwt.md: strict decoder rejects the tag", code == "cbor_unsupported_type", code)
+    vec = slvec("draft_status_list_cwt", raw, "cbor_unsupported_type",
+                verifier={"expected_uri": "https://example.com/statuslists/1"})
+    got = chk.evaluate(vec)
+    expect("draft status_list_cwt.md: L2/C1/D3 cbor_unsupported_type",
+           got == ("cbor_unsupported_type", "L2/C1/D3"), f"{got}")
+    tagged = cbor2.loads(raw)
+    expect("draft status_list_cwt.md: tag 18", isinstance(tagged, cbor2.CBORTag) and tagged.tag == 18)
+    protected, unprotected, payload, _sig = tagged.value
+    # Untagged, it still fails: its kid is in the unprotected header (H2) ...
+    expect("draft status_list_cwt.md: tag 18 is its one first byte", raw[0] == 0xD2)
+    code = chk.evaluate(slvec("x", raw[1:], "x"))
+    expect("draft status_list_cwt.md untagged: H2 (kid unprotected)", code == ("cose_unprotected_header", "L2/H2"),
+           f"{code}")
+    # ... its protected header is deterministic and names mlegit's typ ...
+    expect("draft status_list_cwt.md: protected header strict, typ application/statuslist+cwt",
+           _strict_code(protected) == "ok" and cbor2.loads(protected) == {1: -7, 16: TYP_SL})
+    # ... and its payload keys are out of order (D16).
+    code = _strict_code(payload)
+    expect("draft status_list_cwt.md: payload key order 2, 6, 4 rejected (D16)", code == "cbor_unsorted_keys", code)
+    claims = cbor2.loads(payload)
+    sl_map = claims.get(65533)
+    expect("draft status_list_cwt.md: status_list is the 16-entry one-bit example",
+           sl_map == cbor2.loads(_hex_of(path("status_list_encoding_cbor.md"))[0]), repr(sl_map)[:80])
+    inflated = chk.inflate_status_list(sl_map["lst"], 1 << 20)
+    got = [chk.status_list_lookup(inflated, sl_map["bits"], i) for i in range(16)]
+    expect("draft status_list_cwt.md: its statuses", got == DRAFT_SHORT_1, f"{got}")
+    sub = claims.get(2)
+    expect("draft status_list_cwt.md: sub passes mlegit's field rule", chk.is_https_uri(sub), repr(sub))
+
+    # The Referenced Token: its status claim (CWT claim 65535) is exactly mlegit's key 9 value,
+    # already in deterministic order ("idx" before "uri"); it points at entry 0 of that list.
+    raw, _ = _hex_of(path("referenced_token_cwt.md"))
+    expect("draft referenced_token_cwt_diag.md: shows the same bytes",
+           _diag_hex(path("referenced_token_cwt_diag.md")) == raw)
+    code = _strict_code(raw)
+    expect("draft referenced_token_cwt.md: strict decoder rejects the tag", code == "cbor_unsupported_type", code)
+    ref_payload = cbor2.loads(raw).value[2]
+    claim = cbor2.loads(ref_payload).get(65535)
+    encoded = chk.encode(claim)
+    expect("draft referenced_token_cwt.md: the status claim's bytes are deterministic",
+           encoded in ref_payload and _strict_code(encoded) == "ok", encoded.hex())
+    decoded = chk.strict_decode(encoded)
+    expect("draft referenced_token_cwt.md: status claim passes F4 of credential key 9",
+           chk._is_status_claim(decoded), repr(decoded))
+    ref = claim["status_list"]
+    expect("draft referenced_token_cwt.md: it points at the status list token's sub", ref["uri"] == sub,
+           f"{ref} vs {sub}")
+    value = chk.status_list_lookup(inflated, sl_map["bits"], ref["idx"])
+    expect("draft referenced_token_cwt.md: entry 0 of that list is 1 (invalid)",
+           ref["idx"] == 0 and value == 1 and chk.status_name(value) == "invalid", f"{ref['idx']} {value}")
+
+
+# ------------------------------------------------------------------------------------------
 # CLI runs
 # ------------------------------------------------------------------------------------------
 
@@ -729,9 +1395,9 @@ def run_cli(doc: dict, tmp: str, fname: str, *extra: str):
 
 def cli_tests(tmp: str) -> None:
     pres = presentation_vectors()
-    stat = status_vectors()
-    for name, vecs in (("presentations.json", pres), ("status.json", stat)):
-        doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
+    lists = status_list_vectors()
+    for name, vecs in (("presentations.json", pres), ("status-lists.json", lists)):
+        doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
         rc, lines, err = run_cli(doc, tmp, name)
         for ln in lines[:-1]:
             print("  checker:", ln)
@@ -761,7 +1427,7 @@ def cli_tests(tmp: str) -> None:
     v = pvec("age_as_int", present([DISCL["age_over_16"]]), disclosed=["age_over_16"])
     v["expected"]["claims"]["age_over_16"] = 1
     bad.append(v)
-    v = pvec("negative_outputs_not_embedded", present([], cred=issue(overrides={1: 2})[0]),
+    v = pvec("negative_outputs_not_embedded", present([], cred=issue(overrides={1: 1})[0]),
              "unsupported_version")
     v["outputs"]["credential"] = CRED.hex()  # not the credential the presentation carries
     bad.append(v)
@@ -801,10 +1467,63 @@ def cli_tests(tmp: str) -> None:
     v = pvec("issuer_scalar_not_derived", present([]), "nonce_mismatch", verifier={"expected_nonce": None})
     v["inputs"]["issuer_keys"][0]["name"] = "someone else"
     bad.append(v)
-    sv = svec("status_expected_without_issuer_kid", status_response(), expected={"status": "valid", "reason": None})
-    del sv["expected"]["issuer_kid"]
-    bad.append(sv)
-    doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": [good] + bad}
+    v = pvec("v1_status_index_in_expected", present([]))
+    v["expected"]["status"] = {"uri": STATUS_URI, "index": STATUS_IDX}
+    bad.append(v)
+    v = pvec("v1_status_index_in_inputs", present([]))
+    v["inputs"]["status"] = {"uri": STATUS_URI, "index": STATUS_IDX}
+    bad.append(v)
+    # Status list vectors: schema, verdict and expected outputs.
+    tok = sl_token()
+    v = slvec("sl_old_kind_status", tok)
+    v["kind"] = "status"
+    bad.append(v)
+    v = slvec("sl_expected_without_entries", tok)
+    del v["expected"]["entries"]
+    bad.append(v)
+    v = slvec("sl_expected_extra_key", tok)
+    v["expected"]["reason"] = None
+    bad.append(v)
+    v = slvec("sl_expected_wrong_value", tok, index=7)
+    v["expected"]["value"] = 0
+    bad.append(v)
+    v = slvec("sl_expected_status_revoked", tok, index=7)
+    v["expected"]["status"] = "revoked"      # the v1 name; v2 says "invalid"
+    bad.append(v)
+    v = slvec("sl_expected_value_as_bool", tok, index=7)
+    v["expected"]["value"] = True
+    bad.append(v)
+    v = slvec("sl_expected_wrong_entries", tok)
+    v["expected"]["entries"] = SL_ENTRIES // 8
+    bad.append(v)
+    v = slvec("sl_expected_wrong_kid", tok)
+    v["expected"]["issuer_kid"] = OTHER.kid.hex()
+    bad.append(v)
+    v = slvec("sl_verifier_without_index", tok)
+    del v["verifier"]["index"]
+    bad.append(v)
+    v = slvec("sl_verifier_old_max_input_size", tok)
+    v["verifier"]["max_input_size"] = 65536
+    bad.append(v)
+    v = slvec("sl_verifier_negative_index", tok, "status_index_out_of_range")
+    v["verifier"]["index"] = -1
+    bad.append(v)
+    v = slvec("sl_inputs_list_extra_key", tok, "status_list_expired", verifier={"now": SL_EXP + 61})
+    v["inputs"]["list"]["aggregation_uri"] = None
+    bad.append(v)
+    v = slvec("sl_inputs_without_ttl", tok, "status_list_expired", verifier={"now": SL_EXP + 61})
+    del v["inputs"]["ttl"]
+    bad.append(v)
+    v = slvec("sl_status_response_key", tok)
+    v["status_response"] = v.pop("token")
+    bad.append(v)
+    bad.append(slvec("sl_wrong_code", sl_token(lst=BOMB), "status_list_malformed"))
+    bad.append(slvec("sl_removed_code", sl_token(), "status_stale", verifier={"now": SL_IAT + SL_TTL + 61}))
+    bad.append(slvec("sl_valid_expected_but_out_of_range", tok, index=SL_ENTRIES))
+    v = slvec("sl_trust_list_not_inputs_trust", tok)
+    v["inputs"]["trust"][0]["not_before"] += 1
+    bad.append(v)
+    doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": [good] + bad}
     rc, lines, _ = run_cli(doc, tmp, "bad.json")
     expect("cli bad vectors exit 1", rc == 1, f"rc={rc}")
     expect("cli bad vectors summary", lines[-1:] == [f"check: 1 passed, {len(bad)} failed"],
@@ -819,27 +1538,57 @@ def cli_tests(tmp: str) -> None:
     v2 = pvec("wrong_inputs_iat", present([]))
     v2["inputs"]["iat"] = IAT + 1
     v3 = pvec("random_k_device_signature", present([], random_k=True))
-    doc = {"version": 1, "generator": "selftest.py", "spec": SPEC, "vectors": [v1, v2, v3]}
+    # ... and in status list vectors: the array, the times, the signature.
+    tok = sl_token()
+    g = []
+    v = slvec("sl_inputs_set_differs", tok)
+    v["inputs"]["list"]["set"].append([STATUS_IDX, 1])
+    g.append(v)
+    v = slvec("sl_inputs_set_entry_missing", tok)
+    v["inputs"]["list"]["set"] = v["inputs"]["list"]["set"][1:]
+    g.append(v)
+    v = slvec("sl_inputs_entries_differ", tok)
+    v["inputs"]["list"]["entries"] = 2 * SL_ENTRIES
+    g.append(v)
+    v = slvec("sl_inputs_bits_differ", sl_token(bits=2, pairs=[]), bits=2, pairs=[])
+    v["inputs"]["list"].update({"bits": 1, "entries": 2 * SL_ENTRIES})   # same bytes, other width
+    g.append(v)
+    v = slvec("sl_inputs_set_index_twice", tok)
+    v["inputs"]["list"]["set"].append([7, 1])
+    g.append(v)
+    for name, value in (("sub", SL_URI + "x"), ("iat", SL_IAT + 1), ("exp", SL_EXP + 1), ("ttl", SL_TTL - 1)):
+        v = slvec(f"sl_inputs_{name}_differs", tok)
+        v["inputs"][name] = value
+        g.append(v)
+    g.append(slvec("sl_random_k_signature", sl_token(random_k=True)))
+    v = slvec("sl_issuer_scalar_not_derived", tok, "status_list_stale", verifier={"now": SL_IAT + SL_TTL + 61})
+    v["inputs"]["issuer_keys"][0]["private_scalar"] = OTHER.key_json()["private_scalar"]
+    g.append(v)
+    vecs = [v1, v2, v3] + g
+    doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
     rc, lines, _ = run_cli(doc, tmp, "gen.json")
-    expect("cli generator checks catch bad inputs", rc == 1 and lines[-1:] == ["check: 0 passed, 3 failed"],
-           f"rc={rc} {lines}")
+    expect("cli generator checks catch bad inputs",
+           rc == 1 and lines[-1:] == [f"check: 0 passed, {len(vecs)} failed"], f"rc={rc} {lines}")
     rc, lines, _ = run_cli(doc, tmp, "gen.json", "--no-generator-checks")
-    expect("cli --no-generator-checks", rc == 0 and lines[-1:] == ["check: 3 passed, 0 failed"],
-           f"rc={rc} {lines}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": SPEC, "vectors": []}, tmp, "empty.json")
+    expect("cli --no-generator-checks",
+           rc == 0 and lines[-1:] == [f"check: {len(vecs)} passed, 0 failed"], f"rc={rc} {lines}")
+    rc, lines, _ = run_cli({"version": 2, "generator": "x", "spec": SPEC, "vectors": []}, tmp, "empty.json")
     expect("cli no vectors -> exit 1", rc == 1 and lines[-1:] == ["check: 0 passed, 0 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": SPEC, "vectors": [good], "x": 0}, tmp,
+    rc, lines, _ = run_cli({"version": 2, "generator": "x", "spec": SPEC, "vectors": [good], "x": 0}, tmp,
                            "topkey.json")
     expect("cli unknown top-level key -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "vectors": [good]}, tmp, "nospec.json")
+    rc, lines, _ = run_cli({"version": 2, "generator": "x", "vectors": [good]}, tmp, "nospec.json")
     expect("cli missing top-level spec -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 1, "generator": "x", "spec": "spec/mlegit.md, version 2",
-                            "vectors": [good]}, tmp, "spec2.json")
-    expect("cli other spec version -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
-           f"rc={rc} {lines[-1:]}")
+    for label, version, spec in (("spec version 1", 2, "spec/mlegit.md, version 1"),
+                                 ("spec version 3", 2, "spec/mlegit.md, version 3"),
+                                 ("file version 1", 1, SPEC)):
+        rc, lines, _ = run_cli({"version": version, "generator": "x", "spec": spec, "vectors": [good]}, tmp,
+                               "other.json")
+        expect(f"cli {label} -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
+               f"rc={rc} {lines[-1:]}")
 
 
 def main() -> int:
@@ -849,6 +1598,10 @@ def main() -> int:
     claim_tests()
     signature_tests()
     trust_list_tests()
+    registry_tests()
+    status_claim_unit_tests()
+    status_list_unit_tests()
+    draft_example_tests()
     if keep:
         os.makedirs(keep, exist_ok=True)
         cli_tests(keep)

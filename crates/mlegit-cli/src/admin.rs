@@ -26,6 +26,26 @@ pub enum AdminCommand {
     /// The issuer key: rotate it, or list every key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Status lists: export every list's signed token as files.
+    #[command(subcommand)]
+    StatusList(StatusListCommand),
+}
+
+/// `mlegit admin status-list ...`.
+#[derive(Subcommand)]
+pub enum StatusListCommand {
+    /// Write every status list token (signed again first where stale, as the server
+    /// would before serving it) into DIR as `N.cwt`, `N` the list's number: the same bytes
+    /// the server serves at `/v1/status-lists/N`, for a CDN or for offline validators
+    /// (`mlegit verify --status-list DIR/N.cwt`). A token lasts a day and is fresh for 12
+    /// hours after its signing, and the server signs again only after 6: export at least
+    /// every 6 hours.
+    Export {
+        /// Where to write the files (created if missing).
+        dir: PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 /// The data directory every admin command works on.
@@ -154,6 +174,25 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             let dir = &data.data_dir;
             let kid = open(dir)?.rotate_key().map_err(fail(dir))?;
             println!("issuer key id: {kid} (active)");
+        }
+        AdminCommand::StatusList(StatusListCommand::Export { dir, data }) => {
+            let lists = open(&data.data_dir)?
+                .export_status_lists()
+                .map_err(fail(&data.data_dir))?;
+            std::fs::create_dir_all(dir).map_err(|e| anyhow!("create {}: {e}", dir.display()))?;
+            for (n, uri, token) in &lists {
+                let path = dir.join(format!("{n}.cwt"));
+                crate::files::write_atomic(
+                    &path,
+                    token,
+                    crate::files::Mode::Public,
+                    "status list",
+                )?;
+                println!("{}  {} bytes  {}", path.display(), token.len(), uri);
+            }
+            if lists.is_empty() {
+                println!("no status list yet (none is made before the first credential)");
+            }
         }
         AdminCommand::Key(KeyCommand::List { data }) => {
             let dir = &data.data_dir;

@@ -131,7 +131,7 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
         .issue(&mut rand::rng())
         .map_err(|e| match e {
             IssueError::InvalidStatusReference => {
-                anyhow!("--status-uri: 1 to 256 bytes without control characters")
+                anyhow!("--status-uri: an https:// URI of 1 to 256 bytes without control characters")
             }
             IssueError::InvalidValidityWindow => {
                 anyhow!("--valid-from must be before --valid-until (or --days at least 1)")

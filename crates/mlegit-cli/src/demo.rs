@@ -3,7 +3,8 @@
 //! Fresh issuer key, a temporary SQLite store, the reference server on a loopback port;
 //! then a school registers a student with a photo, the phone activates from the QR code and
 //! the one-time code, a verifier asks for three claims with a nonce, checks offline and
-//! online, the school revokes the credential (lost phone), and a new phone takes over.
+//! against the status list, the school revokes the credential (lost phone), the list is
+//! signed again with the entry flipped, and a new phone takes over.
 //! Every step checks what it shows: the demo exits 0 only if the story went as told.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +13,8 @@ use anyhow::{Context as _, Result, anyhow, ensure};
 use base64::Engine as _;
 use clap::Args;
 use mlegit::{
-    ClaimName, CredentialStatus, P256Signer, PresentationRequest, RevocationReason, TrustList,
-    Verifier, VerifyContext, Wallet,
+    ClaimName, ListStatus, P256Signer, PresentationRequest, StatusListContext, TrustList, Verifier,
+    VerifyContext, Wallet,
 };
 use mlegit_client::Connector;
 
@@ -154,7 +155,7 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     );
     line(
         "status",
-        format!("{} index {}", info.status.uri, info.status.index),
+        format!("entry {} of list {}", info.status.index, info.status.uri),
     );
     let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
     line(
@@ -214,21 +215,30 @@ fn present(phone: &Phone, request_bytes: &[u8], dir: &Path, name: &str) -> Resul
     Ok((bytes, now))
 }
 
-/// The verifier's check, offline or with the online status (`status = true`).
+/// Where the demo's server serves the list named `uri`: the server names its lists
+/// `https://<its address>/v1/status-lists/N` (spec §5.4: https URIs only) while it answers
+/// on plain http on loopback, so the list is fetched from `<server>/v1/status-lists/N`.
+fn served_at(server: &str, uri: &str) -> String {
+    let path = uri.splitn(4, '/').nth(3).unwrap_or_default();
+    format!("{server}/{path}")
+}
+
+/// The verifier's check, offline or with the status list fetched from `list` (a URL).
 fn check(
     verifier: &Verifier,
     request: &PresentationRequest,
     presentation: &[u8],
-    status: bool,
+    list: Option<&str>,
 ) -> Result<(Outcome, u64)> {
     let now = time::now();
     let ctx = VerifyContext::answering(now, &request.nonce, &request.audience);
-    let outcome = verify::evaluate(
-        verifier,
-        presentation,
-        &ctx,
-        status.then_some(("", &NetArgs::loopback())),
-    )?;
+    let net = NetArgs::loopback();
+    let list = list.map(|source| verify::ListArgs {
+        source,
+        net: &net,
+        cache: None,
+    });
+    let outcome = verify::evaluate(verifier, presentation, &ctx, list.as_ref())?;
     Ok((outcome, now))
 }
 
@@ -241,21 +251,25 @@ fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) {
     println!("    └─");
 }
 
-/// The status the issuer signs for `wallet`'s credential now (at its status URI), checked.
-fn status_of(verifier: &Verifier, wallet: &Wallet<P256Signer>) -> Result<CredentialStatus> {
+/// The entry of `wallet`'s credential in its status list, fetched from the server now
+/// (the whole list: the issuer does not learn whose entry is read), checked.
+fn status_of(verifier: &Verifier, server: &str, wallet: &Wallet<P256Signer>) -> Result<ListStatus> {
     let info = wallet.info();
-    let mut nonce = [0u8; 16];
-    rand::rng().fill_bytes(&mut nonce);
-    let response = loopback()
-        .status(&info.status.uri, info.status.index, Some(&nonce))
-        .map_err(|e| anyhow!("status check: {e}"))?;
-    let status = verifier
-        .verify_status(
-            &response,
-            &mlegit::StatusContext::for_credential(time::now(), info, Some(&nonce)),
-        )
-        .map_err(|e| anyhow!("status response invalid ({e})"))?;
-    Ok(status.body().status)
+    let url = served_at(server, &info.status.uri);
+    let token = match loopback()
+        .status_list(&url, None)
+        .map_err(|e| anyhow!("status list: {e}"))?
+    {
+        mlegit_client::StatusListFetch::Token { token, .. } => token,
+        mlegit_client::StatusListFetch::NotModified => return Err(anyhow!("status list: 304")),
+    };
+    let now = time::now();
+    let list = verifier
+        .verify_status_list(&token, &StatusListContext::new(now, &info.status.uri))
+        .map_err(|e| anyhow!("status list invalid ({e})"))?;
+    verifier
+        .check_status(&list, &info.status, now)
+        .map_err(|e| anyhow!("status list lookup ({e})"))
 }
 
 /// Runs the demo.
@@ -273,7 +287,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     };
     let data = dir.join("server");
     println!("mlegit demo: a school ID on a phone, from registration to revocation");
-    println!("(spec v1; every step below runs for real against a server on this machine)");
+    println!("(spec v2; every step below runs for real against a server on this machine)");
 
     step(
         1,
@@ -392,7 +406,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
         7,
         "The verifier checks offline: VALID, with the time of presentation to the second",
     );
-    let (outcome, now) = check(&verifier, &request, &presentation, false)?;
+    let (outcome, now) = check(&verifier, &request, &presentation, None)?;
     let Outcome::Valid {
         presentation: v, ..
     } = &outcome
@@ -404,8 +418,13 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     ensure!(portrait.is_some(), "the portrait was disclosed");
     indented_screen(&outcome, now, portrait.as_deref());
 
-    step(8, "Online check at the issuer: valid");
-    let (outcome, now) = check(&verifier, &request, &presentation, true)?;
+    step(
+        8,
+        "The status list: the verifier fetches the whole list, the phone's entry is valid",
+    );
+    let list1 = served_at(url, &phone1.wallet.info().status.uri);
+    line("status list", &list1);
+    let (outcome, now) = check(&verifier, &request, &presentation, Some(&list1))?;
     ensure!(
         matches!(
             outcome,
@@ -414,7 +433,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
                 ..
             }
         ),
-        "online check valid"
+        "status list check valid"
     );
     indented_screen(&outcome, now, portrait.as_deref());
 
@@ -433,26 +452,29 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
 
     step(
         10,
-        "The same check again: revoked, and verification with the online check fails",
+        "The list is signed again with the entry flipped: the same check now fails",
     );
-    let status = status_of(&verifier, &phone1.wallet)?;
-    ensure!(
-        status == CredentialStatus::Revoked(RevocationReason::HolderRequest),
-        "status revoked (holder_request)"
+    let status = status_of(&verifier, url, &phone1.wallet)?;
+    ensure!(status == ListStatus::Invalid, "entry revoked");
+    line(
+        "status list",
+        format!(
+            "{} (the reason stays with the school)",
+            online::list_words(status)
+        ),
     );
-    line("online status", online::status_words(status));
-    let (outcome, now) = check(&verifier, &request, &presentation, true)?;
+    let (outcome, now) = check(&verifier, &request, &presentation, Some(&list1))?;
     ensure!(
         matches!(outcome, Outcome::Invalid { .. }),
         "INVALID after revocation"
     );
     indented_screen(&outcome, now, None);
-    let (offline, _) = check(&verifier, &request, &presentation, false)?;
+    let (offline, _) = check(&verifier, &request, &presentation, None)?;
     let offline = match offline {
-        Outcome::Valid { .. } => "still VALID offline until exp or max age (spec §14.3)",
-        Outcome::Invalid { .. } => "INVALID offline too",
+        Outcome::Valid { .. } => "still VALID without a list until exp or max age (spec §14.3)",
+        Outcome::Invalid { .. } => "INVALID without a list too",
     };
-    line("without online", offline);
+    line("without the list", offline);
 
     step(
         11,
@@ -472,11 +494,12 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     line("activation code", &code2);
     let phone2 = activate(&qr2, &code2, &dir.join("phone2-wallet.json"))?;
 
-    step(12, "Phone 2 presents: VALID, online check included");
+    step(12, "Phone 2 presents: VALID, status list included");
     let (request2, request2_bytes) = new_request(dir, "request2.cbor")?;
     line("nonce", hex::encode(&request2.nonce));
     let (presentation2, _) = present(&phone2, &request2_bytes, dir, "presentation2.cbor")?;
-    let (outcome, now) = check(&verifier, &request2, &presentation2, true)?;
+    let list2 = served_at(url, &phone2.wallet.info().status.uri);
+    let (outcome, now) = check(&verifier, &request2, &presentation2, Some(&list2))?;
     ensure!(
         matches!(
             outcome,
@@ -485,7 +508,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
                 ..
             }
         ),
-        "phone 2 VALID online"
+        "phone 2 VALID with its list"
     );
     indented_screen(&outcome, now, portrait.as_deref());
 
@@ -493,14 +516,9 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
         13,
         "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
     );
-    let status1 = status_of(&verifier, &phone1.wallet)?;
-    line(
-        "phone 1",
-        format!(
-            "{} (it was revoked before, so it keeps that reason)",
-            online::status_words(status1)
-        ),
-    );
+    let status1 = status_of(&verifier, url, &phone1.wallet)?;
+    ensure!(status1 == ListStatus::Invalid, "phone 1 stays revoked");
+    line("phone 1", online::list_words(status1));
     school
         .send_json("PUT", &format!("/v1/students/{student_id}"), &body)?
         .success()?;
@@ -523,19 +541,16 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
             hex::encode(&phone3.info().credential_id)
         ),
     );
-    let status2 = status_of(&verifier, &phone2.wallet)?;
-    ensure!(
-        status2 == CredentialStatus::Revoked(RevocationReason::Superseded),
-        "phone 2 superseded"
-    );
-    line("phone 2", online::status_words(status2));
-    let status3 = status_of(&verifier, &phone3)?;
-    ensure!(status3 == CredentialStatus::Valid, "phone 3 valid");
-    line("phone 3", online::status_words(status3));
-    let (outcome, now) = check(&verifier, &request2, &presentation2, true)?;
+    let status2 = status_of(&verifier, url, &phone2.wallet)?;
+    ensure!(status2 == ListStatus::Invalid, "phone 2 superseded");
+    line("phone 2", online::list_words(status2));
+    let status3 = status_of(&verifier, url, &phone3)?;
+    ensure!(status3 == ListStatus::Valid, "phone 3 valid");
+    line("phone 3", online::list_words(status3));
+    let (outcome, now) = check(&verifier, &request2, &presentation2, Some(&list2))?;
     ensure!(
         matches!(outcome, Outcome::Invalid { .. }),
-        "phone 2 INVALID online"
+        "phone 2 INVALID with its list"
     );
     indented_screen(&outcome, now, None);
     Ok(())

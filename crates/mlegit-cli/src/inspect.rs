@@ -20,15 +20,16 @@ enum Schema {
     Header,
     Credential,
     Presentation,
-    Status,
+    StatusList,
     Request,
     Disclosure,
     /// The disclosures array of a presentation: embedded disclosures.
     Disclosures,
     DeviceKey,
-    StatusReference,
     TrustList,
     TrustedKey,
+    /// The `{"lst", "bits"}` map of a status list token.
+    StatusArray,
 }
 
 /// What a top-level object was recognised as.
@@ -37,7 +38,7 @@ pub fn kind_name(value: &Value<'_>) -> &'static str {
         Schema::Sign1 => match sign1_typ(value) {
             Some(cose::TYP_CREDENTIAL) => "credential (COSE_Sign1)",
             Some(cose::TYP_PRESENTATION) => "presentation (COSE_Sign1)",
-            Some(cose::TYP_STATUS) => "status response (COSE_Sign1)",
+            Some(cose::TYP_STATUS_LIST) => "status list token (COSE_Sign1)",
             Some(cose::TYP_ACTIVATION) => "activation proof (COSE_Sign1)",
             _ => "COSE_Sign1 of unknown typ",
         },
@@ -105,7 +106,7 @@ fn payload_schema(typ: Option<&str>) -> Schema {
     match typ {
         Some(cose::TYP_CREDENTIAL) => Schema::Credential,
         Some(cose::TYP_PRESENTATION) => Schema::Presentation,
-        Some(cose::TYP_STATUS) => Schema::Status,
+        Some(cose::TYP_STATUS_LIST) => Schema::StatusList,
         _ => Schema::Any,
     }
 }
@@ -116,9 +117,8 @@ fn table(schema: Schema) -> Option<wire::Object> {
         Schema::Header => wire::HEADER,
         Schema::Credential => wire::CREDENTIAL,
         Schema::Presentation => wire::PRESENTATION,
-        Schema::Status => wire::STATUS,
+        Schema::StatusList => wire::STATUS_LIST,
         Schema::Request => wire::REQUEST,
-        Schema::StatusReference => wire::STATUS_REFERENCE,
         Schema::DeviceKey => wire::COSE_KEY,
         Schema::TrustedKey => wire::TRUSTED_KEY,
         _ => return None,
@@ -135,9 +135,9 @@ fn field(schema: Schema, key: &Value<'_>) -> Option<&'static wire::Field> {
 fn sub_schema(field: Option<&wire::Field>) -> Schema {
     match field.map(|f| f.kind) {
         Some(Kind::CoseKey) => Schema::DeviceKey,
-        Some(Kind::StatusReference) => Schema::StatusReference,
         Some(Kind::Credential) => Schema::Sign1,
         Some(Kind::Disclosures) => Schema::Disclosures,
+        Some(Kind::StatusArray) => Schema::StatusArray,
         _ => Schema::Any,
     }
 }
@@ -168,24 +168,16 @@ fn value_note(
         (Some("digest_alg"), Some(-16)) => Some("SHA-256".into()),
         (Some("kty"), Some(2)) => Some("EC2".into()),
         (Some("crv"), Some(1)) => Some("P-256".into()),
-        (Some("cache_for"), Some(s)) => Some(format!("{s} s")),
-        (Some("status"), Some(code)) if schema == Schema::Status => Some(
-            match code {
-                0 => "valid",
-                1 => "revoked",
-                2 => "suspended",
-                3 => "expired",
-                _ => "unknown status",
-            }
-            .into(),
-        ),
-        (Some("reason"), Some(code)) => Some(
-            u64::try_from(code)
-                .ok()
-                .and_then(mlegit::RevocationReason::from_code)
-                .map_or("unknown reason", mlegit::RevocationReason::as_str)
-                .into(),
-        ),
+        (Some("ttl"), Some(s)) => Some(format!("{s} s")),
+        _ if schema == Schema::StatusArray && key.as_text() == Some("lst") => {
+            value.as_bytes().map(|lst| {
+                match mlegit::StatusBits::decompress(8, lst, mlegit::status_list::DEFAULT_MAX_LIST)
+                {
+                    Ok(bytes) => format!("ZLIB, inflates to {} bytes", bytes.as_bytes().len()),
+                    Err(e) => format!("not a status array: {e}"),
+                }
+            })
+        }
         _ => None,
     }
 }

@@ -1,5 +1,5 @@
 //! `mlegit`: keys, issuance, presentation, verification and inspection of mlegit school
-//! IDs by hand and in scripts (spec v1, `spec/mlegit.md`).
+//! IDs by hand and in scripts (spec v2, `spec/mlegit.md`).
 //!
 //! Exit codes: 0 success (for `verify`: VALID), 1 the object checked is invalid (`verify`:
 //! INVALID; `inspect`: not strict CBOR), 2 could not check (I/O, network, bad arguments).
@@ -36,7 +36,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(
     name = "mlegit",
     version,
-    about = "School IDs presented from a phone (mlegit v1): keys, issuance, presentation, verification",
+    about = "School IDs presented from a phone (mlegit v2): keys, issuance, presentation, verification",
     after_help = "Exit codes: 0 success / VALID, 1 INVALID, 2 could not check (I/O, network, bad arguments)."
 )]
 struct Cli {
@@ -61,7 +61,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show any mlegit object as CBOR diagnostic notation, with field and claim names.
     Inspect(InspectArgs),
-    /// Run the reference server (issuance, activation, revocation, online status).
+    /// Run the reference server (issuance, activation, revocation, status lists).
     Serve(online::ServeArgs),
     /// The phone's side: activate against a server and keep the credential.
     #[command(subcommand)]
@@ -148,14 +148,15 @@ struct IssueArgs {
     /// Where to write the wallet file (JSON, mode 0600).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Where the issuer publishes the credential's status.
+    /// The URI of the status list that holds the credential's status (an `https://` URI
+    /// of at most 256 bytes: the list token's `sub`, spec §5.4).
     #[arg(
         long,
         value_name = "URI",
         default_value = "https://issuer.example/status"
     )]
     status_uri: String,
-    /// The credential's index under --status-uri.
+    /// The credential's entry (`idx`) in that status list.
     #[arg(long, value_name = "N", default_value_t = 0)]
     status_index: u64,
     /// Not valid before (seconds or RFC 3339); default: the issuance time.
@@ -177,7 +178,7 @@ struct RequestArgs {
     /// The verifier's identifier the presentation is bound to (for example a host name).
     #[arg(long)]
     audience: String,
-    /// The name the student's phone shows (not authenticated in v1).
+    /// The name the student's phone shows (not authenticated: spec §14.11).
     #[arg(long)]
     verifier_name: String,
     /// The claims asked for, comma-separated (for example given_names,age_over_18).
@@ -216,7 +217,7 @@ struct PresentArgs {
 
 #[derive(Args)]
 struct InspectArgs {
-    /// A credential, presentation, request, status response, disclosure or trust list
+    /// A credential, presentation, request, status list token, disclosure or trust list
     /// (CBOR bytes or hex text), or a wallet file (JSON). `-` reads standard input.
     file: PathBuf,
 }

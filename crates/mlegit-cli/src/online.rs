@@ -1,14 +1,14 @@
 //! The subcommands that talk to the reference server: `serve`, `wallet activate`, and the
-//! online status check of `verify --status` (spec §9, §12.4).
+//! status list check of `verify --status-list` (spec §9, §12.4).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
-use mlegit::{CredentialStatus, StatusContext, VerifiedPresentation, VerifiedStatus, Verifier};
-use mlegit_client::Connector;
-use rand::Rng as _;
+use mlegit::{ListStatus, StatusList, StatusListContext, VerifiedPresentation, Verifier};
+use mlegit_client::{Connector, StatusListFetch};
+use sha2::{Digest as _, Sha256};
 
 use crate::files::{self, Mode};
 use crate::wallet_file::WalletFile;
@@ -216,41 +216,125 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Asks the issuer for the status of a verified presentation's credential, with a fresh
-/// nonce, and checks the signed answer (spec §12.4). The request is
-/// `GET <uri>/<index>?nonce=...` with the credential's status reference `{uri, index}`, or
-/// with `url` in place of its `uri` if not empty. The answer is read up to the verifier's
-/// max input size plus one byte. Any failure is "could not check".
-pub fn check_status(
-    verifier: &Verifier,
-    presentation: &VerifiedPresentation,
-    url: &str,
-    net: &NetArgs,
-    now: u64,
-) -> Result<VerifiedStatus> {
-    let url = if url.is_empty() {
-        presentation.status().uri.as_str()
-    } else {
-        url
-    };
-    let mut nonce = [0u8; 16];
-    rand::rng().fill_bytes(&mut nonce);
-    let response = net
-        .connector()?
-        .status(url, presentation.status().index, Some(&nonce))
-        .map_err(|e| anyhow!("online status check at {url}: {e}"))?;
-    verifier
-        .verify_status(
-            &response,
-            &StatusContext::for_presentation(now, presentation, Some(&nonce)),
-        )
-        .map_err(|e| anyhow!("online status check at {url}: the issuer's answer is invalid ({e})"))
+/// A credential's entry in a status list that passed its checks (spec §12.4).
+pub struct ListCheck {
+    /// The entry's status: only `Valid` is valid.
+    pub status: ListStatus,
+    /// The list's URI (`sub`, the credential's status `uri`).
+    pub uri: String,
+    /// When the list was signed.
+    pub issued_at: u64,
+    /// Where the token came from: a URL, a file, or the cache.
+    pub source: String,
 }
 
-/// A status as words: `valid`, `revoked (holder_request)`, ...
-pub fn status_words(status: CredentialStatus) -> String {
-    match status {
-        CredentialStatus::Revoked(reason) => format!("revoked ({})", reason.as_str()),
-        other => other.as_str().to_owned(),
+/// Checks a verified presentation's credential against its status list (spec §12.4):
+/// the token from `source` (a file; an http(s) URL; or, empty, the credential's own status
+/// `uri`), verified as naming the credential's list and fresh at `now`, then the entry.
+/// A fetched token is kept in `cache` (one file per list, written atomically) and used
+/// again while it passes its checks, that is for its ttl. An error means "could not
+/// check": no list that passes L1-L11; a list that passes but has no such entry (L12) is
+/// an answer, `Err` only through the lookup's code.
+pub fn check_status_list(
+    verifier: &Verifier,
+    presentation: &VerifiedPresentation,
+    source: &str,
+    net: &NetArgs,
+    now: u64,
+    cache: Option<&Path>,
+) -> Result<Result<ListCheck, mlegit::Error>> {
+    let uri = presentation.status().uri.as_str();
+    let ctx = StatusListContext::new(now, uri);
+    let is_url =
+        source.is_empty() || source.starts_with("https://") || source.starts_with("http://");
+    let (list, from) = if is_url {
+        let url = if source.is_empty() { uri } else { source };
+        fetch_list(verifier, &ctx, url, net, cache)?
+    } else {
+        let token = files::read_at_most(
+            Path::new(source),
+            "status list",
+            mlegit::status_list::DEFAULT_MAX_TOKEN,
+        )?;
+        let list = verifier
+            .verify_status_list(&token, &ctx)
+            .map_err(|e| anyhow!("status list {source}: {e}"))?;
+        (list, source.to_owned())
+    };
+    Ok(verifier
+        .check_status(&list, presentation.status(), now)
+        .map(|status| ListCheck {
+            status,
+            uri: list.uri().to_owned(),
+            issued_at: list.issued_at(),
+            source: from,
+        }))
+}
+
+/// The list at `url`: from the cache while it passes its checks, else fetched (and cached).
+fn fetch_list(
+    verifier: &Verifier,
+    ctx: &StatusListContext<'_>,
+    url: &str,
+    net: &NetArgs,
+    cache: Option<&Path>,
+) -> Result<(StatusList, String)> {
+    let cached = cache.map(|dir| {
+        let name = hex::encode(&Sha256::digest(format!("{url}\n{}", ctx.expected_uri))[..16]);
+        dir.join(format!("{name}.cwt"))
+    });
+    if let Some(path) = &cached {
+        let kept = files::read_at_most(
+            path,
+            "cached status list",
+            mlegit::status_list::DEFAULT_MAX_TOKEN,
+        );
+        // A missing, unreadable or no longer valid cached token is fetched again.
+        if let Ok(Ok(list)) = kept.map(|t| verifier.verify_status_list(&t, ctx)) {
+            return Ok((list, format!("{url} (cached)")));
+        }
     }
+    let token = match net
+        .connector()?
+        .status_list(url, None)
+        .map_err(|e| anyhow!("status list at {url}: {e}"))?
+    {
+        StatusListFetch::Token { token, .. } => token,
+        StatusListFetch::NotModified => bail!("status list at {url}: 304 to a plain request"),
+    };
+    let list = verifier
+        .verify_status_list(&token, ctx)
+        .map_err(|e| anyhow!("status list at {url}: {e}"))?;
+    if let Some(path) = &cached {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("create the status list cache {}", dir.display()))?;
+        }
+        files::write_atomic(path, &token, Mode::Public, "cached status list")?;
+    }
+    Ok((list, url.to_owned()))
+}
+
+/// A list entry's status in words: `not revoked`, `revoked`, `suspended`, `unknown (N)`.
+pub fn list_words(status: ListStatus) -> String {
+    match status {
+        ListStatus::Valid => "not revoked".into(),
+        ListStatus::Invalid => "revoked".into(),
+        ListStatus::Suspended => "suspended".into(),
+        other => format!("unknown ({})", other.value()),
+    }
+}
+
+/// The default status list cache: `$XDG_CACHE_HOME/mlegit/status-lists`, or
+/// `$HOME/.cache/mlegit/status-lists`; none if neither is set.
+pub fn default_cache() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })?;
+    Some(base.join("mlegit").join("status-lists"))
 }

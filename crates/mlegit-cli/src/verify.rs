@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use clap::Args;
-use mlegit::{
-    ClaimValue, CredentialStatus, VerifiedPresentation, VerifiedStatus, Verifier, VerifyContext,
-};
+use mlegit::{ClaimValue, ListStatus, VerifiedPresentation, Verifier, VerifyContext};
 use serde_json::{Value as Json, json};
 
 use crate::files::{self, Mode};
@@ -51,12 +49,21 @@ pub struct VerifyArgs {
     /// Clock skew tolerated, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = mlegit::DEFAULT_CLOCK_SKEW)]
     skew: u64,
-    /// Also ask the issuer online (spec §9): at URL, or without a value at the credential's
-    /// own status URI. A revoked, suspended or expired status is INVALID; no answer, or an
-    /// answer that fails its checks, is "could not check" (exit 2). Put it last, or write
-    /// `--status=URL`, so that it does not take the next argument as its URL.
-    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
-    status: Option<String>,
+    /// Also check the credential's entry in its status list (spec §9, §12.4): the token
+    /// from a URL, from a FILE (an exported list, offline), or without a value from the
+    /// credential's own status URI. Revoked, suspended or an unknown status is INVALID; no
+    /// list, or a list that fails its checks (another list, expired, stale), is "could not
+    /// check" (exit 2), never VALID. Put it last, or write `--status-list=URL`, so that it
+    /// does not take the next argument as its value.
+    #[arg(long, value_name = "URL|FILE", num_args = 0..=1, default_missing_value = "")]
+    status_list: Option<String>,
+    /// Where fetched status lists are kept for their ttl (default:
+    /// $XDG_CACHE_HOME/mlegit/status-lists or ~/.cache/mlegit/status-lists).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_status_cache")]
+    status_cache: Option<PathBuf>,
+    /// Fetch the status list every time, keeping nothing.
+    #[arg(long)]
+    no_status_cache: bool,
     #[command(flatten)]
     net: online::NetArgs,
 }
@@ -82,32 +89,43 @@ fn paint(text: &str, colour: Colour) -> String {
 
 /// The outcome of a verification, before it is shown.
 pub enum Outcome {
-    /// Every check passed (and the online status, if asked, is valid).
+    /// Every check passed (and the status list entry, if checked, is valid).
     Valid {
         /// What was disclosed and when.
         presentation: Box<VerifiedPresentation>,
-        /// The issuer's answer, if it was asked.
-        status: Option<Box<VerifiedStatus>>,
+        /// The status list entry, if it was checked.
+        status: Option<Box<online::ListCheck>>,
     },
-    /// A check failed: the spec's error code, or the issuer's status, says which.
+    /// A check failed: the spec's error code, or the list entry, says which.
     Invalid {
-        /// The error code (spec §13) or the status in words (`revoked (holder_request)`).
+        /// The error code (spec §13) or the status in words (`revoked`).
         reason: String,
         /// The presentation, if it passed the offline checks.
         presentation: Option<Box<VerifiedPresentation>>,
-        /// The issuer's answer, if it was asked.
-        status: Option<Box<VerifiedStatus>>,
+        /// The status list entry, if it was checked.
+        status: Option<Box<online::ListCheck>>,
     },
 }
 
-/// Verifies `bytes` offline and then, if `status` gives a URL (empty: the credential's
-/// own) and how to reach it, online (spec §12.2, §12.4). An error means "could not
-/// check": the online check did not get a trustworthy answer.
+/// Where `evaluate` gets a status list: the source (URL, file, or empty for the
+/// credential's own URI), how to reach it, and the cache directory.
+pub struct ListArgs<'a> {
+    /// URL, file, or "".
+    pub source: &'a str,
+    /// How to reach a URL.
+    pub net: &'a online::NetArgs,
+    /// Where fetched lists are kept.
+    pub cache: Option<&'a Path>,
+}
+
+/// Verifies `bytes` offline and then, if `status` says where, its credential's entry in
+/// its status list (spec §12.2, §12.4). An error means "could not check": no list that
+/// passes its checks.
 pub fn evaluate(
     verifier: &Verifier,
     bytes: &[u8],
     ctx: &VerifyContext<'_>,
-    status: Option<(&str, &online::NetArgs)>,
+    status: Option<&ListArgs<'_>>,
 ) -> Result<Outcome> {
     let presentation = match verifier.verify(bytes, ctx) {
         Ok(v) => Box::new(v),
@@ -119,27 +137,39 @@ pub fn evaluate(
             });
         }
     };
-    let Some((url, net)) = status else {
+    let Some(list) = status else {
         return Ok(Outcome::Valid {
             presentation,
             status: None,
         });
     };
-    let status = Box::new(online::check_status(
+    let checked = online::check_status_list(
         verifier,
         &presentation,
-        url,
-        net,
+        list.source,
+        list.net,
         ctx.now,
-    )?);
-    if status.body().status == CredentialStatus::Valid {
+        list.cache,
+    )?;
+    let status = match checked {
+        Ok(c) => Box::new(c),
+        // L12: the list verified but has no such entry: an answer, and not a valid one.
+        Err(e) => {
+            return Ok(Outcome::Invalid {
+                reason: e.code().into(),
+                presentation: Some(presentation),
+                status: None,
+            });
+        }
+    };
+    if status.status == ListStatus::Valid {
         Ok(Outcome::Valid {
             presentation,
             status: Some(status),
         })
     } else {
         Ok(Outcome::Invalid {
-            reason: online::status_words(status.body().status),
+            reason: online::list_words(status.status),
             presentation: Some(presentation),
             status: Some(status),
         })
@@ -175,15 +205,17 @@ fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
         .max_presentation_age(args.max_age)
         .clock_skew(args.skew);
     let ctx = VerifyContext::new(now, nonce.as_deref(), audience.as_deref());
-    Ok((
-        evaluate(
-            &verifier,
-            &bytes,
-            &ctx,
-            args.status.as_deref().map(|url| (url, &args.net)),
-        )?,
-        now,
-    ))
+    let cache = if args.no_status_cache {
+        None
+    } else {
+        args.status_cache.clone().or_else(online::default_cache)
+    };
+    let list = args.status_list.as_deref().map(|source| ListArgs {
+        source,
+        net: &args.net,
+        cache: cache.as_deref(),
+    });
+    Ok((evaluate(&verifier, &bytes, &ctx, list.as_ref())?, now))
 }
 
 /// The default portrait file: next to the presentation, `NAME.portrait.jpg`.
@@ -310,19 +342,19 @@ pub fn screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> String {
     out
 }
 
-fn status_line(out: &mut String, s: &VerifiedStatus) {
+fn status_line(out: &mut String, s: &online::ListCheck) {
     let _ = writeln!(
         out,
-        "  online status    {}, signed by the issuer at {}",
-        online::status_words(s.body().status),
-        time::show(s.body().checked_at)
+        "  status           {}, list of {}",
+        online::list_words(s.status),
+        time::show(s.issued_at)
     );
 }
 
 fn details(
     out: &mut String,
     v: &VerifiedPresentation,
-    status: Option<&VerifiedStatus>,
+    status: Option<&online::ListCheck>,
     portrait: Option<&Path>,
 ) {
     let _ = writeln!(
@@ -351,7 +383,7 @@ fn details(
     match status {
         Some(s) => status_line(out, s),
         None => {
-            let _ = writeln!(out, "  online status    not checked");
+            let _ = writeln!(out, "  status           not checked");
         }
     }
     let _ = writeln!(out, "disclosed claims");
@@ -368,18 +400,16 @@ fn details(
     }
 }
 
-fn status_json(status: Option<&VerifiedStatus>) -> Json {
+fn status_json(status: Option<&online::ListCheck>) -> Json {
     match status {
         None => Json::Null,
         Some(s) => json!({
-            "status": s.body().status.as_str(),
-            "reason": match s.body().status {
-                CredentialStatus::Revoked(r) => Some(r.as_str()),
-                _ => None,
-            },
-            "checked_at": s.body().checked_at,
-            "checked_at_local": time::show(s.body().checked_at),
-            "cache_for": s.body().cache_for,
+            "status": s.status.as_str(),
+            "value": s.status.value(),
+            "list_uri": s.uri,
+            "list_issued_at": s.issued_at,
+            "list_issued_at_local": time::show(s.issued_at),
+            "source": s.source,
         }),
     }
 }
@@ -406,11 +436,11 @@ fn to_json(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Json {
                 "credential_id": hex::encode(v.credential_id()),
                 "issuer_kid": hex::encode(v.issuer_kid()),
                 "status_uri": v.status().uri,
-                "status_index": v.status().index,
+                "status_idx": v.status().index,
                 "nonce": v.nonce().as_ref().map(hex::encode),
                 "audience": v.audience(),
                 "claims": claims,
-                "online_status": status_json(status.as_deref()),
+                "status_list": status_json(status.as_deref()),
             })
         }
         Outcome::Invalid {
@@ -422,7 +452,7 @@ fn to_json(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Json {
             "checked_at": now,
             "reason": reason,
             "presented_at": presentation.as_ref().map(|v| v.presented_at()),
-            "online_status": status_json(status.as_deref()),
+            "status_list": status_json(status.as_deref()),
         }),
     }
 }

@@ -40,6 +40,7 @@ fn measured(dir: &Path, args: &[&str], endless_stdin: bool) -> Measured {
         .args(args)
         .current_dir(dir)
         .env("TZ", "UTC")
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .output()
         .expect("python3 runs tests/maxrss.py");
     assert!(
@@ -200,7 +201,7 @@ fn an_issuer_answering_without_end_is_refused_in_bounded_memory() {
     );
     let unframed = flooding_issuer(b"HTTP/1.0 200 OK\r\n\r\n", vec![0u8; 0x10000]);
     for addr in [endless_chunked, two_gib, unframed] {
-        let url = format!("--status=http://{addr}/status");
+        let url = format!("--status-list=http://{addr}/status");
         let m = measured(
             d,
             &[
@@ -233,7 +234,7 @@ fn plain_http_is_used_only_when_asked() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
-            "--status=http://127.0.0.1:9/s",
+            "--status-list=http://127.0.0.1:9/s",
         ],
         2,
     );
@@ -262,12 +263,12 @@ fn plain_http_is_used_only_when_asked() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
-            "--status=https://127.0.0.1:1/status",
+            "--status-list=https://127.0.0.1:1/status",
         ],
         2,
     );
     assert!(
-        err.contains("online status check at https://127.0.0.1:1/status: connection failed"),
+        err.contains("status list at https://127.0.0.1:1/status: connection failed"),
         "{err}"
     );
     assert!(!err.contains("plain http"), "{err}");

@@ -1,5 +1,5 @@
-//! `serve`, `wallet activate`, `verify --status` against a real server started by
-//! `mlegit serve`, and `mlegit demo` from start to end.
+//! `serve`, `wallet activate`, `verify --status-list` and `admin status-list export` against a
+//! real server started by `mlegit serve`, and `mlegit demo` from start to end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -222,6 +222,9 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "p.cbor",
         ],
     );
+    // The credential names its list with an https URI; this server answers on plain http
+    // on loopback, so the list is fetched from the server's own address.
+    let list_url = format!("--status-list={}/v1/status-lists/1", server.url);
     let screen = run_ok(
         d,
         &[
@@ -230,11 +233,11 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "--trust-list",
             "trust.cbor",
             "--allow-http",
-            "--status",
+            &list_url,
         ],
     );
     assert!(
-        screen.starts_with("VALID\n") && screen.contains("online status    valid"),
+        screen.starts_with("VALID\n") && screen.contains("status           not revoked, list of "),
         "{screen}"
     );
     assert!(d.join("p.portrait.jpg").exists());
@@ -246,16 +249,25 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "--trust-list",
             "trust.cbor",
             "--allow-http",
-            "--status",
-            &format!("{}/v1/status", server.url),
             "--json",
+            &list_url,
         ],
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["online_status"]["status"], "valid", "{v}");
+    assert_eq!(v["status_list"]["status"], "valid", "{v}");
+    assert!(
+        v["status_list"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("(cached)"),
+        "{v}"
+    );
+    let list_uri = v["status_list"]["list_uri"].as_str().unwrap().to_owned();
+    assert!(list_uri.starts_with("https://127.0.0.1:") && list_uri.ends_with("/v1/status-lists/1"));
+    assert_eq!(v["status_uri"], list_uri.as_str());
     let credential_id = v["credential_id"].as_str().unwrap().to_owned();
 
-    // the school revokes it: the same check is INVALID (exit 1), offline still VALID
+    // the school revokes it
     http_client(&server.url)
         .with_token(&server.token)
         .post_json(
@@ -265,6 +277,23 @@ fn wallet_activate_then_verify_with_the_online_status() {
         .unwrap()
         .success()
         .unwrap();
+    // A verifier that kept the list uses it for its ttl: still VALID from the cache (spec
+    // §14.3: revocation reaches a verifier within the list's ttl).
+    let json = run_ok(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--allow-http",
+            "--json",
+            &list_url,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["status_list"]["status"], "valid", "{v}");
+    // A fresh fetch: the list was signed again with the entry flipped: INVALID (exit 1).
     let (screen, _) = run_fails(
         d,
         &[
@@ -273,14 +302,17 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "--trust-list",
             "trust.cbor",
             "--allow-http",
-            "--status",
+            "--no-status-cache",
+            &list_url,
         ],
         1,
     );
     assert!(
-        screen.starts_with("INVALID\n") && screen.contains("revoked (holder_request)"),
+        screen.starts_with("INVALID\n") && screen.contains("reason           revoked"),
         "{screen}"
     );
+    // The reason is not in the list: only the school sees it.
+    assert!(!screen.contains("holder_request"), "{screen}");
     let (json, _) = run_fails(
         d,
         &[
@@ -289,14 +321,61 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "--trust-list",
             "trust.cbor",
             "--allow-http",
-            "--status",
+            "--no-status-cache",
             "--json",
+            &list_url,
         ],
         1,
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["online_status"]["reason"], "holder_request", "{v}");
+    assert_eq!(v["status_list"]["status"], "invalid", "{v}");
+    assert_eq!(v["reason"], "revoked", "{v}");
     run_ok(d, &["verify", "p.cbor", "--trust-list", "trust.cbor"]);
+
+    // Exported as files (the server still running), the list is checked offline.
+    let export = run_ok(
+        d,
+        &[
+            "admin",
+            "status-list",
+            "export",
+            "lists",
+            "--data-dir",
+            "server",
+        ],
+    );
+    assert!(
+        export.contains("lists/1.cwt") && export.contains(&list_uri),
+        "{export}"
+    );
+    let (screen, _) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--status-list",
+            "lists/1.cwt",
+        ],
+        1,
+    );
+    assert!(screen.contains("reason           revoked"), "{screen}");
+    // A list file of another list's name is refused: could not check (exit 2).
+    std::fs::write(d.join("other.cwt"), b"not a token").unwrap();
+    let (_, err) = run_fails(
+        d,
+        &[
+            "verify",
+            "p.cbor",
+            "--trust-list",
+            "trust.cbor",
+            "--status-list",
+            "other.cwt",
+        ],
+        2,
+    );
+    assert!(err.contains("status list other.cwt"), "{err}");
 
     // no answer from the issuer: could not check (exit 2)
     let (_, err) = run_fails(
@@ -307,13 +386,14 @@ fn wallet_activate_then_verify_with_the_online_status() {
             "--trust-list",
             "trust.cbor",
             "--allow-http",
-            "--status",
-            "http://127.0.0.1:1",
+            "--no-status-cache",
+            "--status-list",
+            "http://127.0.0.1:1/v1/status-lists/1",
         ],
         2,
     );
     assert!(
-        err.contains("online status check at http://127.0.0.1:1"),
+        err.contains("status list at http://127.0.0.1:1/v1/status-lists/1"),
         "{err}"
     );
 }
@@ -329,10 +409,10 @@ fn demo_tells_the_whole_story_and_exits_0() {
         "[1] The issuer starts",
         "activation code",
         "VALID",
-        "online status    valid",
+        "status           not revoked, list of ",
         "INVALID",
-        "revoked (holder_request)",
-        "revoked (superseded)",
+        "reason           revoked",
+        "(the reason stays with the school)",
         "The story went as told",
     ] {
         assert!(stdout.contains(needle), "{needle} missing from\n{stdout}");
@@ -404,7 +484,8 @@ fn over_https_with_a_private_ca() {
             "p.cbor",
         ],
     );
-    // The credential's own status URI is https: verify --status follows it with the CA.
+    // The credential's own status URI is https: --status-list without a value follows
+    // it with the CA.
     let screen = run_ok(
         d,
         &[
@@ -414,15 +495,33 @@ fn over_https_with_a_private_ca() {
             "trust.cbor",
             "--ca",
             "ca.pem",
-            "--status",
+            "--status-list",
         ],
     );
     assert!(
-        screen.starts_with("VALID\n") && screen.contains("online status    valid"),
+        screen.starts_with("VALID\n") && screen.contains("status           not revoked, list of "),
         "{screen}"
     );
-    let status_url = format!("--status={}/v1/status", server.url);
-    let screen = run_ok(
+    // Revoked at the server, the list fetched over HTTPS says so.
+    let json = run_ok(
+        d,
+        &["verify", "p.cbor", "--trust-list", "trust.cbor", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let credential_id = v["credential_id"].as_str().unwrap().to_owned();
+    https
+        .client(&server.url)
+        .unwrap()
+        .with_token(&server.token)
+        .post_json(
+            &format!("/v1/credentials/{credential_id}/revoke"),
+            &serde_json::json!({"reason": "holder_request"}),
+        )
+        .unwrap()
+        .success()
+        .unwrap();
+    let list_url = format!("--status-list={}/v1/status-lists/1", server.url);
+    let (screen, _) = run_fails(
         d,
         &[
             "verify",
@@ -431,10 +530,12 @@ fn over_https_with_a_private_ca() {
             "trust.cbor",
             "--ca",
             "ca.pem",
-            &status_url,
+            "--no-status-cache",
+            &list_url,
         ],
+        1,
     );
-    assert!(screen.contains("online status    valid"), "{screen}");
+    assert!(screen.contains("reason           revoked"), "{screen}");
     let (_, err) = run_fails(
         d,
         &[
@@ -442,7 +543,8 @@ fn over_https_with_a_private_ca() {
             "p.cbor",
             "--trust-list",
             "trust.cbor",
-            &status_url,
+            "--no-status-cache",
+            &list_url,
         ],
         2,
     );
@@ -456,7 +558,8 @@ fn over_https_with_a_private_ca() {
             "trust.cbor",
             "--ca",
             "student.json",
-            "--status",
+            "--no-status-cache",
+            "--status-list",
         ],
         2,
     );

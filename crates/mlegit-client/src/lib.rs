@@ -1,16 +1,16 @@
 //! # mlegit-client: the wallet's and the verifier's side of the reference server's HTTP API
 //!
 //! A small blocking client (std threads and sockets, no async runtime) for what a phone or
-//! a verifier asks an issuer: the signed status of a credential (spec §9), the issuer
-//! trust list (spec §10) and the wallet activation (challenge, proof of possession,
-//! credential). It needs neither the server nor SQLite.
+//! a verifier asks an issuer: a status list token (spec §9), the issuer trust list (spec
+//! §10) and the wallet activation (challenge, proof of possession, credential). It needs
+//! neither the server nor SQLite.
 //!
 //! - **HTTPS by default**, through rustls with Mozilla's roots compiled in
 //!   ([`Connector::new`]), or only the CA certificates you give ([`Connector::with_ca_pem`]).
 //!   Plain `http://` is refused unless allowed explicitly ([`Connector::allow_plain_http`]).
 //! - **Bounded reads**: every response is read up to the cap of the object it should hold
-//!   plus one byte (a status response at most [`mlegit::DEFAULT_MAX_INPUT`] bytes, as the
-//!   verifier's step S1), and a longer one ends in [`ClientError::ResponseTooLarge`], whose
+//!   plus one byte (a status list token at most [`MAX_STATUS_LIST`] bytes, the verifier's
+//!   default for step L1), and a longer one ends in [`ClientError::ResponseTooLarge`], whose
 //!   code is the spec's `input_too_large`: an endless chunked body or a huge
 //!   `Content-Length` costs at most the cap in memory.
 //! - **Timeouts**: one for connecting (per address) and one for the whole exchange, so a
@@ -20,9 +20,12 @@
 //! use mlegit_client::Connector;
 //! # fn run() -> Result<(), mlegit_client::ClientError> {
 //! let connector = Connector::new();
-//! // The credential's status reference: {uri, index}; the nonce is fresh per check.
-//! let response = connector.status("https://issuer.example/v1/status", 42, Some(&[7u8; 16]))?;
-//! // ... then Verifier::verify_status(&response, ...) checks the signed answer.
+//! // The list the credential's status reference names: the whole list, the same bytes for
+//! // every verifier, so the issuer does not learn whose credential is checked.
+//! let fetched = connector.status_list("https://issuer.example/v1/status-lists/1", None)?;
+//! // ... then Verifier::verify_status_list(&token, ...) checks it, and check_status looks
+//! // the credential's entry up, for as long as the list is fresh.
+//! # let _ = fetched;
 //! # Ok(()) }
 //! ```
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -49,8 +52,8 @@ use rustls::pki_types::{CertificateDer, ServerName};
 pub use url::{BaseUrl, Scheme};
 pub use wire::{HttpResponse, MAX_HEAD};
 
-/// Largest status response read: the verifier's default max input size (spec S1).
-pub const MAX_STATUS_RESPONSE: usize = mlegit::DEFAULT_MAX_INPUT;
+/// Largest status list token read: the verifier's default token cap (spec §12.4, L1).
+pub const MAX_STATUS_LIST: usize = mlegit::status_list::DEFAULT_MAX_TOKEN;
 /// Largest trust list read: 64 keys (spec §10) fit in far less.
 pub const MAX_TRUST_LIST: usize = 64 * 1024;
 /// Largest activation response read: a credential and its disclosures, portrait included.
@@ -270,21 +273,35 @@ impl Connector {
         })
     }
 
-    /// The signed status response (spec §9) of the credential whose status reference is
-    /// `{uri, index}`: `GET <uri>/<index>?nonce=<base64url(nonce)>`, read up to
-    /// [`MAX_STATUS_RESPONSE`] bytes. The caller verifies it (`Verifier::verify_status`).
-    pub fn status(
+    /// The status list token at `uri` (spec §9): `GET <uri>`, read up to
+    /// [`MAX_STATUS_LIST`] bytes. With `etag` (of a token the caller keeps) the request is
+    /// conditional, and an unchanged list is [`StatusListFetch::NotModified`]. The caller
+    /// verifies the token (`Verifier::verify_status_list`).
+    pub fn status_list(
         &self,
-        status_uri: &str,
-        index: u64,
-        nonce: Option<&[u8]>,
-    ) -> Result<Vec<u8>, ClientError> {
-        let path = status_path("", index, nonce);
-        let client = self.client(status_uri)?;
-        let r = client
-            .exchange("GET", &path, None, &[], &[], MAX_STATUS_RESPONSE)?
-            .success()?;
-        Ok(r.body)
+        uri: &str,
+        etag: Option<&str>,
+    ) -> Result<StatusListFetch, ClientError> {
+        // The URI's last segment is the request path's; the rest is the base.
+        let after_scheme = uri.find("://").map_or(0, |i| i + 3);
+        let (base, path) = match uri.get(after_scheme..).and_then(|rest| rest.rfind('/')) {
+            Some(i) => uri.split_at(after_scheme + i),
+            None => (uri, "/"),
+        };
+        let client = self.client(base)?;
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("If-None-Match", e)).into_iter().collect();
+        let r = client.exchange("GET", path, None, &[], &headers, MAX_STATUS_LIST)?;
+        if r.status == 304 && etag.is_some() {
+            return Ok(StatusListFetch::NotModified);
+        }
+        let r = r.success()?;
+        let etag = r.header("etag").map(str::to_owned);
+        let max_age = r.header("cache-control").and_then(max_age);
+        Ok(StatusListFetch::Token {
+            token: r.body,
+            etag,
+            max_age,
+        })
     }
 
     /// The whole phone side of activation from a QR payload
@@ -567,12 +584,18 @@ impl Client {
         decode_activated(&r.body)
     }
 
-    /// `GET /v1/status/{index}` of this server (the reference server's status URI is
-    /// `<server>/v1/status`; other issuers: [`Connector::status`] with the credential's).
-    pub fn status(&self, index: u64, nonce: Option<&[u8]>) -> Result<Vec<u8>, ClientError> {
-        let path = status_path("/v1/status", index, nonce);
+    /// `GET /v1/status-lists/{list}` of this server (the reference server's list URIs;
+    /// other issuers: [`Connector::status_list`] with the credential's `uri`).
+    pub fn status_list(&self, list: u64) -> Result<Vec<u8>, ClientError> {
         let r = self
-            .exchange("GET", &path, None, &[], &[], MAX_STATUS_RESPONSE)?
+            .exchange(
+                "GET",
+                &format!("/v1/status-lists/{list}"),
+                None,
+                &[],
+                &[],
+                MAX_STATUS_LIST,
+            )?
             .success()?;
         Ok(r.body)
     }
@@ -618,12 +641,32 @@ impl HttpResponse {
     }
 }
 
-/// `<prefix>/<index>?nonce=<base64url, no padding>` (spec §9: the status URL).
-fn status_path(prefix: &str, index: u64, nonce: Option<&[u8]>) -> String {
-    match nonce {
-        Some(n) => format!("{prefix}/{index}?nonce={}", URL_SAFE_NO_PAD.encode(n)),
-        None => format!("{prefix}/{index}"),
-    }
+/// What [`Connector::status_list`] got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusListFetch {
+    /// The token, with its `ETag` and `Cache-Control: max-age` if the server sent them.
+    Token {
+        /// The token's bytes, unverified.
+        token: Vec<u8>,
+        /// The entity tag, for the next conditional request.
+        etag: Option<String>,
+        /// Seconds the server says it may be cached.
+        max_age: Option<u64>,
+    },
+    /// 304: the token of the `etag` given is still the list's.
+    NotModified,
+}
+
+/// The `max-age` of a `Cache-Control` value.
+fn max_age(value: &str) -> Option<u64> {
+    value.split(',').find_map(|d| {
+        let (name, v) = d.trim().split_once('=')?;
+        if name.trim().eq_ignore_ascii_case("max-age") {
+            v.trim().parse().ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// The payload the device signs at activation: `{1: activation_id, 2: challenge}`.

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use mlegit_client::test_ca::TestCa;
-use mlegit_client::{ClientError, Connector, MAX_STATUS_RESPONSE};
+use mlegit_client::{ClientError, Connector, MAX_STATUS_LIST, StatusListFetch};
 
 /// A one-connection server: reads the request head, then lets `answer` write.
 fn fake(answer: impl FnOnce(&mut TcpStream) + Send + 'static) -> SocketAddr {
@@ -37,7 +37,15 @@ fn plain() -> Connector {
 }
 
 fn status_from(addr: SocketAddr, connector: &Connector) -> Result<Vec<u8>, ClientError> {
-    connector.status(&format!("http://{addr}/v1/status"), 1, Some(&[1u8; 16]))
+    list(connector, &format!("http://{addr}/v1/status-lists/1"))
+}
+
+/// The token at `uri`, unconditionally.
+fn list(connector: &Connector, uri: &str) -> Result<Vec<u8>, ClientError> {
+    match connector.status_list(uri, None)? {
+        StatusListFetch::Token { token, .. } => Ok(token),
+        StatusListFetch::NotModified => panic!("304 to an unconditional request"),
+    }
 }
 
 /// Writes until the client hangs up; returns how many bytes went out.
@@ -71,7 +79,7 @@ fn an_endless_chunked_body_stops_at_the_cap() {
     });
     let err = status_from(addr, &plain()).unwrap_err();
     assert!(
-        matches!(err, ClientError::ResponseTooLarge { limit } if limit == MAX_STATUS_RESPONSE),
+        matches!(err, ClientError::ResponseTooLarge { limit } if limit == MAX_STATUS_LIST),
         "{err:?}"
     );
     assert_eq!(err.code(), "input_too_large");
@@ -164,47 +172,68 @@ fn a_silent_server_is_cut_off_by_the_total_timeout() {
 
 #[test]
 fn plain_http_is_refused_unless_allowed() {
-    let err = Connector::new()
-        .status("http://127.0.0.1:9/v1/status", 1, None)
-        .unwrap_err();
+    let err = list(&Connector::new(), "http://127.0.0.1:9/v1/status-lists/1").unwrap_err();
     assert!(matches!(err, ClientError::PlainHttpRefused), "{err:?}");
     let err = mlegit_client::Client::new("http://127.0.0.1:9").unwrap_err();
     assert!(matches!(err, ClientError::PlainHttpRefused), "{err:?}");
-    let err = plain()
-        .status("http://127.0.0.1:1/v1/status", 1, None)
-        .unwrap_err();
+    let err = list(&plain(), "http://127.0.0.1:1/v1/status-lists/1").unwrap_err();
     assert!(matches!(err, ClientError::Connect(_)), "{err:?}");
 }
 
 #[test]
-fn the_status_url_is_the_status_uri_then_the_index_then_the_nonce() {
+fn a_list_is_fetched_at_its_uri_and_conditionally_with_its_etag() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        let mut head = Vec::new();
-        let mut b = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap() == 1 {
-            head.push(b[0]);
+        let mut heads = Vec::new();
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nETag: \"t1\"\r\nCache-Control: public, max-age=600\r\nContent-Length: 3\r\n\r\nabc"[..],
+            &b"HTTP/1.1 304 Not Modified\r\nETag: \"t1\"\r\nContent-Length: 0\r\n\r\n"[..],
+        ] {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap() == 1 {
+                head.push(b[0]);
+            }
+            s.write_all(answer).unwrap();
+            heads.push(String::from_utf8(head).unwrap());
         }
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
-            .unwrap();
-        String::from_utf8(head).unwrap()
+        heads
     });
-    let body = plain()
-        .status(
-            &format!("http://{addr}/issuer/status/"),
-            42,
-            Some(&[0xfb; 16]),
-        )
-        .unwrap();
-    assert_eq!(body, b"abc");
-    let head = server.join().unwrap();
-    assert!(
-        head.starts_with("GET /issuer/status/42?nonce=-_v7-_v7-_v7-_v7-_v7-w HTTP/1.1\r\n"),
-        "{head}"
+    let uri = format!("http://{addr}/issuer/lists/42");
+    let first = plain().status_list(&uri, None).unwrap();
+    assert_eq!(
+        first,
+        StatusListFetch::Token {
+            token: b"abc".to_vec(),
+            etag: Some("\"t1\"".into()),
+            max_age: Some(600),
+        }
     );
-    assert!(head.contains(&format!("\r\nHost: {addr}\r\n")), "{head}");
+    let again = plain().status_list(&uri, Some("\"t1\"")).unwrap();
+    assert_eq!(again, StatusListFetch::NotModified);
+    let heads = server.join().unwrap();
+    assert!(
+        heads[0].starts_with("GET /issuer/lists/42 HTTP/1.1\r\n"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[0].contains(&format!("\r\nHost: {addr}\r\n")),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        !heads[0].to_ascii_lowercase().contains("if-none-match"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[1].contains("\r\nIf-None-Match: \"t1\"\r\n"),
+        "{}",
+        heads[1]
+    );
 }
 
 /// A one-connection HTTPS server with the test CA's certificate.
@@ -250,28 +279,26 @@ fn https_with_a_private_ca_works_and_an_unknown_ca_does_not() {
     let trusting = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
 
     let addr = tls_server(&ca, b"signed");
-    let body = trusting
-        .status(&format!("https://{addr}/v1/status"), 7, None)
-        .unwrap();
+    let body = list(&trusting, &format!("https://{addr}/v1/status-lists/7")).unwrap();
     assert_eq!(body, b"signed");
 
     let addr = tls_server(&ca, b"signed");
-    let url = format!("https://localhost:{}/v1/status", addr.port());
-    assert_eq!(trusting.status(&url, 7, None).unwrap(), b"signed");
+    let url = format!("https://localhost:{}/v1/status-lists/7", addr.port());
+    assert_eq!(list(&trusting, &url).unwrap(), b"signed");
 
     // The built-in roots do not know the test CA.
     let addr = tls_server(&ca, b"signed");
-    let err = Connector::new()
-        .status(&format!("https://{addr}/v1/status"), 7, None)
-        .unwrap_err();
+    let err = list(
+        &Connector::new(),
+        &format!("https://{addr}/v1/status-lists/7"),
+    )
+    .unwrap_err();
     assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
 
     // Another CA's certificate for the same names is refused too.
     let other = TestCa::new(&["127.0.0.1"]).unwrap();
     let addr = tls_server(&other, b"signed");
-    let err = trusting
-        .status(&format!("https://{addr}/v1/status"), 7, None)
-        .unwrap_err();
+    let err = list(&trusting, &format!("https://{addr}/v1/status-lists/7")).unwrap_err();
     assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
 }
 
@@ -280,9 +307,7 @@ fn a_certificate_for_another_name_is_refused() {
     let ca = TestCa::new(&["issuer.example"]).unwrap();
     let trusting = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
     let addr = tls_server(&ca, b"x");
-    let err = trusting
-        .status(&format!("https://{addr}/v1/status"), 7, None)
-        .unwrap_err();
+    let err = list(&trusting, &format!("https://{addr}/v1/status-lists/7")).unwrap_err();
     assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
 }
 
@@ -335,21 +360,17 @@ fn observed_relay(upstream: SocketAddr) -> (SocketAddr, std::sync::mpsc::Receive
 }
 
 #[test]
-fn an_observer_of_https_sees_neither_the_index_nor_the_nonce() {
-    let nonce = [0xa5u8; 16];
-    let nonce_text = "paWlpaWlpaWlpaWlpaWlpQ";
+fn an_observer_of_https_sees_not_even_which_list_is_fetched() {
     // Over HTTPS the request line is encrypted.
     let ca = TestCa::new(&["127.0.0.1"]).unwrap();
     let (relay, seen) = observed_relay(tls_server(&ca, b"signed"));
-    let body = Connector::with_ca_pem(ca.ca_pem.as_bytes())
-        .unwrap()
-        .status(&format!("https://{relay}/v1/status"), 4242, Some(&nonce))
-        .unwrap();
+    let trusting = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
+    let body = list(&trusting, &format!("https://{relay}/v1/status-lists/4242")).unwrap();
     assert_eq!(body, b"signed");
     let seen = seen.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(!seen.is_empty());
     let text = String::from_utf8_lossy(&seen);
-    for secret in ["4242", nonce_text, "/v1/status", "nonce="] {
+    for secret in ["4242", "/v1/status-lists"] {
         assert!(!text.contains(secret), "{secret} visible on the wire");
     }
     // The control: over plain HTTP the same observer reads both.
@@ -357,12 +378,7 @@ fn an_observer_of_https_sees_neither_the_index_nor_the_nonce() {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsigned");
     });
     let (relay, seen) = observed_relay(upstream);
-    plain()
-        .status(&format!("http://{relay}/v1/status"), 4242, Some(&nonce))
-        .unwrap();
+    list(&plain(), &format!("http://{relay}/v1/status-lists/4242")).unwrap();
     let text = String::from_utf8(seen.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
-    assert!(
-        text.contains("/v1/status/4242?nonce=") && text.contains(nonce_text),
-        "{text}"
-    );
+    assert!(text.contains("/v1/status-lists/4242"), "{text}");
 }

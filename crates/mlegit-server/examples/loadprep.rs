@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let challenge = phone.challenge(id)?;
         let req = Client::activation_body(id, code, &challenge, &device)?;
         if i == 0 {
-            // One credential for the status run (index 1).
+            // One credential, so that the status list run has list 1 to fetch.
             phone.activate(id, code, &device)?;
             first = Some(id.to_owned());
         } else {
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     file.flush()?;
     eprintln!(
-        "prepared {} activations; status index 1 is {first:?}",
+        "prepared {} activations; status list 1 made by {first:?}",
         n - 1
     );
     Ok(())

@@ -295,6 +295,35 @@ impl Admin {
         Ok(hex::encode(kid))
     }
 
+    /// Every status list's token, signed again first where stale (as the server would
+    /// before serving it): `(list number, its URI, the token)`, for `mlegit admin
+    /// status-list export`, which writes them as files for a CDN or offline validators.
+    pub fn export_status_lists(&mut self) -> Result<Vec<(i64, String, Vec<u8>)>, ServerError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let kid = store::active_kid(&tx)?.ok_or(ServerError::NotInitialised)?;
+        let signer = self.keys.load(&kid)?;
+        let issuer = mlegit::Issuer::with_key_id(crate::keys::ArcSigner(signer), kid)
+            .map_err(|_| ServerError::Key("the active key id"))?;
+        let mut out = Vec::new();
+        // The list functions answer in the API's errors: a database error, a stored
+        // list that does not decode, or a failed signature.
+        let fail = |_: crate::ApiError| ServerError::Invalid("a status list (stored or signing)");
+        for id in crate::lists::ids(&tx).map_err(fail)? {
+            let uri: String =
+                tx.query_row("SELECT uri FROM status_lists WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            if let Some(served) = crate::lists::token(&tx, &issuer, id, now).map_err(fail)? {
+                out.push((id, uri, served.token));
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// The trust list as served at `GET /v1/trust-list`.
     pub fn trust_list(&self) -> Result<mlegit::TrustList, ServerError> {
         Ok(crate::app::trust_list(&self.conn, self.clock.now())?)

@@ -10,8 +10,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use mlegit::cbor::Encoder;
 use mlegit::cose::{self, Algorithm, KidRule};
 use mlegit::{
-    CredentialStatus, Date, Issuer, P256Backend, PublicKey, RevocationReason, StatusBody,
-    StatusReference, StudentClaims, TrustList, TrustedKey,
+    Date, Issuer, P256Backend, PublicKey, RevocationReason, StatusReference, StudentClaims,
+    TrustList, TrustedKey,
 };
 use rand::{Rng, RngExt};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::keys::{ArcSigner, KeyStore};
+use crate::lists;
 use crate::page::{self, Card, Lang};
 use crate::photo;
 use crate::routes::RouteId;
@@ -43,8 +44,8 @@ pub const CODE_DIGITS: usize = 12;
 pub const CHALLENGE_VALIDITY: u64 = 300;
 /// Longest credential validity (capped further by the paper ID's expiry date).
 pub const MAX_CREDENTIAL_VALIDITY: u64 = 365 * DAY;
-/// `cache_for` of status responses.
-pub const STATUS_CACHE_FOR: u64 = 300;
+/// The media type of a status list token (spec §3.4).
+pub const STATUS_LIST_TYPE: &str = "application/statuslist+cwt";
 /// Most students in one batch.
 pub const MAX_BATCH: usize = 200;
 
@@ -65,6 +66,17 @@ pub struct ApiRequest {
     pub json_body: bool,
     /// The body.
     pub body: Vec<u8>,
+    /// The `If-None-Match` header, if any.
+    pub if_none_match: Option<String>,
+}
+
+/// HTTP caching of a public response (a status list token).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// The entity tag, quoted.
+    pub etag: String,
+    /// `Cache-Control: public, max-age`.
+    pub max_age: u64,
 }
 
 /// A response as the handlers produce it.
@@ -76,6 +88,8 @@ pub struct ApiResponse {
     pub content_type: &'static str,
     /// Body.
     pub body: Vec<u8>,
+    /// Caching headers; `None`: `Cache-Control: no-store`.
+    pub cache: Option<Cache>,
 }
 
 impl ApiResponse {
@@ -85,6 +99,7 @@ impl ApiResponse {
             status,
             content_type: "application/json",
             body,
+            cache: None,
         })
     }
 
@@ -93,6 +108,7 @@ impl ApiResponse {
             status,
             content_type,
             body,
+            cache: None,
         }
     }
 }
@@ -259,7 +275,7 @@ impl App {
                 crate::openapi::DOCUMENT.as_bytes().to_vec(),
             )),
             RouteId::TrustList => self.trust_list(),
-            RouteId::Status => self.status(req),
+            RouteId::StatusList => self.status_list(req),
             RouteId::RegisterStudent => self.register(req, None),
             RouteId::ResubmitStudent => self.register(req, Some(param(req, 0)?)),
             RouteId::ShowStudent => self.show_student(req),
@@ -335,84 +351,42 @@ impl App {
         Ok(issuer)
     }
 
-    /// The issuer for `kid`: the cached active one, or a key loaded for this call.
-    fn issuer_by_kid(&self, kid: &[u8]) -> Result<Arc<Issuer<ArcSigner>>, ApiError> {
-        {
-            let cached = self
-                .issuer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(issuer) = cached.as_ref().filter(|i| i.key_id() == kid) {
-                return Ok(Arc::clone(issuer));
-            }
-        }
-        let active = store::active_kid(&self.db())?;
-        if active.as_deref() == Some(kid) {
-            return self.issuer(&self.db());
-        }
-        let signer = self
-            .keys
-            .load(kid)
-            .map_err(|_| ApiError::Internal("key load"))?;
-        Ok(Arc::new(
-            Issuer::with_key_id(ArcSigner(signer), kid.to_vec())
-                .map_err(|_| ApiError::Internal("key id"))?,
-        ))
-    }
-
     fn trust_list(&self) -> Result<ApiResponse, ApiError> {
         let db = self.db();
         let list = trust_list(&db, self.clock.now())?;
         Ok(ApiResponse::bytes(200, "application/cbor", list.to_vec()))
     }
 
-    // --- status -----------------------------------------------------------------------
+    // --- status lists -----------------------------------------------------------------
 
-    fn status(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let (index, nonce) = parse_status(param(req, 0)?, &req.query)?;
+    /// `GET /v1/status-lists/{list}`: the list's token, the same bytes for every client
+    /// (spec §9.4), signed again first if it is stale; 304 when `If-None-Match` names it.
+    fn status_list(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let id = parse_list_id(param(req, 0)?)?;
         let now = self.clock.now();
-        let row = self
-            .db()
-            .query_row(
-                "SELECT credential_id, exp, revoked_reason, kid FROM credentials WHERE status_index = ?1",
-                [index],
-                |r| {
-                    Ok(StatusRow {
-                        credential_id: r.get(0)?,
-                        exp: r.get(1)?,
-                        reason: r.get(2)?,
-                        kid: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?;
-        let StatusRow {
-            credential_id,
-            exp,
-            reason,
-            kid,
-        } = row.ok_or(ApiError::StatusNotFound)?;
-        // Spec §9.3: the status of a credential is signed by the key that signed it, so
-        // that no other issuer key can vouch for it; after a rotation the old key signs
-        // the status of its own credentials.
-        let issuer = self.issuer_by_kid(&kid)?;
-        let status = match reason {
-            Some(code) => CredentialStatus::Revoked(
-                RevocationReason::from_code(to_u64(code)).ok_or(ApiError::Internal("reason"))?,
-            ),
-            None if now > to_u64(exp) => CredentialStatus::Expired,
-            None => CredentialStatus::Valid,
-        };
-        let response = issuer
-            .status_response(&StatusBody {
-                credential_id,
-                status,
-                checked_at: now,
-                nonce,
-                cache_for: STATUS_CACHE_FOR,
-            })
-            .map_err(|_| ApiError::Internal("status signing"))?;
-        Ok(ApiResponse::bytes(200, "application/cbor", response))
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let issuer = self.issuer(&tx)?;
+        let served = lists::token(&tx, &issuer, id, now)?.ok_or(ApiError::StatusListNotFound)?;
+        tx.commit()?;
+        let cache = Some(Cache {
+            etag: served.etag.clone(),
+            max_age: served.max_age,
+        });
+        if req.if_none_match.as_deref() == Some(served.etag.as_str()) {
+            return Ok(ApiResponse {
+                status: 304,
+                content_type: STATUS_LIST_TYPE,
+                body: Vec::new(),
+                cache,
+            });
+        }
+        Ok(ApiResponse {
+            status: 200,
+            content_type: STATUS_LIST_TYPE,
+            body: served.token,
+            cache,
+        })
     }
 
     // --- students and photos ----------------------------------------------------------
@@ -509,20 +483,22 @@ impl App {
         let mut credentials = Vec::new();
         {
             let mut stmt = tx.prepare(
-                "SELECT credential_id, status_index, iat, exp, revoked_reason FROM credentials
-                 WHERE student_id = ?1 ORDER BY status_index",
+                "SELECT c.credential_id, l.uri, c.list_index, c.iat, c.exp, c.revoked_reason
+                 FROM credentials c LEFT JOIN status_lists l ON l.id = c.list_id
+                 WHERE c.student_id = ?1 ORDER BY c.status_index",
             )?;
             let rows = stmt.query_map([student.id], |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
                     r.get::<_, i64>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
                 ))
             })?;
             for row in rows {
-                let (cid, index, iat, exp, reason) = row?;
+                let (cid, list_uri, list_index, iat, exp, reason) = row?;
                 let reason = reason.and_then(|c| RevocationReason::from_code(to_u64(c)));
                 let status = match reason {
                     Some(_) => "revoked",
@@ -531,7 +507,8 @@ impl App {
                 };
                 credentials.push(serde_json::json!({
                     "credential_id": hex::encode(cid),
-                    "status_index": index,
+                    "status_list": list_uri,
+                    "status_idx": list_index,
                     "iat": iat,
                     "exp": exp,
                     "status": status,
@@ -930,6 +907,7 @@ impl App {
             [],
             |r| r.get(0),
         )?;
+        let (list_uri, list, entry) = lists::allocate(&tx, self.public_url())?;
         let issuer = self.issuer(&tx)?;
         let issued = issuer
             .credential()
@@ -941,8 +919,8 @@ impl App {
                 expires: exp,
             })
             .status(StatusReference {
-                uri: format!("{}/v1/status", self.public_url()),
-                index: to_u64(index),
+                uri: list_uri,
+                index: entry,
             })
             .issue(&mut rand::rng())
             .map_err(|e| match e {
@@ -962,10 +940,11 @@ impl App {
                 student
             ],
         )?;
+        lists::flip_revoked(&tx, now)?;
         tx.execute(
             "INSERT INTO credentials (status_index, credential_id, school_id, student_id, activation_id,
-                                      kid, iat, exp, device_thumbprint)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                      kid, iat, exp, device_thumbprint, list_id, list_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 index,
                 issued.credential_id,
@@ -975,7 +954,9 @@ impl App {
                 issuer.key_id(),
                 to_i64(now),
                 to_i64(exp),
-                Sha256::digest(device_key.to_sec1_uncompressed()).to_vec()
+                Sha256::digest(device_key.to_sec1_uncompressed()).to_vec(),
+                list,
+                to_i64(entry)
             ],
         )?;
         tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", [id])?;
@@ -1031,6 +1012,7 @@ impl App {
             "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2 WHERE credential_id = ?3",
             params![to_i64(reason.code()), to_i64(now), cid_bytes],
         )?;
+        lists::flip_revoked(&tx, now)?;
         store::audit(&tx, now, Some(school), "credential_revoked", cid)?;
         tx.commit()?;
         ApiResponse::json(
@@ -1092,14 +1074,6 @@ fn sweep(conn: &Connection, now: u64) -> Result<usize, rusqlite::Error> {
         store::audit(conn, now, Some(*school), "data_expired", public_id)?;
     }
     Ok(rows.len())
-}
-
-/// What the status route reads of a credential.
-struct StatusRow {
-    credential_id: Vec<u8>,
-    exp: i64,
-    reason: Option<i64>,
-    kid: Vec<u8>,
 }
 
 struct Student {
@@ -1193,24 +1167,15 @@ pub(crate) fn check_challenge(
 // --- request parsing: everything a handler checks before it touches the database ------
 // (pure functions, also run by the fuzz targets through `crate::fuzzing`)
 
-/// `GET /v1/status/{index}?nonce=`: the index, then the optional nonce (16-32 bytes).
-pub(crate) fn parse_status(index: &str, query: &str) -> Result<(i64, Option<Vec<u8>>), ApiError> {
-    let index: i64 = index.parse().map_err(|_| ApiError::StatusNotFound)?;
-    let mut nonce = None;
-    for (key, value) in query_pairs(query) {
-        if key == "nonce" {
-            let n = URL_SAFE_NO_PAD
-                .decode(value)
-                .ok()
-                .filter(|n| (16..=32).contains(&n.len()))
-                .ok_or(ApiError::InvalidField {
-                    field: "nonce",
-                    code: "invalid_nonce",
-                })?;
-            nonce = Some(n);
-        }
+/// `GET /v1/status-lists/{list}`: a list number, 1 and up, in decimal digits only.
+pub(crate) fn parse_list_id(list: &str) -> Result<i64, ApiError> {
+    if list.is_empty() || list.len() > 18 || !list.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::StatusListNotFound);
     }
-    Ok((index, nonce))
+    list.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(ApiError::StatusListNotFound)
 }
 
 /// `POST /v1/students` and `PUT /v1/students/{id}`: the claims, and the photo (if any)
@@ -1498,13 +1463,6 @@ fn decode_b64url(text: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {
             field,
             code: "invalid_base64",
         })
-}
-
-fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
 /// 16 random bytes, hex: student and activation ids.

@@ -103,8 +103,8 @@ pub enum ApiError {
     CredentialNotFound,
     /// No such activation (at this school, for school routes).
     ActivationNotFound,
-    /// No credential has this status index or id.
-    StatusNotFound,
+    /// No status list has this number.
+    StatusListNotFound,
     /// The upload token is unknown or no longer valid.
     UploadTokenInvalid,
     /// No accepted photo: activation needs one.
@@ -197,7 +197,7 @@ impl ApiError {
             ApiError::StudentNotFound => p(404, "student_not_found", "No such student"),
             ApiError::CredentialNotFound => p(404, "credential_not_found", "No such credential"),
             ApiError::ActivationNotFound => p(404, "activation_not_found", "No such activation"),
-            ApiError::StatusNotFound => p(404, "status_not_found", "No such credential"),
+            ApiError::StatusListNotFound => p(404, "status_list_not_found", "No such status list"),
             ApiError::UploadTokenInvalid => {
                 p(404, "upload_token_invalid", "The upload token is not valid")
             }

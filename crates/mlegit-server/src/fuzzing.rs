@@ -20,7 +20,7 @@ pub const ROUTES: u8 = 8;
 
 /// Runs the parser of route `route % ROUTES` on `bytes`:
 ///
-/// 0. `GET /v1/status/{index}?{query}`: `bytes` is `index?query` (UTF-8);
+/// 0. `GET /v1/status-lists/{list}`: `bytes` is the list number (UTF-8);
 /// 1. `POST /v1/students` and `PUT /v1/students/{id}` (claims and base64 photo);
 /// 2. `POST /v1/photos` (upload token and base64 photo);
 /// 3. `POST /v1/students/{id}/photo/reject`;
@@ -41,8 +41,7 @@ pub fn body(route: u8, bytes: &[u8]) {
     match route % ROUTES {
         0 => {
             if let Ok(text) = core::str::from_utf8(bytes) {
-                let (index, query) = text.split_once('?').unwrap_or((text, ""));
-                let _ = app::parse_status(index, query);
+                let _ = app::parse_list_id(text);
             }
         }
         1 => {

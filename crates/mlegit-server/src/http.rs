@@ -195,7 +195,21 @@ async fn serve_request(
         }
     };
     let response = match result {
-        Ok(r) => build(r.status, r.content_type, r.body, &id),
+        Ok(r) => {
+            let mut response = build(r.status, r.content_type, r.body, &id);
+            if let Some(cache) = r.cache {
+                let h = response.headers_mut();
+                let control = format!("public, max-age={}", cache.max_age);
+                if let (Ok(etag), Ok(control)) = (
+                    HeaderValue::from_str(&cache.etag),
+                    HeaderValue::from_str(&control),
+                ) {
+                    h.insert(header::ETAG, etag);
+                    h.insert(header::CACHE_CONTROL, control);
+                }
+            }
+            response
+        }
         Err(e) => {
             if let ApiError::Internal(what) = &e {
                 tracing::error!(request_id = %id, what, "internal error");
@@ -238,6 +252,10 @@ async fn dispatch(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned());
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -276,6 +294,7 @@ async fn dispatch(
         wants_html,
         json_body,
         body,
+        if_none_match,
     };
     tokio::task::spawn_blocking(move || app.handle(route.id, &api))
         .await

@@ -2,7 +2,8 @@
 //!
 //! A hyper 1 + tokio server that registers students for schools, hands out one-time
 //! activation codes, issues credentials bound to a phone's device key (proof of
-//! possession), revokes them, and answers signed online status checks (spec §9, §16).
+//! possession), revokes them, and publishes their status in signed status lists that every
+//! verifier fetches whole (the IETF Token Status List, spec §9, §16).
 //!
 //! State lives in an embedded SQLite database in a data directory (WAL,
 //! `synchronous=FULL`, one transaction per state change). Handlers are synchronous
@@ -32,6 +33,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod keys;
+pub mod lists;
 pub mod openapi;
 pub mod page;
 pub mod photo;

@@ -9,8 +9,8 @@ pub enum RouteId {
     OpenApi,
     /// `GET /v1/trust-list`
     TrustList,
-    /// `GET /v1/status/{index}`
-    Status,
+    /// `GET /v1/status-lists/{list}`
+    StatusList,
     /// `POST /v1/students`
     RegisterStudent,
     /// `GET /v1/students/{student_id}`
@@ -62,7 +62,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", RouteId::Healthz, 0),
     r("GET", "/openapi.json", RouteId::OpenApi, 0),
     r("GET", "/v1/trust-list", RouteId::TrustList, 0),
-    r("GET", "/v1/status/{index}", RouteId::Status, 0),
+    r("GET", "/v1/status-lists/{list}", RouteId::StatusList, 0),
     s("POST", "/v1/students", RouteId::RegisterStudent, PHOTO),
     s("GET", "/v1/students/{student_id}", RouteId::ShowStudent, 0),
     s(

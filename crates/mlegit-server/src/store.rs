@@ -83,6 +83,23 @@ const MIGRATIONS: &[&str] = &[
         subject TEXT                       -- a pseudonymous id, never personal data
     );
     ",
+    // 2: status lists (spec version 2). Each credential gets a random entry of a list;
+    // the per-credential status route is gone, and status_index is only a row id now.
+    "
+    CREATE TABLE status_lists (
+        id INTEGER PRIMARY KEY,            -- n of https://<host>/v1/status-lists/{n}
+        uri TEXT NOT NULL,                 -- the list's sub, in its credentials' status claims
+        entries INTEGER NOT NULL,
+        used INTEGER NOT NULL,
+        bits BLOB NOT NULL,                -- one bit per entry, LSB first: 1 = invalid
+        token BLOB,                        -- the signed token; NULL when it must be signed again
+        token_iat INTEGER
+    );
+    ALTER TABLE credentials ADD COLUMN list_id INTEGER REFERENCES status_lists(id);
+    ALTER TABLE credentials ADD COLUMN list_index INTEGER;
+    CREATE UNIQUE INDEX credentials_list_entry ON credentials(list_id, list_index);
+    CREATE INDEX credentials_revoked_at ON credentials(revoked_at);
+    ",
 ];
 
 /// Opens (creating if needed) the database and brings its schema up to date.

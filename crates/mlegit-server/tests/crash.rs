@@ -12,8 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use common::{claims, claims_with_photo, device, http_client, png, portrait_piece, traces};
-use mlegit::{CredentialInfo, CredentialStatus, StatusContext, Verifier};
+use common::{
+    claims, claims_with_photo, device, http_client, list_status, png, portrait_piece, traces,
+};
+use mlegit::{CredentialInfo, ListStatus, Verifier};
 use serde_json::json;
 
 /// Starts the server binary; returns the child and its URL.
@@ -121,19 +123,11 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
     let anon = http_client(&url);
     let verifier = Verifier::new(anon.trust_list().unwrap());
     for (id, info) in &acknowledged {
-        let nonce = [5u8; 16];
-        let status = anon.status(info.status.index, Some(&nonce)).unwrap();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let v = verifier
-            .verify_status(
-                &status,
-                &StatusContext::for_credential(now, info, Some(&nonce)),
-            )
-            .unwrap();
-        assert_eq!(v.body().status, CredentialStatus::Valid);
+        assert_eq!(list_status(&anon, &verifier, info, now), ListStatus::Valid);
         // The activation was used exactly once: trying again is refused.
         let r = anon.activate(id, "0000-0000-0000", &device(9)).unwrap_err();
         assert!(r.to_string().contains("activation_used"), "{r}");

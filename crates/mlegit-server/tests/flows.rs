@@ -7,22 +7,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use mlegit::{
-    ClaimName, ClaimValue, CredentialInfo, CredentialStatus, RevocationReason, Signer as _,
-    StatusContext, VerifyContext, Wallet,
+    ClaimName, ClaimValue, CredentialInfo, ListStatus, RevocationReason, Signer as _,
+    StatusListContext, VerifyContext, Wallet,
 };
 use mlegit_client::{Client, ClientError, decode_activated};
 use serde_json::json;
 
-fn status_of(h: &Harness, info: &CredentialInfo, nonce: &[u8; 16]) -> CredentialStatus {
-    let response = h.anon().status(info.status.index, Some(nonce)).unwrap();
-    let verified = h
-        .verifier()
-        .verify_status(
-            &response,
-            &StatusContext::for_credential(h.clock_now(), info, Some(nonce)),
-        )
-        .unwrap();
-    verified.body().status
+/// The credential's entry in its status list, fetched whole and verified now.
+fn status_of(h: &Harness, info: &CredentialInfo) -> ListStatus {
+    list_status(&h.anon(), &h.verifier(), info, h.clock_now())
 }
 
 trait Now {
@@ -50,7 +43,13 @@ fn full_flow_register_activate_present_status_revoke() {
     let info = CredentialInfo::decode_unverified(&activated.credential).unwrap();
     assert_eq!(info.device_key, dev.public_key());
     assert_eq!(info.iat, T0);
-    assert!(info.status.uri.ends_with("/v1/status"));
+    // The list is named by an https URI even though this test server answers on http.
+    assert!(
+        info.status.uri.starts_with("https://"),
+        "{}",
+        info.status.uri
+    );
+    assert_eq!(list_number(&info.status.uri), 1);
 
     // The holder presents; the core's verifier checks the server's credential.
     let wallet = Wallet::new(
@@ -90,7 +89,7 @@ fn full_flow_register_activate_present_status_revoke() {
     assert!(portrait.len() <= 16_384 && portrait.starts_with(&[0xff, 0xd8, 0xff]));
 
     // Online check, nonce echoed.
-    assert_eq!(status_of(&h, &info, &[7; 16]), CredentialStatus::Valid);
+    assert_eq!(status_of(&h, &info), ListStatus::Valid);
 
     // Retention: personal data and photo are gone once issued.
     let shown = school
@@ -117,10 +116,7 @@ fn full_flow_register_activate_present_status_revoke() {
         )
         .unwrap();
     assert_eq!(r.status, 200);
-    assert_eq!(
-        status_of(&h, &info, &[8; 16]),
-        CredentialStatus::Revoked(RevocationReason::HolderRequest)
-    );
+    assert_eq!(status_of(&h, &info), ListStatus::Invalid);
     let again = school
         .post_json(
             &format!("/v1/credentials/{cid}/revoke"),
@@ -152,10 +148,14 @@ fn revocation_reasons_and_expiry() {
             )
             .unwrap();
         assert_eq!(r.status, 200);
-        assert_eq!(
-            status_of(&h, &info, &[1; 16]),
-            CredentialStatus::Revoked(expected)
-        );
+        // The list says invalid, nothing more; the school's own API keeps the reason.
+        assert_eq!(status_of(&h, &info), ListStatus::Invalid);
+        let shown = school
+            .get(&format!("/v1/students/{student}"))
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(shown["credentials"][0]["reason"], json!(expected.as_str()));
     }
     let bad = school
         .post_json(
@@ -165,15 +165,15 @@ fn revocation_reasons_and_expiry() {
         .unwrap();
     assert_problem(&bad, 422, "invalid_reason");
 
-    // A credential past exp reports expired on its own (paper ID ends 2027-09-30).
+    // A credential past exp: its entry stays 0 (expiry is the credential's own exp, which
+    // every verifier checks at P10d), and the list fetched then is signed anew, fresh.
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
     let a = h.anon().activate(&id, &code, &device(3)).unwrap();
     let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
     assert_eq!(info.exp, T0 + 365 * 86_400); // capped at a year, before the paper ID's end
     h.clock.set(info.exp + 1);
-    // The status is signed at checked_at; verify with the list fetched now.
-    assert_eq!(status_of(&h, &info, &[2; 16]), CredentialStatus::Expired);
+    assert_eq!(status_of(&h, &info), ListStatus::Valid);
 }
 
 #[test]
@@ -528,11 +528,8 @@ fn a_second_device_supersedes_the_first() {
     let second = CredentialInfo::decode_unverified(&second.credential).unwrap();
     assert_eq!(second.device_key, device(2).public_key());
 
-    assert_eq!(
-        status_of(&h, &first, &[3; 16]),
-        CredentialStatus::Revoked(RevocationReason::Superseded)
-    );
-    assert_eq!(status_of(&h, &second, &[4; 16]), CredentialStatus::Valid);
+    assert_eq!(status_of(&h, &first), ListStatus::Invalid);
+    assert_eq!(status_of(&h, &second), ListStatus::Valid);
 }
 
 #[test]
@@ -755,37 +752,129 @@ fn a_class_batch_gets_activations_and_a_printable_page() {
 }
 
 #[test]
-fn status_and_trust_list_for_any_verifier() {
+fn status_lists_and_trust_list_for_any_verifier() {
     let h = Harness::new();
     let anon = h.anon();
-    assert_problem(&anon.get("/v1/status/1").unwrap(), 404, "status_not_found");
+    // No list before the first credential; numbers only.
     assert_problem(
-        &anon.get("/v1/status/abc").unwrap(),
+        &anon.get("/v1/status-lists/1").unwrap(),
         404,
-        "status_not_found",
+        "status_list_not_found",
     );
+    for bad in ["0", "-1", "abc", "1e3", "01x", "99999999999999999999"] {
+        assert_problem(
+            &anon.get(&format!("/v1/status-lists/{bad}")).unwrap(),
+            404,
+            "status_list_not_found",
+        );
+    }
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
     let a = anon.activate(&id, &code, &device(1)).unwrap();
     let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
-    let path = format!("/v1/status/{}", info.status.index);
-    assert_problem(
-        &anon.get(&format!("{path}?nonce=short")).unwrap(),
-        422,
-        "invalid_nonce",
-    );
+    let path = format!("/v1/status-lists/{}", list_number(&info.status.uri));
     let r = anon.get(&path).unwrap();
     assert_eq!(
         (r.status, r.content_type.as_str()),
-        (200, "application/cbor")
+        (200, "application/statuslist+cwt")
     );
+    let etag = r.header("etag").unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34,
+        "{etag}"
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=43200"));
     let v = h.verifier();
-    let s = v
-        .verify_status(&r.body, &StatusContext::for_credential(T0, &info, None))
+    let list = v
+        .verify_status_list(&r.body, &StatusListContext::new(T0, &info.status.uri))
         .unwrap();
-    assert_eq!(s.body().nonce, None);
+    assert_eq!(list.entries().len(), 1 << 20);
+    assert_eq!(
+        (list.issued_at(), list.expires(), list.ttl()),
+        (T0, T0 + 86_400, 43_200)
+    );
+    assert_eq!(
+        v.check_status(&list, &info.status, T0),
+        Ok(ListStatus::Valid)
+    );
+    // Every client gets the same bytes; an If-None-Match with the tag gets a 304.
+    assert_eq!(anon.get(&path).unwrap().body, r.body);
+    let again = anon
+        .exchange(
+            "GET",
+            &path,
+            None,
+            &[],
+            &[("If-None-Match", &etag)],
+            1 << 20,
+        )
+        .unwrap();
+    assert_eq!((again.status, again.body.len()), (304, 0));
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    // Half the ttl later the token is signed again: a new tag, max-age counted from it.
+    h.clock.advance(43_200 / 2);
+    let later = anon.get(&path).unwrap();
+    assert_ne!(later.header("etag"), Some(etag.as_str()));
+    assert_eq!(later.header("cache-control"), Some("public, max-age=43200"));
+    h.clock.advance(60);
+    let cached = anon.get(&path).unwrap();
+    assert_eq!(cached.body, later.body);
+    assert_eq!(
+        cached.header("cache-control"),
+        Some("public, max-age=43140")
+    );
     assert_eq!(anon.get("/healthz").unwrap().status, 200);
+}
+
+#[test]
+fn no_route_tells_an_anonymous_client_about_one_credential() {
+    // Spec §15.4: what the list shows everyone is all anyone learns without a token. The
+    // v1 per-credential route is gone for every index, with or without a nonce.
+    let h = Harness::new();
+    let school = h.school("LO");
+    let student = register(&school);
+    let (id, code, _, _) = activation(&school, &student);
+    let a = h.anon().activate(&id, &code, &device(1)).unwrap();
+    let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+    let cid = hex::encode(&info.credential_id);
+    let anon = h.anon();
+    for path in [
+        "/v1/status/1".to_owned(),
+        "/v1/status/0".to_owned(),
+        format!("/v1/status/{}", info.status.index),
+        format!(
+            "/v1/status/{}?nonce=AAAAAAAAAAAAAAAAAAAAAA",
+            info.status.index
+        ),
+        format!("/v1/status/{cid}"),
+        format!("/v1/credentials/{cid}"),
+        format!("/v1/status-lists/1/{}", info.status.index),
+    ] {
+        let r = anon.get(&path).unwrap();
+        assert_problem(&r, 404, "not_found");
+    }
+    // The school's own API, with its token, still shows the reason.
+    school
+        .post_json(
+            &format!("/v1/credentials/{cid}/revoke"),
+            &json!({"reason": "school_change"}),
+        )
+        .unwrap();
+    let shown = school
+        .get(&format!("/v1/students/{student}"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(shown["credentials"][0]["reason"], json!("school_change"));
+    // Without it, the student's page is refused.
+    assert_problem(
+        &anon.get(&format!("/v1/students/{student}")).unwrap(),
+        401,
+        "unauthorized",
+    );
+    // The list says only: not valid.
+    assert_eq!(status_of(&h, &info), ListStatus::Invalid);
 }
 
 #[test]
@@ -818,7 +907,7 @@ fn key_rotation_keeps_the_old_key_published() {
             .verify(&p, &VerifyContext::offline(h.clock_now()))
             .unwrap();
     }
-    assert_eq!(status_of(&h, &old_info, &[9; 16]), CredentialStatus::Valid);
+    assert_eq!(status_of(&h, &old_info), ListStatus::Valid);
     // Once the old key's credentials have expired it leaves the trust list.
     h.clock.set(old_info.exp + 1);
     let after = h.anon().trust_list().unwrap();

@@ -339,17 +339,28 @@ fn the_server_speaks_https_with_its_certificate() {
     assert!(qr.starts_with("https://"), "{qr}");
     let activated = https.activate_from_qr(&qr, &code, &device(9)).unwrap();
     let info = mlegit::CredentialInfo::decode_unverified(&activated.credential).unwrap();
-    let status = https
-        .status(&info.status.uri, info.status.index, Some(&[5u8; 16]))
-        .unwrap();
-    let list = https.client(&h.url).unwrap().trust_list().unwrap();
-    let verified = mlegit::Verifier::new(list)
-        .verify_status(
-            &status,
-            &mlegit::StatusContext::for_credential(T0, &info, Some(&[5u8; 16])),
+    // Over HTTPS the list is fetched at the credential's own status URI.
+    assert!(
+        info.status
+            .uri
+            .starts_with(&format!("{}/v1/status-lists/", h.url))
+    );
+    let token = match https.status_list(&info.status.uri, None).unwrap() {
+        mlegit_client::StatusListFetch::Token { token, .. } => token,
+        other => panic!("{other:?}"),
+    };
+    let trust = https.client(&h.url).unwrap().trust_list().unwrap();
+    let verifier = mlegit::Verifier::new(trust);
+    let list = verifier
+        .verify_status_list(
+            &token,
+            &mlegit::StatusListContext::new(T0, &info.status.uri),
         )
         .unwrap();
-    assert_eq!(verified.body().status, mlegit::CredentialStatus::Valid);
+    assert_eq!(
+        verifier.check_status(&list, &info.status, T0),
+        Ok(mlegit::ListStatus::Valid)
+    );
 
     // Plain HTTP to the TLS port gets no HTTP answer; an untrusting client refuses.
     let plain_url = h.url.replacen("https://", "http://", 1);

@@ -84,8 +84,8 @@ const ROUTE_CODES: &[(&str, &str, &[&[&str]])] = &[
     ("GET", "/v1/trust-list", &[]),
     (
         "GET",
-        "/v1/status/{index}",
-        &[&["not_found", "status_not_found", "invalid_nonce"]],
+        "/v1/status-lists/{list}",
+        &[&["not_found", "status_list_not_found"]],
     ),
     (
         "POST",
@@ -613,8 +613,8 @@ fn real_responses_match_the_schemas() {
     conforms(&r, "get", "/v1/students/{student_id}");
     let r = anon.post_json("/v1/students", &common::claims()).unwrap();
     conforms(&r, "post", "/v1/students");
-    let r = anon.get("/v1/status/1?nonce=AAAA").unwrap();
-    conforms(&r, "get", "/v1/status/{index}");
+    let r = anon.get("/v1/status-lists/999").unwrap();
+    conforms(&r, "get", "/v1/status-lists/{list}");
     let r = school
         .post_json(
             "/v1/activation-batches",

@@ -5,9 +5,9 @@
 //! generates them with `P256Signer::generate(&mut rng)`.
 
 use mlegit::{
-    ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
-    RevocationReason, Signer, StatusBody, StatusContext, StatusReference, StudentClaims, TrustList,
-    Verifier, VerifyContext, Wallet,
+    ClaimName, ClaimValue, Date, Issuer, P256Signer, PresentationRequest, Signer, StatusBits,
+    StatusListContext, StatusListToken, StatusReference, StudentClaims, TrustList, Verifier,
+    VerifyContext, Wallet,
 };
 
 fn hex(bytes: &[u8]) -> String {
@@ -53,8 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .device_key(phone.public_key())
         .validity(mlegit::Validity::starting_at(now - 86_400, 366 * 86_400))
         .status(StatusReference {
-            uri: "https://issuer.example/status".into(),
-            index: 1,
+            uri: "https://issuer.example/v1/status-lists/1".into(),
+            index: 318_224,
         })
         .issue_with_secret(&[0x33; 16], &[0x44; 32])?;
     println!(
@@ -102,22 +102,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let verifier_nonce = [0x66; 16];
-    let response = issuer.status_response(&StatusBody {
-        credential_id: verified.credential_id().to_vec(),
-        status: CredentialStatus::Revoked(RevocationReason::HolderRequest),
-        checked_at: now + 7,
-        nonce: Some(verifier_nonce.to_vec()),
-        cache_for: 300,
+    // The school revokes the ID (a lost phone): its bit in the status list flips, and
+    // the issuer signs the whole list, which every verifier fetches alike.
+    let mut entries = StatusBits::new(1 << 20, 1)?;
+    entries.set(verified.status().index, 1)?;
+    let token = issuer.status_list_token(&StatusListToken {
+        uri: &verified.status().uri,
+        bits: &entries,
+        issued_at: now + 7,
+        expires: now + 7 + 86_400,
+        ttl: 43_200,
     })?;
-    let status = verifier.verify_status(
-        &response,
-        &StatusContext::for_presentation(now + 8, &verified, Some(&verifier_nonce)),
+    let list = verifier.verify_status_list(
+        &token,
+        &StatusListContext::for_presentation(now + 8, &verified),
     )?;
+    let status = verifier.check_status(&list, verified.status(), now + 8)?;
     println!(
-        "6. online check: {:?} (signed, {} bytes)",
-        status.body().status,
-        response.len()
+        "6. status list: entry {} of {} is {} (signed token of {} bytes)",
+        verified.status().index,
+        list.entries().len(),
+        status.as_str(),
+        token.len()
     );
 
     let tampered = {

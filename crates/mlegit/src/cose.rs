@@ -26,8 +26,8 @@ pub const HEADER_TYP: u64 = crate::wire::header::TYP.key as u64;
 pub const TYP_CREDENTIAL: &str = "application/mlegit.credential+cose";
 /// `typ` of a presentation.
 pub const TYP_PRESENTATION: &str = "application/mlegit.presentation+cose";
-/// `typ` of a status response.
-pub const TYP_STATUS: &str = "application/mlegit.status+cose";
+/// `typ` of a status list token: the media type draft-ietf-oauth-status-list registers.
+pub const TYP_STATUS_LIST: &str = "application/statuslist+cwt";
 /// `typ` of a device's proof of possession at activation (used by the reference server).
 pub const TYP_ACTIVATION: &str = "application/mlegit.activation+cose";
 

@@ -18,12 +18,15 @@ use crate::cose::{self, Algorithm, KidRule, Sign1};
 use crate::crypto::PublicKey;
 use crate::disclosure::{DIGEST_SET_SIZE, Digest32};
 use crate::error::Error;
-use crate::wire::{self as fields, credential as f};
+use crate::wire::{self as fields, credential as f, status_reference as sr};
 
 /// The document type of the school ID, schema v1.
 pub const DOCTYPE: &str = "mlegit.school-id.1";
-/// The version of every mlegit object defined by this crate.
-pub const VERSION: u64 = 1;
+/// The version of the credential payload (spec §5.2): 2 since the Token Status List's
+/// status claim (spec version 2).
+pub const VERSION: u64 = 2;
+/// The version of the presentation (spec §8.1) and of the presentation request (§7.1).
+pub const PRESENTATION_VERSION: u64 = 1;
 /// COSE algorithm identifier of SHA-256, the digest algorithm of version 1.
 pub const DIGEST_ALG_SHA256: i64 = -16;
 /// Longest lifetime of a credential, `exp - iat`, in seconds: 400 days (spec §5.6, step
@@ -45,13 +48,21 @@ pub(crate) fn check_validity(iat: u64, nbf: u64, exp: u64) -> Result<(), Error> 
     Ok(())
 }
 
-/// Where the issuer publishes the credential's status (spec §5.4).
+/// Where the issuer publishes the credential's status (spec §5.4): entry `index` (`idx`
+/// on the wire) of the status list whose `sub` is `uri`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusReference {
-    /// The status endpoint (for example `https://issuer.example/status`).
+    /// The status list's URI, `https://` (for example
+    /// `https://issuer.example/v1/status-lists/1`).
     pub uri: String,
-    /// The credential's index under that endpoint.
+    /// The credential's entry in that list.
     pub index: u64,
+}
+
+/// True if `uri` may be a status list's URI (spec §5.4): 1..=256 bytes, no excluded code
+/// point, `https://`.
+pub(crate) fn valid_status_uri(uri: &str) -> bool {
+    fields::https_uri(uri)
 }
 
 /// A credential payload decoded at the field level (spec §4), before its semantic checks.
@@ -119,15 +130,17 @@ pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayloa
     let (Some(Value::Map(device_key)), Some(Value::Array(digests))) = (device, digests) else {
         return Err(Error::InvalidField);
     };
+    // The status rule (F4) matched {"status_list": {"idx": uint, "uri": tstr}} exactly.
     let status = match status {
-        Some(Value::Map(entries)) => StatusReference {
-            uri: cbor::map_get(entries, 1)
-                .and_then(Value::as_text)
-                .unwrap_or_default()
-                .into(),
-            index: cbor::map_get(entries, 2)
-                .and_then(Value::as_u64)
-                .unwrap_or_default(),
+        Some(Value::Map(outer)) => match outer.as_slice() {
+            [(_, Value::Map(inner))] => match inner.as_slice() {
+                [(_, Value::Unsigned(index)), (_, Value::Text(uri))] => StatusReference {
+                    uri: (*uri).into(),
+                    index: *index,
+                },
+                _ => return Err(Error::InvalidField),
+            },
+            _ => return Err(Error::InvalidField),
         },
         _ => return Err(Error::InvalidField),
     };
@@ -149,7 +162,7 @@ pub(crate) fn decode_payload<'a>(root: &'a Value<'a>) -> Result<CredentialPayloa
 impl<'a> CredentialPayload<'a> {
     /// The semantic checks of spec §5.5 (steps K1-K6), in order.
     pub(crate) fn check(&self, header_kid: Option<&[u8]>) -> Result<CheckedCredential<'a>, Error> {
-        // K1 (spec §5.5): version 1.
+        // K1 (spec §5.5): version 2.
         if self.version != VERSION {
             return Err(Error::UnsupportedVersion);
         }
@@ -303,12 +316,9 @@ pub(crate) fn encode_payload(p: &PayloadParts<'_>) -> Vec<u8> {
     e.i64(f::EXP.key).u64(p.validity.2);
     e.i64(f::DEVICE_KEY.key);
     encode_cose_key(&mut e, p.device_key);
-    e.i64(f::STATUS.key)
-        .map(2)
-        .u64(1)
-        .text(&p.status.uri)
-        .u64(2)
-        .u64(p.status.index);
+    e.i64(f::STATUS.key).map(1).text(sr::STATUS_LIST).map(2);
+    e.text(sr::IDX).u64(p.status.index);
+    e.text(sr::URI).text(&p.status.uri);
     e.i64(f::DIGEST_ALG.key).i64(DIGEST_ALG_SHA256);
     e.i64(f::DIGESTS.key).array(p.digests.len());
     for d in p.digests {

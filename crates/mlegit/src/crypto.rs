@@ -347,7 +347,7 @@ const _: () = {
     send_sync::<crate::Issuer<P256Signer>>();
     send_sync::<crate::Verifier>();
     send_sync::<crate::VerifiedPresentation>();
-    send_sync::<crate::VerifiedStatus>();
+    send_sync::<crate::StatusList>();
     send_sync::<crate::TrustList>();
     send_sync::<crate::Wallet<P256Signer>>();
     send_sync::<crate::Error>();

@@ -4,7 +4,7 @@ use core::fmt;
 
 macro_rules! verification_errors {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
-        /// Why a presentation, credential, status response, request or trust list was rejected.
+        /// Why a presentation, credential, status list token, request or trust list was rejected.
         ///
         /// Every variant has a stable [`code`](Error::code) that spec §13 registers and the
         /// negative test vectors name. Signature failures are deliberately coarse.
@@ -64,13 +64,13 @@ verification_errors! {
     AlgNotAllowed = "alg_not_allowed",
     /// The `typ` context string is absent or names another kind of object.
     WrongContext = "wrong_context",
-    /// A credential or status response without a key id.
+    /// A credential or status list token without a key id.
     KidMissing = "kid_missing",
     /// The issuer key id is not in the trust list.
     UnknownKeyId = "unknown_key_id",
     /// A signature whose S is above n/2 (the malleable twin of a valid signature).
     SignatureMalleable = "signature_malleable",
-    /// The issuer's signature on a credential or status response does not verify.
+    /// The issuer's signature on a credential or status list token does not verify.
     IssuerSignatureInvalid = "issuer_signature_invalid",
     /// The device key's signature on the presentation does not verify.
     DeviceSignatureInvalid = "device_signature_invalid",
@@ -80,7 +80,8 @@ verification_errors! {
     UnknownField = "unknown_field",
     /// A payload field of the wrong type or outside its bounds.
     InvalidField = "invalid_field",
-    /// A version other than 1.
+    /// A version other than the object's (2 for a credential, 1 for a presentation or
+    /// request).
     UnsupportedVersion = "unsupported_version",
     /// The credential's document type is not the school ID.
     WrongDoctype = "wrong_doctype",
@@ -124,14 +125,20 @@ verification_errors! {
     DuplicateClaim = "duplicate_claim",
     /// A claim value not of the type schema v1 gives it.
     InvalidClaimValue = "invalid_claim_value",
-    /// A status response signed by another key than the one that signed the credential.
-    StatusKeyMismatch = "status_key_mismatch",
-    /// A status response about another credential.
-    StatusCredentialMismatch = "status_credential_mismatch",
-    /// A status response checked in the future beyond the clock skew.
-    StatusFromFuture = "status_from_future",
-    /// A status response older than its own `cache_for` (plus the skew).
-    StatusStale = "status_stale",
+    /// A status list token whose `sub` is not the credential's status `uri`.
+    StatusListUriMismatch = "status_list_uri_mismatch",
+    /// A status list token issued in the future beyond the clock skew.
+    StatusListFromFuture = "status_list_from_future",
+    /// A status list token past its `exp`, beyond the clock skew.
+    StatusListExpired = "status_list_expired",
+    /// A status list token older than its `ttl` (plus the skew).
+    StatusListStale = "status_list_stale",
+    /// A status list whose `lst` is not one complete ZLIB stream, or inflates to nothing.
+    StatusListMalformed = "status_list_malformed",
+    /// A status list whose `lst` inflates to more than the verifier's cap.
+    StatusListTooLarge = "status_list_too_large",
+    /// A status index beyond the list's last entry.
+    StatusIndexOutOfRange = "status_index_out_of_range",
 }
 
 impl fmt::Display for Error {
@@ -156,7 +163,7 @@ pub enum IssueError {
     InvalidValidityWindow,
     /// `exp - iat` is over [`crate::MAX_CREDENTIAL_LIFETIME`] (400 days).
     CredentialLifetimeTooLong,
-    /// The status URI is empty, too long or holds a control character.
+    /// The status URI is not an https URI of 1 to 256 bytes without control characters.
     InvalidStatusReference,
     /// The credential id is not 16 to 32 bytes.
     InvalidCredentialId,
@@ -166,8 +173,10 @@ pub enum IssueError {
     MissingDeviceKey,
     /// No claims were given.
     MissingClaims,
-    /// A status response with a nonce of the wrong length or a cache period over a day.
-    InvalidStatusBody,
+    /// A status array of the wrong shape (bits not 1, 2, 4 or 8; a size that is not whole
+    /// bytes), an index beyond it or a value too wide for it; or a token's `iat` not before
+    /// its `exp`.
+    InvalidStatusList,
     /// The signer failed (for example an HSM that is unreachable).
     Signer,
 }
@@ -193,9 +202,7 @@ impl fmt::Display for IssueError {
             IssueError::InvalidKeyId => f.write_str("key id must be 1 to 32 bytes"),
             IssueError::MissingDeviceKey => f.write_str("no device key given"),
             IssueError::MissingClaims => f.write_str("no claims given"),
-            IssueError::InvalidStatusBody => {
-                f.write_str("status nonce must be 16 to 32 bytes and cache_for at most 86400 s")
-            }
+            IssueError::InvalidStatusList => f.write_str("invalid status list"),
             IssueError::Signer => f.write_str("the signer failed"),
         }
     }

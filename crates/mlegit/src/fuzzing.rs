@@ -6,7 +6,7 @@
 //! verified presentation satisfies every check of §12.2. The asserts are the point: a
 //! violated invariant is a bug the fuzzer reports as a crash. Nothing here unwraps input.
 //!
-//! The functions that need internals (the presentation and status decoders below read
+//! The functions that need internals (the presentation and status list decoders below read
 //! the objects field by field without checking signatures, so that the fuzzer reaches the
 //! parsers behind them) live here; the structure-aware generator and the differential
 //! comparison with ciborium need dependencies the core does not have and live in `fuzz/src`.
@@ -20,9 +20,9 @@ use crate::disclosure::{self, Disclosure, MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::error::Error;
 use crate::presentation::MAX_DISCLOSURES;
 use crate::request::PresentationRequest;
-use crate::status::StatusBody;
+use crate::status_list::{self, StatusBits};
 use crate::trust::TrustList;
-use crate::verifier::{StatusContext, VerifiedPresentation, Verifier, VerifyContext};
+use crate::verifier::{StatusListContext, VerifiedPresentation, Verifier, VerifyContext};
 use crate::wire;
 
 /// Strict CBOR: decodes `data`; whatever is accepted re-encodes to exactly `data` (§2.4).
@@ -142,26 +142,44 @@ pub fn presentation(data: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// A status response read without its signature (§9.1), then verified with `verifier`.
-/// An accepted response also decodes without the signature, and satisfies §12.4.
-pub fn status(verifier: &Verifier, ctx: &StatusContext<'_>, data: &[u8]) -> Result<(), Error> {
-    let unsigned = decode_status(data);
-    let verified = verifier.verify_status(data, ctx)?;
+/// A status list token (§9) read without its signature, then verified with `verifier`.
+/// An accepted token also decodes without the signature, names the expected list, and its
+/// array holds at most `max_list` bytes (the verifier's cap).
+pub fn status_list(
+    verifier: &Verifier,
+    ctx: &StatusListContext<'_>,
+    max_list: usize,
+    data: &[u8],
+) -> Result<(), Error> {
+    let unsigned = status_list_unsigned(data, max_list);
+    let list = verifier.verify_status_list(data, ctx)?;
     assert!(
         unsigned.is_ok(),
-        "verified a status response that does not decode"
+        "verified a status list token that does not decode"
     );
-    assert_eq!(verified.body().credential_id, ctx.credential_id);
-    assert_eq!(verified.issuer_kid(), ctx.credential_kid);
-    assert_eq!(verified.body().nonce.as_deref(), ctx.expected_nonce);
+    assert_eq!(list.uri(), ctx.expected_uri);
+    assert!(list.entries().as_bytes().len() <= max_list, "over the cap");
+    assert!(list.issued_at() < list.expires());
     Ok(())
 }
 
-fn decode_status(data: &[u8]) -> Result<(), Error> {
+/// A status list token's payload and array without its signature (§9, L2, L3, L11): the
+/// way for the fuzzer to reach the inflater. What inflates stays within `max_list` bytes
+/// and survives a compress and inflate round trip.
+pub fn status_list_unsigned(data: &[u8], max_list: usize) -> Result<(), Error> {
     let algs = [Algorithm::Es256];
-    let sign1 = cose::decode_sign1(data, cose::TYP_STATUS, &algs, KidRule::Required)?;
+    let sign1 = cose::decode_sign1(data, cose::TYP_STATUS_LIST, &algs, KidRule::Required)?;
     let root = cbor::decode(sign1.payload)?;
-    StatusBody::decode(&root).map(|_| ())
+    let payload = status_list::decode_payload(&root)?;
+    let bits = StatusBits::decompress(payload.bits, payload.lst, max_list)?;
+    assert!(bits.as_bytes().len() <= max_list, "inflated over the cap");
+    let again = StatusBits::decompress(payload.bits, &bits.compress(), max_list);
+    assert_eq!(
+        again.as_ref(),
+        Ok(&bits),
+        "compress and inflate do not round trip"
+    );
+    Ok(())
 }
 
 /// Full verification (§12.2); an accepted presentation satisfies the checks of steps

@@ -5,13 +5,13 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::claims::{ClaimName, ClaimValue, StudentClaims, valid_text};
+use crate::claims::{ClaimName, ClaimValue, StudentClaims};
 use crate::cose::{self, Algorithm};
 use crate::credential::{PayloadParts, StatusReference, check_validity, encode_payload};
 use crate::crypto::{PublicKey, Signer};
 use crate::disclosure::{DIGEST_SET_SIZE, Digest32, Disclosure, SaltDeriver};
 use crate::error::{Error, IssueError};
-use crate::status::StatusBody;
+use crate::status_list::StatusListToken;
 
 /// A credential's times (NumericDate seconds), named so that they cannot be swapped:
 /// `iat`, `nbf` and `exp` of spec §5.6.
@@ -108,12 +108,13 @@ impl<S: Signer> Issuer<S> {
         }
     }
 
-    /// Signs a status response (spec §9). Verifiers accept it only for credentials that
-    /// this issuer's key signed (spec §9.3, §12.4 step S5): an issuer that rotated keys
-    /// answers with the key that signed the credential, even after that key's `not_after`.
-    pub fn status_response(&self, body: &StatusBody) -> Result<Vec<u8>, IssueError> {
-        let protected = cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS);
-        let payload = body.encode()?;
+    /// Signs a status list token (spec §9) with this issuer's key: `sub` the list's URI,
+    /// the array compressed with ZLIB. Sign with the current key (its trust-list window must
+    /// contain `issued_at`, spec §12.4 step L5).
+    pub fn status_list_token(&self, token: &StatusListToken<'_>) -> Result<Vec<u8>, IssueError> {
+        let protected =
+            cose::protected_header(Algorithm::Es256, Some(&self.kid), cose::TYP_STATUS_LIST);
+        let payload = token.encode()?;
         cose::sign1(&protected, &payload, &self.signer).map_err(|_| IssueError::Signer)
     }
 }
@@ -198,7 +199,7 @@ impl<S: Signer> CredentialBuilder<'_, S> {
             return Err(IssueError::InvalidCredentialId);
         }
         let status = self.status.ok_or(IssueError::InvalidStatusReference)?;
-        if status.uri.len() > 256 || !valid_text(&status.uri) {
+        if !crate::credential::valid_status_uri(&status.uri) {
             return Err(IssueError::InvalidStatusReference);
         }
         let device_key = self.device_key.ok_or(IssueError::MissingDeviceKey)?;

@@ -1,18 +1,20 @@
 //! # mlegit: a school ID presented from a phone
 //!
-//! The protocol core of mlegit (spec v1, `spec/mlegit.md`): an issuer signs a credential
+//! The protocol core of mlegit (spec v2, `spec/mlegit.md`): an issuer signs a credential
 //! that binds a student's salted claim digests to the phone's device key; the phone
 //! presents only the claims the student picks, signed with the device key and stamped with
 //! the time; a verifier checks both signatures, every disclosed claim against the digests,
-//! validity and freshness, and optionally the issuer's signed status response.
+//! validity and freshness, and the credential's entry in the issuer's signed status list
+//! (the IETF Token Status List), which every verifier fetches whole, so that the issuer
+//! never learns whose credential is checked.
 //!
 //! The crate does no I/O: time, randomness, keys and trust anchors come in as arguments.
 //! It is `#![no_std]` (with `alloc`) and `#![forbid(unsafe_code)]`.
 //!
 //! ```
 //! use mlegit::{
-//!     ClaimName, ClaimValue, CredentialStatus, Date, Issuer, P256Signer, PresentationRequest,
-//!     RevocationReason, StatusBody, StatusContext, StatusReference, StudentClaims, Signer,
+//!     ClaimName, ClaimValue, Date, Issuer, ListStatus, P256Signer, PresentationRequest,
+//!     Signer, StatusBits, StatusListContext, StatusListToken, StatusReference, StudentClaims,
 //!     TrustList, Validity, Verifier, VerifyContext, Wallet,
 //! };
 //!
@@ -43,7 +45,7 @@
 //!     .claims(student)
 //!     .device_key(device_key.public_key())
 //!     .validity(Validity::starting_at(now - 86_400, 366 * 86_400))
-//!     .status(StatusReference { uri: "https://issuer.example/status".into(), index: 7 })
+//!     .status(StatusReference { uri: "https://issuer.example/lists/1".into(), index: 4711 })
 //!     .issue(&mut rand::rng())?; // a fresh credential id and salt secret
 //!
 //! // Holder: the phone keeps the credential, every disclosure and its device key.
@@ -68,19 +70,19 @@
 //! assert_eq!(verified.claim(ClaimName::AgeOver18), Some(&ClaimValue::Bool(true)));
 //! assert_eq!(verified.claims().len(), 2); // nothing else is revealed
 //!
-//! // Online check: the issuer signs the credential's status, echoing the verifier's nonce.
-//! let response = issuer.status_response(&StatusBody {
-//!     credential_id: verified.credential_id().to_vec(),
-//!     status: CredentialStatus::Revoked(RevocationReason::HolderRequest),
-//!     checked_at: now + 8,
-//!     nonce: Some(vec![0x66; 16]),
-//!     cache_for: 300,
+//! // Revocation: the issuer flips the credential's bit and signs the whole list; every
+//! // verifier fetches the same token, so the issuer does not learn who is checked.
+//! let mut entries = StatusBits::new(1 << 20, 1)?;
+//! entries.set(4711, 1)?; // 1: invalid
+//! let token = issuer.status_list_token(&StatusListToken {
+//!     uri: "https://issuer.example/lists/1",
+//!     bits: &entries,
+//!     issued_at: now + 8,
+//!     expires: now + 8 + 86_400,
+//!     ttl: 43_200,
 //! })?;
-//! let status = verifier.verify_status(
-//!     &response,
-//!     &StatusContext::for_presentation(now + 9, &verified, Some(&[0x66; 16])),
-//! )?;
-//! assert_eq!(status.status(), CredentialStatus::Revoked(RevocationReason::HolderRequest));
+//! let list = verifier.verify_status_list(&token, &StatusListContext::for_presentation(now + 9, &verified))?;
+//! assert_eq!(verifier.check_status(&list, verified.status(), now + 9)?, ListStatus::Invalid);
 //! # Ok(())
 //! # }
 //! ```
@@ -116,6 +118,7 @@ pub mod issuer;
 mod presentation;
 mod request;
 mod status;
+pub mod status_list;
 mod trust;
 mod verifier;
 pub mod wallet;
@@ -125,7 +128,8 @@ pub use cache::IssuerSignatureCache;
 pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
-    CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, MAX_CREDENTIAL_LIFETIME, StatusReference, VERSION,
+    CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, MAX_CREDENTIAL_LIFETIME, PRESENTATION_VERSION,
+    StatusReference, VERSION,
 };
 #[cfg(feature = "aws-lc")]
 pub use crypto::aws_lc::AwsLcBackend;
@@ -135,10 +139,11 @@ pub use error::{Error, IssueError, PresentError, SignerError};
 pub use issuer::{CredentialBuilder, IssuedCredential, Issuer, Validity};
 pub use presentation::MAX_DISCLOSURES;
 pub use request::PresentationRequest;
-pub use status::{CredentialStatus, MAX_CACHE_FOR, RevocationReason, StatusBody, VerifiedStatus};
+pub use status::RevocationReason;
+pub use status_list::{ListStatus, StatusBits, StatusList, StatusListToken};
 pub use trust::{MAX_KEYS, TrustList, TrustListError, TrustedKey};
 pub use verifier::{
-    DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusContext, VerifiedPresentation,
-    Verifier, VerifyContext,
+    DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusListContext,
+    VerifiedPresentation, Verifier, VerifyContext,
 };
 pub use wallet::Wallet;

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use crate::cbor::{self, Encoder, Value};
 use crate::claims::ClaimName;
-use crate::credential::VERSION;
+use crate::credential::PRESENTATION_VERSION as VERSION;
 use crate::error::Error;
 use crate::wire::{self as fields, request as f};
 

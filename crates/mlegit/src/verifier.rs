@@ -7,12 +7,12 @@ use crate::cache::{self, IssuerSignatureCache};
 use crate::cbor::{self, Value};
 use crate::claims::{ClaimName, ClaimValue};
 use crate::cose::{self, Algorithm, KidRule, Sign1};
-use crate::credential::{self, StatusReference, VERSION};
+use crate::credential::{self, PRESENTATION_VERSION as VERSION, StatusReference};
 use crate::crypto::{self, P256Backend, PublicKey, SignatureBackend, SignatureFailure};
 use crate::disclosure::{self, DIGEST_SET_SIZE};
 use crate::error::Error;
 use crate::presentation::MAX_DISCLOSURES;
-use crate::status::{StatusBody, VerifiedStatus};
+use crate::status_list::{self, ListStatus, StatusBits, StatusList};
 use crate::trust::TrustList;
 use crate::wire as fields;
 
@@ -20,7 +20,7 @@ use crate::wire as fields;
 pub const DEFAULT_CLOCK_SKEW: u64 = 60;
 /// Default maximum age of a presentation, in seconds.
 pub const DEFAULT_MAX_AGE: u64 = 300;
-/// Default cap on the size of a presentation or status response, in bytes.
+/// Default cap on the size of a presentation, in bytes.
 pub const DEFAULT_MAX_INPUT: usize = 65_536;
 
 /// What the verifier expects of one presentation. Made with [`VerifyContext::offline`],
@@ -36,22 +36,29 @@ pub struct VerifyContext<'a> {
     pub expected_audience: Option<&'a str>,
 }
 
-/// What the verifier expects of one status response. Made with
-/// [`StatusContext::for_presentation`], [`StatusContext::for_credential`] or
-/// [`StatusContext::new`] (it may grow fields).
+/// What the verifier expects of one status list token (spec §12.4). Made with
+/// [`StatusListContext::for_presentation`] or [`StatusListContext::new`] (it may grow
+/// fields).
 #[derive(Clone, Copy, Debug, Default)]
 #[non_exhaustive]
-pub struct StatusContext<'a> {
+pub struct StatusListContext<'a> {
     /// The verifier's current time.
     pub now: u64,
-    /// The credential it asked about.
-    pub credential_id: &'a [u8],
-    /// The key id of the issuer key that signed that credential
-    /// ([`VerifiedPresentation::issuer_kid`]): the response must be signed by the same key
-    /// (spec §12.4 step S5).
-    pub credential_kid: &'a [u8],
-    /// The nonce it sent, if any.
-    pub expected_nonce: Option<&'a [u8]>,
+    /// The URI the token's `sub` must equal: the `uri` of the credential's status
+    /// reference (step L7).
+    pub expected_uri: &'a str,
+}
+
+impl<'a> StatusListContext<'a> {
+    /// The list of the credential of a verified presentation.
+    pub fn for_presentation(now: u64, presentation: &'a VerifiedPresentation) -> Self {
+        Self::new(now, &presentation.status.uri)
+    }
+
+    /// The list named `expected_uri`.
+    pub const fn new(now: u64, expected_uri: &'a str) -> Self {
+        Self { now, expected_uri }
+    }
 }
 
 impl<'a> VerifyContext<'a> {
@@ -76,53 +83,6 @@ impl<'a> VerifyContext<'a> {
             now,
             expected_nonce,
             expected_audience,
-        }
-    }
-}
-
-impl<'a> StatusContext<'a> {
-    /// The status of the credential of a verified presentation: its id and the key that
-    /// signed it come from the presentation, so they cannot be swapped.
-    pub fn for_presentation(
-        now: u64,
-        presentation: &'a VerifiedPresentation,
-        expected_nonce: Option<&'a [u8]>,
-    ) -> Self {
-        Self::new(
-            now,
-            &presentation.credential_id,
-            &presentation.issuer_kid,
-            expected_nonce,
-        )
-    }
-
-    /// The status of a credential the caller holds (a wallet, an issuer's own check).
-    pub fn for_credential(
-        now: u64,
-        credential: &'a crate::CredentialInfo,
-        expected_nonce: Option<&'a [u8]>,
-    ) -> Self {
-        Self::new(
-            now,
-            &credential.credential_id,
-            &credential.issuer_kid,
-            expected_nonce,
-        )
-    }
-
-    /// Every field, in the order of the struct: the credential id, then the key id of
-    /// the key that signed the credential.
-    pub const fn new(
-        now: u64,
-        credential_id: &'a [u8],
-        credential_kid: &'a [u8],
-        expected_nonce: Option<&'a [u8]>,
-    ) -> Self {
-        Self {
-            now,
-            credential_id,
-            credential_kid,
-            expected_nonce,
         }
     }
 }
@@ -204,6 +164,8 @@ pub struct Verifier<B: SignatureBackend = P256Backend> {
     clock_skew: u64,
     max_age: u64,
     max_input: usize,
+    max_status_token: usize,
+    max_status_list: usize,
     backend: B,
 }
 
@@ -223,6 +185,8 @@ impl<B: SignatureBackend> Verifier<B> {
             clock_skew: DEFAULT_CLOCK_SKEW,
             max_age: DEFAULT_MAX_AGE,
             max_input: DEFAULT_MAX_INPUT,
+            max_status_token: status_list::DEFAULT_MAX_TOKEN,
+            max_status_list: status_list::DEFAULT_MAX_LIST,
             backend,
         }
     }
@@ -252,6 +216,21 @@ impl<B: SignatureBackend> Verifier<B> {
     #[must_use]
     pub fn max_input_size(mut self, bytes: usize) -> Self {
         self.max_input = bytes;
+        self
+    }
+
+    /// The cap on a status list token's size, in bytes (default 262,144; step L1).
+    #[must_use]
+    pub fn max_status_list_token_size(mut self, bytes: usize) -> Self {
+        self.max_status_token = bytes;
+        self
+    }
+
+    /// The cap on an inflated status array, in bytes (default 1,048,576, that is 8,388,608
+    /// entries of one bit; step L11).
+    #[must_use]
+    pub fn max_status_list_size(mut self, bytes: usize) -> Self {
+        self.max_status_list = bytes;
         self
     }
 
@@ -406,59 +385,100 @@ impl<B: SignatureBackend> Verifier<B> {
         })
     }
 
-    /// Verifies a status response (spec §12.4, steps S1 to S11 in order).
-    pub fn verify_status(
+    /// Verifies a status list token (spec §12.4, steps L1 to L11 in order): the list the
+    /// credential's status reference names, fresh at `ctx.now`. Keep the result for many
+    /// lookups with [`Verifier::check_status`].
+    pub fn verify_status_list(
         &self,
-        bytes: &[u8],
-        ctx: &StatusContext<'_>,
-    ) -> Result<VerifiedStatus, Error> {
-        // S1 (spec §12.4): the size cap.
-        if bytes.len() > self.max_input {
+        token: &[u8],
+        ctx: &StatusListContext<'_>,
+    ) -> Result<StatusList, Error> {
+        // L1 (spec §12.4): the token size cap.
+        if token.len() > self.max_status_token {
             return Err(Error::InputTooLarge);
         }
-        // S2 (spec §12.4): C1-C7 and H1-H5, typ status, kid required.
-        let sign1 =
-            cose::decode_sign1(bytes, cose::TYP_STATUS, &self.algorithms, KidRule::Required)?;
-        // S3, F1 (spec §12.4, §4): the payload as strict CBOR.
+        // L2 (spec §12.4): C1-C7 and H1-H5, typ statuslist+cwt, kid required.
+        let sign1 = cose::decode_sign1(
+            token,
+            cose::TYP_STATUS_LIST,
+            &self.algorithms,
+            KidRule::Required,
+        )?;
+        // L3, F1 (spec §12.4, §4): the payload as strict CBOR.
         let root = cbor::decode(sign1.payload)?;
-        // S3 (spec §12.4): F2-F5 with the status field table (§9.1), then Q1-Q2.
-        let (version, body) = StatusBody::decode(&root)?;
-        // S4 (spec §12.4): the protected kid names a trust-list key.
+        // L3 (spec §12.4): F2-F5 with the table of §9, then M1-M2.
+        let payload = status_list::decode_payload(&root)?;
+        // L4 (spec §12.4): the protected kid names a trust-list key.
         let kid = sign1.kid.ok_or(Error::KidMissing)?;
         let trusted = self.trust.find(kid).ok_or(Error::UnknownKeyId)?;
-        // The key that signed the credential, whatever its issuance window: not_after
-        // limits the iat of the credentials a key signs, not the status it gives for them.
-        // S5 (spec §12.4): the key that signed the credential.
-        if kid != ctx.credential_kid {
-            return Err(Error::StatusKeyMismatch);
+        // L5 (spec §12.4): the key's window contains the token's iat.
+        if !(trusted.not_before <= payload.iat && payload.iat <= trusted.not_after) {
+            return Err(Error::IssuerKeyNotValid);
         }
-        // S6 (spec §12.4): V1-V3 with that key.
+        // L6 (spec §12.4): V1-V3 with that key.
         self.verify_sign1(&sign1, &trusted.key, Error::IssuerSignatureInvalid)?;
-        // S7 (spec §12.4): version 1.
-        if version != VERSION {
-            return Err(Error::UnsupportedVersion);
+        // L7, L8, L9, L10 (spec §12.4): the list named, and fresh at now.
+        self.list_fresh(payload.sub, payload.iat, payload.exp, payload.ttl, ctx)?;
+        // L11 (spec §12.4): inflate lst within the cap (M1 again, already true).
+        let bits = StatusBits::decompress(payload.bits, payload.lst, self.max_status_list)?;
+        Ok(StatusList::new(&payload, kid, bits))
+    }
+
+    /// The status of the credential whose status reference is `reference`, in a list that
+    /// [`Verifier::verify_status_list`] verified, at `now` (spec §12.4): L7, L9 and L10
+    /// again at `now` (a kept list goes stale), then L12. Only [`ListStatus::Valid`] is
+    /// valid. Allocates nothing.
+    pub fn check_status(
+        &self,
+        list: &StatusList,
+        reference: &StatusReference,
+        now: u64,
+    ) -> Result<ListStatus, Error> {
+        let ctx = StatusListContext::new(now, &reference.uri);
+        self.list_fresh(
+            list.uri(),
+            list.issued_at(),
+            list.expires(),
+            list.ttl(),
+            &ctx,
+        )?;
+        // L12 (spec §12.4): the entry, within the list.
+        list.get(reference.index)
+    }
+
+    /// L7-L10 (spec §12.4).
+    fn list_fresh(
+        &self,
+        sub: &str,
+        iat: u64,
+        exp: u64,
+        ttl: u64,
+        ctx: &StatusListContext<'_>,
+    ) -> Result<(), Error> {
+        // L7 (spec §12.4): the list the credential names, bytewise.
+        if sub != ctx.expected_uri {
+            return Err(Error::StatusListUriMismatch);
         }
-        // S8 (spec §12.4): the expected credential_id.
-        if body.credential_id != ctx.credential_id {
-            return Err(Error::StatusCredentialMismatch);
+        let skew = u128::from(self.clock_skew);
+        let (now, iat, exp, ttl) = (
+            u128::from(ctx.now),
+            u128::from(iat),
+            u128::from(exp),
+            u128::from(ttl),
+        );
+        // L8 (spec §12.4): not issued in the future.
+        if iat > now + skew {
+            return Err(Error::StatusListFromFuture);
         }
-        // S9 (spec §12.4): the nonce, as options.
-        if body.nonce.as_deref() != ctx.expected_nonce {
-            return Err(Error::NonceMismatch);
+        // L9 (spec §12.4): not expired.
+        if now > exp + skew {
+            return Err(Error::StatusListExpired);
         }
-        // S10 (spec §12.4): checked in the future.
-        if body.checked_at > ctx.now.saturating_add(self.clock_skew) {
-            return Err(Error::StatusFromFuture);
+        // L10 (spec §12.4): within its ttl.
+        if now > iat + ttl + skew {
+            return Err(Error::StatusListStale);
         }
-        // S11 (spec §12.4): stale after checked_at + cache_for + skew.
-        let fresh_until = body
-            .checked_at
-            .saturating_add(body.cache_for)
-            .saturating_add(self.clock_skew);
-        if ctx.now > fresh_until {
-            return Err(Error::StatusStale);
-        }
-        Ok(VerifiedStatus::new(body, kid.to_vec()))
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@ use core::fmt;
 use crate::cbor::Encoder;
 use crate::claims::ClaimName;
 use crate::cose::{self, Algorithm};
-use crate::credential::{CredentialInfo, VERSION};
+use crate::credential::{CredentialInfo, PRESENTATION_VERSION as VERSION};
 use crate::crypto::Signer;
 use crate::disclosure::Disclosure;
 use crate::error::{Error, PresentError};

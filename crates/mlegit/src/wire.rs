@@ -41,8 +41,13 @@ pub enum Kind {
     Map,
     /// A COSE_Key map (spec §5.3), checked by step K2.
     CoseKey,
-    /// `{1: uri (clean text 1..=256), 2: index (uint)}`, exactly (spec §5.4).
+    /// A text string of 1..=256 bytes with no excluded code point (spec §11.2) that starts
+    /// with `https://` (spec §5.4, §9).
+    HttpsUri,
+    /// `{"status_list": {"idx": uint, "uri": https URI}}`, exactly (spec §5.4).
     StatusReference,
+    /// `{"lst": bstr (at least one byte), "bits": uint}`, exactly (spec §9.1).
+    StatusArray,
     /// A byte string (at least one byte) holding a credential COSE_Sign1 (spec §8.1).
     Credential,
     /// An array of byte strings, each one disclosure (spec §6.1).
@@ -144,15 +149,16 @@ pub mod credential {
     ];
 }
 
-/// The status reference inside a credential (spec §5.4).
+/// The status reference inside a credential (spec §5.4): the Token Status List's status
+/// claim, `{"status_list": {"idx": uint, "uri": tstr}}`. Its labels are text and name
+/// themselves.
 pub mod status_reference {
-    use super::{Field, Kind, req};
-    /// `1: uri`.
-    pub const URI: Field = req(1, "uri", Kind::CleanText(1, 256));
-    /// `2: index`.
-    pub const INDEX: Field = req(2, "index", Kind::Uint);
-    /// The table.
-    pub const FIELDS: [Field; 2] = [URI, INDEX];
+    /// The outer label.
+    pub const STATUS_LIST: &str = "status_list";
+    /// The entry's index in the list.
+    pub const IDX: &str = "idx";
+    /// The list's URI.
+    pub const URI: &str = "uri";
 }
 
 /// The presentation payload (spec §8.1).
@@ -181,33 +187,25 @@ pub mod presentation {
     ];
 }
 
-/// The status response payload (spec §9.1).
-pub mod status {
-    use super::{Field, Kind, opt, req};
-    /// `1: version`.
-    pub const VERSION: Field = req(1, "version", Kind::Uint);
-    /// `2: credential_id`.
-    pub const CREDENTIAL_ID: Field = req(2, "credential_id", Kind::Bytes(16, 32));
-    /// `3: status`.
-    pub const STATUS: Field = req(3, "status", Kind::Uint);
-    /// `4: reason`.
-    pub const REASON: Field = opt(4, "reason", Kind::Uint);
-    /// `5: checked_at`.
-    pub const CHECKED_AT: Field = req(5, "checked_at", Kind::Time);
-    /// `6: nonce`.
-    pub const NONCE: Field = opt(6, "nonce", Kind::Bytes(16, 32));
-    /// `7: cache_for`.
-    pub const CACHE_FOR: Field = req(7, "cache_for", Kind::Uint);
+/// The status list token's payload, CWT claims (spec §9).
+pub mod status_list {
+    use super::{Field, Kind, req};
+    /// `2: sub`, the list's URI.
+    pub const SUB: Field = req(2, "sub", Kind::HttpsUri);
+    /// `4: exp`.
+    pub const EXP: Field = req(4, "exp", Kind::Time);
+    /// `6: iat`.
+    pub const IAT: Field = req(6, "iat", Kind::Time);
+    /// `65533: status_list`, `{"lst": bstr, "bits": uint}`.
+    pub const STATUS_LIST: Field = req(65_533, "status_list", Kind::StatusArray);
+    /// `65534: ttl`, in seconds.
+    pub const TTL: Field = req(65_534, "ttl", Kind::Uint);
     /// The table.
-    pub const FIELDS: [Field; 7] = [
-        VERSION,
-        CREDENTIAL_ID,
-        STATUS,
-        REASON,
-        CHECKED_AT,
-        NONCE,
-        CACHE_FOR,
-    ];
+    pub const FIELDS: [Field; 5] = [SUB, EXP, IAT, STATUS_LIST, TTL];
+    /// The compressed array's label inside `status_list`.
+    pub const LST: &str = "lst";
+    /// The bits-per-entry label inside `status_list`.
+    pub const BITS: &str = "bits";
 }
 
 /// The presentation request (spec §7.1).
@@ -281,12 +279,10 @@ pub mod trusted_key {
 
 /// The credential payload object.
 pub const CREDENTIAL: Object = object("credential payload", &credential::FIELDS);
-/// The status reference object.
-pub const STATUS_REFERENCE: Object = object("status reference", &status_reference::FIELDS);
 /// The presentation payload object.
 pub const PRESENTATION: Object = object("presentation payload", &presentation::FIELDS);
-/// The status response payload object.
-pub const STATUS: Object = object("status payload", &status::FIELDS);
+/// The status list token's payload object.
+pub const STATUS_LIST: Object = object("status list token payload", &status_list::FIELDS);
 /// The presentation request object.
 pub const REQUEST: Object = object("presentation request", &request::FIELDS);
 /// The COSE protected header.
@@ -295,6 +291,12 @@ pub const HEADER: Object = object("protected header", &header::FIELDS);
 pub const COSE_KEY: Object = object("COSE_Key", &cose_key::FIELDS);
 /// The trusted key of a trust list.
 pub const TRUSTED_KEY: Object = object("trusted key", &trusted_key::FIELDS);
+
+/// A URI of a status reference or list: 1..=256 bytes, no excluded code point (spec
+/// §11.2), starting with `https://` (spec §5.4).
+pub(crate) fn https_uri(uri: &str) -> bool {
+    claims::valid_text(uri) && uri.starts_with("https://")
+}
 
 fn text_ok(t: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&t.len())
@@ -315,14 +317,28 @@ fn kind_ok(kind: Kind, value: &Value<'_>) -> bool {
         Kind::Array | Kind::Disclosures => matches!(value, Value::Array(_)),
         Kind::Map | Kind::CoseKey => matches!(value, Value::Map(_)),
         Kind::Credential => value.as_bytes().is_some_and(|b| !b.is_empty()),
+        Kind::HttpsUri => value.as_text().is_some_and(https_uri),
         Kind::StatusReference => match value {
-            Value::Map(entries) => match entries.as_slice() {
-                [
-                    (Value::Unsigned(1), Value::Text(uri)),
-                    (Value::Unsigned(2), Value::Unsigned(_)),
-                ] => text_ok(uri, 1, 256) && claims::valid_text(uri),
+            Value::Map(outer) => match outer.as_slice() {
+                [(Value::Text(status_reference::STATUS_LIST), Value::Map(inner))] => matches!(
+                    inner.as_slice(),
+                    [
+                        (Value::Text(status_reference::IDX), Value::Unsigned(_)),
+                        (Value::Text(status_reference::URI), Value::Text(uri)),
+                    ] if https_uri(uri)
+                ),
                 _ => false,
             },
+            _ => false,
+        },
+        Kind::StatusArray => match value {
+            Value::Map(entries) => matches!(
+                entries.as_slice(),
+                [
+                    (Value::Text(status_list::LST), Value::Bytes(lst)),
+                    (Value::Text(status_list::BITS), Value::Unsigned(_)),
+                ] if !lst.is_empty()
+            ),
             _ => false,
         },
     }

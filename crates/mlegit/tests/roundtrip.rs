@@ -3,10 +3,9 @@
 
 use mlegit::cbor::{self, Value};
 use mlegit::{
-    ClaimName, ClaimValue, CredentialInfo, CredentialStatus, Date, Disclosure, IssueError, Issuer,
-    P256Signer, PresentError, PresentationRequest, RevocationReason, Signer, StatusBody,
-    StatusContext, StatusReference, StudentClaims, TrustList, TrustedKey, Verifier, VerifyContext,
-    Wallet,
+    ClaimName, ClaimValue, CredentialInfo, Date, Disclosure, IssueError, Issuer, P256Signer,
+    PresentError, PresentationRequest, Signer, StatusBits, StatusListContext, StatusListToken,
+    StatusReference, StudentClaims, TrustList, TrustedKey, Verifier, VerifyContext, Wallet,
 };
 use proptest::prelude::*;
 
@@ -216,23 +215,32 @@ proptest! {
     }
 
     #[test]
-    fn status_responses_round_trip(
-        status in prop_oneof![
-            Just(CredentialStatus::Valid),
-            Just(CredentialStatus::Suspended),
-            Just(CredentialStatus::Expired),
-            proptest::sample::select(RevocationReason::ALL.to_vec()).prop_map(CredentialStatus::Revoked),
-        ],
-        cid in proptest::collection::vec(any::<u8>(), 16..=32),
-        nonce in proptest::option::of(proptest::collection::vec(any::<u8>(), 16..=32)),
-        cache_for in 0u64..=86_400,
+    fn status_lists_round_trip(
+        bits in proptest::sample::select(vec![1u8, 2, 4, 8]),
+        bytes in 1usize..=4096,
+        set in proptest::collection::vec((any::<u32>(), any::<u8>()), 0..64),
+        ttl in 0u64..=86_400,
     ) {
         let issuer = issuer();
-        let body = StatusBody { credential_id: cid.clone(), status, checked_at: NOW, nonce: nonce.clone(), cache_for };
-        let bytes = issuer.status_response(&body).unwrap();
-        let ctx = StatusContext::new(NOW, &cid, issuer.key_id(), nonce.as_deref());
-        let verified = verifier(&issuer).verify_status(&bytes, &ctx).unwrap();
-        prop_assert_eq!(verified.body(), &body);
+        let entries = bytes * 8 / usize::from(bits);
+        let mut array = StatusBits::new(entries, bits).unwrap();
+        let top = u8::MAX >> (8 - bits);
+        for (i, v) in &set {
+            array.set(u64::from(*i) % entries as u64, v & top).unwrap();
+        }
+        let uri = "https://issuer.example/lists/7";
+        let token = issuer
+            .status_list_token(&StatusListToken { uri, bits: &array, issued_at: NOW, expires: NOW + 86_400, ttl })
+            .unwrap();
+        let list = verifier(&issuer)
+            .verify_status_list(&token, &StatusListContext::new(NOW, uri))
+            .unwrap();
+        prop_assert_eq!(list.entries(), &array);
+        prop_assert_eq!((list.issued_at(), list.expires(), list.ttl()), (NOW, NOW + 86_400, ttl));
+        for i in 0..entries as u64 {
+            prop_assert_eq!(list.get(i).unwrap().value(), array.get(i).unwrap());
+        }
+        prop_assert_eq!(list.get(entries as u64), Err(mlegit::Error::StatusIndexOutOfRange));
     }
 
     #[test]

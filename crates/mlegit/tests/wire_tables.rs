@@ -7,8 +7,8 @@
 use mlegit::cbor::{self, Value};
 use mlegit::wire::{self, Kind, Object};
 use mlegit::{
-    ClaimName, CredentialStatus, Issuer, PresentationRequest, RevocationReason, Signer, StatusBody,
-    StatusReference, Wallet, fixtures,
+    ClaimName, Issuer, PresentationRequest, Signer, StatusBits, StatusListToken, StatusReference,
+    Wallet, fixtures,
 };
 
 /// The payload (or protected header, with `item` 0) of a COSE_Sign1.
@@ -43,13 +43,16 @@ fn check(object: Object, value: &Value<'_>) -> Vec<i64> {
         let f = object.field(k.as_i64().unwrap()).unwrap();
         let ok = match f.kind {
             Kind::Uint | Kind::Time => v.as_u64().is_some(),
+            Kind::HttpsUri => v.as_text().is_some_and(|t| t.starts_with("https://")),
             Kind::Int => v.as_i64().is_some(),
             Kind::Bytes(min, max) => v.as_bytes().is_some_and(|b| (min..=max).contains(&b.len())),
             Kind::Text(min, max) | Kind::CleanText(min, max) => {
                 v.as_text().is_some_and(|t| (min..=max).contains(&t.len()))
             }
             Kind::Array | Kind::Disclosures => matches!(v, Value::Array(_)),
-            Kind::Map | Kind::CoseKey | Kind::StatusReference => matches!(v, Value::Map(_)),
+            Kind::Map | Kind::CoseKey | Kind::StatusReference | Kind::StatusArray => {
+                matches!(v, Value::Map(_))
+            }
             Kind::Credential => v.as_bytes().is_some_and(|b| !b.is_empty()),
             _ => panic!("a kind this test does not know: {:?}", f.kind),
         };
@@ -105,10 +108,25 @@ fn every_encoded_object_follows_its_table() {
         wire::COSE_KEY,
         map_of(&payload, wire::credential::DEVICE_KEY.key),
     );
-    check(
-        wire::STATUS_REFERENCE,
-        map_of(&payload, wire::credential::STATUS.key),
+    // The status claim: {"status_list": {"idx": 7, "uri": "https://..."}}, text labels.
+    let status = map_of(&payload, wire::credential::STATUS.key);
+    let Value::Map(outer) = status else {
+        panic!("status not a map")
+    };
+    assert_eq!(outer.len(), 1);
+    assert_eq!(
+        outer[0].0.as_text(),
+        Some(wire::status_reference::STATUS_LIST)
     );
+    let Value::Map(inner) = &outer[0].1 else {
+        panic!("status_list not a map")
+    };
+    let labels: Vec<_> = inner.iter().map(|(k, _)| k.as_text().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [wire::status_reference::IDX, wire::status_reference::URI]
+    );
+    assert_eq!(inner[0].1.as_u64(), Some(7));
 
     // The request, and a presentation answering it (every optional field present) and
     // one without it.
@@ -136,26 +154,23 @@ fn every_encoded_object_follows_its_table() {
         assert_eq!(keys.len() == wire::PRESENTATION.fields.len(), all);
     }
 
-    // A status response with every optional field, and one with none.
-    for (reason, nonce) in [
-        (
-            Some(RevocationReason::SchoolChange),
-            Some(fixtures::nonce()),
-        ),
-        (None, None),
-    ] {
-        let body = StatusBody {
-            credential_id: vec![0xc1; 16],
-            status: reason.map_or(CredentialStatus::Valid, CredentialStatus::Revoked),
-            checked_at: fixtures::NOW,
-            nonce,
-            cache_for: 300,
-        };
-        let signed = issuer.status_response(&body).unwrap();
-        let bytes = sign1_item(&signed, 2);
-        let keys = check(wire::STATUS, &cbor::decode(&bytes).unwrap());
-        assert_eq!(keys.len() == wire::STATUS.fields.len(), reason.is_some());
-    }
+    // A status list token.
+    let mut entries = StatusBits::new(1024, 1).unwrap();
+    entries.set(7, 1).unwrap();
+    let token = issuer
+        .status_list_token(&StatusListToken {
+            uri: "https://issuer.example/status",
+            bits: &entries,
+            issued_at: fixtures::NOW,
+            expires: fixtures::NOW + fixtures::DAY,
+            ttl: 43_200,
+        })
+        .unwrap();
+    let header = sign1_item(&token, 0);
+    check(wire::HEADER, &cbor::decode(&header).unwrap());
+    let bytes = sign1_item(&token, 2);
+    let keys = check(wire::STATUS_LIST, &cbor::decode(&bytes).unwrap());
+    assert_eq!(keys.len(), wire::STATUS_LIST.fields.len());
 
     // The trust list's keys: the integer labels follow the trusted-key table.
     let mut trust = mlegit::TrustList::new();
@@ -184,9 +199,8 @@ fn every_encoded_object_follows_its_table() {
 fn tables_have_unique_keys_and_names() {
     for object in [
         wire::CREDENTIAL,
-        wire::STATUS_REFERENCE,
         wire::PRESENTATION,
-        wire::STATUS,
+        wire::STATUS_LIST,
         wire::REQUEST,
         wire::HEADER,
         wire::COSE_KEY,

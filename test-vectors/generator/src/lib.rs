@@ -13,7 +13,7 @@ pub mod scenario;
 pub mod vectors;
 
 use mlegit::{
-    Algorithm, ClaimValue, CredentialStatus, Error, StatusContext, TrustList, Verifier,
+    Algorithm, ClaimValue, Error, StatusListContext, StatusReference, TrustList, Verifier,
     VerifyContext,
 };
 use serde_json::{Map, Value as Json, json};
@@ -22,15 +22,15 @@ use serde_json::{Map, Value as Json, json};
 pub fn generate() -> Vec<(&'static str, String)> {
     let files = [
         ("presentations.json", vectors::presentation_vectors()),
-        ("status.json", vectors::status_vectors()),
+        ("status-lists.json", vectors::status_list_vectors()),
     ];
     files
         .into_iter()
         .map(|(name, vectors)| {
             let doc = json!({
-                "version": 1,
+                "version": 2,
                 "generator": "cargo run -p mlegit-vectors --bin generate-vectors",
-                "spec": "spec/mlegit.md, version 1",
+                "spec": "spec/mlegit.md, version 2",
                 "vectors": vectors,
             });
             let mut text = serde_json::to_string_pretty(&doc).expect("JSON");
@@ -70,7 +70,7 @@ pub fn run_vector(v: &Json) -> Result<(), String> {
 pub fn run(v: &read::Vector) -> Result<(), String> {
     let outcome = match v.kind {
         read::Kind::Presentation => run_presentation(v),
-        read::Kind::Status => run_status(v),
+        read::Kind::StatusList => run_status_list(v),
     }
     .map(|ok| expected_eq(&v.expected, &ok));
     let expected_error = v.expected.error.as_deref();
@@ -115,12 +115,21 @@ fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Er
         .iter()
         .filter_map(|a| Algorithm::from_cose_id(*a))
         .collect();
+    let size = |n: u64| usize::try_from(n).expect("size");
     let mut verifier = Verifier::new(trust)
         .accepted_algorithms(&algs)
-        .clock_skew(s.clock_skew)
-        .max_input_size(usize::try_from(s.max_input_size).expect("size"));
+        .clock_skew(s.clock_skew);
+    if let Some(n) = s.max_input_size {
+        verifier = verifier.max_input_size(size(n));
+    }
     if let Some(age) = s.max_age {
         verifier = verifier.max_presentation_age(age);
+    }
+    if let Some(n) = s.max_token_size {
+        verifier = verifier.max_status_list_token_size(size(n));
+    }
+    if let Some(n) = s.max_list_size {
+        verifier = verifier.max_status_list_size(size(n));
     }
     Ok(verifier)
 }
@@ -148,49 +157,35 @@ fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
         "not_before": p.not_before(),
         "expires": p.expires(),
         "credential_id": hex::encode(p.credential_id()),
-        "status": {"uri": p.status().uri, "index": p.status().index},
+        "status": {"uri": p.status().uri, "idx": p.status().index},
         "issuer_kid": hex::encode(p.issuer_kid()),
         "nonce": p.nonce().map(hex::encode),
         "audience": p.audience(),
     }))
 }
 
-fn run_status(v: &read::Vector) -> Result<Json, Error> {
+fn run_status_list(v: &read::Vector) -> Result<Json, Error> {
     let s = &v.verifier;
     let verifier = verifier_for(&hex(&v.trust_list, "trust_list"), s)?;
-    let cid = hex(
-        s.expected_credential_id
-            .as_deref()
-            .expect("expected_credential_id"),
-        "expected_credential_id",
-    );
-    let kid = hex(
-        s.expected_credential_kid
-            .as_deref()
-            .expect("expected_credential_kid"),
-        "expected_credential_kid",
-    );
-    let nonce = s
-        .expected_nonce
-        .as_deref()
-        .map(|n| hex(n, "expected_nonce"));
-    let ctx = StatusContext::new(s.now, &cid, &kid, nonce.as_deref());
-    let response = v
-        .status_response
-        .as_deref()
-        .expect("a status vector's bytes");
-    let st = verifier.verify_status(&hex(response, "status_response"), &ctx)?;
-    let reason = match st.body().status {
-        CredentialStatus::Revoked(r) => json!(r.as_str()),
-        _ => Json::Null,
+    let uri = s.expected_uri.as_deref().expect("expected_uri");
+    let index = s.index.expect("index");
+    let token = v.token.as_deref().expect("a status list vector's token");
+    let list =
+        verifier.verify_status_list(&hex(token, "token"), &StatusListContext::new(s.now, uri))?;
+    let reference = StatusReference {
+        uri: uri.into(),
+        index,
     };
+    let status = verifier.check_status(&list, &reference, s.now)?;
     Ok(json!({
-        "credential_id": hex::encode(&st.body().credential_id),
-        "status": st.body().status.as_str(),
-        "reason": reason,
-        "checked_at": st.body().checked_at,
-        "cache_for": st.body().cache_for,
-        "nonce": st.body().nonce.as_ref().map(hex::encode),
-        "issuer_kid": hex::encode(st.issuer_kid()),
+        "status": status.as_str(),
+        "value": status.value(),
+        "sub": list.uri(),
+        "iat": list.issued_at(),
+        "exp": list.expires(),
+        "ttl": list.ttl(),
+        "bits": list.entries().bits(),
+        "entries": list.entries().len(),
+        "issuer_kid": hex::encode(list.issuer_kid()),
     }))
 }

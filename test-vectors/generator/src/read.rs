@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-/// One vector file (`presentations.json` or `status.json`).
+/// One vector file (`presentations.json` or `status-lists.json`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VectorFile {
-    /// The file format's version (1).
+    /// The file format's version (2).
     pub version: u64,
     /// The command that wrote the file.
     pub generator: String,
@@ -28,8 +28,8 @@ pub struct VectorFile {
 pub enum Kind {
     /// A presentation (spec §12.2).
     Presentation,
-    /// A status response (spec §12.4).
-    Status,
+    /// A status list token and one lookup in it (spec §12.4).
+    StatusList,
 }
 
 /// One vector.
@@ -40,7 +40,7 @@ pub struct Vector {
     pub name: String,
     /// What it shows.
     pub description: String,
-    /// Presentation or status.
+    /// Presentation or status list.
     pub kind: Kind,
     /// Everything the objects were made from.
     pub inputs: Inputs,
@@ -52,9 +52,9 @@ pub struct Vector {
     /// The presentation, hex (presentation vectors).
     #[serde(default)]
     pub presentation: Option<String>,
-    /// The status response, hex (status vectors).
+    /// The status list token, hex (status list vectors).
     #[serde(default)]
-    pub status_response: Option<String>,
+    pub token: Option<String>,
     /// The verifier's settings and expectations.
     pub verifier: VerifierSettings,
     /// The declared outcome.
@@ -93,13 +93,26 @@ pub struct TrustEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Status {
-    /// The URI.
+    /// The list's URI.
     pub uri: String,
-    /// The index.
-    pub index: u64,
+    /// The entry.
+    pub idx: u64,
 }
 
-/// Inputs of a vector. Status vectors carry only the keys and the trust entries.
+/// The status array a status list vector signs, as inflated: every entry 0 but `set`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListInput {
+    /// Bits per entry.
+    pub bits: u8,
+    /// Entries.
+    pub entries: u64,
+    /// The entries that are not 0, as `[index, value]`.
+    pub set: Vec<(u64, u8)>,
+}
+
+/// Inputs of a vector. Status list vectors carry the keys, the trust entries, the list and
+/// the token's claims.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
@@ -150,6 +163,15 @@ pub struct Inputs {
     /// The claims disclosed, in order.
     #[serde(default)]
     pub disclosed: Option<Vec<String>>,
+    /// The status array (status list vectors).
+    #[serde(default)]
+    pub list: Option<ListInput>,
+    /// The token's `sub` (status list vectors).
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// The token's `ttl` (status list vectors).
+    #[serde(default)]
+    pub ttl: Option<u64>,
 }
 
 /// One disclosure as made.
@@ -184,8 +206,9 @@ pub struct VerifierSettings {
     pub now: u64,
     /// Clock skew tolerated.
     pub clock_skew: u64,
-    /// Max input size.
-    pub max_input_size: u64,
+    /// Max input size (presentation vectors).
+    #[serde(default)]
+    pub max_input_size: Option<u64>,
     /// Accepted COSE algorithm ids.
     pub accepted_algs: Vec<i64>,
     /// Max presentation age (presentation vectors).
@@ -197,12 +220,18 @@ pub struct VerifierSettings {
     /// The audience expected, or null (presentation vectors).
     #[serde(default)]
     pub expected_audience: Option<String>,
-    /// The credential asked about, hex (status vectors).
+    /// The token size cap (status list vectors).
     #[serde(default)]
-    pub expected_credential_id: Option<String>,
-    /// The key that signed that credential, hex (status vectors).
+    pub max_token_size: Option<u64>,
+    /// The inflated size cap (status list vectors).
     #[serde(default)]
-    pub expected_credential_kid: Option<String>,
+    pub max_list_size: Option<u64>,
+    /// The credential's status uri (status list vectors).
+    #[serde(default)]
+    pub expected_uri: Option<String>,
+    /// The credential's idx (status list vectors).
+    #[serde(default)]
+    pub index: Option<u64>,
 }
 
 /// The declared outcome: `result` is "valid" (with the verified fields) or "invalid"
@@ -230,7 +259,7 @@ pub struct Expected {
     /// The credential id, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
-    /// The status reference (presentations) or the status in words (status).
+    /// The status reference (presentations) or the entry's status in words (status lists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Json>,
     /// The issuer key id, hex.
@@ -250,19 +279,27 @@ pub struct Expected {
         skip_serializing_if = "Option::is_none"
     )]
     pub audience: Option<Option<String>>,
-    /// The revocation reason, or null (valid status vectors).
-    #[serde(
-        default,
-        deserialize_with = "present_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub reason: Option<Option<String>>,
-    /// `checked_at` (valid status vectors).
+    /// The entry's value (valid status list vectors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checked_at: Option<u64>,
-    /// `cache_for` (valid status vectors).
+    pub value: Option<u8>,
+    /// The token's `sub` (valid status list vectors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_for: Option<u64>,
+    pub sub: Option<String>,
+    /// The token's `iat` (valid status list vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// The token's `exp` (valid status list vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    /// The token's `ttl` (valid status list vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u64>,
+    /// Bits per entry (valid status list vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u8>,
+    /// Entries in the list (valid status list vectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<u64>,
 }
 
 /// A field that may be absent (outer `None`), null (`Some(None)`) or a value.

@@ -1,4 +1,4 @@
-//! Builds credentials, presentations and status responses from editable parts, signs
+//! Builds credentials, presentations and status list tokens from editable parts, signs
 //! them with fixed keys, and lets a vector change any part before or after signing.
 
 use hkdf::Hkdf;
@@ -230,7 +230,7 @@ impl Parts {
             iat: NOW - 30 * DAY,
             nbf: NOW - 30 * DAY,
             exp: NOW + 335 * DAY,
-            status_uri: "https://issuer.mlegit.example/status".into(),
+            status_uri: LIST_URI.into(),
             status_index: 4711,
             disclosed: vec!["given_names".into(), "family_name".into()],
             presented_at: NOW - 10,
@@ -337,7 +337,7 @@ impl Parts {
         // The credential.
         let device = self.device.signer().public_key();
         let mut payload = vec![
-            (V::U(1), V::U(1)),
+            (V::U(1), V::U(mlegit::VERSION)),
             (V::U(2), text(mlegit::DOCTYPE)),
             (V::U(3), V::B(self.issuer.kid())),
             (V::U(4), V::B(self.credential_id.clone())),
@@ -353,13 +353,7 @@ impl Parts {
                     (int(-3), V::B(device.y().to_vec())),
                 ]),
             ),
-            (
-                V::U(9),
-                V::M(vec![
-                    (V::U(1), V::T(self.status_uri.clone())),
-                    (V::U(2), V::U(self.status_index)),
-                ]),
-            ),
+            (V::U(9), status_claim(self.status_index, &self.status_uri)),
             (V::U(10), int(-16)),
             (V::U(11), V::A(digests.iter().cloned().map(V::B).collect())),
         ];
@@ -470,65 +464,109 @@ pub fn sign1(
     ]))
 }
 
-/// Everything a status vector is made from.
-pub struct StatusParts {
+/// The status claim of a credential (spec §5.4): `{"status_list": {"idx": .., "uri": ..}}`.
+pub fn status_claim(idx: u64, uri: &str) -> V {
+    V::M(vec![(
+        text("status_list"),
+        V::M(vec![(text("idx"), V::U(idx)), (text("uri"), text(uri))]),
+    )])
+}
+
+/// The URI of the vectors' status list, and `sub` of its tokens.
+pub const LIST_URI: &str = "https://issuer.mlegit.example/v1/status-lists/1";
+
+/// Everything a status list vector is made from (spec §9, §12.4).
+pub struct ListParts {
     /// The signing key.
     pub issuer: Key,
     /// The trust list.
     pub trust: Vec<TrustEntry>,
-    /// The payload map.
-    pub payload: Vec<(V, V)>,
+    /// Bits per entry.
+    pub bits: u8,
+    /// Entries in the array.
+    pub entries: usize,
+    /// The entries that are not 0: (index, value).
+    pub set: Vec<(u64, u8)>,
+    /// `sub`.
+    pub sub: String,
+    /// `iat`.
+    pub iat: u64,
+    /// `exp`.
+    pub exp: u64,
+    /// `ttl`.
+    pub ttl: u64,
+    /// Replace the compressed array before signing.
+    pub lst_hook: Option<BytesHook>,
+    /// Edit the payload map before signing.
+    pub payload_hook: Option<MapHook>,
     /// The protected header map.
     pub protected: Vec<(V, V)>,
+    /// The unprotected header map.
+    pub unprotected: Vec<(V, V)>,
     /// Signature mode.
     pub sig: SigMode,
     /// Edit the payload after signing.
     pub tamper: Option<MapHook>,
+    /// Replace the token's bytes at the end.
+    pub token_hook: Option<BytesHook>,
     /// Verifier clock.
     pub now: u64,
     /// Skew.
     pub clock_skew: u64,
-    /// Input cap.
-    pub max_input_size: usize,
-    /// The credential the verifier asks about.
-    pub expected_credential_id: Vec<u8>,
-    /// The kid of the issuer key that signed that credential.
-    pub expected_credential_kid: Vec<u8>,
-    /// The nonce it sent.
-    pub expected_nonce: Option<Vec<u8>>,
+    /// Token size cap.
+    pub max_token_size: usize,
+    /// Inflated size cap.
+    pub max_list_size: usize,
+    /// The URI the verifier expects (the credential's status uri).
+    pub expected_uri: String,
+    /// The entry it looks up (the credential's idx).
+    pub index: u64,
 }
 
-impl StatusParts {
-    /// A valid status response for the vectors' credential, checked 20 s ago with the
-    /// verifier's nonce echoed, cacheable for five minutes.
+impl ListParts {
+    /// The vectors' list: 2^20 one-bit entries, three of them invalid, signed an hour ago by
+    /// issuer A for a day with a ttl of 12 hours; the verifier looks up entry 4711 (the
+    /// vectors' credential), which is valid.
     pub fn valid() -> Self {
-        let cid = Parts::base().credential_id;
         let issuer = issuer_a();
+        let iat = NOW - 3600;
         Self {
             protected: vec![
                 (V::U(1), int(-7)),
                 (V::U(4), V::B(issuer.kid())),
-                (V::U(16), text(cose::TYP_STATUS)),
+                (V::U(16), text(cose::TYP_STATUS_LIST)),
             ],
+            unprotected: vec![],
             trust: Parts::base().trust,
             issuer,
-            payload: vec![
-                (V::U(1), V::U(1)),
-                (V::U(2), V::B(cid.clone())),
-                (V::U(3), V::U(0)),
-                (V::U(5), V::U(NOW - 20)),
-                (V::U(6), V::B(nonce())),
-                (V::U(7), V::U(300)),
-            ],
+            bits: 1,
+            entries: 1 << 20,
+            set: vec![(17, 1), (4712, 1), (1_000_000, 1)],
+            sub: LIST_URI.into(),
+            iat,
+            exp: iat + DAY,
+            ttl: 43_200,
+            lst_hook: None,
+            payload_hook: None,
             sig: SigMode::Normal,
             tamper: None,
+            token_hook: None,
             now: NOW,
             clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
-            max_input_size: mlegit::DEFAULT_MAX_INPUT,
-            expected_credential_id: cid,
-            expected_credential_kid: issuer_a().kid(),
-            expected_nonce: Some(nonce()),
+            max_token_size: mlegit::status_list::DEFAULT_MAX_TOKEN,
+            max_list_size: mlegit::status_list::DEFAULT_MAX_LIST,
+            expected_uri: LIST_URI.into(),
+            index: 4711,
         }
+    }
+
+    /// The array as the inputs describe it.
+    pub fn array(&self) -> mlegit::StatusBits {
+        let mut a = mlegit::StatusBits::new(self.entries, self.bits).expect("array shape");
+        for (i, v) in &self.set {
+            a.set(*i, *v).expect("entry in range");
+        }
+        a
     }
 
     /// The encoded trust list.
@@ -546,15 +584,39 @@ impl StatusParts {
         list.to_vec()
     }
 
-    /// Signs the response.
+    /// Signs the token.
     pub fn build(&mut self) -> Vec<u8> {
-        sign1(
+        let mut lst = self.array().compress();
+        if let Some(h) = self.lst_hook.take() {
+            lst = h(lst);
+        }
+        let mut payload = vec![
+            (V::U(2), text(&self.sub)),
+            (V::U(4), V::U(self.exp)),
+            (V::U(6), V::U(self.iat)),
+            (
+                V::U(65_533),
+                V::M(vec![
+                    (text("lst"), V::B(lst)),
+                    (text("bits"), V::U(u64::from(self.bits))),
+                ]),
+            ),
+            (V::U(65_534), V::U(self.ttl)),
+        ];
+        if let Some(h) = self.payload_hook.take() {
+            h(&mut payload);
+        }
+        let token = sign1(
             &self.issuer,
             &self.protected,
-            &[],
-            self.payload.clone(),
+            &self.unprotected,
+            payload,
             self.tamper.take(),
             self.sig,
-        )
+        );
+        match self.token_hook.take() {
+            Some(h) => h(token),
+            None => token,
+        }
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::cbor::{V, enc, int, remove, set, text};
 use crate::scenario::{
-    AUDIENCE, DAY, Key, NOW, Parts, SigMode, StatusParts, TrustEntry, issuer_a, issuer_b,
+    AUDIENCE, DAY, Key, LIST_URI, ListParts, NOW, Parts, SigMode, TrustEntry, issuer_a, issuer_b,
     issuer_unknown, nonce, other_device,
 };
 
@@ -98,7 +98,7 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
         "credential_id": hex::encode(&parts.credential_id),
         "claims": claims,
         "iat": parts.iat, "nbf": parts.nbf, "exp": parts.exp,
-        "status": {"uri": parts.status_uri, "index": parts.status_index},
+        "status": {"uri": parts.status_uri, "idx": parts.status_index},
         "presented_at": parts.presented_at,
         "nonce": hexo(&parts.nonce),
         "audience": parts.audience,
@@ -128,7 +128,7 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
                 "not_before": parts.nbf,
                 "expires": parts.exp,
                 "credential_id": hex::encode(&parts.credential_id),
-                "status": {"uri": parts.status_uri, "index": parts.status_index},
+                "status": {"uri": parts.status_uri, "idx": parts.status_index},
                 "issuer_kid": hex::encode(parts.issuer.kid()),
                 "nonce": hexo(&parts.nonce),
                 "audience": parts.audience,
@@ -163,48 +163,21 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
     v
 }
 
-fn status(name: &str, description: &str, mut parts: StatusParts, expect: Expect) -> Json {
-    let bytes = parts.build();
-    let field = |k: u64| {
-        parts
-            .payload
-            .iter()
-            .find(|(key, _)| *key == V::U(k))
-            .map(|(_, v)| v.clone())
-    };
+fn status_list(name: &str, description: &str, mut parts: ListParts, expect: Expect) -> Json {
+    let token = parts.build();
     let expected = match expect {
         Expect::Valid => {
-            let status = match field(3) {
-                Some(V::U(0)) => "valid",
-                Some(V::U(1)) => "revoked",
-                Some(V::U(2)) => "suspended",
-                Some(V::U(3)) => "expired",
-                other => panic!("status {other:?}"),
-            };
-            let reason = match field(4) {
-                Some(V::U(r)) => json!(
-                    mlegit::RevocationReason::from_code(r)
-                        .expect("reason")
-                        .as_str()
-                ),
-                _ => Json::Null,
-            };
-            let as_hex = |v: Option<V>| match v {
-                Some(V::B(b)) => json!(hex::encode(b)),
-                _ => Json::Null,
-            };
-            let as_u = |v: Option<V>| match v {
-                Some(V::U(n)) => json!(n),
-                other => panic!("{other:?}"),
-            };
+            let value = parts.array().get(parts.index).expect("index in range");
             json!({
                 "result": "valid",
-                "credential_id": as_hex(field(2)),
-                "status": status,
-                "reason": reason,
-                "checked_at": as_u(field(5)),
-                "cache_for": as_u(field(7)),
-                "nonce": as_hex(field(6)),
+                "status": mlegit::ListStatus::from_value(value).as_str(),
+                "value": value,
+                "sub": parts.sub,
+                "iat": parts.iat,
+                "exp": parts.exp,
+                "ttl": parts.ttl,
+                "bits": parts.bits,
+                "entries": parts.entries,
                 "issuer_kid": hex::encode(parts.issuer.kid()),
             })
         }
@@ -213,24 +186,29 @@ fn status(name: &str, description: &str, mut parts: StatusParts, expect: Expect)
     let v = json!({
         "name": name,
         "description": description,
-        "kind": "status",
+        "kind": "status_list",
         "inputs": {
             "issuer_keys": [key_json(&parts.issuer)],
             "trust": parts.trust.iter().map(|e| json!({
                 "key": e.key.name, "not_before": e.not_before, "not_after": e.not_after,
             })).collect::<Vec<_>>(),
+            "list": {"bits": parts.bits, "entries": parts.entries, "set": parts.set},
+            "sub": parts.sub,
+            "iat": parts.iat,
+            "exp": parts.exp,
+            "ttl": parts.ttl,
         },
         "trust_list": hex::encode(parts.trust_list()),
         "verifier": {
             "now": parts.now,
             "clock_skew": parts.clock_skew,
-            "max_input_size": parts.max_input_size,
+            "max_token_size": parts.max_token_size,
+            "max_list_size": parts.max_list_size,
             "accepted_algs": [-7],
-            "expected_credential_id": hex::encode(&parts.expected_credential_id),
-            "expected_credential_kid": hex::encode(&parts.expected_credential_kid),
-            "expected_nonce": hexo(&parts.expected_nonce),
+            "expected_uri": parts.expected_uri,
+            "index": parts.index,
         },
-        "status_response": hex::encode(&bytes),
+        "token": hex::encode(&token),
         "expected": expected,
     });
     if let Err(why) = crate::run_vector(&v) {
@@ -675,10 +653,10 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
     },
     Case {
         name: "wrong_context_credential",
-        description: "A status-response typ on the credential.",
+        description: "A status-list typ on the credential.",
         base: Parts::base,
         mutate: |p| {
-            p.credential_protected_hook = hook(|m| set(m, V::U(16), text(cose::TYP_STATUS)));
+            p.credential_protected_hook = hook(|m| set(m, V::U(16), text(cose::TYP_STATUS_LIST)));
         },
         expect: Invalid(Error::WrongContext),
     },
@@ -748,6 +726,55 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
         expect: Invalid(Error::MissingField),
     },
     Case {
+        name: "invalid_field_status_v1_shape",
+        description: "The status reference of spec version 1, {1: uri, 2: index}.",
+        base: Parts::base,
+        mutate: |p| {
+            p.credential_payload_hook = hook(|m| {
+                let old = V::M(vec![(V::U(1), text(LIST_URI)), (V::U(2), V::U(4711))]);
+                set(m, V::U(9), old);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "invalid_field_status_http_uri",
+        description: "A status list URI over plain http.",
+        base: Parts::base,
+        mutate: |p| p.status_uri = "http://issuer.mlegit.example/v1/status-lists/1".into(),
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "invalid_field_status_index_label",
+        description: "The status claim with \"index\" instead of \"idx\".",
+        base: Parts::base,
+        mutate: |p| {
+            p.credential_payload_hook = hook(|m| {
+                let inner = V::M(vec![
+                    (text("uri"), text(LIST_URI)),
+                    (text("index"), V::U(1)),
+                ]);
+                set(m, V::U(9), V::M(vec![(text("status_list"), inner)]));
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "invalid_field_status_extra_entry",
+        description: "A status claim with a second entry beside status_list.",
+        base: Parts::base,
+        mutate: |p| {
+            p.credential_payload_hook = hook(|m| {
+                let mut claim = crate::scenario::status_claim(4711, LIST_URI);
+                if let V::M(entries) = &mut claim {
+                    entries.insert(0, (text("sta"), V::U(0)));
+                }
+                set(m, V::U(9), claim);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
         name: "unknown_field",
         description: "A presentation payload with key 7.",
         base: Parts::base,
@@ -786,10 +813,10 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
     },
     Case {
         name: "unsupported_version_credential",
-        description: "Credential version 2.",
+        description: "Credential version 1 (spec version 1's status reference is gone).",
         base: Parts::base,
         mutate: |p| {
-            p.credential_payload_hook = hook(|m| set(m, V::U(1), V::U(2)));
+            p.credential_payload_hook = hook(|m| set(m, V::U(1), V::U(1)));
         },
         expect: Invalid(Error::UnsupportedVersion),
     },
@@ -1121,7 +1148,7 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
     },
 ];
 
-/// Every presentation vector: one row of [`PRESENTATION_CASES`] each.
+/// Every presentation vector: one row of `PRESENTATION_CASES` each.
 pub fn presentation_vectors() -> Vec<Json> {
     PRESENTATION_CASES
         .iter()
@@ -1129,286 +1156,451 @@ pub fn presentation_vectors() -> Vec<Json> {
         .collect()
 }
 
-const STATUS_CASES: &[Case<StatusParts>] = &[
+const LIST_CASES: &[Case<ListParts>] = &[
+    // ---- positive ----
     Case {
-        name: "status_valid",
-        description: "Valid, nonce echoed.",
-        base: StatusParts::valid,
+        name: "list_entry_valid",
+        description: "The credential's entry 4711 of a 2^20-entry one-bit list: 0, valid.",
+        base: ListParts::valid,
         mutate: keep,
         expect: Valid,
     },
     Case {
-        name: "status_suspended",
-        description: "Suspended.",
-        base: StatusParts::valid,
+        name: "list_entry_invalid",
+        description: "Entry 4712, set to 1: invalid (revoked). The token verifies; the entry says no.",
+        base: ListParts::valid,
+        mutate: |p| p.index = 4712,
+        expect: Valid,
+    },
+    Case {
+        name: "list_first_and_last_entry",
+        description: "Entry 0 of a one-bit list is bit 0 of byte 0; here the last entry, set to 1.",
+        base: ListParts::valid,
         mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(2));
+            p.set = vec![(0, 1), ((1 << 20) - 1, 1)];
+            p.index = (1 << 20) - 1;
         },
         expect: Valid,
     },
     Case {
-        name: "status_expired",
-        description: "Past its exp.",
-        base: StatusParts::valid,
+        name: "list_bits_2_suspended",
+        description: "A two-bit list (65,536 entries); entry 4711 is 2: suspended.",
+        base: ListParts::valid,
         mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(3));
+            p.bits = 2;
+            p.entries = 1 << 16;
+            p.set = vec![(4710, 1), (4711, 2), (4712, 3)];
         },
         expect: Valid,
     },
     Case {
-        name: "status_without_nonce",
-        description: "No nonce asked, none echoed.",
-        base: StatusParts::valid,
+        name: "list_bits_4",
+        description: "A four-bit list; entry 4711 is 1 beside neighbours of 15 and 2.",
+        base: ListParts::valid,
         mutate: |p| {
-            remove(&mut p.payload, &V::U(6));
-            p.expected_nonce = None;
+            p.bits = 4;
+            p.entries = 1 << 14;
+            p.set = vec![(4710, 15), (4711, 1), (4712, 2)];
         },
         expect: Valid,
     },
     Case {
-        name: "status_key_past_not_after",
-        description: "Signed by the credential's key after its not_after (it no longer issues): accepted.",
-        base: StatusParts::valid,
+        name: "list_bits_8_unknown",
+        description: "An eight-bit list; entry 4711 is 3, a value this profile does not name: unknown, not valid.",
+        base: ListParts::valid,
         mutate: |p| {
-            p.trust[0].not_after = NOW - 21;
+            p.bits = 8;
+            p.entries = 1 << 13;
+            p.set = vec![(4711, 3), (4712, 255)];
         },
         expect: Valid,
     },
     Case {
-        name: "status_other_credential",
-        description: "A response about another credential.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            p.expected_credential_id = vec![0x77; 16];
-        },
-        expect: Invalid(Error::StatusCredentialMismatch),
+        name: "list_stale_edge",
+        description: "now exactly iat + ttl + skew: still fresh.",
+        base: ListParts::valid,
+        mutate: |p| p.now = p.iat + p.ttl + p.clock_skew,
+        expect: Valid,
     },
     Case {
-        name: "status_wrong_nonce",
-        description: "A response echoing another nonce (replayed).",
-        base: StatusParts::valid,
+        name: "list_expired_edge",
+        description: "now exactly exp + skew (ttl longer than the token's life): accepted.",
+        base: ListParts::valid,
         mutate: |p| {
-            p.expected_nonce = Some(vec![0x42; 16]);
+            p.ttl = 2 * DAY;
+            p.now = p.exp + p.clock_skew;
         },
-        expect: Invalid(Error::NonceMismatch),
+        expect: Valid,
     },
     Case {
-        name: "status_from_future",
-        description: "checked_at one second beyond now + skew.",
-        base: StatusParts::valid,
+        name: "list_from_future_edge",
+        description: "iat exactly now + skew: accepted.",
+        base: ListParts::valid,
         mutate: |p| {
-            set(&mut p.payload, V::U(5), V::U(NOW + 61));
+            p.iat = NOW + p.clock_skew;
+            p.exp = p.iat + DAY;
         },
-        expect: Invalid(Error::StatusFromFuture),
+        expect: Valid,
     },
     Case {
-        name: "status_stale",
-        description: "Older than cache_for plus skew by one second.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(5), V::U(NOW - 300 - 61));
-        },
-        expect: Invalid(Error::StatusStale),
+        name: "list_size_cap_edge",
+        description: "The verifier's cap exactly the inflated size (131,072 bytes): accepted.",
+        base: ListParts::valid,
+        mutate: |p| p.max_list_size = (1 << 20) / 8,
+        expect: Valid,
     },
     Case {
-        name: "status_revoked_turned_valid",
-        description: "A revoked response edited to valid after signing.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(1));
-            set(&mut p.payload, V::U(4), V::U(1));
-            p.tamper = Some(Box::new(|m: &mut Vec<(V, V)>| {
-                set(m, V::U(3), V::U(0));
-                remove(m, &V::U(4));
-            }));
-        },
-        expect: Invalid(Error::IssuerSignatureInvalid),
+        name: "list_retired_key_at_its_edge",
+        description: "Signed by a key whose window ends exactly at the token's iat: accepted.",
+        base: ListParts::valid,
+        mutate: |p| p.trust[0].not_after = p.iat,
+        expect: Valid,
     },
+    // ---- size, CBOR and COSE ----
     Case {
-        name: "status_high_s",
-        description: "The status signature's high-S twin.",
-        base: StatusParts::valid,
+        name: "list_input_too_large",
+        description: "A token one byte over the verifier's token cap.",
+        base: ListParts::valid,
         mutate: |p| {
-            p.sig = SigMode::HighS;
-        },
-        expect: Invalid(Error::SignatureMalleable),
-    },
-    Case {
-        name: "status_revoked_without_reason",
-        description: "Revoked with no reason.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(1));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    Case {
-        name: "status_valid_with_reason",
-        description: "Valid with a revocation reason.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(4), V::U(2));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    Case {
-        name: "status_cache_over_a_day",
-        description: "cache_for over 86400 s.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(7), V::U(86_401));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    // The order of F3-F5 and Q1-Q2 (spec §9.2): field rules first, then the ranges.
-    Case {
-        name: "status_unknown_value_and_unknown_key",
-        description: "status 7 and an unknown key 8: F3 (unknown key) comes before Q1 (status range).",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(7));
-            p.payload.push((V::U(8), V::U(0)));
-        },
-        expect: Invalid(Error::UnknownField),
-    },
-    Case {
-        name: "status_unknown_value",
-        description: "status 7, a uint outside 0..=3: Q1.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(7));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    Case {
-        name: "status_unknown_reason_without_cache_for",
-        description: "Revoked with reason 9 and no cache_for: F5 (missing key) comes before Q1 (reason range).",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(1));
-            set(&mut p.payload, V::U(4), V::U(9));
-            remove(&mut p.payload, &V::U(7));
-        },
-        expect: Invalid(Error::MissingField),
-    },
-    Case {
-        name: "status_unknown_reason",
-        description: "Revoked with reason 9, outside 1..=4: Q1.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), V::U(1));
-            set(&mut p.payload, V::U(4), V::U(9));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    Case {
-        name: "status_text_and_unknown_key",
-        description: "status as a text string and an unknown key 8: F4 on key 3 comes before F3 on key 8.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(3), text("valid"));
-            p.payload.push((V::U(8), V::U(0)));
-        },
-        expect: Invalid(Error::InvalidField),
-    },
-    Case {
-        name: "status_cache_over_a_day_and_unknown_key",
-        description: "cache_for 86401 and an unknown key 8: F3 comes before Q2.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(7), V::U(86_401));
-            p.payload.push((V::U(8), V::U(0)));
-        },
-        expect: Invalid(Error::UnknownField),
-    },
-    Case {
-        name: "status_key_mismatch",
-        description: "Signed by issuer B, trusted, about a credential that issuer A signed.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            p.issuer = issuer_b();
-            p.trust.push(TrustEntry {
-                key: issuer_b(),
-                not_before: NOW - 400 * DAY,
-                not_after: NOW + 400 * DAY,
-            });
-            set(&mut p.protected, V::U(4), V::B(issuer_b().kid()));
-        },
-        expect: Invalid(Error::StatusKeyMismatch),
-    },
-    Case {
-        name: "status_unknown_key",
-        description: "Signed by a key the trust list does not hold.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            p.issuer = issuer_unknown();
-            let kid = issuer_unknown().kid();
-            set(&mut p.protected, V::U(4), V::B(kid));
-        },
-        expect: Invalid(Error::UnknownKeyId),
-    },
-    Case {
-        name: "status_wrong_context",
-        description: "A status response under the credential typ.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.protected, V::U(16), text(cose::TYP_CREDENTIAL));
-        },
-        expect: Invalid(Error::WrongContext),
-    },
-    Case {
-        name: "status_unsupported_version",
-        description: "Status version 2.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            set(&mut p.payload, V::U(1), V::U(2));
-        },
-        expect: Invalid(Error::UnsupportedVersion),
-    },
-    Case {
-        name: "status_input_too_large",
-        description: "A response over a 64-byte cap.",
-        base: StatusParts::valid,
-        mutate: |p| {
-            p.max_input_size = 64;
+            let len = ListParts::valid().build().len();
+            p.max_token_size = len - 1;
         },
         expect: Invalid(Error::InputTooLarge),
     },
     Case {
-        name: "status_trust_list_without_signer",
-        description: "Trust list holds only another key.",
-        base: StatusParts::valid,
+        name: "list_tagged",
+        description: "The token behind CBOR tag 18, as the draft's example: no tags in strict CBOR.",
+        base: ListParts::valid,
+        mutate: |p| p.token_hook = Some(Box::new(|t| [&[0xd2][..], &t].concat())),
+        expect: Invalid(Error::CborUnsupportedType),
+    },
+    Case {
+        name: "list_draft_key_order",
+        description: "Payload keys in the draft example's order 2, 6, 4, 65534, 65533: not deterministic.",
+        base: ListParts::valid,
         mutate: |p| {
-            p.trust = vec![TrustEntry {
-                key: issuer_b(),
-                not_before: 0,
-                not_after: NOW + DAY,
-            }];
+            p.payload_hook = hook(|m| {
+                let order = [2u64, 6, 4, 65_534, 65_533];
+                m.sort_by_key(|(k, _)| match k {
+                    V::U(k) => order.iter().position(|o| o == k),
+                    _ => None,
+                });
+            });
+        },
+        expect: Invalid(Error::CborUnsortedKeys),
+    },
+    Case {
+        name: "list_kid_unprotected",
+        description: "The kid in the unprotected header only, as the draft's example.",
+        base: ListParts::valid,
+        mutate: |p| {
+            let kid = p.issuer.kid();
+            p.protected.retain(|(k, _)| *k != V::U(4));
+            p.unprotected = vec![(V::U(4), V::B(kid))];
+        },
+        expect: Invalid(Error::CoseUnprotectedHeader),
+    },
+    Case {
+        name: "list_kid_missing",
+        description: "No kid at all.",
+        base: ListParts::valid,
+        mutate: |p| p.protected.retain(|(k, _)| *k != V::U(4)),
+        expect: Invalid(Error::KidMissing),
+    },
+    Case {
+        name: "list_wrong_context",
+        description: "typ application/statuslist+jwt, another media type.",
+        base: ListParts::valid,
+        mutate: |p| {
+            set(
+                &mut p.protected,
+                V::U(16),
+                text("application/statuslist+jwt"),
+            )
+        },
+        expect: Invalid(Error::WrongContext),
+    },
+    Case {
+        name: "list_credential_typ",
+        description: "A token with the credential's typ: contexts do not mix.",
+        base: ListParts::valid,
+        mutate: |p| set(&mut p.protected, V::U(16), text(cose::TYP_CREDENTIAL)),
+        expect: Invalid(Error::WrongContext),
+    },
+    // ---- fields ----
+    Case {
+        name: "list_unknown_field_iss",
+        description: "An iss claim (key 1): not part of the profile.",
+        base: ListParts::valid,
+        mutate: |p| p.payload_hook = hook(|m| m.insert(0, (V::U(1), text("https://issuer")))),
+        expect: Invalid(Error::UnknownField),
+    },
+    Case {
+        name: "list_missing_ttl",
+        description: "No ttl (65534).",
+        base: ListParts::valid,
+        mutate: |p| p.payload_hook = hook(|m| remove(m, &V::U(65_534))),
+        expect: Invalid(Error::MissingField),
+    },
+    Case {
+        name: "list_missing_exp",
+        description: "No exp (4): the profile requires it.",
+        base: ListParts::valid,
+        mutate: |p| p.payload_hook = hook(|m| remove(m, &V::U(4))),
+        expect: Invalid(Error::MissingField),
+    },
+    Case {
+        name: "list_http_sub",
+        description: "sub over plain http.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.sub = "http://issuer.mlegit.example/v1/status-lists/1".into();
+            p.expected_uri = p.sub.clone();
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "list_bits_3",
+        description: "bits 3 (M1: 1, 2, 4 or 8 only).",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.payload_hook = hook(|m| {
+                let lst = ListParts::valid().array().compress();
+                let list = V::M(vec![(text("lst"), V::B(lst)), (text("bits"), V::U(3))]);
+                set(m, V::U(65_533), list);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "list_iat_not_before_exp",
+        description: "exp equal to iat (M2).",
+        base: ListParts::valid,
+        mutate: |p| p.exp = p.iat,
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "list_aggregation_uri",
+        description: "status_list with the draft's optional aggregation_uri: not in the profile.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.payload_hook = hook(|m| {
+                let lst = ListParts::valid().array().compress();
+                let list = V::M(vec![
+                    (text("lst"), V::B(lst)),
+                    (text("bits"), V::U(1)),
+                    (
+                        text("aggregation_uri"),
+                        text("https://issuer.mlegit.example/lists"),
+                    ),
+                ]);
+                set(m, V::U(65_533), list);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "list_lst_empty_bytes",
+        description: "lst an empty byte string: the field rule wants at least one byte (F4).",
+        base: ListParts::valid,
+        mutate: |p| p.lst_hook = Some(Box::new(|_| Vec::new())),
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "list_lst_as_text",
+        description: "lst as a text string instead of a byte string.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.payload_hook = hook(|m| {
+                let list = V::M(vec![(text("lst"), text("eJzt")), (text("bits"), V::U(1))]);
+                set(m, V::U(65_533), list);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    // ---- key and signature ----
+    Case {
+        name: "list_unknown_key",
+        description: "Signed by a key no trust list holds.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.issuer = issuer_unknown();
+            set(&mut p.protected, V::U(4), V::B(issuer_unknown().kid()));
         },
         expect: Invalid(Error::UnknownKeyId),
     },
+    Case {
+        name: "list_key_retired_before_iat",
+        description: "Signed after the key's not_after: a retired key signs no new list.",
+        base: ListParts::valid,
+        mutate: |p| p.trust[0].not_after = p.iat - 1,
+        expect: Invalid(Error::IssuerKeyNotValid),
+    },
+    Case {
+        name: "list_signature_invalid",
+        description: "An entry flipped after signing (lst replaced): the signature fails.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.tamper = hook(|m| {
+                let mut a = ListParts::valid().array();
+                a.set(4711, 1).unwrap();
+                let list = V::M(vec![
+                    (text("lst"), V::B(a.compress())),
+                    (text("bits"), V::U(1)),
+                ]);
+                set(m, V::U(65_533), list);
+            });
+        },
+        expect: Invalid(Error::IssuerSignatureInvalid),
+    },
+    Case {
+        name: "list_signature_high_s",
+        description: "The high-S twin of the token's signature.",
+        base: ListParts::valid,
+        mutate: |p| p.sig = SigMode::HighS,
+        expect: Invalid(Error::SignatureMalleable),
+    },
+    // ---- the list named, and fresh ----
+    Case {
+        name: "list_uri_mismatch",
+        description: "A valid token of list 2 where the credential names list 1.",
+        base: ListParts::valid,
+        mutate: |p| p.sub = "https://issuer.mlegit.example/v1/status-lists/2".into(),
+        expect: Invalid(Error::StatusListUriMismatch),
+    },
+    Case {
+        name: "list_uri_case",
+        description: "sub differing from the credential's uri only in case: compared bytewise.",
+        base: ListParts::valid,
+        mutate: |p| p.sub = "https://ISSUER.mlegit.example/v1/status-lists/1".into(),
+        expect: Invalid(Error::StatusListUriMismatch),
+    },
+    Case {
+        name: "list_from_future",
+        description: "iat one second beyond now + skew.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.iat = NOW + p.clock_skew + 1;
+            p.exp = p.iat + DAY;
+        },
+        expect: Invalid(Error::StatusListFromFuture),
+    },
+    Case {
+        name: "list_expired",
+        description: "now one second beyond exp + skew.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.ttl = 2 * DAY;
+            p.now = p.exp + p.clock_skew + 1;
+        },
+        expect: Invalid(Error::StatusListExpired),
+    },
+    Case {
+        name: "list_stale",
+        description: "now one second beyond iat + ttl + skew, before exp.",
+        base: ListParts::valid,
+        mutate: |p| p.now = p.iat + p.ttl + p.clock_skew + 1,
+        expect: Invalid(Error::StatusListStale),
+    },
+    // ---- the array ----
+    Case {
+        name: "list_lst_truncated",
+        description: "lst without its last byte (the Adler-32 cut short).",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.lst_hook = Some(Box::new(|mut l| {
+                l.pop();
+                l
+            }));
+        },
+        expect: Invalid(Error::StatusListMalformed),
+    },
+    Case {
+        name: "list_lst_trailing_byte",
+        description: "A byte after the end of the ZLIB stream.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.lst_hook = Some(Box::new(|mut l| {
+                l.push(0);
+                l
+            }));
+        },
+        expect: Invalid(Error::StatusListMalformed),
+    },
+    Case {
+        name: "list_lst_bad_adler",
+        description: "The Adler-32 checksum off by one bit.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.lst_hook = Some(Box::new(|mut l| {
+                if let Some(last) = l.last_mut() {
+                    *last ^= 1;
+                }
+                l
+            }));
+        },
+        expect: Invalid(Error::StatusListMalformed),
+    },
+    Case {
+        name: "list_lst_raw_deflate",
+        description: "lst as raw DEFLATE without the ZLIB header and checksum.",
+        base: ListParts::valid,
+        mutate: |p| p.lst_hook = Some(Box::new(|l| l[2..l.len() - 4].to_vec())),
+        expect: Invalid(Error::StatusListMalformed),
+    },
+    Case {
+        name: "list_lst_empty",
+        description: "A valid ZLIB stream of zero bytes: a list of no entries.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.lst_hook = Some(Box::new(|_| {
+                miniz_oxide::deflate::compress_to_vec_zlib(&[], 9)
+            }));
+        },
+        expect: Invalid(Error::StatusListMalformed),
+    },
+    Case {
+        name: "list_too_large_for_the_cap",
+        description: "The verifier's cap one byte under the inflated size.",
+        base: ListParts::valid,
+        mutate: |p| p.max_list_size = (1 << 20) / 8 - 1,
+        expect: Invalid(Error::StatusListTooLarge),
+    },
+    Case {
+        name: "list_too_large_before_a_bad_checksum",
+        description: "A bad Adler-32 after more than the cap: inflating stops at the cap, too large.",
+        base: ListParts::valid,
+        mutate: |p| {
+            p.max_list_size = (1 << 20) / 8 - 1;
+            p.lst_hook = Some(Box::new(|mut l| {
+                if let Some(last) = l.last_mut() {
+                    *last ^= 1;
+                }
+                l
+            }));
+        },
+        expect: Invalid(Error::StatusListTooLarge),
+    },
+    Case {
+        name: "list_zlib_bomb",
+        description: "16 MiB of zeros in about 16 KB: stopped at the default cap of 1 MiB.",
+        base: ListParts::valid,
+        mutate: |p| p.entries = 1 << 27,
+        expect: Invalid(Error::StatusListTooLarge),
+    },
+    Case {
+        name: "list_index_out_of_range",
+        description: "idx equal to the number of entries.",
+        base: ListParts::valid,
+        mutate: |p| p.index = 1 << 20,
+        expect: Invalid(Error::StatusIndexOutOfRange),
+    },
 ];
 
-/// Every status vector: the first row of [`STATUS_CASES`], one revoked response per
-/// reason of the registry (spec §9.1), then the other rows.
-pub fn status_vectors() -> Vec<Json> {
-    let (first, rest) = STATUS_CASES.split_at(1);
-    let revoked = mlegit::RevocationReason::ALL.iter().map(|reason| {
-        let mut p = StatusParts::valid();
-        set(&mut p.payload, V::U(3), V::U(1));
-        set(&mut p.payload, V::U(4), V::U(reason.code()));
-        status(
-            &format!("status_revoked_{}", reason.as_str()),
-            &format!("Revoked, reason {}.", reason.as_str()),
-            p,
-            Valid,
-        )
-    });
-    let row = |c: &Case<StatusParts>| status(c.name, c.description, c.parts(), c.expect);
-    first
+/// Every status list vector: one row of `LIST_CASES` each.
+pub fn status_list_vectors() -> Vec<Json> {
+    LIST_CASES
         .iter()
-        .map(row)
-        .chain(revoked)
-        .chain(rest.iter().map(row))
+        .map(|c| status_list(c.name, c.description, c.parts(), c.expect))
         .collect()
 }

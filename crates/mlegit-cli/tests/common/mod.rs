@@ -42,6 +42,8 @@ pub fn run(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("TZ", "America/New_York")
         .env("TZDIR", "/nonexistent")
+        // Status lists are cached under the test's own directory, never the user's.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env_remove("NO_COLOR")
         .output()
         .unwrap()

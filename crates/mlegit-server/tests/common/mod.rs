@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use mlegit::cbor::Value as Cbor;
 use mlegit::{ClaimName, Disclosure};
-use mlegit::{P256Signer, TrustList, Verifier};
+use mlegit::{CredentialInfo, ListStatus, P256Signer, StatusListContext, TrustList, Verifier};
 use mlegit_client::{Client, Connector, HttpResponse};
 use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
 use serde_json::{Value, json};
@@ -241,4 +241,26 @@ pub fn portrait_piece(disclosures: &[Disclosure]) -> Vec<u8> {
     };
     let portrait = parts[2].as_bytes().expect("the portrait is a byte string");
     portrait[portrait.len() / 2..portrait.len() / 2 + 48].to_vec()
+}
+
+/// The list number of a status reference URI (`https://<host>/v1/status-lists/N`).
+pub fn list_number(uri: &str) -> u64 {
+    let (prefix, n) = uri.rsplit_once('/').unwrap();
+    assert!(prefix.ends_with("/v1/status-lists"), "{uri}");
+    n.parse().unwrap()
+}
+
+/// The credential's entry in its status list as `anon` serves it: the whole token fetched,
+/// verified at `now` as the list the credential names, then looked up.
+pub fn list_status(
+    anon: &Client,
+    verifier: &Verifier,
+    info: &CredentialInfo,
+    now: u64,
+) -> ListStatus {
+    let token = anon.status_list(list_number(&info.status.uri)).unwrap();
+    let list = verifier
+        .verify_status_list(&token, &StatusListContext::new(now, &info.status.uri))
+        .unwrap();
+    verifier.check_status(&list, &info.status, now).unwrap()
 }

@@ -1,0 +1,213 @@
+//! Status lists (spec §9): where each credential's entry is drawn, how a revocation flips
+//! it, and when a list's token is signed again.
+//!
+//! - A list has [`LIST_ENTRIES`] one-bit entries; a new list opens when half of the
+//!   current one is used, so every entry hides among at least 2^19 others once its list
+//!   has filled.
+//! - An entry is drawn uniformly at random among the unused entries of the current list
+//!   (the operating system's CSPRNG), never in order: neither an index nor a list shows
+//!   when or in which order credentials were issued.
+//! - A revocation sets the entry's bit and marks the list's token stale; the token is
+//!   signed again when it is next served or exported, so a burst of revocations costs one
+//!   signature. A token is also signed again once half its ttl has passed, so that a
+//!   served token is always good for at least ttl/2.
+
+use mlegit::{Issuer, StatusBits, StatusListToken};
+use rand::RngExt;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::keys::ArcSigner;
+use crate::store::{to_i64, to_u64};
+
+/// Entries per list: 2^20 (131,072 bytes of bits).
+pub const LIST_ENTRIES: u64 = 1 << 20;
+/// The ttl of a list token: 12 hours.
+pub const LIST_TTL: u64 = 43_200;
+/// The lifetime of a list token (`exp - iat`): 24 hours.
+pub const LIST_LIFETIME: u64 = 86_400;
+
+/// The URI (`sub`) of list `id` under the server's public URL. Lists are named by an
+/// https URI whatever the scheme the server itself answers on (spec §5.4): a server run
+/// over plain http for a test names its lists `https://<its address>/...`, and clients
+/// fetch them from where they are served.
+pub fn list_uri(public_url: &str, id: i64) -> String {
+    let rest = public_url
+        .strip_prefix("https://")
+        .or_else(|| public_url.strip_prefix("http://"))
+        .unwrap_or(public_url);
+    format!("https://{rest}/v1/status-lists/{id}")
+}
+
+/// Draws a free entry for a new credential: `(list URI, list id, index)`. A new list is
+/// named under `public_url` (its URI is stored with it, and every token of it carries that
+/// `sub`, whatever URL the server is reached at later).
+pub fn allocate(tx: &Connection, public_url: &str) -> Result<(String, i64, u64), ApiError> {
+    let current: Option<(i64, String, i64)> = tx
+        .query_row(
+            "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (list, uri, entries) = match current {
+        Some(c) => c,
+        None => {
+            let bytes =
+                usize::try_from(LIST_ENTRIES / 8).map_err(|_| ApiError::Internal("size"))?;
+            let next: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM status_lists",
+                [],
+                |r| r.get(0),
+            )?;
+            let uri = list_uri(public_url, next);
+            tx.execute(
+                "INSERT INTO status_lists (id, uri, entries, used, bits) VALUES (?1, ?2, ?3, 0, ?4)",
+                params![next, uri, to_i64(LIST_ENTRIES), vec![0u8; bytes]],
+            )?;
+            (next, uri, to_i64(LIST_ENTRIES))
+        }
+    };
+    let entries = to_u64(entries);
+    let mut rng = rand::rng();
+    // At most half the list is used, so each draw is free with probability >= 1/2; 128
+    // draws all hitting used entries has probability 2^-128.
+    for _ in 0..128 {
+        let index = rng.random_range(0..entries);
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_id = ?1 AND list_index = ?2)",
+            params![list, to_i64(index)],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            tx.execute(
+                "UPDATE status_lists SET used = used + 1 WHERE id = ?1",
+                [list],
+            )?;
+            return Ok((uri, list, index));
+        }
+    }
+    Err(ApiError::Internal("no free status list entry"))
+}
+
+/// Sets the entries of every credential revoked at `revoked_at` whose entry is still 0:
+/// call after the `UPDATE credentials SET revoked_reason ...` of a revocation.
+pub fn flip_revoked(tx: &Connection, revoked_at: u64) -> Result<(), ApiError> {
+    let mut stmt = tx.prepare(
+        "SELECT list_id, list_index FROM credentials
+         WHERE revoked_at = ?1 AND list_id IS NOT NULL",
+    )?;
+    let entries: Vec<(i64, i64)> = stmt
+        .query_map([to_i64(revoked_at)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (list, index) in entries {
+        let bytes: Vec<u8> =
+            tx.query_row("SELECT bits FROM status_lists WHERE id = ?1", [list], |r| {
+                r.get(0)
+            })?;
+        let mut bits =
+            StatusBits::from_bytes(bytes, 1).map_err(|_| ApiError::Internal("stored list"))?;
+        if bits.get(to_u64(index)) == Some(1) {
+            continue;
+        }
+        bits.set(to_u64(index), 1)
+            .map_err(|_| ApiError::Internal("list entry"))?;
+        tx.execute(
+            "UPDATE status_lists SET bits = ?1, token = NULL, token_iat = NULL WHERE id = ?2",
+            params![bits.into_bytes(), list],
+        )?;
+    }
+    Ok(())
+}
+
+/// A list as stored.
+struct StoredList {
+    uri: String,
+    bits: Vec<u8>,
+    token: Option<Vec<u8>>,
+    token_iat: Option<i64>,
+}
+
+/// A served list token.
+pub struct Served {
+    /// The token.
+    pub token: Vec<u8>,
+    /// Its entity tag: the first 16 bytes of its SHA-256, quoted.
+    pub etag: String,
+    /// Seconds an HTTP cache may keep it: what remains of its ttl.
+    pub max_age: u64,
+}
+
+/// The token of list `id`, signed again if it is stale (a revocation since, or half its
+/// ttl gone); `None` if there is no such list.
+pub fn token(
+    tx: &Connection,
+    issuer: &Issuer<ArcSigner>,
+    id: i64,
+    now: u64,
+) -> Result<Option<Served>, ApiError> {
+    let row = tx
+        .query_row(
+            "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(StoredList {
+                    uri: r.get(0)?,
+                    bits: r.get(1)?,
+                    token: r.get(2)?,
+                    token_iat: r.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let Some(StoredList {
+        uri,
+        bits: bytes,
+        token,
+        token_iat,
+    }) = row
+    else {
+        return Ok(None);
+    };
+    let fresh = token_iat
+        .map(to_u64)
+        .filter(|iat| now < iat.saturating_add(LIST_TTL / 2) && *iat <= now);
+    let (token, iat) = match (token, fresh) {
+        (Some(token), Some(iat)) => (token, iat),
+        _ => {
+            let bits =
+                StatusBits::from_bytes(bytes, 1).map_err(|_| ApiError::Internal("stored list"))?;
+            let token = issuer
+                .status_list_token(&StatusListToken {
+                    uri: &uri,
+                    bits: &bits,
+                    issued_at: now,
+                    expires: now + LIST_LIFETIME,
+                    ttl: LIST_TTL,
+                })
+                .map_err(|_| ApiError::Internal("status list signing"))?;
+            tx.execute(
+                "UPDATE status_lists SET token = ?1, token_iat = ?2 WHERE id = ?3",
+                params![token, to_i64(now), id],
+            )?;
+            (token, now)
+        }
+    };
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&token)[..16]));
+    Ok(Some(Served {
+        max_age: (iat + LIST_TTL).saturating_sub(now),
+        token,
+        etag,
+    }))
+}
+
+/// The ids of every list.
+pub fn ids(conn: &Connection) -> Result<Vec<i64>, ApiError> {
+    let mut stmt = conn.prepare("SELECT id FROM status_lists ORDER BY id")?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
