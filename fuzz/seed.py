@@ -70,6 +70,11 @@ def main():
             b = bytes.fromhex(d["bytes"])
             put("disclosure", b)
             cbor_seeds.add(b)
+    requests = json.load(open(os.path.join(ROOT, "test-vectors", "requests.json")))["vectors"]
+    for v in requests:
+        r = bytes.fromhex(v["request"])
+        put("signed_request", r)
+        cbor_seeds.add(r)
     for v in lists:
         s = bytes.fromhex(v["token"])
         put("status_list", s)

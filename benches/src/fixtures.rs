@@ -269,3 +269,46 @@ fn issue_with_id(
         })
         .issue_with_secret(credential_id, &SALT_SECRET)
 }
+
+/// The cinema's request for three claims, its verifier key and its certificate (signed by
+/// the vectors' authority A): what `sign_request[claims=3]` signs.
+pub fn signed_request_parts() -> (PresentationRequest, P256Signer, Vec<u8>) {
+    let authority = mlegit::Authority::new(scenario::authority_a().signer());
+    let key = scenario::verifier_kino().signer();
+    let claims = [
+        ClaimName::GivenNames,
+        ClaimName::AgeOver18,
+        ClaimName::Portrait,
+    ];
+    let certificate = authority
+        .certificate(&mlegit::CertificateParts {
+            verifier_key: &key.public_key(),
+            name: "Kino Muranów",
+            audience: AUDIENCE,
+            claims: &claims,
+            issued_at: NOW - 10 * DAY,
+            not_before: NOW - 10 * DAY,
+            expires: NOW + 20 * DAY,
+        })
+        .expect("a valid certificate");
+    let request = PresentationRequest {
+        nonce: scenario::nonce(),
+        audience: AUDIENCE.into(),
+        verifier_name: "Kino Muranów".into(),
+        claims: claims.to_vec(),
+        created_at: NOW - 5,
+    };
+    (request, key, certificate)
+}
+
+/// The holder's checker (authority A trusted) and the cinema's signed request: what
+/// `check_request[claims=3]` checks (two signatures: the certificate's and the request's).
+pub fn request_check_parts() -> (mlegit::RequestChecker, Vec<u8>) {
+    let (request, key, certificate) = signed_request_parts();
+    let signed = request.sign(&key, &certificate).expect("in-memory signer");
+    let authority = mlegit::Authority::new(scenario::authority_a().signer());
+    let mut list = TrustList::new();
+    list.add(authority.trusted_key(0, u64::MAX))
+        .expect("one key");
+    (mlegit::RequestChecker::new(list), signed)
+}

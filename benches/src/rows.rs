@@ -200,6 +200,34 @@ pub fn benches(f: &Fixtures) -> Vec<Bench<'_>> {
                 }
             })),
         },
+        Bench {
+            id: "sign_request[claims=3]",
+            target: None,
+            op: Op::Plain(Box::new({
+                let (request, key, certificate) = fixtures::signed_request_parts();
+                move || {
+                    black_box(
+                        request
+                            .sign(&key, black_box(&certificate))
+                            .expect("in-memory signer"),
+                    );
+                }
+            })),
+        },
+        Bench {
+            id: "check_request[claims=3]",
+            target: None,
+            op: Op::Plain(Box::new({
+                let (checker, signed) = fixtures::request_check_parts();
+                move || {
+                    black_box(
+                        checker
+                            .check(black_box(&signed), mlegit_vectors::scenario::NOW)
+                            .expect("valid"),
+                    );
+                }
+            })),
+        },
     ];
     rows.extend(aws_lc_benches(f));
     rows

@@ -77,25 +77,55 @@ pub enum HeaderChange {
 #[derive(Arbitrary, Debug)]
 pub enum Mutation {
     None,
-    ClaimValue { which: u8, value: Val },
-    Salt { which: u8, salt: Vec<u8> },
-    DuplicateDisclosure { which: u8 },
-    ExtraDisclosure { name: String, value: Val },
+    ClaimValue {
+        which: u8,
+        value: Val,
+    },
+    Salt {
+        which: u8,
+        salt: Vec<u8>,
+    },
+    DuplicateDisclosure {
+        which: u8,
+    },
+    ExtraDisclosure {
+        name: String,
+        value: Val,
+    },
     PresentedAt(i32),
-    Validity { iat: i32, nbf: i32, exp: i32 },
+    Validity {
+        iat: i32,
+        nbf: i32,
+        exp: i32,
+    },
     Nonce(Option<Vec<u8>>),
     Audience(Option<String>),
+    /// The presentation's request digest (key 7) and the verifier's expected one, each
+    /// 32 copies of a byte or absent (P13c).
+    RequestDigest {
+        sent: Option<u8>,
+        expected: Option<u8>,
+    },
     DropDigest(u8),
     SwapDigests(u8),
-    ReplaceDigest { which: u8, digest: [u8; 32] },
+    ReplaceDigest {
+        which: u8,
+        digest: [u8; 32],
+    },
     CredentialVersion(u64),
     PresentationVersion(u64),
     Doctype(String),
     DigestAlg(i64),
     CredentialId(Vec<u8>),
     StatusUri(String),
-    UnknownField { credential: bool, key: u64 },
-    Header { credential: bool, change: HeaderChange },
+    UnknownField {
+        credential: bool,
+        key: u64,
+    },
+    Header {
+        credential: bool,
+        change: HeaderChange,
+    },
     /// Both the credential's header kid and its payload `issuer_kid`.
     CredentialKid(Vec<u8>),
     /// Only the payload `issuer_kid`.
@@ -108,9 +138,14 @@ pub enum Mutation {
     WrongPresenter,
     /// The credential binds another phone's key.
     OtherDeviceBound,
-    HighS { credential: bool },
+    HighS {
+        credential: bool,
+    },
     /// Flip one bit of `r` (so the signature stays low-S and merely wrong).
-    CorruptR { credential: bool, bit: u8 },
+    CorruptR {
+        credential: bool,
+        bit: u8,
+    },
 }
 
 /// The step of §12.2 at which an error is reported, for ordering expected verdicts.
@@ -206,7 +241,11 @@ pub fn run(s: &Scenario) {
         Mutation::Salt { which, salt } if !disclosed.is_empty() => {
             let index = usize::from(*which) % disclosed.len();
             let (name, value) = &disclosed[index];
-            let new = enc(&V::A(vec![V::B(salt.clone()), V::T(name.clone()), value.clone()]));
+            let new = enc(&V::A(vec![
+                V::B(salt.clone()),
+                V::T(name.clone()),
+                value.clone(),
+            ]));
             if !(16..=64).contains(&salt.len()) {
                 fail(Step::Disclosures, Error::DisclosureMalformed);
             } else if new != p.disclosure(name, value) {
@@ -222,7 +261,11 @@ pub fn run(s: &Scenario) {
         }
         Mutation::ExtraDisclosure { name, value } => {
             // Issued (its digest is in the set) and sent after the regular ones.
-            let bytes = enc(&V::A(vec![V::B(vec![0x5a; 16]), V::T(name.clone()), value.v()]));
+            let bytes = enc(&V::A(vec![
+                V::B(vec![0x5a; 16]),
+                V::T(name.clone()),
+                value.v(),
+            ]));
             p.extra_issued.push((name.clone(), bytes.clone()));
             p.extra_sent.push(bytes);
             match ClaimName::from_name(name) {
@@ -245,7 +288,10 @@ pub fn run(s: &Scenario) {
             (p.iat, p.nbf, p.exp) = (at(*iat), at(*nbf), at(*exp));
         }
         Mutation::Nonce(nonce) => {
-            if nonce.as_ref().is_some_and(|n| !(16..=32).contains(&n.len())) {
+            if nonce
+                .as_ref()
+                .is_some_and(|n| !(16..=32).contains(&n.len()))
+            {
                 fail(Step::OuterFields, Error::InvalidField);
             } else if *nonce != p.settings.expected_nonce {
                 fail(Step::Binding, Error::NonceMismatch);
@@ -259,6 +305,15 @@ pub fn run(s: &Scenario) {
                 fail(Step::Binding, Error::AudienceMismatch);
             }
             p.audience = audience.clone();
+        }
+        Mutation::RequestDigest { sent, expected } => {
+            let sent = sent.map(|b| vec![b; 32]);
+            let expected = expected.map(|b| vec![b; 32]);
+            if sent != expected {
+                fail(Step::Binding, Error::RequestMismatch);
+            }
+            p.request_digest = sent;
+            p.settings.expected_request_digest = expected;
         }
         Mutation::DropDigest(i) => {
             let i = usize::from(*i) % 32;
@@ -332,13 +387,16 @@ pub fn run(s: &Scenario) {
                 p.credential_payload_hook = Some(Box::new(move |m| set(m, V::U(key), V::U(0))));
             } else if !*credential && key > 6 {
                 fail(Step::OuterFields, Error::UnknownField);
-                p.presentation_payload_hook =
-                    Some(Box::new(move |m| set(m, V::U(key), V::U(0))));
+                p.presentation_payload_hook = Some(Box::new(move |m| set(m, V::U(key), V::U(0))));
             }
         }
         Mutation::Header { credential, change } => {
             let credential = *credential;
-            let step = if credential { Step::InnerCose } else { Step::OuterCose };
+            let step = if credential {
+                Step::InnerCose
+            } else {
+                Step::OuterCose
+            };
             let typ = if credential {
                 mlegit::cose::TYP_CREDENTIAL
             } else {
@@ -493,7 +551,11 @@ pub fn run(s: &Scenario) {
             fail(Step::Content, Error::DigestSetInvalid);
         } else {
             let sent = disclosed.iter().map(|(n, _)| {
-                let (_, bytes) = built.disclosures.iter().find(|(m, _)| m == n).expect("issued");
+                let (_, bytes) = built
+                    .disclosures
+                    .iter()
+                    .find(|(m, _)| m == n)
+                    .expect("issued");
                 mlegit_vectors::scenario_digest(bytes)
             });
             if sent.into_iter().any(|digest| !d.contains(&digest)) {
@@ -501,14 +563,22 @@ pub fn run(s: &Scenario) {
             }
         }
     }
-    let expected = expected.iter().min_by_key(|(step, _)| *step).map(|(_, e)| *e);
+    let expected = expected
+        .iter()
+        .min_by_key(|(step, _)| *step)
+        .map(|(_, e)| *e);
 
     // Every scenario trusts the same list (issuer A, NOW ± 400 days): build it once.
     static VERIFIER: OnceLock<Verifier> = OnceLock::new();
     let verifier = VERIFIER.get_or_init(|| {
         Verifier::new(TrustList::from_slice(&built.trust_list).expect("vector trust list"))
     });
-    let ctx = VerifyContext::new(settings.now, settings.expected_nonce.as_deref(), settings.expected_audience.as_deref());
+    let ctx = VerifyContext::new(
+        settings.now,
+        settings.expected_nonce.as_deref(),
+        settings.expected_audience.as_deref(),
+    )
+    .with_request_digest(settings.expected_request_digest.as_deref());
     let result = mlegit::fuzzing::verify(verifier, &ctx, SKEW, MAX_AGE, &built.presentation);
     match (result, expected) {
         (Err(e), Some(want)) => assert_eq!(e, want, "wrong verdict for {:?}", s.mutation),

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Print the Markdown list of test vectors that test-vectors/README.md carries.
 
-    python list_vectors.py ../presentations.json ../status-lists.json      # print the tables
-    python list_vectors.py --check ../README.md ../presentations.json ../status-lists.json
+    python list_vectors.py ../presentations.json ../status-lists.json ../requests.json   # print the tables
+    python list_vectors.py --check ../README.md ../presentations.json ../status-lists.json ../requests.json
 
 For each vector: its name, the expected result from the JSON ("valid" or the error code), the
 spec steps that decide it according to the independent checker (mlegit_check.py), and the
@@ -23,7 +23,16 @@ sys.path.insert(0, HERE)
 import mlegit_check as chk  # noqa: E402
 
 BEGIN, END = "<!-- vectors:begin -->", "<!-- vectors:end -->"
-PASSED = {"presentation": "P1–P14 pass", "status_list": "L1–L12 pass"}  # the steps a valid vector passes
+# The steps a valid vector passes; a request vector's depend on its kind (spec §7.6: a
+# signed request goes through A1–A12, an unsigned one through R1–R5).
+PASSED = {"presentation": "P1–P14 pass", "status_list": "L1–L12 pass"}
+PASSED_REQUEST = {True: "A1–A12 pass", False: "R1–R5 pass"}
+
+
+def passed_steps(vec: dict, result) -> str:
+    if vec["kind"] == "request":
+        return PASSED_REQUEST[result.signed]
+    return PASSED[vec["kind"]]
 
 
 def _cell(text: str) -> str:
@@ -45,7 +54,7 @@ def tables(paths: list[str]) -> str:
             want = "valid" if exp["result"] == "valid" else exp["error"]
             got, step = chk.evaluate(v)
             if got == "valid":
-                step = PASSED[v["kind"]]
+                step = passed_steps(v, step)
             else:
                 step = step or "?"
             if got != want:

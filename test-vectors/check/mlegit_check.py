@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mlegit_check: an independent second verifier for mlegit v2 test vectors.
+"""mlegit_check: an independent second verifier for mlegit v3 test vectors.
 
 Written from the normative specification spec/mlegit.md (cited as "spec §N.M" and by step
 labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl).  It shares no code with the Rust
@@ -11,8 +11,10 @@ Layout (each part cites the section it implements):
   * COSE_Sign1 decoding (C1-C7), headers (H1-H5), ES256 (V1-V3) spec §3
   * payload field decoding (F1-F5) .......................... spec §4
   * credential (K1-K6), disclosures (X1-X9), claims .......... spec §5, §6, §11
-  * trust list (T1-T7) ...................................... spec §10
-  * presentation (P1-P14) .................................. spec §8, §12.2
+  * trust list (T1-T7), also the authority list ............. spec §10
+  * request (R1-R5), verifier certificate and signed request
+    (A1-A12) ................................................ spec §7
+  * presentation (P1-P14, P13c) ............................. spec §8, §12.2
   * status list token (L1-L12, M1-M2), ZLIB inflate, lookup .. spec §9, §12.4
   * vector runner (CLI) ..................................... test-vectors/README.md
 
@@ -68,7 +70,7 @@ class CheckerBug(Exception):
     This is never a verdict about the input; it means this checker itself is wrong."""
 
 
-# Every error code of the registry, spec §13 (v2), in registry order.  A vector expecting any
+# Every error code of the registry, spec §13 (v3), in registry order.  A vector expecting any
 # other code fails.
 REGISTRY_CODES = tuple("""
     input_too_large
@@ -89,9 +91,12 @@ REGISTRY_CODES = tuple("""
     invalid_claim_value
     status_list_uri_mismatch status_list_from_future status_list_expired status_list_stale
     status_list_malformed status_list_too_large status_index_out_of_range
+    unknown_authority authority_key_not_valid certificate_signature_invalid
+    certificate_not_yet_valid certificate_expired request_signature_invalid
+    request_certificate_mismatch claim_not_allowed request_mismatch
 """.split())
 ERROR_CODES = frozenset(REGISTRY_CODES)
-assert len(REGISTRY_CODES) == len(ERROR_CODES) == 53  # spec §13: "Total codes: 53"
+assert len(REGISTRY_CODES) == len(ERROR_CODES) == 62  # spec §13 (v3): 53 of v2 and 9 new
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,6 +409,8 @@ V1_ALGS = frozenset({ALG_ES256})  # spec §3.5
 TYP_CREDENTIAL = "application/mlegit.credential+cose"
 TYP_PRESENTATION = "application/mlegit.presentation+cose"
 TYP_STATUS_LIST = "application/statuslist+cwt"  # spec §9: the IETF Token Status List's CWT typ
+TYP_REQUEST = "application/mlegit.request+cose"    # spec §7.5: signed request, no kid
+TYP_VERIFIER = "application/mlegit.verifier+cose"  # spec §7.4: verifier certificate, kid required
 TYP_ACTIVATION = "application/mlegit.activation+cose"  # server only; never accepted here
 
 
@@ -452,8 +459,8 @@ def effective_algs(configured) -> frozenset:
 def decode_cose_sign1(data: bytes, expected_typ: str, kid_required: bool,
                       accepted_algs) -> CoseSign1:
     """Steps C1-C7 (spec §3.2) then H1-H5 (spec §3.3).
-    kid_required=True: credential or status list token; False: presentation (kid MUST be
-    absent)."""
+    kid_required=True: credential, status list token or verifier certificate; False:
+    presentation or signed request (kid MUST be absent)."""
     obj = at_step("C1", strict_decode, data)                             # C1
     if not (is_array(obj) and len(obj) == 4):                            # C2
         raise MlegitError("cose_malformed", "C2: not an array of 4")
@@ -501,7 +508,7 @@ def decode_cose_sign1(data: bytes, expected_typ: str, kid_required: bool,
     if kid_required and not have_kid:                                    # H5
         raise MlegitError("kid_missing", "H5")
     if not kid_required and have_kid:
-        raise MlegitError("cose_unknown_header", "H5: kid in a presentation")
+        raise MlegitError("cose_unknown_header", "H5: a kid where it must be absent")
     return CoseSign1(protected, alg, kid, typ, payload, signature)
 
 
@@ -598,18 +605,25 @@ CREDENTIAL_FIELDS = {  # spec §5.2, field rules (F4)
 }
 
 
-def device_public_key(m: CborMap):
-    """spec §5.3: exactly {1: 2, -1: 1, -2: x bstr 32, -3: y bstr 32}, a valid point."""
+def exact_p256_cose_key(m: CborMap, code: str, step: str):
+    """spec §5.3: exactly {1: 2, -1: 1, -2: x bstr 32, -3: y bstr 32}, a valid point.  The
+    device key of a credential (K6, invalid_device_key) and, "exactly as the device key", the
+    verifier key of a verifier certificate (spec §7.4, A5, invalid_field)."""
     if len(m) != 4 or not all(m.has(k) for k in (1, -1, -2, -3)):
-        raise MlegitError("invalid_device_key", "K6: labels")
+        raise MlegitError(code, f"{step}: labels")
     kty, crv, x, y = m.get(1), m.get(-1), m.get(-2), m.get(-3)
     if not (is_int(kty) and kty == 2 and is_int(crv) and crv == 1
             and is_bstr(x, 32, 32) and is_bstr(y, 32, 32)):
-        raise MlegitError("invalid_device_key", "K6: values")
+        raise MlegitError(code, f"{step}: values")
     key = p256_public_key(x, y)
     if key is None:
-        raise MlegitError("invalid_device_key", "K6: not a valid P-256 point")
+        raise MlegitError(code, f"{step}: not a valid P-256 point")
     return key, x, y
+
+
+def device_public_key(m: CborMap):
+    """spec §5.3, K6."""
+    return exact_p256_cose_key(m, "invalid_device_key", "K6")
 
 
 def credential_semantics(fields: dict, protected_kid: bytes):
@@ -784,6 +798,7 @@ PRESENTATION_FIELDS = {  # spec §8.1, field rules (F4)
     4: ("presented_at", is_uint),
     5: ("nonce", lambda v: is_bstr(v, 16, 32)),
     6: ("audience", lambda v: is_text(v, 1, 128)),
+    7: ("request_digest", lambda v: is_bstr(v, 32, 32)),  # v3: SHA-256 of a signed request
 }
 
 
@@ -800,6 +815,7 @@ class PresentationResult:
     issuer_kid: bytes
     nonce: bytes | None = None
     audience: str | None = None
+    request_digest: bytes | None = None
     # extra, for the vector cross-checks
     credential: bytes = b""
     digests: list = field(default_factory=list)
@@ -829,9 +845,12 @@ def decode_disclosure(raw: bytes):
 
 def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, now: int,
                         expected_nonce: bytes | None = None,
-                        expected_audience: str | None = None) -> PresentationResult:
-    """Steps P1-P14 (spec §12.2) in order; the first failure is raised.  Integers are
-    unbounded, so sums never wrap (spec §1.5)."""
+                        expected_audience: str | None = None,
+                        expected_request_digest: bytes | None = None) -> PresentationResult:
+    """Steps P1-P14 (spec §12.2, with P13c of v3) in order; the first failure is raised.
+    expected_request_digest: SHA-256 of the signed request the verifier sent (None when it
+    sent an unsigned request or none).  Integers are unbounded, so sums never wrap (spec
+    §1.5)."""
     skew = settings.clock_skew
     if len(data) > settings.max_input_size:                              # P1
         raise MlegitError("input_too_large", f"P1: {len(data)} > {settings.max_input_size}")
@@ -872,6 +891,9 @@ def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, no
         raise MlegitError("nonce_mismatch", "P13a")
     if audience != expected_audience:                                    # P13b (as options)
         raise MlegitError("audience_mismatch", "P13b")
+    request_digest = pf.get(7)
+    if request_digest != expected_request_digest:                        # P13c (as options)
+        raise MlegitError("request_mismatch", "P13c")
     digest_set = set(cf[11])                                             # P14: X1-X9
     seen_digests, claims, decoded = set(), {}, []
     for raw in pf[3]:
@@ -894,9 +916,187 @@ def verify_presentation(data: bytes, trust: dict, settings: VerifierSettings, no
     return PresentationResult(
         claims=claims, presented_at=presented_at, not_before=nbf, expires=exp,
         credential_id=cf[4], status_uri=status.get("uri"), status_idx=status.get("idx"),
-        issuer_kid=cred.kid, nonce=nonce, audience=audience, credential=pf[2],
+        issuer_kid=cred.kid, nonce=nonce, audience=audience, request_digest=request_digest,
+        credential=pf[2],
         digests=list(cf[11]), disclosures=decoded, device_x=dx, device_y=dy, iat=iat,
         credential_cose=cred, presentation_cose=pres)
+
+
+# --------------------------------------------------------------------------------------------
+# spec §7: presentation request (R1-R5), verifier certificate and signed request (A1-A12)
+# --------------------------------------------------------------------------------------------
+
+MAX_REQUEST_SIZE = 1024          # spec §7.3 R1: a fixed limit, not a setting
+MAX_SIGNED_REQUEST_SIZE = 2048   # spec §7.5, §7.6 A1: a fixed limit, not a setting
+MAX_REQUESTED_CLAIMS = 16        # R4; and the certificate's claims, spec §7.4
+
+REQUEST_FIELDS = {  # spec §7.1, field rules (F4); all six REQUIRED
+    1: ("version", is_uint),
+    2: ("nonce", lambda v: is_bstr(v, 16, 32)),
+    3: ("audience", lambda v: is_text(v, 1, 128)),
+    4: ("verifier_name", lambda v: is_text(v, 1, 128)),
+    5: ("claims", is_array),
+    6: ("created_at", is_uint),
+}
+SIGNED_REQUEST_FIELDS = {  # spec §7.5: the six of §7.1 plus the certificate; all REQUIRED
+    **REQUEST_FIELDS,
+    7: ("certificate", is_bstr),
+}
+CERTIFICATE_FIELDS = {  # spec §7.4, field rules (F4); all REQUIRED
+    1: ("version", is_uint),
+    2: ("verifier_key", is_map),
+    3: ("name", lambda v: is_text(v, 1, 128)),
+    4: ("audience", lambda v: is_text(v, 1, 128)),
+    # "array": its count (1..=16) and its elements are checked after F5, in A5, as R4 and
+    # R5 do for a request (see README "Readings", 8).
+    5: ("claims", is_array),
+    6: ("iat", is_uint),
+    7: ("nbf", is_uint),
+    8: ("exp", is_uint),
+}
+CERTIFICATE_VERSION = 1   # spec §7.4
+REQUEST_VERSION = 1       # spec §7.1, R3
+
+
+@dataclass
+class RequestResult:
+    """What the holder has after R1-R5 (unsigned) or A1-A12 (signed, spec §7.6)."""
+    nonce: bytes
+    audience: str
+    verifier_name: str
+    claims: list
+    created_at: int
+    signed: bool = False
+    # signed requests only (None for an unsigned one)
+    authority_kid: bytes | None = None
+    verifier_x: bytes | None = None
+    verifier_y: bytes | None = None
+    certificate_name: str | None = None
+    certificate_audience: str | None = None
+    allowed_claims: list | None = None
+    certificate_iat: int | None = None
+    not_before: int | None = None
+    expires: int | None = None
+    request_digest: bytes | None = None
+    certificate: bytes | None = None
+    certificate_cose: CoseSign1 | None = None
+    request_cose: CoseSign1 | None = None
+
+
+def check_claim_names(claims: list, what: str) -> None:
+    """R5, and the claims list of a certificate in A5: for each element in order, not a tstr
+    (invalid_field), not a registry name (unknown_claim), equal to an earlier element
+    (duplicate_claim)."""
+    seen = set()
+    for i, name in enumerate(claims):
+        if not is_tstr(name):
+            raise MlegitError("invalid_field", f"{what}[{i}] is not a tstr")
+        if name not in KNOWN_CLAIMS:
+            raise MlegitError("unknown_claim", f"{what}[{i}] {name!r}")
+        if name in seen:
+            raise MlegitError("duplicate_claim", f"{what}[{i}] {name!r}")
+        seen.add(name)
+
+
+def request_field_checks(fields: dict) -> None:
+    """R3, R4, R5 (spec §7.3) on decoded request fields; in A3 for a signed request."""
+    if fields[1] != REQUEST_VERSION:                                     # R3
+        raise MlegitError("unsupported_version", f"R3: request version {fields[1]}")
+    claims = fields[5]
+    if not 1 <= len(claims) <= MAX_REQUESTED_CLAIMS:                     # R4
+        raise MlegitError("invalid_field", f"R4: {len(claims)} requested claims")
+    at_step("R5", check_claim_names, claims, "claims")                   # R5
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Bytewise comparison of the UTF-8 encodings (A11)."""
+    return a.encode("utf-8", "surrogatepass") == b.encode("utf-8", "surrogatepass")
+
+
+def certificate_checks(fields: dict):
+    """A5 after F1-F5 (spec §7.6), in this order: version; the claims list (its count, then
+    element by element, as R4 and R5); the verifier key; iat <= nbf < exp.  Returns the
+    verifier's public key and (x, y)."""
+    if fields[1] != CERTIFICATE_VERSION:
+        raise MlegitError("unsupported_version", f"version: certificate version {fields[1]}")
+    claims = fields[5]
+    if not 1 <= len(claims) <= MAX_REQUESTED_CLAIMS:
+        raise MlegitError("invalid_field", f"claims: {len(claims)} certificate claims")
+    check_claim_names(claims, "certificate claims")
+    key, x, y = exact_p256_cose_key(fields[2], "invalid_field", "verifier_key")
+    iat, nbf, exp = fields[6], fields[7], fields[8]
+    if not (iat <= nbf < exp):
+        raise MlegitError("invalid_field", f"window: not iat {iat} <= nbf {nbf} < exp {exp}")
+    return key, x, y
+
+
+def is_signed_request(data: bytes) -> bool:
+    """spec §7.6: a first byte of major type 4 (a CBOR array) is a signed request; anything
+    else (no byte at all included) an unsigned one."""
+    return len(data) > 0 and data[0] >> 5 == 4
+
+
+def verify_unsigned_request(data: bytes) -> RequestResult:
+    """Steps R1-R5 (spec §7.3) in order."""
+    if len(data) > MAX_REQUEST_SIZE:                                     # R1
+        raise MlegitError("input_too_large", f"R1: {len(data)} > {MAX_REQUEST_SIZE}")
+    f = at_step("R2", decode_fields, data, REQUEST_FIELDS, tuple(REQUEST_FIELDS), "invalid_field")
+    request_field_checks(f)                                              # R3-R5
+    return RequestResult(nonce=f[2], audience=f[3], verifier_name=f[4], claims=list(f[5]),
+                         created_at=f[6], signed=False)
+
+
+def verify_signed_request(data: bytes, authorities: dict, now: int, clock_skew: int = 60,
+                          accepted_algs=(ALG_ES256,)) -> RequestResult:
+    """Steps A1-A12 (spec §7.6) in order; the first failure is raised.  authorities: the
+    authority list, parsed with T1-T7 (kid -> TrustedKey).  Integers are unbounded (spec
+    §1.5)."""
+    skew = clock_skew
+    if len(data) > MAX_SIGNED_REQUEST_SIZE:                              # A1
+        raise MlegitError("input_too_large", f"A1: {len(data)} > {MAX_SIGNED_REQUEST_SIZE}")
+    req = at_step("A2", decode_cose_sign1, data, TYP_REQUEST, False, accepted_algs)
+    rf = at_step("A3", decode_fields, req.payload, SIGNED_REQUEST_FIELDS,
+                 tuple(SIGNED_REQUEST_FIELDS), "cose_malformed")        # A3: F1-F5
+    at_step("A3", request_field_checks, rf)                              # A3: R3, R4, R5
+    cert = at_step("A4", decode_cose_sign1, rf[7], TYP_VERIFIER, True, accepted_algs)
+    cf = at_step("A5", decode_fields, cert.payload, CERTIFICATE_FIELDS,
+                 tuple(CERTIFICATE_FIELDS), "cose_malformed")           # A5: F1-F5
+    vkey, vx, vy = at_step("A5", certificate_checks, cf)                 # A5: the rest
+    iat, nbf, exp = cf[6], cf[7], cf[8]
+    ak = authorities.get(cert.kid)                                       # A6
+    if ak is None:
+        raise MlegitError("unknown_authority", f"A6: {cert.kid.hex()}")
+    if not (ak.not_before <= iat <= ak.not_after):                       # A7
+        raise MlegitError("authority_key_not_valid", "A7")
+    at_step("A8", verify_es256, ak.public_key, cert, "certificate_signature_invalid")
+    if now + skew < nbf:                                                 # A9a
+        raise MlegitError("certificate_not_yet_valid", "A9a")
+    if now > exp + skew:                                                 # A9b
+        raise MlegitError("certificate_expired", "A9b")
+    at_step("A10", verify_es256, vkey, req, "request_signature_invalid")
+    if not _same_text(rf[3], cf[4]):                                     # A11
+        raise MlegitError("request_certificate_mismatch", "A11: audience")
+    if not _same_text(rf[4], cf[3]):
+        raise MlegitError("request_certificate_mismatch", "A11: verifier_name")
+    allowed = set(cf[5])                                                 # A12
+    for i, name in enumerate(rf[5]):
+        if name not in allowed:
+            raise MlegitError("claim_not_allowed", f"A12: claims[{i}] {name!r}")
+    return RequestResult(
+        nonce=rf[2], audience=rf[3], verifier_name=rf[4], claims=list(rf[5]), created_at=rf[6],
+        signed=True, authority_kid=cert.kid, verifier_x=vx, verifier_y=vy,
+        certificate_name=cf[3], certificate_audience=cf[4], allowed_claims=list(cf[5]),
+        certificate_iat=iat, not_before=nbf, expires=exp,
+        request_digest=hashlib.sha256(data).digest(), certificate=rf[7],
+        certificate_cose=cert, request_cose=req)
+
+
+def check_request(data: bytes, authorities: dict, now: int, clock_skew: int = 60) -> RequestResult:
+    """The holder's call for both kinds (spec §7.6): A1-A12 for a signed request, R1-R5 for
+    an unsigned one, told apart by the first byte."""
+    if is_signed_request(data):
+        return verify_signed_request(data, authorities, now, clock_skew)
+    return verify_unsigned_request(data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1117,8 +1317,8 @@ def public_point(scalar: bytes) -> tuple[bytes, bytes]:
 # Vector runner (schema: test-vectors/README.md)
 # --------------------------------------------------------------------------------------------
 
-FILE_VERSION = 2
-SPEC_ID = "spec/mlegit.md, version 2"
+FILE_VERSION = 3
+SPEC_ID = "spec/mlegit.md, version 3"
 
 
 class VectorSchemaError(Exception):
@@ -1252,26 +1452,39 @@ TRUST_INPUT_KEYS = ("key", "not_before", "not_after")
 PRESENTATION_INPUT_KEYS = ("issuer_keys", "issuer", "trust", "device_private_scalar",
                            "presenting_private_scalar", "salt_secret", "credential_id", "claims",
                            "iat", "nbf", "exp", "status", "presented_at", "nonce", "audience",
-                           "disclosed")
+                           "request_digest", "disclosed")
 STATUS_LIST_INPUT_KEYS = ("issuer_keys", "trust", "list", "sub", "iat", "exp", "ttl")
 STATUS_LIST_LIST_KEYS = ("bits", "entries", "set")
 PRESENTATION_VERIFIER_KEYS = ("now", "clock_skew", "max_age", "max_input_size", "accepted_algs",
-                              "expected_nonce", "expected_audience")
+                              "expected_nonce", "expected_audience", "expected_request_digest")
 STATUS_LIST_VERIFIER_KEYS = ("now", "clock_skew", "max_token_size", "max_list_size",
                              "accepted_algs", "expected_uri", "index")
 PRESENTATION_EXPECTED_KEYS = ("claims", "presented_at", "not_before", "expires", "credential_id",
-                              "status", "issuer_kid", "nonce", "audience")
+                              "status", "issuer_kid", "nonce", "audience", "request_digest")
 STATUS_LIST_EXPECTED_KEYS = ("status", "value", "sub", "iat", "exp", "ttl", "bits", "entries",
                              "issuer_kid")
+REQUEST_VECTOR_KEYS = ("name", "description", "kind", "inputs", "authority_list", "holder",
+                       "request", "expected")
+REQUEST_INPUT_KEYS = ("authority_keys", "authority", "authority_trust",
+                      "verifier_private_scalar", "certificate", "request")
+REQUEST_INPUT_CERTIFICATE_KEYS = ("name", "audience", "claims", "iat", "nbf", "exp")
+REQUEST_INPUT_REQUEST_KEYS = ("nonce", "audience", "verifier_name", "claims", "created_at")
+REQUEST_HOLDER_KEYS = ("now", "clock_skew")
+REQUEST_EXPECTED_KEYS = ("verifier_name", "audience", "claims", "allowed_claims", "authority_kid",
+                         "verifier_key_x", "verifier_key_y", "request_digest", "nonce",
+                         "created_at", "not_before", "expires")
+VERIFIER_KEY_NAMES = ("verifier kino", "verifier other")  # test-vectors/README.md, named keys
 
 
-def check_key_inputs(inp: dict, trust_bytes: bytes) -> list:
+def check_key_inputs(inp: dict, trust_bytes: bytes, keys_field: str = "issuer_keys",
+                     trust_field: str = "trust", list_name: str = "trust_list") -> list:
     """Generator checks for every vector: the test keys follow the derivation rule, and
-    trust_list is the deterministic encoding of inputs.trust."""
+    trust_list is the deterministic encoding of inputs.trust (for a request vector: the keys
+    of inputs.authority_keys, and authority_list the encoding of inputs.authority_trust)."""
     p = []
     named = {}
-    for i, k in enumerate(_list(inp["issuer_keys"], "inputs.issuer_keys")):
-        where = f"inputs.issuer_keys[{i}]"
+    for i, k in enumerate(_list(inp[keys_field], f"inputs.{keys_field}")):
+        where = f"inputs.{keys_field}[{i}]"
         _keys(k, where, ISSUER_KEY_KEYS)
         name = _str(k["name"], where + ".name")
         scalar = _hex(k["private_scalar"], where + ".private_scalar")
@@ -1286,8 +1499,8 @@ def check_key_inputs(inp: dict, trust_bytes: bytes) -> list:
             p.append(f"{where}: name {name!r} listed twice")
         named[name] = (x, y)
     entries = []
-    for i, t in enumerate(_list(inp["trust"], "inputs.trust")):
-        where = f"inputs.trust[{i}]"
+    for i, t in enumerate(_list(inp[trust_field], f"inputs.{trust_field}")):
+        where = f"inputs.{trust_field}[{i}]"
         _keys(t, where, TRUST_INPUT_KEYS)
         name = _str(t["key"], where + ".key")
         x, y = named[name] if name in named else public_point(test_key_scalar(name))
@@ -1295,7 +1508,7 @@ def check_key_inputs(inp: dict, trust_bytes: bytes) -> list:
                         "not_after": _int(t["not_after"], where + ".not_after"),
                         "not_before": _int(t["not_before"], where + ".not_before")})
     if encode(entries) != trust_bytes:
-        p.append("trust_list is not the encoding of inputs.trust")
+        p.append(f"{list_name} is not the encoding of inputs.{trust_field}")
     return p
 
 
@@ -1309,6 +1522,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
     now = _int(ver["now"], "verifier.now")
     exp_nonce = _opt_hex(ver["expected_nonce"], "verifier.expected_nonce")
     exp_aud = _opt_str(ver["expected_audience"], "verifier.expected_audience")
+    exp_digest = _opt_hex(ver["expected_request_digest"], "verifier.expected_request_digest")
     trust_bytes = _hex(vec["trust_list"], "trust_list")
     presentation = _hex(vec["presentation"], "presentation")
     _keys(vec["inputs"], "inputs", PRESENTATION_INPUT_KEYS)
@@ -1319,7 +1533,8 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         # The trust list is a verifier setting (spec §10.2: a verifier MUST NOT start with a
         # trust list that fails T1-T7); it is loaded before P1.
         trust = at_step("trust list", parse_trust_list, trust_bytes)
-        return verify_presentation(presentation, trust, settings, now, exp_nonce, exp_aud)
+        return verify_presentation(presentation, trust, settings, now, exp_nonce, exp_aud,
+                                   exp_digest)
 
     res = _verdict(problems, result_kind, error, run)
     if generator_checks:
@@ -1338,6 +1553,7 @@ def run_presentation_vector(vec: dict, generator_checks: bool) -> list:
         "issuer_kid": res.issuer_kid.hex(),
         "nonce": None if res.nonce is None else res.nonce.hex(),
         "audience": res.audience,
+        "request_digest": None if res.request_digest is None else res.request_digest.hex(),
     }
     for k, v in got.items():
         if not json_equal(v, exp[k]):
@@ -1464,7 +1680,8 @@ def check_inputs(inp: dict, res: PresentationResult) -> list:
     pres = public_point(_hex(inp["presenting_private_scalar"], "inputs.presenting_private_scalar"))
     if pres != (res.device_x, res.device_y):
         p.append("inputs.presenting_private_scalar is not the device key, yet the presentation verified")
-    for name, got in (("credential_id", res.credential_id), ("nonce", res.nonce)):
+    for name, got in (("credential_id", res.credential_id), ("nonce", res.nonce),
+                      ("request_digest", res.request_digest)):
         if _opt_hex(inp[name], "inputs." + name) != got:
             p.append(f"inputs.{name} differs from the presentation")
     for name, got in (("iat", res.iat), ("nbf", res.not_before), ("exp", res.expires),
@@ -1613,7 +1830,112 @@ def run_status_list_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[CDFHKLMPRTVX][0-9]{1,2}[a-d]?):?$")
+def request_expected(res: RequestResult) -> dict:
+    """The `expected` object of a valid request vector for this result (test-vectors/README.md):
+    the certificate's fields are null for an unsigned request."""
+    def h(b):
+        return None if b is None else b.hex()
+    return {
+        "verifier_name": res.verifier_name, "audience": res.audience, "claims": list(res.claims),
+        "allowed_claims": None if res.allowed_claims is None else list(res.allowed_claims),
+        "authority_kid": h(res.authority_kid), "verifier_key_x": h(res.verifier_x),
+        "verifier_key_y": h(res.verifier_y), "request_digest": h(res.request_digest),
+        "nonce": res.nonce.hex(), "created_at": res.created_at,
+        "not_before": res.not_before, "expires": res.expires,
+    }
+
+
+def check_verifier_scalar(inp: dict) -> list:
+    """Generator check for every request vector: inputs.verifier_private_scalar is the scalar
+    of one of the named verifier keys (SHA-256("mlegit test key " || name))."""
+    scalar = _hex(inp["verifier_private_scalar"], "inputs.verifier_private_scalar")
+    public_point(scalar)  # a scalar in 1..n-1
+    if scalar not in {test_key_scalar(n) for n in VERIFIER_KEY_NAMES}:
+        return ["inputs.verifier_private_scalar is not the scalar of "
+                + " or ".join(repr(n) for n in VERIFIER_KEY_NAMES)]
+    return []
+
+
+def check_request_inputs(inp: dict, res: RequestResult) -> list:
+    """Generator checks for valid request vectors: inputs.request (and, for a signed request,
+    inputs.certificate and the verifier key) describe exactly what was verified, and both
+    signatures are the RFC 6979 low-S signatures of their keys."""
+    p = []
+    r = inp["request"]
+    if _hex(r["nonce"], "inputs.request.nonce") != res.nonce:
+        p.append("inputs.request.nonce differs from the request")
+    for name, got in (("audience", res.audience), ("verifier_name", res.verifier_name),
+                      ("claims", res.claims), ("created_at", res.created_at)):
+        if not json_equal(r[name], got):
+            p.append(f"inputs.request.{name} = {r[name]!r}, the request has {got!r}")
+    if not res.signed:
+        return p
+    c = inp["certificate"]
+    for name, got in (("name", res.certificate_name), ("audience", res.certificate_audience),
+                      ("claims", res.allowed_claims), ("iat", res.certificate_iat),
+                      ("nbf", res.not_before), ("exp", res.expires)):
+        if not json_equal(c[name], got):
+            p.append(f"inputs.certificate.{name} = {c[name]!r}, the certificate has {got!r}")
+    scalar = _hex(inp["verifier_private_scalar"], "inputs.verifier_private_scalar")
+    if public_point(scalar) != (res.verifier_x, res.verifier_y):
+        p.append("the certificate's verifier_key is not the key of inputs.verifier_private_scalar")
+    if rfc6979_low_s(scalar, res.request_cose) != res.request_cose.signature:
+        p.append("the request signature is not the RFC 6979 low-S signature of "
+                 "inputs.verifier_private_scalar")
+    signers = [k for k in inp["authority_keys"]
+               if _hex(k["kid"], "inputs.authority_keys[].kid") == res.authority_kid]
+    if len(signers) != 1:
+        p.append("the certificate's kid is not the kid of exactly one of inputs.authority_keys")
+    elif rfc6979_low_s(_hex(signers[0]["private_scalar"], "private_scalar"),
+                       res.certificate_cose) != res.certificate_cose.signature:
+        p.append("the certificate signature is not the RFC 6979 low-S signature of its "
+                 "authority key")
+    return p
+
+
+def run_request_vector(vec: dict, generator_checks: bool) -> list:
+    problems: list[str] = []
+    _keys(vec, "vector", REQUEST_VECTOR_KEYS)
+    holder = vec["holder"]
+    _keys(holder, "holder", REQUEST_HOLDER_KEYS)
+    now = _int(holder["now"], "holder.now")
+    skew = _int(holder["clock_skew"], "holder.clock_skew")
+    list_bytes = _hex(vec["authority_list"], "authority_list")
+    request = _hex(vec["request"], "request")
+    inp = vec["inputs"]
+    _keys(inp, "inputs", REQUEST_INPUT_KEYS)
+    authority = _str(inp["authority"], "inputs.authority")
+    _keys(inp["certificate"], "inputs.certificate", REQUEST_INPUT_CERTIFICATE_KEYS)
+    _keys(inp["request"], "inputs.request", REQUEST_INPUT_REQUEST_KEYS)
+    result_kind, error = _expected(vec["expected"], REQUEST_EXPECTED_KEYS)
+
+    def run():
+        # The authority list is a holder setting checked like a trust list (spec §10.2);
+        # it is loaded before A1 (or R1).
+        authorities = at_step("authority list", parse_trust_list, list_bytes)
+        return check_request(request, authorities, now, skew)
+
+    res = _verdict(problems, result_kind, error, run)
+    if generator_checks:
+        problems += check_key_inputs(inp, list_bytes, "authority_keys", "authority_trust",
+                                     "authority_list")
+        problems += check_verifier_scalar(inp)
+        # inputs.authority names the key that signed the certificate: one of authority_keys.
+        names = [k.get("name") for k in inp["authority_keys"] if isinstance(k, dict)]
+        if authority not in names:
+            problems.append(f"inputs.authority {authority!r} is not one of inputs.authority_keys")
+    if res is None:
+        return problems
+    exp = vec["expected"]
+    for k, v in request_expected(res).items():
+        if not json_equal(v, exp[k]):
+            problems.append(f"expected.{k} = {json.dumps(exp[k])}, checker got {json.dumps(v)}")
+    if generator_checks:
+        problems += check_request_inputs(inp, res)
+    return problems
+
+
+_STEP_TOKEN = re.compile(r"^(Decode|[ACDFHKLMPRTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:
@@ -1624,14 +1946,23 @@ def step_path(detail: str) -> str:
 def evaluate(vec: dict):
     """Verify one (schema-valid) vector without comparing: returns ("valid", result) or
     (error code, step path).  Used by list_vectors.py."""
-    ver = vec["verifier"]
     try:
+        if vec["kind"] == "request":
+            authorities = at_step("authority list", parse_trust_list,
+                                  _hex(vec["authority_list"], "authority_list"))
+            res = check_request(_hex(vec["request"], "request"), authorities,
+                                _int(vec["holder"]["now"], "holder.now"),
+                                _int(vec["holder"]["clock_skew"], "holder.clock_skew"))
+            return "valid", res
+        ver = vec["verifier"]
         trust = at_step("trust list", parse_trust_list, _hex(vec["trust_list"], "trust_list"))
         if vec["kind"] == "presentation":
             res = verify_presentation(_hex(vec["presentation"], "presentation"), trust,
                                       _settings(ver, "presentation"), ver["now"],
                                       _opt_hex(ver["expected_nonce"], "expected_nonce"),
-                                      ver["expected_audience"])
+                                      ver["expected_audience"],
+                                      _opt_hex(ver["expected_request_digest"],
+                                               "expected_request_digest"))
         else:
             settings = _settings(ver, "status_list")
             sl = verify_status_list(_hex(vec["token"], "token"), trust, settings, ver["now"],
@@ -1656,6 +1987,8 @@ def run_vector(vec, generator_checks: bool = True) -> list:
             return run_presentation_vector(vec, generator_checks)
         if kind == "status_list":
             return run_status_list_vector(vec, generator_checks)
+        if kind == "request":
+            return run_request_vector(vec, generator_checks)
         return [f"unknown kind {kind!r}"]
     except VectorSchemaError as exc:
         return [f"schema: {exc}"]
@@ -1712,10 +2045,10 @@ def run_file(path: str, generator_checks: bool = True):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Independent checker of mlegit v2 test vectors.")
+    ap = argparse.ArgumentParser(description="Independent checker of mlegit v3 test vectors.")
     ap.add_argument("files", nargs="+", metavar="FILE.json")
     ap.add_argument("--no-generator-checks", action="store_true",
-                    help="skip the inputs/outputs/HKDF/issuer-rule cross-checks")
+                    help="skip the inputs/outputs/HKDF/issuer-rule/signature cross-checks")
     args = ap.parse_args(argv)
     passed, failed = 0, 0
     for path in args.files:

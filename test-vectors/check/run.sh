@@ -1,7 +1,7 @@
 #!/bin/sh
-# Run the independent Python checker of the mlegit v2 test vectors: the self-test, then the
-# checker on both vector files (presentations.json, status-lists.json).  Call from the
-# repository root (CI does):
+# Run the independent Python checker of the mlegit v3 test vectors: the self-test, then the
+# checker on the three vector files (presentations.json, status-lists.json, requests.json).
+# Call from the repository root (CI does):
 #
 #     test-vectors/check/run.sh
 #
@@ -28,5 +28,6 @@ cd "$root"
 status=0
 "$venv/bin/python" test-vectors/check/selftest.py || status=1
 "$venv/bin/python" test-vectors/check/mlegit_check.py \
-    test-vectors/presentations.json test-vectors/status-lists.json || status=1
+    test-vectors/presentations.json test-vectors/status-lists.json \
+    test-vectors/requests.json || status=1
 exit $status

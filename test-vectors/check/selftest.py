@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Self-test of mlegit_check.py, usable before the Rust vectors exist.
 
-It builds mlegit v2 objects itself from spec/mlegit.md with `cryptography` (ES256 keys, HKDF
+It builds mlegit v3 objects itself from spec/mlegit.md with `cryptography` (ES256 keys, HKDF
 salts), `cbor2` (canonical encoding, cross-checked against the checker's own encoder) and
 `zlib` (status lists), writes them in the vector-JSON schema of test-vectors/README.md to a
 temporary file, and runs the checker's CLI on it; it also unit-tests the strict CBOR decoder
 (D1-D17), the COSE and field steps, the status claim, the trust list (T1-T7), the claim
-rules, the status list inflate and lookup (L11, L12), the IETF Token Status List examples and
-the CLI's failure reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any
+rules, the status list inflate and lookup (L11, L12), the verifier certificates and signed
+requests (A1-A12, with the order inside A5) and unsigned requests (R1-R5), the request digest
+of a presentation (P13c), the IETF Token Status List examples and the CLI's failure
+reporting.  Prints `selftest: N passed, M failed`; exits non-zero on any
 failure.
 """
 from __future__ import annotations
@@ -32,8 +34,11 @@ sys.path.insert(0, HERE)
 import mlegit_check as chk  # noqa: E402
 
 N = chk.P256_N
-SPEC = chk.SPEC_ID
+SPEC = chk.SPEC_ID                     # "spec/mlegit.md, version 3"
+FILE_VERSION = chk.FILE_VERSION        # 3
+assert (SPEC, FILE_VERSION) == ("spec/mlegit.md, version 3", 3)
 TYP_CRED, TYP_PRES, TYP_SL = chk.TYP_CREDENTIAL, chk.TYP_PRESENTATION, chk.TYP_STATUS_LIST
+TYP_REQ, TYP_VER = chk.TYP_REQUEST, chk.TYP_VERIFIER
 
 _results: list[tuple[str, bool, str]] = []
 
@@ -198,13 +203,16 @@ CRED, DISCL, DIGESTS = issue()
 
 def present(disclosures: list[bytes], cred: bytes = CRED, presented_at: int = PRESENTED_AT,
             nonce=NONCE, audience=AUDIENCE, header=None, unprotected=None, payload=None,
-            high_s=False, sig_hook=None, key: Key = DEVICE, random_k: bool = False) -> bytes:
+            high_s=False, sig_hook=None, key: Key = DEVICE, random_k: bool = False,
+            request_digest: bytes | None = None) -> bytes:
     if payload is None:
         p = {1: 1, 2: cred, 3: disclosures, 4: presented_at}
         if nonce is not None:
             p[5] = nonce
         if audience is not None:
             p[6] = audience
+        if request_digest is not None:
+            p[7] = request_digest           # spec v3 §8.1: answering a signed request
         payload = cbor(p)
     hdr = header or {1: -7, 16: TYP_PRES}
     return sign1(key, hdr, payload, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook,
@@ -229,14 +237,23 @@ def trust_inputs(entries) -> list:
     return [{"key": k.name, "not_before": nb, "not_after": na} for k, nb, na in entries]
 
 
+_SAME = object()
+
+
 def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifier=None,
-         trust=TRUST_ENTRIES, presented_at: int = PRESENTED_AT, signer: Key = ISSUER) -> dict:
-    """A presentation vector in the schema of test-vectors/README.md.  The inputs describe the
-    reference scenario (exact for valid vectors); outputs.credential is the credential the
-    presentation embeds, and outputs.digests its digest array, where they decode."""
+         trust=TRUST_ENTRIES, presented_at: int = PRESENTED_AT, signer: Key = ISSUER,
+         request_digest=_SAME) -> dict:
+    """A presentation vector in the schema of test-vectors/README.md (v3).  The inputs describe
+    the reference scenario (exact for valid vectors); outputs.credential is the credential the
+    presentation embeds, and outputs.digests its digest array, where they decode.
+    request_digest: inputs.request_digest, the digest the presentation carries (hex or None;
+    by default the verifier's expected one)."""
     ver = {"now": NOW, "clock_skew": 60, "max_age": 300, "max_input_size": 65536,
-           "accepted_algs": [-7], "expected_nonce": NONCE.hex(), "expected_audience": AUDIENCE}
+           "accepted_algs": [-7], "expected_nonce": NONCE.hex(), "expected_audience": AUDIENCE,
+           "expected_request_digest": None}
     ver.update(verifier or {})
+    if request_digest is _SAME:
+        request_digest = ver["expected_request_digest"]
     vec = {"name": name, "description": f"selftest {name}", "kind": "presentation"}
     vec["inputs"] = {
         "issuer_keys": [signer.key_json()], "issuer": signer.name, "trust": trust_inputs(trust),
@@ -246,7 +263,7 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
         "claims": {k: claim_json(v) for k, v in CLAIMS.items()}, "iat": IAT, "nbf": NBF,
         "exp": EXP, "status": {"uri": STATUS_URI, "idx": STATUS_IDX}, "presented_at": presented_at,
         "nonce": ver["expected_nonce"], "audience": ver["expected_audience"],
-        "disclosed": list(disclosed)}
+        "request_digest": request_digest, "disclosed": list(disclosed)}
     cred, digs = CRED, DIGESTS
     try:
         embedded = cbor2.loads(cbor2.loads(pres)[2])[2]
@@ -272,7 +289,7 @@ def pvec(name: str, pres: bytes, error: str | None = None, disclosed=(), verifie
             "presented_at": presented_at, "not_before": NBF, "expires": EXP,
             "credential_id": CRED_ID.hex(), "status": {"uri": STATUS_URI, "idx": STATUS_IDX},
             "issuer_kid": ISSUER.kid.hex(), "nonce": ver["expected_nonce"],
-            "audience": ver["expected_audience"]}
+            "audience": ver["expected_audience"], "request_digest": ver["expected_request_digest"]}
     return vec
 
 
@@ -333,7 +350,7 @@ def presentation_vectors() -> list[dict]:
     V.append(pvec("presentation_version_2", present([], payload=cbor({1: 2, 2: CRED, 3: [], 4: PRESENTED_AT})),
                   "unsupported_version"))
     V.append(pvec("presentation_unknown_field",
-                  present([], payload=cbor({1: 1, 2: CRED, 3: [], 4: PRESENTED_AT, 7: 0})), "unknown_field"))
+                  present([], payload=cbor({1: 1, 2: CRED, 3: [], 4: PRESENTED_AT, 8: 0})), "unknown_field"))
     V.append(pvec("presentation_missing_field", present([], payload=cbor({1: 1, 2: CRED, 3: []})),
                   "missing_field"))
     V.append(pvec("presentation_short_nonce", present([], nonce=bytes(15)), "invalid_field"))
@@ -401,6 +418,7 @@ def presentation_vectors() -> list[dict]:
     cred6, _, _ = issue(extra=[ctrl])
     V.append(pvec("text_with_c1_control", present([ctrl], cred=cred6), "invalid_claim_value"))
     V += spec_order_vectors()
+    V += p13c_vectors()
     return V
 
 
@@ -468,7 +486,7 @@ def spec_order_vectors() -> list[dict]:
     V.append(pvec("p3c_33_disclosures", present([], payload=pres_payload(k3=[b"x"] * 33)), "invalid_field"))
     V.append(pvec("p3c_disclosure_not_bstr", present([], payload=pres_payload(k3=[DISCL["pesel"], 1])),
                   "invalid_field"))
-    V.append(pvec("f3_before_p3c", present([], payload=pres_payload(k3=[1], k7=0)), "unknown_field"))
+    V.append(pvec("f3_before_p3c", present([], payload=pres_payload(k3=[1], k8=0)), "unknown_field"))
     V.append(pvec("f5_before_p3c", present([], payload=pres_payload(k3=[1], k4=None)), "missing_field"))
     # K6: exactly four labels.
     extra_label = dict(DEVICE.cose_key())
@@ -821,6 +839,536 @@ def status_list_vectors() -> list[dict]:
     return V
 
 
+# ------------------------------------------------------------------------------------------
+# Verifier certificates and signed requests (spec v3 §7.4-§7.6), unsigned requests (§7.1-§7.3)
+# ------------------------------------------------------------------------------------------
+# The named keys of test-vectors/README.md (v3): the checker's generator checks want the
+# verifier scalar to be one of "verifier kino" and "verifier other".
+
+AUTH_A, AUTH_B, AUTH_UNKNOWN = Key("authority A"), Key("authority B"), Key("authority unknown")
+VKINO, VOTHER = Key("verifier kino"), Key("verifier other")
+DAY = 86400
+CERT_IAT = NOW - 10 * DAY
+CERT_IN = {"name": "Kino Światowid", "audience": "https://kino.example/verifier",
+           "claims": ["age_over_18", "age_over_16", "age_over_13", "given_names", "family_name",
+                      "portrait"],
+           "iat": CERT_IAT, "nbf": CERT_IAT, "exp": CERT_IAT + 30 * DAY}
+REQ_NONCE = bytes(range(200, 216))
+REQ_IN = {"nonce": REQ_NONCE, "audience": CERT_IN["audience"], "verifier_name": CERT_IN["name"],
+          "claims": ["portrait", "age_over_18"], "created_at": NOW - 5}
+AUTH_TRUST = [(AUTH_A, CERT_IAT - 365 * DAY, CERT_IAT + 365 * DAY)]
+ALL_CLAIMS = list(chk.REGISTRY)
+assert len(ALL_CLAIMS) == 16
+
+
+def cert_payload(c=None, vkey: Key = VKINO, version=1, extra=None, drop=(), key_map=None) -> bytes:
+    """A verifier certificate payload (spec §7.4): c overrides fields of CERT_IN."""
+    c = {**CERT_IN, **(c or {})}
+    p = {1: version, 2: vkey.cose_key() if key_map is None else key_map, 3: c["name"],
+         4: c["audience"], 5: c["claims"], 6: c["iat"], 7: c["nbf"], 8: c["exp"]}
+    p.update(extra or {})
+    for k in drop:
+        p.pop(k)
+    return encode_payload(p)
+
+
+def make_cert(c=None, signer: Key = AUTH_A, header=None, unprotected=None, high_s=False,
+              sig_hook=None, payload=None, random_k=False, **fields) -> bytes:
+    """A verifier certificate (spec §7.4): COSE_Sign1, typ verifier, the authority's kid."""
+    body = cert_payload(c, **fields) if payload is None else payload
+    hdr = {1: -7, 4: signer.kid, 16: TYP_VER} if header is None else header
+    return sign1(signer, hdr, body, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook,
+                 random_k=random_k)
+
+
+CERT = make_cert()
+
+
+def req_fields(r=None, version=1) -> dict:
+    r = {**REQ_IN, **(r or {})}
+    return {1: version, 2: r["nonce"], 3: r["audience"], 4: r["verifier_name"], 5: r["claims"],
+            6: r["created_at"]}
+
+
+def make_request(r=None, cert: bytes | None = None, signer: Key = VKINO, header=None,
+                 unprotected=None, high_s=False, sig_hook=None, payload=None, version=1,
+                 extra=None, drop=(), random_k=False) -> bytes:
+    """A signed request (spec §7.5): COSE_Sign1, typ request, no kid; payload the six fields
+    of §7.1 and key 7, the certificate's bytes."""
+    if payload is None:
+        p = req_fields(r, version)
+        p[7] = CERT if cert is None else cert
+        p.update(extra or {})
+        for k in drop:
+            p.pop(k)
+        payload = encode_payload(p)
+    hdr = {1: -7, 16: TYP_REQ} if header is None else header
+    return sign1(signer, hdr, payload, unprotected=unprotected, high_s=high_s, sig_hook=sig_hook,
+                 random_k=random_k)
+
+
+def make_unsigned(r=None, version=1, extra=None, drop=()) -> bytes:
+    """An unsigned request (spec §7.1): a plain map of the six fields."""
+    p = req_fields(r, version)
+    p.update(extra or {})
+    for k in drop:
+        p.pop(k)
+    return encode_payload(p)
+
+
+REQUEST = make_request()
+OTHER_REQUEST = make_request(r={"nonce": bytes(range(16))})   # another request (other nonce)
+REQUEST_DIGEST = hashlib.sha256(REQUEST).digest()
+OTHER_REQUEST_DIGEST = hashlib.sha256(OTHER_REQUEST).digest()
+
+
+def rvec(name: str, data: bytes, error: str | None = None, r=None, c=None, trust=AUTH_TRUST,
+         holder=None, signer: Key = AUTH_A, vkey: Key = VKINO, auth_keys=None,
+         signed: bool = True) -> dict:
+    """A request vector in the schema of test-vectors/README.md (v3, kind "request").  r and c
+    override REQ_IN and CERT_IN: the inputs the object was built from.  For a valid vector the
+    expected object is computed here from those inputs (signed: with the certificate's
+    fields; unsigned: those null)."""
+    rr, cc = {**REQ_IN, **(r or {})}, {**CERT_IN, **(c or {})}
+    hold = {"now": NOW, "clock_skew": 60}
+    hold.update(holder or {})
+    vec = {"name": name, "description": f"selftest {name}", "kind": "request",
+           "inputs": {"authority_keys": [k.key_json() for k in (auth_keys or [signer])],
+                      "authority": signer.name,
+                      "authority_trust": trust_inputs(trust),
+                      "verifier_private_scalar": vkey.d.to_bytes(32, "big").hex(),
+                      "certificate": {k: cc[k] for k in ("name", "audience", "claims", "iat", "nbf", "exp")},
+                      "request": {"nonce": rr["nonce"].hex(), "audience": rr["audience"],
+                                  "verifier_name": rr["verifier_name"], "claims": list(rr["claims"]),
+                                  "created_at": rr["created_at"]}},
+           "authority_list": trust_bytes(trust).hex(), "holder": hold, "request": data.hex()}
+    if error:
+        vec["expected"] = {"result": "invalid", "error": error}
+        return vec
+    vec["expected"] = {
+        "result": "valid", "verifier_name": rr["verifier_name"], "audience": rr["audience"],
+        "claims": list(rr["claims"]),
+        "allowed_claims": list(cc["claims"]) if signed else None,
+        "authority_kid": signer.kid.hex() if signed else None,
+        "verifier_key_x": vkey.x.hex() if signed else None,
+        "verifier_key_y": vkey.y.hex() if signed else None,
+        "request_digest": hashlib.sha256(data).hexdigest() if signed else None,
+        "nonce": rr["nonce"].hex(), "created_at": rr["created_at"],
+        "not_before": cc["nbf"] if signed else None, "expires": cc["exp"] if signed else None}
+    return vec
+
+
+_REQUEST_CASES: list = []   # (vector, code, step path, detail substring or None, signed or None)
+
+
+def rcase(V: list, name: str, data: bytes, error: str | None = None, path: str = "",
+          detail: str | None = None, **kw) -> None:
+    """One request vector: in the CLI file (verdict and expected) and, directly, its code, its
+    step path (exactly) and, where given, a substring of its detail (which A5 check)."""
+    vec = rvec(name, data, error, **kw)
+    V.append(vec)
+    _REQUEST_CASES.append((vec, error or "valid", path, detail, kw.get("signed", True) if not error else None))
+
+
+def tampered(cose: bytes, payload: bytes) -> bytes:
+    """cose with another payload and its old signature."""
+    protected, unprotected, _, sig = cbor2.loads(cose)
+    return cbor([protected, unprotected, payload, sig])
+
+
+_REQUEST_VECTORS: list = []
+
+
+def request_vectors() -> list[dict]:
+    if _REQUEST_VECTORS:
+        return _REQUEST_VECTORS
+    V = _REQUEST_VECTORS
+    # --- valid, signed (A1-A12 pass) ---
+    rcase(V, "valid_signed", REQUEST)
+    all_r = {"claims": ALL_CLAIMS[::-1]}
+    big_c = {"name": "ł" * 64, "audience": "https://" + "a" * 120, "claims": ALL_CLAIMS}
+    big_r = {"nonce": bytes(range(32)), "audience": big_c["audience"], "verifier_name": big_c["name"], **all_r}
+    big = make_request(r=big_r, cert=make_cert(c=big_c))
+    assert 1024 < len(big) <= 2048, len(big)
+    rcase(V, "valid_signed_over_1024_bytes", big, r=big_r, c=big_c)
+    rcase(V, "valid_signed_one_claim", make_request(r={"claims": ["age_over_13"]}), r={"claims": ["age_over_13"]})
+    rcase(V, "valid_signed_all_claims_other_order", make_request(
+        r=all_r, cert=make_cert(c={"claims": ALL_CLAIMS})), r=all_r, c={"claims": ALL_CLAIMS})
+    rot = [(AUTH_A, CERT_IAT - 365 * DAY, CERT_IAT), (AUTH_B, CERT_IAT, CERT_IAT + 365 * DAY)]
+    rcase(V, "valid_rotation_retired_key_at_its_edge", REQUEST, trust=rot, auth_keys=[AUTH_A, AUTH_B])
+    rcase(V, "valid_rotation_new_key", make_request(cert=make_cert(signer=AUTH_B)), trust=rot,
+          signer=AUTH_B, auth_keys=[AUTH_A, AUTH_B])
+    rcase(V, "valid_a7_not_before_edge", REQUEST, trust=[(AUTH_A, CERT_IAT, CERT_IAT)])
+    nbf_edge = {"nbf": NOW + 60, "exp": NOW + 60 + 30 * DAY}
+    rcase(V, "valid_a9a_edge", make_request(cert=make_cert(c=nbf_edge)), c=nbf_edge)
+    rcase(V, "valid_a9b_edge", REQUEST, holder={"now": CERT_IN["exp"] + 60})
+    win = {"iat": CERT_IAT, "nbf": CERT_IAT + 5, "exp": CERT_IAT + 6}
+    rcase(V, "valid_window_nbf_after_iat", make_request(cert=make_cert(c=win)), c=win,
+          holder={"now": CERT_IAT})
+    rcase(V, "valid_skew_0", REQUEST, holder={"clock_skew": 0})
+    # --- valid, unsigned (R1-R5 pass): the certificate's fields are null ---
+    rcase(V, "valid_unsigned", make_unsigned(), signed=False)
+    rcase(V, "valid_unsigned_claims_outside_any_certificate", make_unsigned(r={"claims": ["pesel"]}),
+          r={"claims": ["pesel"]}, signed=False)
+    rcase(V, "valid_unsigned_all_claims", make_unsigned(r=all_r), r=all_r, signed=False)
+    rcase(V, "valid_unsigned_ignores_authorities", make_unsigned(), trust=[(AUTH_B, 0, 1)], signer=AUTH_B,
+          signed=False)
+
+    # --- A1 (2048 bytes; the 1024 of R1 does not apply) ---
+    rcase(V, "a1_2049_bytes", b"\x84" + bytes(2048), "input_too_large", "A1")
+    rcase(V, "a1_2048_bytes_reach_a2", b"\x80" + bytes(2047), "cbor_trailing_bytes", "A2/C1/Decode")
+    rcase(V, "a1_padded_valid_request", REQUEST + bytes(2049 - len(REQUEST)), "input_too_large", "A1")
+    # --- A2: C1-C7, H1-H5 on the request ---
+    rcase(V, "a2_trailing_byte", REQUEST + b"\x00", "cbor_trailing_bytes", "A2/C1/Decode")
+    rcase(V, "a2_indefinite_array", b"\x9f" + REQUEST[1:] + b"\xff", "cbor_indefinite_length", "A2/C1/D5")
+    rcase(V, "a2_reserved_ai_array", b"\x9c" + REQUEST[1:], "cbor_malformed", "A2/C1/D2")
+    rcase(V, "a2_three_elements", cbor(cbor2.loads(REQUEST)[:3]), "cose_malformed", "A2/C2")
+    rcase(V, "a2_payload_nil", cbor([cbor({1: -7, 16: TYP_REQ}), {}, None, bytes(64)]), "cose_malformed", "A2/C3")
+    rcase(V, "a2_short_signature", make_request(sig_hook=lambda s: s[:63]), "cose_malformed", "A2/C4")
+    rcase(V, "a2_empty_protected", cbor([b"", {}, cbor2.loads(REQUEST)[2], bytes(64)]), "cbor_malformed",
+          "A2/C5/D1")
+    rcase(V, "a2_unknown_header", make_request(header={1: -7, 3: 0, 16: TYP_REQ}), "cose_unknown_header", "A2/C7")
+    rcase(V, "a2_typ_not_text", make_request(header={1: -7, 16: b"x"}), "cose_malformed", "A2/C7")
+    rcase(V, "a2_alg_missing", make_request(header={16: TYP_REQ}), "alg_missing", "A2/H1")
+    rcase(V, "a2_alg_unprotected", make_request(header={16: TYP_REQ}, unprotected={1: -7}),
+          "alg_not_protected", "A2/H1")
+    rcase(V, "a2_unprotected_header", make_request(unprotected={5: b"iv"}), "cose_unprotected_header", "A2/H2")
+    rcase(V, "a2_typ_presentation", make_request(header={1: -7, 16: TYP_PRES}), "wrong_context", "A2/H3")
+    rcase(V, "a2_typ_missing", make_request(header={1: -7}), "wrong_context", "A2/H3")
+    rcase(V, "a2_certificate_sent_as_request", CERT, "wrong_context", "A2/H3")
+    rcase(V, "a2_alg_eddsa", make_request(header={1: -8, 16: TYP_REQ}), "alg_not_allowed", "A2/H4")
+    rcase(V, "a2_kid_present", make_request(header={1: -7, 4: VKINO.kid, 16: TYP_REQ}),
+          "cose_unknown_header", "A2/H5")
+    # --- A3: F1-F5 with the table of §7.5, then R3, R4, R5 ---
+    rcase(V, "a3_payload_array", make_request(payload=cbor([1, 2])), "cose_malformed", "A3/F2")
+    rcase(V, "a3_payload_unsorted", make_request(payload=b"\xa2\x02\x01\x01\x01"), "cbor_unsorted_keys",
+          "A3/F1/D16")
+    rcase(V, "a3_unknown_key_8", make_request(extra={8: 0}), "unknown_field", "A3/F3")
+    rcase(V, "a3_text_key", make_request(extra={"certificate": b""}), "unknown_field", "A3/F3")
+    rcase(V, "a3_nonce_15_bytes", make_request(r={"nonce": bytes(15)}), "invalid_field", "A3/F4")
+    rcase(V, "a3_audience_newline", make_request(r={"audience": "kino\n"}), "invalid_field", "A3/F4")
+    rcase(V, "a3_verifier_name_129_bytes", make_request(r={"verifier_name": "a" * 129}), "invalid_field", "A3/F4")
+    rcase(V, "a3_claims_not_array", make_request(r={"claims": "portrait"}), "invalid_field", "A3/F4")
+    rcase(V, "a3_certificate_text", make_request(extra={7: CERT.hex()}), "invalid_field", "A3/F4")
+    rcase(V, "a3_created_at_negative", make_request(r={"created_at": -1}), "invalid_field", "A3/F4")
+    rcase(V, "a3_no_certificate", make_request(drop=(7,)), "missing_field", "A3/F5")
+    rcase(V, "a3_no_created_at", make_request(drop=(6,)), "missing_field", "A3/F5")
+    rcase(V, "a3_version_2", make_request(version=2), "unsupported_version", "A3/R3")
+    rcase(V, "a3_version_0", make_request(version=0), "unsupported_version", "A3/R3")
+    rcase(V, "a3_no_claims", make_request(r={"claims": []}), "invalid_field", "A3/R4")
+    rcase(V, "a3_17_claims", make_request(r={"claims": ALL_CLAIMS + ["portrait"]}), "invalid_field", "A3/R4")
+    rcase(V, "a3_claim_not_text", make_request(r={"claims": ["portrait", 1]}), "invalid_field", "A3/R5")
+    rcase(V, "a3_claim_unknown", make_request(r={"claims": ["portrait", "nickname"]}), "unknown_claim", "A3/R5")
+    rcase(V, "a3_claim_repeated", make_request(r={"claims": ["portrait", "portrait"]}), "duplicate_claim", "A3/R5")
+    rcase(V, "a3_f5_before_r3", make_request(version=2, drop=(6,)), "missing_field", "A3/F5")
+    rcase(V, "a3_r3_before_r4", make_request(version=2, r={"claims": []}), "unsupported_version", "A3/R3")
+    rcase(V, "a3_before_a4", make_request(version=2, cert=b""), "unsupported_version", "A3/R3")
+    rcase(V, "a3_r5_before_a4", make_request(r={"claims": ["nickname"]}, cert=b"\x00"), "unknown_claim", "A3/R5")
+    # --- A4: C1-C7, H1-H5 on the certificate ---
+    rcase(V, "a4_empty_certificate", make_request(cert=b""), "cbor_malformed", "A4/C1/D1")
+    rcase(V, "a4_tagged_certificate", make_request(cert=b"\xd2" + CERT), "cbor_unsupported_type", "A4/C1/D3")
+    rcase(V, "a4_certificate_trailing_byte", make_request(cert=CERT + b"\x00"), "cbor_trailing_bytes",
+          "A4/C1/Decode")
+    rcase(V, "a4_certificate_short_signature", make_request(cert=make_cert(sig_hook=lambda s: s[:63])),
+          "cose_malformed", "A4/C4")
+    rcase(V, "a4_certificate_unknown_header", make_request(cert=make_cert(header={1: -7, 3: 0, 4: AUTH_A.kid,
+                                                                                16: TYP_VER})),
+          "cose_unknown_header", "A4/C7")
+    rcase(V, "a4_certificate_alg_missing", make_request(cert=make_cert(header={4: AUTH_A.kid, 16: TYP_VER})),
+          "alg_missing", "A4/H1")
+    rcase(V, "a4_certificate_kid_unprotected", make_request(cert=make_cert(
+        header={1: -7, 16: TYP_VER}, unprotected={4: AUTH_A.kid})), "cose_unprotected_header", "A4/H2")
+    rcase(V, "a4_certificate_typ_request", make_request(cert=make_cert(header={1: -7, 4: AUTH_A.kid, 16: TYP_REQ})),
+          "wrong_context", "A4/H3")
+    rcase(V, "a4_certificate_typ_credential", make_request(cert=make_cert(
+        header={1: -7, 4: AUTH_A.kid, 16: TYP_CRED})), "wrong_context", "A4/H3")
+    rcase(V, "a4_credential_as_certificate", make_request(cert=CRED), "wrong_context", "A4/H3")
+    rcase(V, "a4_certificate_alg_eddsa", make_request(cert=make_cert(header={1: -8, 4: AUTH_A.kid, 16: TYP_VER})),
+          "alg_not_allowed", "A4/H4")
+    rcase(V, "a4_certificate_kid_missing", make_request(cert=make_cert(header={1: -7, 16: TYP_VER})),
+          "kid_missing", "A4/H5")
+    rcase(V, "a4_before_a5", make_request(cert=make_cert(header={1: -7, 16: TYP_VER}, version=2)),
+          "kid_missing", "A4/H5")
+
+    def cert_req(**kw):
+        return make_request(cert=make_cert(**kw))
+
+    # --- A5: F1-F5 with the table of §7.4 ---
+    rcase(V, "a5_payload_array", cert_req(payload=cbor([1])), "cose_malformed", "A5/F2")
+    rcase(V, "a5_payload_empty_bstr", cert_req(payload=b""), "cbor_malformed", "A5/F1/D1")
+    rcase(V, "a5_unknown_key_9", cert_req(extra={9: 0}), "unknown_field", "A5/F3")
+    rcase(V, "a5_name_empty", cert_req(c={"name": ""}), "invalid_field", "A5/F4")
+    rcase(V, "a5_name_bidi_override", cert_req(c={"name": "Kino\u202e"}), "invalid_field", "A5/F4")
+    rcase(V, "a5_name_129_bytes", cert_req(c={"name": "ł" * 64 + "a"}), "invalid_field", "A5/F4")
+    rcase(V, "a5_audience_bstr", cert_req(c={"audience": b"kino"}), "invalid_field", "A5/F4")
+    rcase(V, "a5_verifier_key_not_map", cert_req(key_map=VKINO.x + VKINO.y), "invalid_field", "A5/F4")
+    rcase(V, "a5_claims_not_array", cert_req(c={"claims": {"portrait": True}}), "invalid_field", "A5/F4")
+    rcase(V, "a5_iat_negative", cert_req(c={"iat": -1}), "invalid_field", "A5/F4")
+    rcase(V, "a5_exp_text", cert_req(c={"exp": "never"}), "invalid_field", "A5/F4")
+    rcase(V, "a5_version_bool", cert_req(version=True), "invalid_field", "A5/F4")
+    rcase(V, "a5_no_exp", cert_req(drop=(8,)), "missing_field", "A5/F5")
+    rcase(V, "a5_no_verifier_key", cert_req(drop=(2,)), "missing_field", "A5/F5")
+    # --- A5 after F5: version, claims, verifier key, window ---
+    rcase(V, "a5_version_2", cert_req(version=2), "unsupported_version", "A5", "version")
+    rcase(V, "a5_version_0", cert_req(version=0), "unsupported_version", "A5", "version")
+    rcase(V, "a5_claims_empty", cert_req(c={"claims": []}), "invalid_field", "A5", "claims: 0 certificate claims")
+    rcase(V, "a5_claims_17", cert_req(c={"claims": ALL_CLAIMS + ["portrait"]}), "invalid_field", "A5",
+          "claims: 17 certificate claims")
+    rcase(V, "a5_claims_16", make_request(cert=make_cert(c={"claims": ALL_CLAIMS})),   # valid: 16 is the most
+          c={"claims": ALL_CLAIMS})
+    rcase(V, "a5_claim_not_text", cert_req(c={"claims": ["portrait", b"pesel"]}), "invalid_field", "A5",
+          "certificate claims[1] is not a tstr")
+    rcase(V, "a5_claim_unknown", cert_req(c={"claims": ["portrait", "nickname"]}), "unknown_claim", "A5",
+          "certificate claims[1]")
+    rcase(V, "a5_claim_repeated", cert_req(c={"claims": ["portrait", "pesel", "portrait"]}), "duplicate_claim",
+          "A5", "certificate claims[2]")
+    off_curve = {**VKINO.cose_key(), -3: bytes(31) + b"\x01"}
+    rcase(V, "a5_verifier_key_off_curve", cert_req(key_map=off_curve), "invalid_field", "A5", "verifier_key")
+    rcase(V, "a5_verifier_key_alg_label", cert_req(key_map={**VKINO.cose_key(), 3: -7}), "invalid_field", "A5",
+          "verifier_key: labels")
+    rcase(V, "a5_verifier_key_kty_okp", cert_req(key_map={**VKINO.cose_key(), 1: 1}), "invalid_field", "A5",
+          "verifier_key: values")
+    rcase(V, "a5_verifier_key_x_31_bytes", cert_req(key_map={**VKINO.cose_key(), -2: VKINO.x[1:]}),
+          "invalid_field", "A5", "verifier_key: values")
+    rcase(V, "a5_verifier_key_x_ge_p", cert_req(key_map={**VKINO.cose_key(), -2: b"\xff" * 32}),
+          "invalid_field", "A5", "verifier_key: not a valid P-256 point")
+    rcase(V, "a5_window_iat_after_nbf", cert_req(c={"iat": CERT_IAT + 1}), "invalid_field", "A5", "window")
+    rcase(V, "a5_window_nbf_equals_exp", cert_req(c={"exp": CERT_IAT}), "invalid_field", "A5", "window")
+    rcase(V, "a5_window_exp_before_nbf", cert_req(c={"exp": CERT_IAT - 1}), "invalid_field", "A5", "window")
+    # --- the order inside A5: F1-F5 to completion, version, claims in order, key, window ---
+    rcase(V, "a5_order_f3_before_version", cert_req(version=2, extra={9: 0}), "unknown_field", "A5/F3")
+    rcase(V, "a5_order_f5_before_version", cert_req(version=2, drop=(8,)), "missing_field", "A5/F5")
+    rcase(V, "a5_order_f4_name_before_version", cert_req(version=2, c={"name": ""}), "invalid_field", "A5/F4")
+    rcase(V, "a5_order_version_before_claims_count", cert_req(version=2, c={"claims": []}),
+          "unsupported_version", "A5", "version")
+    rcase(V, "a5_order_f3_before_claims_count", cert_req(c={"claims": []}, extra={9: 0}), "unknown_field", "A5/F3")
+    rcase(V, "a5_order_claims_count_before_elements", cert_req(c={"claims": ALL_CLAIMS + ["nickname"]}),
+          "invalid_field", "A5", "claims: 17 certificate claims")
+    rcase(V, "a5_order_claims_count_before_verifier_key", cert_req(c={"claims": []}, key_map=off_curve),
+          "invalid_field", "A5", "claims: 0 certificate claims")
+    rcase(V, "a5_order_f3_after_bad_key_map", cert_req(key_map=off_curve, extra={9: 0}), "unknown_field", "A5/F3")
+    rcase(V, "a5_order_f5_after_bad_window", cert_req(c={"exp": CERT_IAT}, drop=(2,)), "missing_field", "A5/F5")
+    rcase(V, "a5_order_version_before_claims", cert_req(version=2, c={"claims": ["nickname"]}),
+          "unsupported_version", "A5", "version")
+    rcase(V, "a5_order_claims_element_order_unknown_first", cert_req(c={"claims": ["nickname", 1]}),
+          "unknown_claim", "A5", "certificate claims[0]")
+    rcase(V, "a5_order_claims_element_order_text_first", cert_req(c={"claims": [1, "nickname"]}),
+          "invalid_field", "A5", "certificate claims[0] is not a tstr")
+    rcase(V, "a5_order_repeat_before_later_unknown", cert_req(c={"claims": ["pesel", "pesel", "nickname"]}),
+          "duplicate_claim", "A5", "certificate claims[1]")
+    rcase(V, "a5_order_claims_before_verifier_key", cert_req(c={"claims": ["nickname"]}, key_map=off_curve),
+          "unknown_claim", "A5", "certificate claims[0]")
+    rcase(V, "a5_order_claim_text_before_verifier_key", cert_req(c={"claims": [1]}, key_map=off_curve),
+          "invalid_field", "A5", "certificate claims[0] is not a tstr")
+    rcase(V, "a5_order_verifier_key_before_window", cert_req(key_map=off_curve, c={"exp": CERT_IAT}),
+          "invalid_field", "A5", "verifier_key")
+    rcase(V, "a5_order_version_before_window", cert_req(version=2, c={"exp": CERT_IAT}),
+          "unsupported_version", "A5", "version")
+    rcase(V, "a5_before_a6", make_request(cert=make_cert(signer=AUTH_UNKNOWN, c={"exp": CERT_IAT})),
+          "invalid_field", "A5", "window", signer=AUTH_UNKNOWN)
+    # --- A6: the certificate's kid is not an authority-list key ---
+    rcase(V, "a6_unknown_authority", make_request(cert=make_cert(signer=AUTH_UNKNOWN)), "unknown_authority", "A6",
+          signer=AUTH_UNKNOWN)
+    rcase(V, "a6_list_without_signer", REQUEST, "unknown_authority", "A6", trust=[(AUTH_B, 0, 2**40)])
+    rcase(V, "a6_issuer_key_is_no_authority", make_request(cert=make_cert(signer=ISSUER)), "unknown_authority",
+          "A6", signer=ISSUER, trust=AUTH_TRUST + [(AUTH_B, 0, 2**40)], auth_keys=[AUTH_A, ISSUER])
+    # --- A7: the authority key's window and the certificate's iat ---
+    rcase(V, "a7_key_retired_before_iat", REQUEST, "authority_key_not_valid", "A7",
+          trust=[(AUTH_A, 0, CERT_IAT - 1)])
+    rcase(V, "a7_key_not_yet_started", REQUEST, "authority_key_not_valid", "A7",
+          trust=[(AUTH_A, CERT_IAT + 1, 2**40)])
+    rcase(V, "a7_rotation_old_key_after_retirement", REQUEST, "authority_key_not_valid", "A7",
+          trust=[(AUTH_A, 0, CERT_IAT - 1), (AUTH_B, CERT_IAT - 1, 2**40)], auth_keys=[AUTH_A, AUTH_B])
+    forged = make_cert(signer=AUTH_UNKNOWN, header={1: -7, 4: AUTH_A.kid, 16: TYP_VER})  # A's kid, not A's key
+    rcase(V, "a7_before_a8", make_request(cert=forged), "authority_key_not_valid", "A7",
+          trust=[(AUTH_A, 0, CERT_IAT - 1)], signer=AUTH_UNKNOWN)
+    # --- A8: V1-V3 on the certificate ---
+    rcase(V, "a8_certificate_high_s", make_request(cert=make_cert(high_s=True)), "signature_malleable", "A8/V2")
+    rcase(V, "a8_certificate_forged", make_request(cert=forged), "certificate_signature_invalid", "A8/V3",
+          signer=AUTH_UNKNOWN)
+    rcase(V, "a8_certificate_s_zero", make_request(cert=make_cert(sig_hook=lambda s: replace_s(s, 0))),
+          "certificate_signature_invalid", "A8/V1")
+    rcase(V, "a8_certificate_s_n", make_request(cert=make_cert(sig_hook=lambda s: replace_s(s, N))),
+          "certificate_signature_invalid", "A8/V1")
+    rcase(V, "a8_certificate_claims_added", make_request(
+        cert=tampered(CERT, cert_payload(c={"claims": CERT_IN["claims"] + ["pesel"]}))),
+        "certificate_signature_invalid", "A8/V3")
+    rcase(V, "a8_before_a9", make_request(cert=forged), "certificate_signature_invalid", "A8/V3",
+          signer=AUTH_UNKNOWN, holder={"now": CERT_IN["exp"] + 61})
+    # --- A9a, A9b: the certificate's window and now ---
+    future = {"nbf": NOW + 61, "exp": NOW + 61 + 30 * DAY}
+    rcase(V, "a9a_not_yet_valid", make_request(cert=make_cert(c=future)), "certificate_not_yet_valid", "A9a",
+          c=future)
+    rcase(V, "a9a_not_yet_valid_skew_0", REQUEST, "certificate_not_yet_valid", "A9a",
+          holder={"now": CERT_IAT - 1, "clock_skew": 0})
+    rcase(V, "a9b_expired", REQUEST, "certificate_expired", "A9b", holder={"now": CERT_IN["exp"] + 61})
+    rcase(V, "a9b_expired_skew_0", REQUEST, "certificate_expired", "A9b",
+          holder={"now": CERT_IN["exp"] + 1, "clock_skew": 0})
+    rcase(V, "a9_before_a10", make_request(signer=VOTHER), "certificate_expired", "A9b",
+          holder={"now": CERT_IN["exp"] + 61})
+    # --- A10: V1-V3 on the request with the certificate's verifier key ---
+    rcase(V, "a10_request_high_s", make_request(high_s=True), "signature_malleable", "A10/V2")
+    rcase(V, "a10_signed_by_other_verifier", make_request(signer=VOTHER), "request_signature_invalid", "A10/V3")
+    rcase(V, "a10_request_r_zero", make_request(sig_hook=lambda s: bytes(32) + s[32:]), "request_signature_invalid",
+          "A10/V1")
+    rcase(V, "a10_claims_added_after_signing", tampered(REQUEST, encode_payload(
+        {**req_fields({"claims": ["portrait", "age_over_18", "given_names"]}), 7: CERT})),
+        "request_signature_invalid", "A10/V3")
+    rcase(V, "a10_certificate_swapped_after_signing", tampered(REQUEST, encode_payload(
+        {**req_fields(), 7: make_cert(vkey=VOTHER)})), "request_signature_invalid", "A10/V3")
+    rcase(V, "a10_before_a11", make_request(signer=VOTHER, r={"audience": "https://other.example/"}),
+          "request_signature_invalid", "A10/V3")
+    # A stolen certificate: another verifier's request carrying kino's certificate, own name.
+    rcase(V, "a10_stolen_certificate", make_request(signer=VOTHER, r={"verifier_name": "Other"}),
+          "request_signature_invalid", "A10/V3", r={"verifier_name": "Other"})
+    # --- A11: the request's audience and verifier_name are the certificate's, bytewise ---
+    rcase(V, "a11_audience_differs", make_request(r={"audience": "https://other.example/verifier"}),
+          "request_certificate_mismatch", "A11", r={"audience": "https://other.example/verifier"})
+    rcase(V, "a11_audience_trailing_slash", make_request(r={"audience": CERT_IN["audience"] + "/"}),
+          "request_certificate_mismatch", "A11", r={"audience": CERT_IN["audience"] + "/"})
+    rcase(V, "a11_verifier_name_differs", make_request(r={"verifier_name": "Urząd Skarbowy"}),
+          "request_certificate_mismatch", "A11", r={"verifier_name": "Urząd Skarbowy"})
+    rcase(V, "a11_verifier_name_case", make_request(r={"verifier_name": CERT_IN["name"].upper()}),
+          "request_certificate_mismatch", "A11", r={"verifier_name": CERT_IN["name"].upper()})
+    nfd = CERT_IN["name"].replace("Ś", "S\u0301")   # the same text, decomposed: other bytes
+    rcase(V, "a11_verifier_name_not_normalised", make_request(r={"verifier_name": nfd}),
+          "request_certificate_mismatch", "A11", r={"verifier_name": nfd})
+    rcase(V, "a11_before_a12", make_request(r={"audience": "https://other.example/", "claims": ["pesel"]}),
+          "request_certificate_mismatch", "A11", r={"audience": "https://other.example/", "claims": ["pesel"]})
+    # --- A12: every requested claim is one the certificate lists ---
+    rcase(V, "a12_claim_not_allowed", make_request(r={"claims": ["pesel"]}), "claim_not_allowed", "A12",
+          r={"claims": ["pesel"]})
+    rcase(V, "a12_last_claim_not_allowed", make_request(r={"claims": ["portrait", "age_over_18", "address"]}),
+          "claim_not_allowed", "A12", r={"claims": ["portrait", "age_over_18", "address"]})
+    # --- the authority list is checked like a trust list (T1-T7), before A1 ---
+    rcase(V, "authority_list_invalid", REQUEST, "invalid_field", "T2", trust=[])
+    # --- unsigned requests: R1-R5 (any first byte but an array's) ---
+    rcase(V, "r1_1025_bytes", b"\xa0" + bytes(1024), "input_too_large", "R1")
+    rcase(V, "r1_1500_bytes_under_the_signed_cap", b"\xa0" + bytes(1499), "input_too_large", "R1")
+    rcase(V, "r1_1024_bytes_reach_r2", b"\xa0" + bytes(1023), "cbor_trailing_bytes", "R2/F1/Decode")
+    rcase(V, "r2_empty_input", b"", "cbor_malformed", "R2/F1/D1")
+    rcase(V, "r2_tagged_request", b"\xd2" + REQUEST, "cbor_unsupported_type", "R2/F1/D3")
+    rcase(V, "r2_not_a_map", cbor(b"request"), "invalid_field", "R2/F2")
+    rcase(V, "r2_integer", cbor(7), "invalid_field", "R2/F2")
+    rcase(V, "r2_certificate_key_7", make_unsigned(extra={7: CERT}), "unknown_field", "R2/F3")
+    rcase(V, "r2_signed_payload_bare", cbor2.loads(REQUEST)[2], "unknown_field", "R2/F3")
+    rcase(V, "r2_nonce_33_bytes", make_unsigned(r={"nonce": bytes(33)}), "invalid_field", "R2/F4")
+    rcase(V, "r2_verifier_name_line_separator", make_unsigned(r={"verifier_name": "Kino\u2028"}), "invalid_field",
+          "R2/F4")
+    rcase(V, "r2_no_created_at", make_unsigned(drop=(6,)), "missing_field", "R2/F5")
+    rcase(V, "r3_version_2", make_unsigned(version=2), "unsupported_version", "R3")
+    rcase(V, "r4_no_claims", make_unsigned(r={"claims": []}), "invalid_field", "R4")
+    rcase(V, "r4_17_claims", make_unsigned(r={"claims": ALL_CLAIMS + ["pesel"]}), "invalid_field", "R4")
+    rcase(V, "r5_claim_not_text", make_unsigned(r={"claims": [True]}), "invalid_field", "R5")
+    rcase(V, "r5_claim_unknown", make_unsigned(r={"claims": ["nickname"]}), "unknown_claim", "R5")
+    rcase(V, "r5_claim_repeated", make_unsigned(r={"claims": ["pesel", "pesel"]}), "duplicate_claim", "R5")
+    return V
+
+
+def request_tests() -> None:
+    """Each request case directly: its code, its exact step path, which A5 check (detail),
+    signed or unsigned, the digest; evaluate() (list_vectors.py) agrees."""
+    vecs = request_vectors()
+    names = [v["name"] for v in vecs]
+    expect("request cases: distinct names", len(names) == len(set(names)))
+    for vec, want, want_path, want_detail, signed in _REQUEST_CASES:
+        name = vec["name"]
+        data = bytes.fromhex(vec["request"])
+        try:
+            auth = chk.parse_trust_list(bytes.fromhex(vec["authority_list"]))
+            res = chk.check_request(data, auth, vec["holder"]["now"], vec["holder"]["clock_skew"])
+            got, path, detail = "valid", "", ""
+        except chk.MlegitError as exc:
+            res, got, path, detail = None, exc.code, chk.step_path(exc.detail), exc.detail
+        expect(f"request {name}: {want}", got == want, f"got {got} at {path} ({detail})")
+        if want != "valid":
+            expect(f"request {name}: at {want_path}", path == want_path, f"path {path} ({detail})")
+        if want_detail is not None:
+            expect(f"request {name}: detail names {want_detail!r}", want_detail in detail, detail)
+        ev = chk.evaluate(vec)
+        expect(f"request {name}: evaluate agrees", ev[0] == got and (got == "valid" or ev[1] == path), f"{ev}")
+        if res is not None:
+            expect(f"request {name}: {'signed' if signed else 'unsigned'}", res.signed is signed)
+            digest = hashlib.sha256(data).digest() if signed else None
+            expect(f"request {name}: request_digest", res.request_digest == digest)
+    # Each A step and each new code is exercised (the A5 inner checks told apart by detail).
+    steps = {p.split("/")[0] for _, c, p, _, _ in _REQUEST_CASES if c != "valid"}
+    want_steps = {f"A{i}" for i in range(1, 13) if i != 9} | {"A9a", "A9b"} | {f"R{i}" for i in range(1, 6)}
+    expect("request cases: every step A1-A12 and R1-R5 fails somewhere", want_steps <= steps,
+           f"missing {sorted(want_steps - steps)}")
+    codes = {c for _, c, _, _, _ in _REQUEST_CASES}
+    request_codes = set(V3_CODES) - {"request_mismatch"}   # request_mismatch: P13c (presentations)
+    expect("request cases: every new holder-side code", request_codes <= codes,
+           f"missing {sorted(request_codes - codes)}")
+    # The verifier key check is the device key's (spec §5.3), with invalid_field at A5.
+    try:
+        chk.exact_p256_cose_key(chk.strict_decode(cbor(VKINO.cose_key())), "invalid_field", "verifier_key")
+        got = "ok"
+    except chk.MlegitError as exc:
+        got = exc.code
+    expect("verifier key: an exact COSE_Key passes", got == "ok", got)
+    # The digest is over the bytes exactly as received: the same request signed again with a
+    # random k verifies too, and its digest is another one.
+    again = make_request(random_k=True)
+    res = chk.check_request(again, chk.parse_trust_list(trust_bytes(AUTH_TRUST)), NOW, 60)
+    expect("request digest: over the bytes as received",
+           res.request_digest == hashlib.sha256(again).digest() != REQUEST_DIGEST)
+    # The first byte decides: a signed request's bytes go through A1-A12, its payload alone
+    # (a map) through R1-R5.
+    expect("first byte: array -> signed", chk.is_signed_request(REQUEST) and chk.is_signed_request(b"\x9f")
+           and chk.is_signed_request(b"\x80"))
+    expect("first byte: map, tag, bstr, empty -> unsigned",
+           not any(chk.is_signed_request(b) for b in (make_unsigned(), b"\xd2" + REQUEST, b"\x40", b"")))
+
+
+def p13c_vectors() -> list[dict]:
+    """spec v3 §8.1 key 7 and §12.2 P13c, as presentation vectors."""
+    V = []
+    d, other = REQUEST_DIGEST.hex(), OTHER_REQUEST_DIGEST.hex()
+    signed = {"expected_request_digest": d}
+    V.append(pvec("p13c_valid_answering_signed_request", present([DISCL["age_over_16"]],
+                                                                 request_digest=REQUEST_DIGEST),
+                  disclosed=["age_over_16"], verifier=signed))
+    V.append(pvec("p13c_valid_no_claims", present([], request_digest=REQUEST_DIGEST), verifier=signed))
+    V.append(pvec("p13c_other_requests_digest", present([], request_digest=OTHER_REQUEST_DIGEST),
+                  "request_mismatch", verifier=signed, request_digest=other))
+    V.append(pvec("p13c_digest_present_none_expected", present([], request_digest=REQUEST_DIGEST),
+                  "request_mismatch", request_digest=d))
+    V.append(pvec("p13c_expected_but_absent", present([]), "request_mismatch", verifier=signed,
+                  request_digest=None))
+    V.append(pvec("p13c_offline_with_digest", present([], nonce=None, audience=None, request_digest=REQUEST_DIGEST),
+                  "request_mismatch", verifier={"expected_nonce": None, "expected_audience": None},
+                  request_digest=d))
+    # P13a and P13b come first; P13c before P14.
+    V.append(pvec("p13b_before_p13c", present([], request_digest=OTHER_REQUEST_DIGEST), "audience_mismatch",
+                  verifier={**signed, "expected_audience": "https://other.example/"}, request_digest=other))
+    V.append(pvec("p13a_before_p13c", present([], nonce=bytes(16)), "nonce_mismatch", verifier=signed,
+                  request_digest=None))
+    V.append(pvec("p13c_before_p14", present([disclosure("family_name", "Nowak")],
+                                             request_digest=OTHER_REQUEST_DIGEST),
+                  "request_mismatch", verifier=signed, request_digest=other))
+    # Key 7: bstr of exactly 32 bytes (F4), checked in P3a.
+    for label, value in (("31_bytes", REQUEST_DIGEST[:31]), ("33_bytes", REQUEST_DIGEST + b"\x00"),
+                         ("text", d), ("empty", b"")):
+        V.append(pvec(f"p3a_request_digest_{label}", present([], payload=pres_payload(k7=value)),
+                      "invalid_field", verifier=signed))
+    V.append(pvec("p3a_request_digest_f4_before_p13c", present([], payload=pres_payload(k7=bytes(31))),
+                  "invalid_field"))
+    return V
+
+
+def p13c_tests() -> None:
+    for vec in p13c_vectors():
+        want = vec["expected"].get("error", "valid")
+        got = chk.evaluate(vec)
+        steps = {"request_mismatch": "P13c", "audience_mismatch": "P13b", "nonce_mismatch": "P13a",
+                 "invalid_field": "P3a/F4", "valid": None}
+        ok = got[0] == want and (want == "valid" or got[1] == steps[want])
+        expect(f"presentation {vec['name']}: {want}", ok, f"{got[:1]} {got[1] if want != 'valid' else ''}")
+        if want == "valid":
+            expect(f"presentation {vec['name']}: request_digest", got[1].request_digest == REQUEST_DIGEST)
+
+
 def flusher_free_bad_block() -> bytes:
     """One stored byte, a full flush, then an invalid block type: 1 byte out, then an error."""
     c = zlib.compressobj(0)
@@ -1161,17 +1709,24 @@ def trust_list_tests() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# The error code registry (spec §13, v2)
+# The error code registry (spec §13, v3)
 # ------------------------------------------------------------------------------------------
+
+V3_CODES = ("unknown_authority", "authority_key_not_valid", "certificate_signature_invalid",
+            "certificate_not_yet_valid", "certificate_expired", "request_signature_invalid",
+            "request_certificate_mismatch", "claim_not_allowed", "request_mismatch")
+
 
 def registry_tests() -> None:
     codes = chk.REGISTRY_CODES
-    expect("registry: 53 codes, no duplicate", len(codes) == 53 and len(set(codes)) == 53, f"{len(codes)}")
+    expect("registry: 62 codes, no duplicate", len(codes) == 62 and len(set(codes)) == 62, f"{len(codes)}")
     new = ("status_list_uri_mismatch", "status_list_from_future", "status_list_expired", "status_list_stale",
            "status_list_malformed", "status_list_too_large", "status_index_out_of_range")
     i = codes.index("invalid_claim_value") if "invalid_claim_value" in codes else -1
     expect("registry: the seven v2 codes, in order, after invalid_claim_value",
            codes[i + 1:i + 8] == new, f"{codes[i + 1:]}")
+    expect("registry: the nine v3 codes, in order, after status_index_out_of_range, last",
+           codes[-10:] == ("status_index_out_of_range",) + V3_CODES, f"{codes[-10:]}")
     removed = ("status_key_mismatch", "status_credential_mismatch", "status_from_future", "status_stale")
     expect("registry: the four v1 status response codes are gone",
            not set(removed) & chk.ERROR_CODES, f"{set(removed) & chk.ERROR_CODES}")
@@ -1396,8 +1951,9 @@ def run_cli(doc: dict, tmp: str, fname: str, *extra: str):
 def cli_tests(tmp: str) -> None:
     pres = presentation_vectors()
     lists = status_list_vectors()
-    for name, vecs in (("presentations.json", pres), ("status-lists.json", lists)):
-        doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
+    reqs = request_vectors()
+    for name, vecs in (("presentations.json", pres), ("status-lists.json", lists), ("requests.json", reqs)):
+        doc = {"version": FILE_VERSION, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
         rc, lines, err = run_cli(doc, tmp, name)
         for ln in lines[:-1]:
             print("  checker:", ln)
@@ -1523,7 +2079,90 @@ def cli_tests(tmp: str) -> None:
     v = slvec("sl_trust_list_not_inputs_trust", tok)
     v["inputs"]["trust"][0]["not_before"] += 1
     bad.append(v)
-    doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": [good] + bad}
+    # v3 presentation fields: present in every presentation vector, hex or null.
+    v = pvec("no_expected_request_digest", present([]))
+    del v["verifier"]["expected_request_digest"]
+    bad.append(v)
+    v = pvec("no_inputs_request_digest", present([]))
+    del v["inputs"]["request_digest"]
+    bad.append(v)
+    v = pvec("no_expected_result_request_digest", present([]))
+    del v["expected"]["request_digest"]
+    bad.append(v)
+    v = pvec("expected_request_digest_wrong", present([], request_digest=REQUEST_DIGEST),
+             verifier={"expected_request_digest": REQUEST_DIGEST.hex()})
+    v["expected"]["request_digest"] = None
+    bad.append(v)
+    v = pvec("expected_request_digest_uppercase", present([]), "request_mismatch")
+    v["verifier"]["expected_request_digest"] = REQUEST_DIGEST.hex().upper()
+    bad.append(v)
+    bad.append(pvec("digest_mismatch_expected_valid", present([], request_digest=OTHER_REQUEST_DIGEST),
+                    verifier={"expected_request_digest": REQUEST_DIGEST.hex()}))
+    # Request vectors: schema, verdict and expected outputs.
+    v = rvec("rq_unknown_top_key", REQUEST)
+    v["verifier"] = {}
+    bad.append(v)
+    v = rvec("rq_no_authority_list", REQUEST)
+    del v["authority_list"]
+    bad.append(v)
+    v = rvec("rq_holder_accepted_algs", REQUEST)
+    v["holder"]["accepted_algs"] = [-7]
+    bad.append(v)
+    v = rvec("rq_holder_without_skew", REQUEST)
+    del v["holder"]["clock_skew"]
+    bad.append(v)
+    v = rvec("rq_inputs_extra_key", REQUEST)
+    v["inputs"]["verifier"] = "verifier kino"
+    bad.append(v)
+    v = rvec("rq_inputs_certificate_without_exp", REQUEST, "certificate_expired", holder={"now": 2**40})
+    del v["inputs"]["certificate"]["exp"]
+    bad.append(v)
+    v = rvec("rq_inputs_request_extra_key", REQUEST)
+    v["inputs"]["request"]["version"] = 1
+    bad.append(v)
+    v = rvec("rq_inputs_without_request", make_unsigned(), signed=False)
+    del v["inputs"]["request"]
+    bad.append(v)
+    v = rvec("rq_expected_without_allowed_claims", REQUEST)
+    del v["expected"]["allowed_claims"]
+    bad.append(v)
+    v = rvec("rq_expected_extra_key", REQUEST)
+    v["expected"]["verified"] = True
+    bad.append(v)
+    v = rvec("rq_expected_wrong_digest", REQUEST)
+    v["expected"]["request_digest"] = OTHER_REQUEST_DIGEST.hex()
+    bad.append(v)
+    v = rvec("rq_expected_claims_reordered", REQUEST)
+    v["expected"]["claims"] = v["expected"]["claims"][::-1]
+    bad.append(v)
+    v = rvec("rq_expected_allowed_claims_as_requested", REQUEST)
+    v["expected"]["allowed_claims"] = v["expected"]["claims"]
+    bad.append(v)
+    v = rvec("rq_expected_wrong_kid", REQUEST)
+    v["expected"]["authority_kid"] = AUTH_B.kid.hex()
+    bad.append(v)
+    v = rvec("rq_expected_created_at_text", REQUEST)
+    v["expected"]["created_at"] = str(v["expected"]["created_at"])
+    bad.append(v)
+    bad.append(rvec("rq_unsigned_with_certificate_fields", make_unsigned()))   # signed=True expected
+    bad.append(rvec("rq_signed_with_null_fields", REQUEST, signed=False))
+    v = rvec("rq_unsigned_allowed_claims_empty", make_unsigned(), signed=False)
+    v["expected"]["allowed_claims"] = []
+    bad.append(v)
+    bad.append(rvec("rq_valid_expected_but_claim_not_allowed", make_request(r={"claims": ["pesel"]}),
+                    r={"claims": ["pesel"]}))
+    bad.append(rvec("rq_invalid_expected_but_valid", REQUEST, "claim_not_allowed"))
+    bad.append(rvec("rq_wrong_code", make_request(signer=VOTHER), "device_signature_invalid"))
+    bad.append(rvec("rq_code_not_in_spec", make_request(signer=VOTHER), "verifier_signature_invalid"))
+    bad.append(rvec("rq_request_mismatch_is_no_holder_code", make_request(r={"audience": "https://x.example/"}),
+                    "request_mismatch"))
+    v = rvec("rq_kind_signed_request", REQUEST)
+    v["kind"] = "signed_request"
+    bad.append(v)
+    v = rvec("rq_request_uppercase_hex", REQUEST)
+    v["request"] = v["request"].upper()
+    bad.append(v)
+    doc = {"version": FILE_VERSION, "generator": "selftest.py", "spec": SPEC, "vectors": [good] + bad}
     rc, lines, _ = run_cli(doc, tmp, "bad.json")
     expect("cli bad vectors exit 1", rc == 1, f"rc={rc}")
     expect("cli bad vectors summary", lines[-1:] == [f"check: 1 passed, {len(bad)} failed"],
@@ -1564,26 +2203,68 @@ def cli_tests(tmp: str) -> None:
     v = slvec("sl_issuer_scalar_not_derived", tok, "status_list_stale", verifier={"now": SL_IAT + SL_TTL + 61})
     v["inputs"]["issuer_keys"][0]["private_scalar"] = OTHER.key_json()["private_scalar"]
     g.append(v)
+    # ... in presentation vectors answering a signed request: inputs.request_digest.
+    v = pvec("inputs_request_digest_differs", present([], request_digest=REQUEST_DIGEST),
+             verifier={"expected_request_digest": REQUEST_DIGEST.hex()})
+    v["inputs"]["request_digest"] = OTHER_REQUEST_DIGEST.hex()
+    g.append(v)
+    v = pvec("inputs_request_digest_missing_value", present([], request_digest=REQUEST_DIGEST),
+             verifier={"expected_request_digest": REQUEST_DIGEST.hex()}, request_digest=None)
+    g.append(v)
+    # ... and in request vectors: keys, the authority list, inputs, both signatures.
+    g.append(rvec("rq_random_k_request_signature", make_request(random_k=True)))
+    g.append(rvec("rq_random_k_certificate_signature", make_request(cert=make_cert(random_k=True))))
+    for part, name, value in (("certificate", "name", "Kino"), ("certificate", "claims", ["portrait"]),
+                              ("certificate", "nbf", CERT_IAT + 1), ("certificate", "exp", CERT_IAT + 1),
+                              ("certificate", "iat", CERT_IAT - 1), ("certificate", "audience", "x"),
+                              ("request", "nonce", bytes(16).hex()), ("request", "claims", ["age_over_18"]),
+                              ("request", "created_at", 0), ("request", "verifier_name", "Kino"),
+                              ("request", "audience", "x")):
+        v = rvec(f"rq_inputs_{part}_{name}_differs", REQUEST)
+        v["inputs"][part][name] = value
+        g.append(v)
+    v = rvec("rq_unsigned_inputs_request_claims_differ", make_unsigned(), signed=False)
+    v["inputs"]["request"]["claims"] = ["pesel"]
+    g.append(v)
+    v = rvec("rq_authority_list_not_inputs", REQUEST)
+    v["inputs"]["authority_trust"][0]["not_after"] += 1
+    g.append(v)
+    v = rvec("rq_authority_scalar_not_derived", REQUEST, "certificate_expired", holder={"now": 2**40})
+    v["inputs"]["authority_keys"][0]["name"] = "authority Z"
+    g.append(v)
+    v = rvec("rq_authority_kid_not_derived", REQUEST, "certificate_expired", holder={"now": 2**40})
+    v["inputs"]["authority_keys"][0]["kid"] = AUTH_B.kid.hex()
+    g.append(v)
+    g.append(rvec("rq_verifier_scalar_not_named", REQUEST, "certificate_expired", holder={"now": 2**40},
+                  vkey=Key("verifier cinema")))
+    v = rvec("rq_verifier_scalar_other_key", REQUEST)     # valid, certifies kino; inputs name other
+    v["inputs"]["verifier_private_scalar"] = VOTHER.d.to_bytes(32, "big").hex()
+    g.append(v)
+    g.append(rvec("rq_certificate_signer_not_in_inputs", REQUEST, auth_keys=[AUTH_B]))
     vecs = [v1, v2, v3] + g
-    doc = {"version": 2, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
+    doc = {"version": FILE_VERSION, "generator": "selftest.py", "spec": SPEC, "vectors": vecs}
     rc, lines, _ = run_cli(doc, tmp, "gen.json")
     expect("cli generator checks catch bad inputs",
            rc == 1 and lines[-1:] == [f"check: 0 passed, {len(vecs)} failed"], f"rc={rc} {lines}")
     rc, lines, _ = run_cli(doc, tmp, "gen.json", "--no-generator-checks")
     expect("cli --no-generator-checks",
            rc == 0 and lines[-1:] == [f"check: {len(vecs)} passed, 0 failed"], f"rc={rc} {lines}")
-    rc, lines, _ = run_cli({"version": 2, "generator": "x", "spec": SPEC, "vectors": []}, tmp, "empty.json")
+    rc, lines, _ = run_cli({"version": FILE_VERSION, "generator": "x", "spec": SPEC, "vectors": []}, tmp,
+                           "empty.json")
     expect("cli no vectors -> exit 1", rc == 1 and lines[-1:] == ["check: 0 passed, 0 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 2, "generator": "x", "spec": SPEC, "vectors": [good], "x": 0}, tmp,
+    rc, lines, _ = run_cli({"version": FILE_VERSION, "generator": "x", "spec": SPEC, "vectors": [good], "x": 0},
+                           tmp,
                            "topkey.json")
     expect("cli unknown top-level key -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
            f"rc={rc} {lines[-1:]}")
-    rc, lines, _ = run_cli({"version": 2, "generator": "x", "vectors": [good]}, tmp, "nospec.json")
+    rc, lines, _ = run_cli({"version": FILE_VERSION, "generator": "x", "vectors": [good]}, tmp, "nospec.json")
     expect("cli missing top-level spec -> failure", rc == 1 and lines[-1:] == ["check: 0 passed, 1 failed"],
            f"rc={rc} {lines[-1:]}")
-    for label, version, spec in (("spec version 1", 2, "spec/mlegit.md, version 1"),
-                                 ("spec version 3", 2, "spec/mlegit.md, version 3"),
+    for label, version, spec in (("spec version 1", 3, "spec/mlegit.md, version 1"),
+                                 ("spec version 2", 3, "spec/mlegit.md, version 2"),
+                                 ("spec version 4", 3, "spec/mlegit.md, version 4"),
+                                 ("file version 2", 2, SPEC),
                                  ("file version 1", 1, SPEC)):
         rc, lines, _ = run_cli({"version": version, "generator": "x", "spec": spec, "vectors": [good]}, tmp,
                                "other.json")
@@ -1602,6 +2283,8 @@ def main() -> int:
     status_claim_unit_tests()
     status_list_unit_tests()
     draft_example_tests()
+    request_tests()
+    p13c_tests()
     if keep:
         os.makedirs(keep, exist_ok=True)
         cli_tests(keep)

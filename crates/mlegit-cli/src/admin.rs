@@ -29,6 +29,65 @@ pub enum AdminCommand {
     /// Status lists: export every list's signed token as files.
     #[command(subcommand)]
     StatusList(StatusListCommand),
+    /// Verifiers (spec §7.4): register one (its certificate), list them, revoke one.
+    #[command(subcommand)]
+    Verifier(VerifierCommand),
+    /// Write the authority list (COSE_KeySet, spec §10.4) that wallets check verifier
+    /// certificates against; the server also serves it at `GET /v1/authority-list`.
+    AuthorityList {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// `mlegit admin verifier ...`.
+#[derive(Subcommand)]
+pub enum VerifierCommand {
+    /// Register a verifier and write its certificate: its key, its name (what phones
+    /// show), its audience, and the claims it may ask for, for N days.
+    Register {
+        /// The name phones show (for example "Kino Muranów").
+        name: String,
+        /// Its identifier, the audience of its requests (for example https://kino.example).
+        #[arg(long)]
+        audience: String,
+        /// The claims it may ask for, comma-separated (never more than it needs).
+        #[arg(long, value_delimiter = ',', value_parser = crate::parse_claim, required = true)]
+        claims: Vec<mlegit::ClaimName>,
+        /// Its public key (SPKI PEM, from `mlegit keygen --public-out`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// How long the certificate is valid, in days (the spec advises at most 90).
+        #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=400))]
+        days: u64,
+        /// Where to write the certificate (CBOR).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the registered verifiers.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Make a new authority key the active one; the old one stays in the authority list
+    /// until the certificates it signed have expired (spec §10.4).
+    RotateAuthority {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Mark a verifier revoked: it is not renewed, and listed so; phones accept its
+    /// certificate until it expires (spec §14.11).
+    Revoke {
+        /// The verifier's id (from `list`).
+        id: i64,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 /// `mlegit admin status-list ...`.
@@ -174,6 +233,83 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             let dir = &data.data_dir;
             let kid = open(dir)?.rotate_key().map_err(fail(dir))?;
             println!("issuer key id: {kid} (active)");
+        }
+        AdminCommand::Verifier(VerifierCommand::Register {
+            name,
+            audience,
+            claims,
+            key,
+            days,
+            out,
+            data,
+        }) => {
+            let public = crate::keys::read_public(key, "verifier key")?;
+            let registered = open(&data.data_dir)?
+                .register_verifier(name, audience, claims, &public, *days)
+                .map_err(fail(&data.data_dir))?;
+            crate::files::write_atomic(
+                out,
+                &registered.certificate,
+                crate::files::Mode::Public,
+                "verifier certificate",
+            )?;
+            println!(
+                "verifier:     {} (id {})",
+                crate::display::visible(name),
+                registered.id
+            );
+            println!(
+                "certificate:  {} ({} bytes), signed by authority {}",
+                out.display(),
+                registered.certificate.len(),
+                registered.authority_kid
+            );
+        }
+        AdminCommand::Verifier(VerifierCommand::List { data }) => {
+            for v in open(&data.data_dir)?
+                .verifiers()
+                .map_err(fail(&data.data_dir))?
+            {
+                let state = match v.revoked_at {
+                    Some(at) => format!("revoked {}", time::show(at)),
+                    None => format!("until {}", time::show(v.not_after)),
+                };
+                println!(
+                    "{:>4}  {}  {}  [{}]  {state}",
+                    v.id,
+                    crate::display::visible(&v.name),
+                    crate::display::visible(&v.audience),
+                    v.claims
+                );
+            }
+        }
+        AdminCommand::Verifier(VerifierCommand::RotateAuthority { data }) => {
+            let kid = open(&data.data_dir)?
+                .rotate_authority_key()
+                .map_err(fail(&data.data_dir))?;
+            println!("authority key id: {kid} (active)");
+        }
+        AdminCommand::Verifier(VerifierCommand::Revoke { id, data }) => {
+            open(&data.data_dir)?
+                .revoke_verifier(*id)
+                .map_err(fail(&data.data_dir))?;
+            println!("verifier {id} revoked");
+        }
+        AdminCommand::AuthorityList { out, data } => {
+            let list = open(&data.data_dir)?
+                .authority_list()
+                .map_err(fail(&data.data_dir))?;
+            crate::files::write_atomic(
+                out,
+                &list.to_vec(),
+                crate::files::Mode::Public,
+                "authority list",
+            )?;
+            println!(
+                "authority list: {} ({} keys)",
+                out.display(),
+                list.keys().len()
+            );
         }
         AdminCommand::StatusList(StatusListCommand::Export { dir, data }) => {
             let lists = open(&data.data_dir)?

@@ -3,8 +3,10 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use mlegit::cbor::Value;
 use mlegit::{
-    ClaimName, IssueError, Issuer, PresentationRequest, Signer as _, StatusReference, TrustedKey,
+    CheckedRequest, ClaimName, IssueError, Issuer, PresentationRequest, RequestChecker,
+    Signer as _, StatusReference, TrustedKey,
 };
 use rand::Rng as _;
 
@@ -173,40 +175,203 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// What the verifier's own side reads of its certificate, without checking it (holders
+/// check it): name, audience, claims (keys 3, 4, 5 of its payload) and the certified key's
+/// coordinates (key 2).
+struct CertificateFields {
+    name: String,
+    audience: String,
+    claims: Vec<String>,
+    key: (Vec<u8>, Vec<u8>),
+}
+
+fn certificate_fields(cert: &[u8]) -> Option<CertificateFields> {
+    let Value::Array(items) = mlegit::cbor::decode(cert).ok()? else {
+        return None;
+    };
+    let payload = mlegit::cbor::decode(items.get(2)?.as_bytes()?).ok()?;
+    let Value::Map(entries) = payload else {
+        return None;
+    };
+    let get = |k: u64| {
+        entries
+            .iter()
+            .find(|(key, _)| key.as_u64() == Some(k))
+            .map(|(_, v)| v)
+    };
+    let text = |k: u64| get(k).and_then(Value::as_text).map(str::to_owned);
+    let claims = match get(5)? {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_text().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()?,
+        _ => return None,
+    };
+    let key = match get(2)? {
+        Value::Map(k) => {
+            let coord = |label: i64| {
+                k.iter()
+                    .find(|(l, _)| l.as_i64() == Some(label))
+                    .and_then(|(_, v)| v.as_bytes())
+                    .map(<[u8]>::to_vec)
+            };
+            (coord(-2)?, coord(-3)?)
+        }
+        _ => return None,
+    };
+    Some(CertificateFields {
+        name: text(3)?,
+        audience: text(4)?,
+        claims,
+        key,
+    })
+}
+
 pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
     let mut nonce = vec![0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
+    let certificate = args
+        .certificate
+        .as_deref()
+        .map(|p| files::read(p, "verifier certificate", MAX_SIGNED_REQUEST_LEN))
+        .transpose()?;
+    let fields = certificate
+        .as_deref()
+        .map(|c| {
+            certificate_fields(c)
+                .ok_or_else(|| anyhow!("--certificate: not a verifier certificate"))
+        })
+        .transpose()?;
+    let (cert_name, cert_audience) = match &fields {
+        Some(f) => (Some(f.name.clone()), Some(f.audience.clone())),
+        None => (None, None),
+    };
+    let pick = |given: &Option<String>, cert: Option<String>, what: &str| {
+        given
+            .clone()
+            .or(cert)
+            .ok_or_else(|| anyhow!("--{what} is required without --certificate"))
+    };
     let request = PresentationRequest {
         nonce,
-        audience: args.audience.clone(),
-        verifier_name: args.verifier_name.clone(),
+        audience: pick(&args.audience, cert_audience, "audience")?,
+        verifier_name: pick(&args.verifier_name, cert_name, "verifier-name")?,
         claims: args.claims.clone(),
         created_at: time::now_or(args.now),
     };
-    let bytes = request.to_vec();
     // Check what we wrote with the holder's rules (R1–R5), so that a bad argument is
     // reported here and not on the phone.
-    PresentationRequest::from_slice(&bytes).map_err(|e| {
+    PresentationRequest::from_slice(&request.to_vec()).map_err(|e| {
         anyhow!("the request is not valid ({e}): --audience and --verifier-name take 1 to 128 bytes without control characters, --claims 1 to 16 distinct names")
     })?;
+    let bytes = match (&args.verifier_key, &certificate) {
+        (Some(key), Some(cert)) => {
+            let signer = keys::read_private(key, "verifier key")?;
+            // What phones would refuse (spec §7.6 A10-A12), refused here first.
+            if let Some(f) = &fields {
+                let public = signer.public_key();
+                if (f.key.0.as_slice(), f.key.1.as_slice()) != (&public.x()[..], &public.y()[..]) {
+                    bail!("--verifier-key: not the key --certificate certifies");
+                }
+                if f.audience != request.audience || f.name != request.verifier_name {
+                    bail!(
+                        "the certificate is for {:?} as {:?}: --audience and --verifier-name must be those",
+                        f.name,
+                        f.audience
+                    );
+                }
+                // Phones refuse these (claim_not_allowed) unless the student overrides:
+                // said, not refused, so that such a request can be made on purpose.
+                for c in request
+                    .claims
+                    .iter()
+                    .filter(|c| !f.claims.iter().any(|n| n == c.as_str()))
+                {
+                    eprintln!(
+                        "mlegit: warning: --claims: {c} is not among the certificate's claims ({}): phones will refuse the request (claim_not_allowed)",
+                        f.claims.join(", ")
+                    );
+                }
+            }
+            let signed = request
+                .sign(&signer, cert)
+                .map_err(|_| anyhow!("signing the request failed"))?;
+            if signed.len() > MAX_SIGNED_REQUEST_LEN {
+                bail!(
+                    "the signed request is {} bytes, over 2048 (spec §7.6 A1)",
+                    signed.len()
+                );
+            }
+            signed
+        }
+        _ => request.to_vec(),
+    };
     files::write_atomic(&args.out, &bytes, Mode::Public, "request")?;
     if args.out != Path::new("-") {
-        println!("request:  {} ({} bytes)", args.out.display(), bytes.len());
+        let signed = if certificate.is_some() {
+            ", signed"
+        } else {
+            ""
+        };
+        println!(
+            "request:  {} ({} bytes{signed})",
+            args.out.display(),
+            bytes.len()
+        );
         println!("nonce:    {}", hex::encode(&request.nonce));
         println!("audience: {}", request.audience);
     }
     Ok(EXIT_OK)
 }
 
-/// The largest request (spec §7, step R1).
+/// The largest unsigned request (spec §7, step R1).
 const MAX_REQUEST_LEN: usize = 1024;
+/// The largest signed request (spec §7.6, step A1).
+const MAX_SIGNED_REQUEST_LEN: usize = mlegit::MAX_SIGNED_REQUEST_LEN;
 
-pub(crate) fn read_request(path: &Path) -> Result<PresentationRequest> {
-    // The core refuses a request over its cap (step R1, input_too_large): reading one
+/// A request file as the verifier that made it reads it back: the request, and the
+/// SHA-256 of its bytes if it is a signed one (the presentation must bind it, P13c).
+pub(crate) fn read_request(path: &Path) -> Result<(PresentationRequest, Option<[u8; 32]>)> {
+    // The core refuses a request over its cap (steps R1, A1, input_too_large): reading one
     // byte more than the cap is enough for it to say so.
-    let bytes = files::read_at_most(path, "request", MAX_REQUEST_LEN)?;
-    PresentationRequest::from_slice(&bytes)
-        .map_err(|e| anyhow!("request {}: invalid ({e})", path.display()))
+    let bytes = files::read_at_most(path, "request", MAX_SIGNED_REQUEST_LEN)?;
+    let signed = bytes.first().is_some_and(|b| b >> 5 == 4);
+    let request = if signed {
+        PresentationRequest::from_signed_unverified(&bytes)
+    } else if bytes.len() > MAX_REQUEST_LEN {
+        Err(mlegit::Error::InputTooLarge)
+    } else {
+        PresentationRequest::from_slice(&bytes)
+    }
+    .map_err(|e| anyhow!("request {}: invalid ({e})", path.display()))?;
+    let digest = signed.then(|| {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&bytes).into()
+    });
+    Ok((request, digest))
+}
+
+/// A request file as the holder reads it: checked with the authority list (spec §7.3,
+/// §7.6). A signed request without `--authorities` cannot be checked.
+fn check_request(args: &crate::PresentArgs, path: &Path, now: u64) -> Result<CheckedRequest> {
+    let bytes = files::read_at_most(path, "request", MAX_SIGNED_REQUEST_LEN)?;
+    let authorities = match &args.authorities {
+        Some(p) => keys::read_trust_list(p)?,
+        None if bytes.first().is_some_and(|b| b >> 5 == 4) => bail!(
+            "request {} is signed: give the authority list to check its certificate with --authorities FILE",
+            path.display()
+        ),
+        None => mlegit::TrustList::new(),
+    };
+    let checker = RequestChecker::new(authorities)
+        .allow_claims_outside_certificate(args.allow_claims_outside_certificate);
+    checker.check(&bytes, now).map_err(|e| match e {
+        mlegit::Error::ClaimNotAllowed => anyhow!(
+            "request {}: asks for claims its verifier certificate does not list (claim_not_allowed); refused (--allow-claims-outside-certificate to answer anyway)",
+            path.display()
+        ),
+        e => anyhow!("request {}: refused ({e})", path.display()),
+    })
 }
 
 pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
@@ -216,7 +381,13 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
         .map(|p| keys::read_private(p, "device key"))
         .transpose()?;
     let wallet = WalletFile::read(&args.wallet)?.open(&args.wallet, device_key)?;
-    let request = args.request.as_deref().map(read_request).transpose()?;
+    let now = time::now_or(args.now);
+    let checked = args
+        .request
+        .as_deref()
+        .map(|p| check_request(args, p, now))
+        .transpose()?;
+    let request = checked.as_ref().map(|c| c.request().clone());
     let held: Vec<ClaimName> = wallet.claims().collect();
     let selection: Vec<ClaimName> = match (&request, args.claims.is_empty()) {
         (None, true) => bail!("--claims is required without --request"),
@@ -250,22 +421,37 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
             chosen
         }
     };
-    if let Some(r) = &request {
+    if let Some(c) = &checked {
+        let r = c.request();
+        let who = match c.verifier() {
+            Some(v) => format!(
+                "\"{}\" (verified by authority {})",
+                crate::display::visible(v.name()),
+                hex::encode(v.authority_kid())
+            ),
+            None => format!(
+                "\"{}\" (not verified: an unsigned request, anyone can write this name)",
+                crate::display::visible(&r.verifier_name)
+            ),
+        };
+        let names = |c: &[ClaimName]| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
         eprintln!(
-            "request from \"{}\" (name not verified), audience \"{}\", asking for {}",
-            crate::display::visible(&r.verifier_name),
+            "request from {who}, audience \"{}\", asking for {}",
             crate::display::visible(&r.audience),
-            r.claims
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names(&r.claims)
         );
+        if !c.outside_certificate().is_empty() {
+            eprintln!(
+                "mlegit: warning: answering anyway for claims the certificate does not list: {}",
+                names(c.outside_certificate())
+            );
+        }
     }
-    let now = time::now_or(args.now);
-    let bytes = wallet
-        .present(&selection, request.as_ref(), now)
-        .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
+    let bytes = match &checked {
+        Some(c) => wallet.answer(&selection, c, now),
+        None => wallet.present(&selection, None, now),
+    }
+    .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
     files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
     if args.out != Path::new("-") {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();

@@ -13,8 +13,8 @@ use anyhow::{Context as _, Result, anyhow, ensure};
 use base64::Engine as _;
 use clap::Args;
 use mlegit::{
-    ClaimName, ListStatus, P256Signer, PresentationRequest, StatusListContext, TrustList, Verifier,
-    VerifyContext, Wallet,
+    ClaimName, ListStatus, P256Signer, PresentationRequest, RequestChecker, Signer as _,
+    StatusListContext, TrustList, Verifier, VerifyContext, Wallet,
 };
 use mlegit_client::Connector;
 
@@ -169,43 +169,79 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     Ok(Phone { wallet })
 }
 
-/// A verifier's request: fresh nonce, the audience, three claims.
-fn new_request(dir: &Path, name: &str) -> Result<(PresentationRequest, Vec<u8>)> {
+/// The cinema: its verifier key and the certificate the authority registered it with.
+struct Cinema {
+    key: P256Signer,
+    certificate: Vec<u8>,
+}
+
+/// The claims the cinema is registered for, and asks for.
+const CINEMA_CLAIMS: [ClaimName; 3] = [
+    ClaimName::GivenNames,
+    ClaimName::AgeOver18,
+    ClaimName::Portrait,
+];
+
+/// A verifier's signed request (spec §7.5): fresh nonce, its audience and name, three
+/// claims, signed with its key and carrying its certificate. Returns the request, its
+/// bytes and their SHA-256 (what the presentation must bind).
+fn new_request(
+    cinema: &Cinema,
+    dir: &Path,
+    name: &str,
+) -> Result<(PresentationRequest, Vec<u8>, [u8; 32])> {
     let mut nonce = vec![0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
     let request = PresentationRequest {
         nonce,
         audience: AUDIENCE.into(),
         verifier_name: VERIFIER.into(),
-        claims: vec![
-            ClaimName::GivenNames,
-            ClaimName::AgeOver18,
-            ClaimName::Portrait,
-        ],
+        claims: CINEMA_CLAIMS.to_vec(),
         created_at: time::now(),
     };
-    let bytes = request.to_vec();
+    let bytes = request
+        .sign(&cinema.key, &cinema.certificate)
+        .map_err(|_| anyhow!("signing the request"))?;
     files::write_atomic(&dir.join(name), &bytes, Mode::Public, "request")?;
-    Ok((request, bytes))
+    let digest = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&bytes).into()
+    };
+    Ok((request, bytes, digest))
 }
 
-/// The phone reads the request (as from a QR code) and answers it with what it asks for.
-fn present(phone: &Phone, request_bytes: &[u8], dir: &Path, name: &str) -> Result<(Vec<u8>, u64)> {
-    let request = PresentationRequest::from_slice(request_bytes)
+/// The phone reads the request (as from a QR code), checks its certificate against the
+/// authority list, shows who asks, and answers with what it asks for.
+fn present(
+    phone: &Phone,
+    authorities: &TrustList,
+    request_bytes: &[u8],
+    dir: &Path,
+    name: &str,
+) -> Result<(Vec<u8>, u64)> {
+    let now = time::now();
+    let checked = RequestChecker::new(authorities.clone())
+        .check(request_bytes, now)
         .map_err(|e| anyhow!("the phone refuses the request ({e})"))?;
+    let request = checked.request();
     let names: Vec<&str> = request.claims.iter().map(|c| c.as_str()).collect();
+    let who = checked.verifier().map_or_else(
+        || format!("{:?} (not verified)", request.verifier_name),
+        |v| {
+            format!(
+                "{:?} (verified by authority {})",
+                v.name(),
+                hex::encode(v.authority_kid())
+            )
+        },
+    );
     line(
         "phone shows",
-        format!(
-            "{:?} (name not verified) asks for {}",
-            request.verifier_name,
-            names.join(", ")
-        ),
+        format!("{who} asks for {}", names.join(", ")),
     );
-    let now = time::now();
     let bytes = phone
         .wallet
-        .present(&request.claims, Some(&request), now)
+        .answer(&request.claims, &checked, now)
         .map_err(|e| anyhow!("presenting: {e}"))?;
     files::write_atomic(&dir.join(name), &bytes, Mode::Public, "presentation")?;
     line(
@@ -223,15 +259,16 @@ fn served_at(server: &str, uri: &str) -> String {
     format!("{server}/{path}")
 }
 
-/// The verifier's check, offline or with the status list fetched from `list` (a URL).
+/// The verifier's check of the answer to its signed request (of SHA-256 `digest`), offline
+/// or with the status list fetched from `list` (a URL).
 fn check(
     verifier: &Verifier,
-    request: &PresentationRequest,
+    (request, digest): (&PresentationRequest, &[u8; 32]),
     presentation: &[u8],
     list: Option<&str>,
 ) -> Result<(Outcome, u64)> {
     let now = time::now();
-    let ctx = VerifyContext::answering(now, &request.nonce, &request.audience);
+    let ctx = VerifyContext::answering_signed(now, &request.nonce, &request.audience, digest);
     let net = NetArgs::loopback();
     let list = list.map(|source| verify::ListArgs {
         source,
@@ -287,7 +324,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     };
     let data = dir.join("server");
     println!("mlegit demo: a school ID on a phone, from registration to revocation");
-    println!("(spec v2; every step below runs for real against a server on this machine)");
+    println!("(spec v3; every step below runs for real against a server on this machine)");
 
     step(
         1,
@@ -298,6 +335,21 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     let mut admin = mlegit_server::Admin::open(&data)?;
     let school = admin.create_school(SCHOOL)?;
     let token = admin.create_token(school.id)?;
+    // The authority registers the cinema: its key, its name, what it may ask for.
+    let cinema_key = keys::generate();
+    let registered = admin
+        .register_verifier(
+            VERIFIER,
+            AUDIENCE,
+            &CINEMA_CLAIMS,
+            &cinema_key.public_key(),
+            30,
+        )
+        .map_err(|e| anyhow!("registering the cinema: {e}"))?;
+    let cinema = Cinema {
+        key: cinema_key,
+        certificate: registered.certificate,
+    };
     drop(admin);
     let rt = online::runtime()?;
     let listen = "127.0.0.1:0".parse().context("loopback address")?;
@@ -311,7 +363,15 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     line("SQLite store", data.join("mlegit.sqlite3").display());
     line("server", &url);
     line("school", format!("{SCHOOL} (API token issued)"));
-    let result = story(&dir, &url, &token.token);
+    line(
+        "verifier",
+        format!(
+            "{VERIFIER} registered by authority {} for given_names, age_over_18, portrait ({} bytes of certificate)",
+            registered.authority_kid,
+            cinema.certificate.len()
+        ),
+    );
+    let result = story(&dir, &url, &token.token, &cinema);
     rt.block_on(server.shutdown());
     result?;
     println!();
@@ -322,8 +382,16 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
+fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     let school = loopback().client(url)?.with_token(token);
+    // The phone knows the authority list (here fetched from the issuer once).
+    let r = loopback()
+        .client(url)?
+        .get("/v1/authority-list")?
+        .success()
+        .map_err(|e| anyhow!("authority list: {e}"))?;
+    let authorities =
+        TrustList::from_slice(&r.body).map_err(|e| anyhow!("authority list ({e})"))?;
     // The verifier downloads the issuer's trust list once, then verifies offline.
     let trust: TrustList = loopback().client(url)?.trust_list()?;
     files::write_atomic(
@@ -381,9 +449,9 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
 
     step(
         5,
-        "A verifier sends a presentation request with a fresh nonce",
+        "The cinema sends a signed presentation request with a fresh nonce and its certificate",
     );
-    let (request, request_bytes) = new_request(dir, "request1.cbor")?;
+    let (request, request_bytes, digest) = new_request(cinema, dir, "request1.cbor")?;
     line("verifier", VERIFIER);
     line("audience", AUDIENCE);
     line("nonce", hex::encode(&request.nonce));
@@ -391,7 +459,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     line(
         "request",
         format!(
-            "{} bytes of CBOR (what the verifier's QR code carries)",
+            "{} bytes of CBOR, signed (what the verifier's QR code carries)",
             request_bytes.len()
         ),
     );
@@ -400,13 +468,19 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
         6,
         "Phone 1 discloses given_names, age_over_18 and portrait, nothing else",
     );
-    let (presentation, _) = present(&phone1, &request_bytes, dir, "presentation1.cbor")?;
+    let (presentation, _) = present(
+        &phone1,
+        &authorities,
+        &request_bytes,
+        dir,
+        "presentation1.cbor",
+    )?;
 
     step(
         7,
         "The verifier checks offline: VALID, with the time of presentation to the second",
     );
-    let (outcome, now) = check(&verifier, &request, &presentation, None)?;
+    let (outcome, now) = check(&verifier, (&request, &digest), &presentation, None)?;
     let Outcome::Valid {
         presentation: v, ..
     } = &outcome
@@ -424,7 +498,7 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     );
     let list1 = served_at(url, &phone1.wallet.info().status.uri);
     line("status list", &list1);
-    let (outcome, now) = check(&verifier, &request, &presentation, Some(&list1))?;
+    let (outcome, now) = check(&verifier, (&request, &digest), &presentation, Some(&list1))?;
     ensure!(
         matches!(
             outcome,
@@ -463,13 +537,13 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
             online::list_words(status)
         ),
     );
-    let (outcome, now) = check(&verifier, &request, &presentation, Some(&list1))?;
+    let (outcome, now) = check(&verifier, (&request, &digest), &presentation, Some(&list1))?;
     ensure!(
         matches!(outcome, Outcome::Invalid { .. }),
         "INVALID after revocation"
     );
     indented_screen(&outcome, now, None);
-    let (offline, _) = check(&verifier, &request, &presentation, None)?;
+    let (offline, _) = check(&verifier, (&request, &digest), &presentation, None)?;
     let offline = match offline {
         Outcome::Valid { .. } => "still VALID without a list until exp or max age (spec §14.3)",
         Outcome::Invalid { .. } => "INVALID without a list too",
@@ -495,11 +569,22 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     let phone2 = activate(&qr2, &code2, &dir.join("phone2-wallet.json"))?;
 
     step(12, "Phone 2 presents: VALID, status list included");
-    let (request2, request2_bytes) = new_request(dir, "request2.cbor")?;
+    let (request2, request2_bytes, digest2) = new_request(cinema, dir, "request2.cbor")?;
     line("nonce", hex::encode(&request2.nonce));
-    let (presentation2, _) = present(&phone2, &request2_bytes, dir, "presentation2.cbor")?;
+    let (presentation2, _) = present(
+        &phone2,
+        &authorities,
+        &request2_bytes,
+        dir,
+        "presentation2.cbor",
+    )?;
     let list2 = served_at(url, &phone2.wallet.info().status.uri);
-    let (outcome, now) = check(&verifier, &request2, &presentation2, Some(&list2))?;
+    let (outcome, now) = check(
+        &verifier,
+        (&request2, &digest2),
+        &presentation2,
+        Some(&list2),
+    )?;
     ensure!(
         matches!(
             outcome,
@@ -547,7 +632,12 @@ fn story(dir: &Path, url: &str, token: &str) -> Result<()> {
     let status3 = status_of(&verifier, url, &phone3)?;
     ensure!(status3 == ListStatus::Valid, "phone 3 valid");
     line("phone 3", online::list_words(status3));
-    let (outcome, now) = check(&verifier, &request2, &presentation2, Some(&list2))?;
+    let (outcome, now) = check(
+        &verifier,
+        (&request2, &digest2),
+        &presentation2,
+        Some(&list2),
+    )?;
     ensure!(
         matches!(outcome, Outcome::Invalid { .. }),
         "phone 2 INVALID with its list"

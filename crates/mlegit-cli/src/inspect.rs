@@ -21,6 +21,10 @@ enum Schema {
     Credential,
     Presentation,
     StatusList,
+    /// The payload of a signed request (spec §7.5).
+    SignedRequest,
+    /// The payload of a verifier certificate (spec §7.4).
+    Certificate,
     Request,
     Disclosure,
     /// The disclosures array of a presentation: embedded disclosures.
@@ -39,6 +43,8 @@ pub fn kind_name(value: &Value<'_>) -> &'static str {
             Some(cose::TYP_CREDENTIAL) => "credential (COSE_Sign1)",
             Some(cose::TYP_PRESENTATION) => "presentation (COSE_Sign1)",
             Some(cose::TYP_STATUS_LIST) => "status list token (COSE_Sign1)",
+            Some(cose::TYP_REQUEST) => "signed presentation request (COSE_Sign1)",
+            Some(cose::TYP_VERIFIER) => "verifier certificate (COSE_Sign1)",
             Some(cose::TYP_ACTIVATION) => "activation proof (COSE_Sign1)",
             _ => "COSE_Sign1 of unknown typ",
         },
@@ -107,6 +113,8 @@ fn payload_schema(typ: Option<&str>) -> Schema {
         Some(cose::TYP_CREDENTIAL) => Schema::Credential,
         Some(cose::TYP_PRESENTATION) => Schema::Presentation,
         Some(cose::TYP_STATUS_LIST) => Schema::StatusList,
+        Some(cose::TYP_REQUEST) => Schema::SignedRequest,
+        Some(cose::TYP_VERIFIER) => Schema::Certificate,
         _ => Schema::Any,
     }
 }
@@ -118,6 +126,8 @@ fn table(schema: Schema) -> Option<wire::Object> {
         Schema::Credential => wire::CREDENTIAL,
         Schema::Presentation => wire::PRESENTATION,
         Schema::StatusList => wire::STATUS_LIST,
+        Schema::SignedRequest => wire::SIGNED_REQUEST,
+        Schema::Certificate => wire::CERTIFICATE,
         Schema::Request => wire::REQUEST,
         Schema::DeviceKey => wire::COSE_KEY,
         Schema::TrustedKey => wire::TRUSTED_KEY,
@@ -135,7 +145,7 @@ fn field(schema: Schema, key: &Value<'_>) -> Option<&'static wire::Field> {
 fn sub_schema(field: Option<&wire::Field>) -> Schema {
     match field.map(|f| f.kind) {
         Some(Kind::CoseKey) => Schema::DeviceKey,
-        Some(Kind::Credential) => Schema::Sign1,
+        Some(Kind::Credential | Kind::Certificate) => Schema::Sign1,
         Some(Kind::Disclosures) => Schema::Disclosures,
         Some(Kind::StatusArray) => Schema::StatusArray,
         _ => Schema::Any,

@@ -1,5 +1,5 @@
 //! `mlegit`: keys, issuance, presentation, verification and inspection of mlegit school
-//! IDs by hand and in scripts (spec v2, `spec/mlegit.md`).
+//! IDs by hand and in scripts (spec v3, `spec/mlegit.md`).
 //!
 //! Exit codes: 0 success (for `verify`: VALID), 1 the object checked is invalid (`verify`:
 //! INVALID; `inspect`: not strict CBOR), 2 could not check (I/O, network, bad arguments).
@@ -36,7 +36,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(
     name = "mlegit",
     version,
-    about = "School IDs presented from a phone (mlegit v2): keys, issuance, presentation, verification",
+    about = "School IDs presented from a phone (mlegit v3): keys, issuance, presentation, verification",
     after_help = "Exit codes: 0 success / VALID, 1 INVALID, 2 could not check (I/O, network, bad arguments)."
 )]
 struct Cli {
@@ -46,14 +46,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate a P-256 key pair (issuer or device) as PKCS#8 PEM and print its key id.
+    /// Generate a P-256 key pair (issuer, device or verifier) as PKCS#8 PEM and print its key id.
     Keygen(KeygenArgs),
     /// Manage a trust list (the COSE_KeySet of issuer keys a verifier trusts).
     #[command(subcommand)]
     Trust(TrustCommand),
     /// Issue a credential offline from a JSON claims file; writes a wallet file.
     Issue(IssueArgs),
-    /// Create a presentation request (the verifier's QR code): fresh nonce, audience, claims.
+    /// Create a presentation request (the verifier's QR code): fresh nonce, audience, claims;
+    /// signed with --verifier-key and --certificate.
     Request(RequestArgs),
     /// Present chosen claims from a wallet, optionally answering a request.
     Present(PresentArgs),
@@ -68,7 +69,8 @@ enum Command {
     Wallet(WalletCommand),
     /// The whole story on a fresh server: register, activate, present, verify, revoke.
     Demo(demo::DemoArgs),
-    /// Administer a server's data directory: schools, API tokens, issuer keys.
+    /// Administer a server's data directory: schools, API tokens, issuer keys, status lists,
+    /// verifiers and the authority list.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
 }
@@ -175,12 +177,22 @@ struct IssueArgs {
 
 #[derive(Args)]
 struct RequestArgs {
-    /// The verifier's identifier the presentation is bound to (for example a host name).
-    #[arg(long)]
-    audience: String,
-    /// The name the student's phone shows (not authenticated: spec §14.11).
-    #[arg(long)]
-    verifier_name: String,
+    /// The verifier's identifier the presentation is bound to (for example a host name);
+    /// with --certificate, default: the certificate's.
+    #[arg(long, required_unless_present = "certificate")]
+    audience: Option<String>,
+    /// The name the student's phone shows; with --certificate, default: the certificate's
+    /// (without one it is not authenticated: spec §14.11).
+    #[arg(long, required_unless_present = "certificate")]
+    verifier_name: Option<String>,
+    /// Sign the request with this verifier key (PKCS#8 PEM): spec §7.5; needs
+    /// --certificate.
+    #[arg(long, value_name = "FILE", requires = "certificate")]
+    verifier_key: Option<PathBuf>,
+    /// The verifier certificate (spec §7.4) the signed request carries; needs
+    /// --verifier-key.
+    #[arg(long, value_name = "FILE", requires = "verifier_key")]
+    certificate: Option<PathBuf>,
     /// The claims asked for, comma-separated (for example given_names,age_over_18).
     #[arg(long, value_delimiter = ',', value_parser = parse_claim, required = true)]
     claims: Vec<ClaimName>,
@@ -204,9 +216,18 @@ struct PresentArgs {
     /// the wallet holds; a claim that was not requested is refused.
     #[arg(long, value_delimiter = ',', value_parser = parse_claim)]
     claims: Vec<ClaimName>,
-    /// Answer this presentation request (CBOR): its nonce and audience are signed.
+    /// Answer this presentation request (CBOR): its nonce and audience are signed, and a
+    /// signed request itself (its SHA-256).
     #[arg(long, value_name = "FILE")]
     request: Option<PathBuf>,
+    /// The authority list (COSE_KeySet) that signed requests' certificates are checked
+    /// against (spec §7.6); needed for a signed request.
+    #[arg(long, value_name = "FILE")]
+    authorities: Option<PathBuf>,
+    /// Answer a signed request even where it asks for claims its certificate does not
+    /// list (the student's explicit override of spec §7.6 A12); they are named on stderr.
+    #[arg(long)]
+    allow_claims_outside_certificate: bool,
     /// Where to write the presentation (CBOR).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,

@@ -24,7 +24,8 @@ pub struct VerifyArgs {
     /// The trust list (COSE_KeySet) of issuer keys.
     #[arg(long, value_name = "FILE")]
     trust_list: PathBuf,
-    /// The request this presentation must answer: its nonce and audience are expected.
+    /// The request this presentation must answer: its nonce and audience are expected, and
+    /// for a signed request its SHA-256 (spec §12.2, P13c).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["nonce", "audience"])]
     request: Option<PathBuf>,
     /// The expected nonce (hex), instead of --request.
@@ -191,6 +192,8 @@ fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
         .as_deref()
         .map(commands::read_request)
         .transpose()?;
+    let digest = request.as_ref().and_then(|(_, d)| *d);
+    let request = request.map(|(r, _)| r);
     let nonce = match (&request, &args.nonce) {
         (Some(r), _) => Some(r.nonce.clone()),
         (None, Some(h)) => Some(hex::decode(h).map_err(|e| anyhow!("--nonce: not hex ({e})"))?),
@@ -204,7 +207,9 @@ fn check(args: &VerifyArgs) -> Result<(Outcome, u64)> {
     let verifier = Verifier::new(trust)
         .max_presentation_age(args.max_age)
         .clock_skew(args.skew);
-    let ctx = VerifyContext::new(now, nonce.as_deref(), audience.as_deref());
+    // A signed request of ours: the presentation must answer exactly it (P13c).
+    let ctx = VerifyContext::new(now, nonce.as_deref(), audience.as_deref())
+        .with_request_digest(digest.as_ref().map(|d| &d[..]));
     let cache = if args.no_status_cache {
         None
     } else {

@@ -96,10 +96,52 @@ pub fn init_with(
     keys::create_secret(data_dir)?;
     let mut conn = store::open(data_dir)?;
     let kid = add_key(&mut conn, clock.now(), keys, 0)?;
+    ensure_authority_key(&conn, clock.now(), keys)?;
     keys::sync_dir(data_dir)?;
     Ok(InitReport {
         key_id: hex::encode(kid),
     })
+}
+
+/// The active authority key's id, made first if there is none (a data directory from before
+/// spec version 3), so that the authority list is never empty.
+pub(crate) fn ensure_authority_key(
+    conn: &Connection,
+    now: u64,
+    keys: &dyn KeyStore,
+) -> Result<Vec<u8>, ServerError> {
+    let active: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT kid FROM authority_keys WHERE retired_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match active {
+        Some(kid) => Ok(kid),
+        None => add_authority_key(conn, now, keys),
+    }
+}
+
+/// Generates an authority key, retires the active one (if any), records the new one.
+fn add_authority_key(
+    conn: &Connection,
+    now: u64,
+    keys: &dyn KeyStore,
+) -> Result<Vec<u8>, ServerError> {
+    let signer = keys.generate()?;
+    let public = signer.public_key();
+    let kid = public.key_id();
+    conn.execute(
+        "UPDATE authority_keys SET retired_at = ?1 WHERE retired_at IS NULL",
+        [to_i64(now)],
+    )?;
+    conn.execute(
+        "INSERT INTO authority_keys (kid, public_key, created_at) VALUES (?1, ?2, ?3)",
+        params![kid, public.to_sec1_uncompressed().to_vec(), to_i64(now)],
+    )?;
+    store::audit(conn, now, None, "authority_key_created", &hex::encode(&kid))?;
+    Ok(kid)
 }
 
 /// Generates a key, retires the active one (if any) and records the new one as active.
@@ -129,6 +171,36 @@ fn add_key(
     store::audit(&tx, now, None, "key_created", &hex::encode(&kid))?;
     tx.commit()?;
     Ok(kid)
+}
+
+/// A verifier the authority registered.
+#[derive(Clone, Debug)]
+pub struct RegisteredVerifier {
+    /// Its id (for `revoke_verifier`).
+    pub id: i64,
+    /// The authority key that signed its certificate, hex.
+    pub authority_kid: String,
+    /// The verifier certificate (spec §7.4).
+    pub certificate: Vec<u8>,
+}
+
+/// A registered verifier, as listed.
+#[derive(Clone, Debug)]
+pub struct VerifierInfo {
+    /// Its id.
+    pub id: i64,
+    /// Its registered name.
+    pub name: String,
+    /// Its audience.
+    pub audience: String,
+    /// The claims it may ask for, comma-separated.
+    pub claims: String,
+    /// Valid from.
+    pub not_before: u64,
+    /// Valid until.
+    pub not_after: u64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<u64>,
 }
 
 /// Administration of an initialised data directory. Works while the server runs (SQLite
@@ -322,6 +394,125 @@ impl Admin {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Registers a verifier (spec §7.4): signs a certificate for `key` as `name` and
+    /// `audience`, allowed to ask for `claims`, valid from now for `days` days, with the
+    /// active authority key (made on first use). Returns its id and the certificate.
+    pub fn register_verifier(
+        &mut self,
+        name: &str,
+        audience: &str,
+        claims: &[mlegit::ClaimName],
+        key: &mlegit::PublicKey,
+        days: u64,
+    ) -> Result<RegisteredVerifier, ServerError> {
+        let now = self.clock.now();
+        let expires = now.saturating_add(days.saturating_mul(86_400));
+        let parts = mlegit::CertificateParts {
+            verifier_key: key,
+            name,
+            audience,
+            claims,
+            issued_at: now,
+            not_before: now,
+            expires,
+        };
+        // Refused arguments make no key.
+        parts.check().map_err(|_| {
+            ServerError::Invalid("verifier: name and audience 1 to 128 bytes of clean text, 1 to 16 distinct claims, at least 1 day")
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let kid = ensure_authority_key(&tx, now, self.keys.as_ref())?;
+        let signer = self.keys.load(&kid)?;
+        let authority = mlegit::Authority::new(crate::keys::ArcSigner(signer));
+        let certificate = authority
+            .certificate(&parts)
+            .map_err(|_| ServerError::Key("the authority key"))?;
+        let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+        tx.execute(
+            "INSERT INTO verifiers (name, audience, claims, public_key, authority_kid, not_before,
+                                    not_after, certificate, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6)",
+            params![
+                name,
+                audience,
+                names.join(","),
+                key.to_sec1_uncompressed().to_vec(),
+                authority.key_id(),
+                to_i64(now),
+                to_i64(expires),
+                certificate
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        store::audit(&tx, now, None, "verifier_registered", &id.to_string())?;
+        tx.commit()?;
+        Ok(RegisteredVerifier {
+            id,
+            authority_kid: hex::encode(authority.key_id()),
+            certificate,
+        })
+    }
+
+    /// Every registered verifier, oldest first.
+    pub fn verifiers(&self) -> Result<Vec<VerifierInfo>, ServerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, audience, claims, not_before, not_after, revoked_at FROM verifiers
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(VerifierInfo {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                audience: r.get(2)?,
+                claims: r.get(3)?,
+                not_before: store::to_u64(r.get(4)?),
+                not_after: store::to_u64(r.get(5)?),
+                revoked_at: r.get::<_, Option<i64>>(6)?.map(store::to_u64),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a verifier revoked: the authority lists it so and does not renew it. Wallets
+    /// do not learn of it before its certificate expires (spec §14.11).
+    pub fn revoke_verifier(&mut self, id: i64) -> Result<(), ServerError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE verifiers SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![to_i64(now), id],
+        )?;
+        if n == 0 {
+            return Err(ServerError::Invalid("no such verifier, or already revoked"));
+        }
+        store::audit(&tx, now, None, "verifier_revoked", &id.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rotates the authority key (spec §10.4): a new active key signs certificates from now;
+    /// the old one stays in the authority list with `not_after` = now, so that the
+    /// certificates it signed verify until they expire. Returns the new key id, hex.
+    pub fn rotate_authority_key(&mut self) -> Result<String, ServerError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let kid = add_authority_key(&tx, now, self.keys.as_ref())?;
+        tx.commit()?;
+        Ok(hex::encode(kid))
+    }
+
+    /// The authority list wallets trust (spec §10.4), as served at
+    /// `GET /v1/authority-list`.
+    pub fn authority_list(&self) -> Result<mlegit::TrustList, ServerError> {
+        Ok(crate::app::authority_list(&self.conn)?)
     }
 
     /// The trust list as served at `GET /v1/trust-list`.

@@ -275,6 +275,17 @@ impl App {
                 crate::openapi::DOCUMENT.as_bytes().to_vec(),
             )),
             RouteId::TrustList => self.trust_list(),
+            RouteId::AuthorityList => {
+                let mut db = self.db();
+                let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // A data directory from before spec v3 gets its authority key now: the
+                // list is never empty (a holder refuses an empty one, spec §10.2 T2).
+                crate::admin::ensure_authority_key(&tx, self.clock.now(), self.keys.as_ref())
+                    .map_err(|_| ApiError::Internal("authority key"))?;
+                let list = authority_list(&tx)?;
+                tx.commit()?;
+                Ok(ApiResponse::bytes(200, "application/cbor", list.to_vec()))
+            }
             RouteId::StatusList => self.status_list(req),
             RouteId::RegisterStudent => self.register(req, None),
             RouteId::ResubmitStudent => self.register(req, Some(param(req, 0)?)),
@@ -1031,7 +1042,34 @@ pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusql
             OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
          ORDER BY created_at",
     )?;
-    let rows = stmt.query_map([to_i64(now)], |r| {
+    key_list(
+        &mut stmt,
+        [to_i64(now)],
+        "issuer key left out of the trust list",
+    )
+}
+
+/// The authority list (spec §10.4): every authority key, each trusted for the
+/// certificates it signed from its creation until its retirement.
+pub(crate) fn authority_list(conn: &Connection) -> Result<TrustList, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT kid, public_key, created_at, retired_at FROM authority_keys ORDER BY created_at",
+    )?;
+    key_list(
+        &mut stmt,
+        [],
+        "authority key left out of the authority list",
+    )
+}
+
+/// The COSE_KeySet of the rows `(kid, SEC1 key, not_before, retired_at)` of `stmt`; a
+/// retired_at of NULL is a key trusted with no end.
+fn key_list<P: rusqlite::Params>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    full: &'static str,
+) -> Result<TrustList, rusqlite::Error> {
+    let rows = stmt.query_map(params, |r| {
         Ok((
             r.get::<_, Vec<u8>>(0)?,
             r.get::<_, Vec<u8>>(1)?,
@@ -1047,12 +1085,12 @@ pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusql
                 kid,
                 key,
                 not_before: to_u64(not_before),
-                // The active key covers every future iat and checked_at.
+                // The active key covers every future iat.
                 not_after: retired.map_or(u64::MAX, to_u64),
             });
             if let Err(e) = added {
-                // Only a full list (64 keys still covering unexpired credentials) gets here.
-                tracing::error!(reason = %e, "issuer key left out of the trust list");
+                // Only a full list (64 keys still in use) gets here.
+                tracing::error!(reason = %e, "{full}");
             }
         }
     }

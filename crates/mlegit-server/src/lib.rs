@@ -49,7 +49,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use admin::{Admin, InitReport, KeyInfo, NewToken, School, TokenInfo, init, init_with};
+pub use admin::{
+    Admin, InitReport, KeyInfo, NewToken, RegisteredVerifier, School, TokenInfo, VerifierInfo,
+    init, init_with,
+};
 pub use app::proof_payload;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};

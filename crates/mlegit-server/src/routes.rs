@@ -11,6 +11,8 @@ pub enum RouteId {
     TrustList,
     /// `GET /v1/status-lists/{list}`
     StatusList,
+    /// `GET /v1/authority-list`
+    AuthorityList,
     /// `POST /v1/students`
     RegisterStudent,
     /// `GET /v1/students/{student_id}`
@@ -63,6 +65,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/openapi.json", RouteId::OpenApi, 0),
     r("GET", "/v1/trust-list", RouteId::TrustList, 0),
     r("GET", "/v1/status-lists/{list}", RouteId::StatusList, 0),
+    r("GET", "/v1/authority-list", RouteId::AuthorityList, 0),
     s("POST", "/v1/students", RouteId::RegisterStudent, PHOTO),
     s("GET", "/v1/students/{student_id}", RouteId::ShowStudent, 0),
     s(

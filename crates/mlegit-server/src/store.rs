@@ -100,6 +100,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX credentials_list_entry ON credentials(list_id, list_index);
     CREATE INDEX credentials_revoked_at ON credentials(revoked_at);
     ",
+    // 3: the authority that registers verifiers (spec version 3): its keys, which sign
+    // verifier certificates and which wallets trust as their authority list, and the
+    // verifiers it registered. Keys are separate from the issuer keys.
+    "
+    CREATE TABLE authority_keys (
+        kid BLOB PRIMARY KEY,
+        public_key BLOB NOT NULL,          -- SEC1 uncompressed
+        created_at INTEGER NOT NULL,
+        retired_at INTEGER                 -- NULL: the active authority key
+    );
+    CREATE TABLE verifiers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        claims TEXT NOT NULL,              -- comma-separated claim names
+        public_key BLOB NOT NULL,          -- SEC1 uncompressed
+        authority_kid BLOB NOT NULL REFERENCES authority_keys(kid),
+        not_before INTEGER NOT NULL,
+        not_after INTEGER NOT NULL,
+        certificate BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    ",
 ];
 
 /// Opens (creating if needed) the database and brings its schema up to date.

@@ -941,3 +941,82 @@ fn revoked_tokens_stop_working() {
     assert_eq!(stored.len(), 32);
     assert!(t.token.len() >= 43 + 5);
 }
+
+#[test]
+fn the_authority_registers_verifiers_and_publishes_its_list() {
+    let h = Harness::new();
+    let anon = h.anon();
+    let list_of = |anon: &Client| {
+        let r = anon.get("/v1/authority-list").unwrap();
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "application/cbor")
+        );
+        mlegit::TrustList::from_slice(&r.body).unwrap()
+    };
+    // Made at init: never an empty list.
+    assert_eq!(list_of(&anon).keys().len(), 1);
+    let kino = device(0x61);
+    let claims = [ClaimName::GivenNames, ClaimName::AgeOver18];
+    let mut admin = h.admin();
+    // Refused arguments make no key.
+    assert!(
+        admin
+            .register_verifier("", "a", &claims, &kino.public_key(), 30)
+            .is_err()
+    );
+    assert!(
+        admin
+            .register_verifier("Kino", "a", &[], &kino.public_key(), 30)
+            .is_err()
+    );
+    let registered = admin
+        .register_verifier(
+            "Kino",
+            "https://kino.example",
+            &claims,
+            &kino.public_key(),
+            30,
+        )
+        .unwrap();
+    assert_eq!(list_of(&anon).keys().len(), 1);
+    let request = mlegit::PresentationRequest {
+        nonce: vec![9; 16],
+        audience: "https://kino.example".into(),
+        verifier_name: "Kino".into(),
+        claims: claims.to_vec(),
+        created_at: T0,
+    };
+    let signed = request.sign(&kino, &registered.certificate).unwrap();
+    let checked = mlegit::RequestChecker::new(list_of(&anon))
+        .check(&signed, T0)
+        .unwrap();
+    assert_eq!(
+        hex::encode(checked.verifier().unwrap().authority_kid()),
+        registered.authority_kid
+    );
+    // Rotation: the old key stays listed, its certificates still verify; new ones use the
+    // new key.
+    h.clock.advance(60);
+    let new_kid = admin.rotate_authority_key().unwrap();
+    let list = list_of(&anon);
+    assert_eq!(list.keys().len(), 2);
+    let checker = mlegit::RequestChecker::new(list);
+    assert!(checker.check(&signed, h.clock_now()).is_ok());
+    let again = admin
+        .register_verifier(
+            "Kino",
+            "https://kino.example",
+            &claims,
+            &kino.public_key(),
+            30,
+        )
+        .unwrap();
+    assert_eq!(again.authority_kid, new_kid);
+    // Listed, and revoked.
+    admin.revoke_verifier(registered.id).unwrap();
+    assert!(admin.revoke_verifier(registered.id).is_err());
+    let listed = admin.verifiers().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed[0].revoked_at.is_some() && listed[1].revoked_at.is_none());
+}

@@ -87,6 +87,7 @@ const ROUTE_CODES: &[(&str, &str, &[&[&str]])] = &[
         "/v1/status-lists/{list}",
         &[&["not_found", "status_list_not_found"]],
     ),
+    ("GET", "/v1/authority-list", &[]),
     (
         "POST",
         "/v1/students",

@@ -26,6 +26,10 @@ pub const HEADER_TYP: u64 = crate::wire::header::TYP.key as u64;
 pub const TYP_CREDENTIAL: &str = "application/mlegit.credential+cose";
 /// `typ` of a presentation.
 pub const TYP_PRESENTATION: &str = "application/mlegit.presentation+cose";
+/// `typ` of a verifier certificate (spec §7.4).
+pub const TYP_VERIFIER: &str = "application/mlegit.verifier+cose";
+/// `typ` of a signed presentation request (spec §7.5).
+pub const TYP_REQUEST: &str = "application/mlegit.request+cose";
 /// `typ` of a status list token: the media type draft-ietf-oauth-status-list registers.
 pub const TYP_STATUS_LIST: &str = "application/statuslist+cwt";
 /// `typ` of a device's proof of possession at activation (used by the reference server).

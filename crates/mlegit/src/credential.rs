@@ -209,7 +209,7 @@ fn check_digest_set<'a>(values: &'a [Value<'a>]) -> Result<DigestSet<'a>, Error>
 
 /// `{1: 2 (EC2), -1: 1 (P-256), -2: x, -3: y}`, exactly, with a point on the curve.
 // K6 (spec §5.3, §5.5): exactly the four COSE_Key entries, and a point on the curve.
-fn decode_cose_key(entries: &[(Value<'_>, Value<'_>)]) -> Option<PublicKey> {
+pub(crate) fn decode_cose_key(entries: &[(Value<'_>, Value<'_>)]) -> Option<PublicKey> {
     match entries {
         [
             (Value::Unsigned(1), Value::Unsigned(2)),

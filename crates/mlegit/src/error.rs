@@ -139,6 +139,24 @@ verification_errors! {
     StatusListTooLarge = "status_list_too_large",
     /// A status index beyond the list's last entry.
     StatusIndexOutOfRange = "status_index_out_of_range",
+    /// A verifier certificate whose authority key id is not in the authority list.
+    UnknownAuthority = "unknown_authority",
+    /// The authority key's window does not contain the certificate's `iat`.
+    AuthorityKeyNotValid = "authority_key_not_valid",
+    /// The authority's signature on a verifier certificate does not verify.
+    CertificateSignatureInvalid = "certificate_signature_invalid",
+    /// A verifier certificate whose `nbf` is still ahead, beyond the clock skew.
+    CertificateNotYetValid = "certificate_not_yet_valid",
+    /// A verifier certificate past its `exp`, beyond the clock skew.
+    CertificateExpired = "certificate_expired",
+    /// The verifier's signature on a signed request does not verify.
+    RequestSignatureInvalid = "request_signature_invalid",
+    /// A signed request whose audience or verifier name is not its certificate's.
+    RequestCertificateMismatch = "request_certificate_mismatch",
+    /// A signed request asking for a claim its certificate does not list.
+    ClaimNotAllowed = "claim_not_allowed",
+    /// A presentation bound to another signed request than the one expected (or to none).
+    RequestMismatch = "request_mismatch",
 }
 
 impl fmt::Display for Error {
@@ -177,6 +195,8 @@ pub enum IssueError {
     /// bytes), an index beyond it or a value too wide for it; or a token's `iat` not before
     /// its `exp`.
     InvalidStatusList,
+    /// A verifier certificate's name, audience, claims or window breaks spec §7.4.
+    InvalidVerifierCertificate,
     /// The signer failed (for example an HSM that is unreachable).
     Signer,
 }
@@ -203,6 +223,9 @@ impl fmt::Display for IssueError {
             IssueError::MissingDeviceKey => f.write_str("no device key given"),
             IssueError::MissingClaims => f.write_str("no claims given"),
             IssueError::InvalidStatusList => f.write_str("invalid status list"),
+            IssueError::InvalidVerifierCertificate => f.write_str(
+                "verifier certificate: name and audience 1 to 128 bytes of clean text, 1 to 16 distinct claims, iat <= nbf < exp",
+            ),
             IssueError::Signer => f.write_str("the signer failed"),
         }
     }

@@ -2,7 +2,7 @@
 //! student, the named keys, the verifier's clock and the request binding (hazmat, behind
 //! the `test-vectors` feature).
 //!
-//! The keys are public by construction (each scalar is the SHA-256 of its name), so
+//! The keys (issuers, devices, authorities, verifiers) are public by construction (each scalar is the SHA-256 of its name), so
 //! nothing signed with them proves anything: they exist so that the vectors of
 //! `test-vectors/` can be rebuilt byte for byte by anyone, and so that the student of a
 //! failing test is the student of the vectors.
@@ -103,6 +103,27 @@ pub fn other_device() -> Key {
     Key::named("other device")
 }
 
+/// The authority key that signs verifier certificates in most vectors.
+pub fn authority_a() -> Key {
+    Key::named("authority A")
+}
+/// The authority key that replaces A in the rotation vectors.
+pub fn authority_b() -> Key {
+    Key::named("authority B")
+}
+/// An authority key no authority list holds.
+pub fn authority_unknown() -> Key {
+    Key::named("authority unknown")
+}
+/// The cinema's verifier key.
+pub fn verifier_kino() -> Key {
+    Key::named("verifier kino")
+}
+/// Another verifier's key.
+pub fn verifier_other() -> Key {
+    Key::named("verifier other")
+}
+
 /// A JPEG-shaped portrait of `len` bytes (at least 13): SOI, an APP0 segment, filler,
 /// EOI. It carries no image; the schema checks only the size and the start-of-image
 /// marker (spec §11.5).
@@ -153,6 +174,11 @@ mod tests {
             issuer_unknown(),
             device(),
             other_device(),
+            authority_a(),
+            authority_b(),
+            authority_unknown(),
+            verifier_kino(),
+            verifier_other(),
         ];
         for (i, a) in keys.iter().enumerate() {
             assert!(P256Signer::from_scalar(&a.scalar).is_some(), "{}", a.name);

@@ -104,6 +104,46 @@ pub fn request(data: &[u8]) -> Result<PresentationRequest, Error> {
     Ok(r)
 }
 
+/// A request as the holder checks it (spec §7.3, §7.6), signed or not, with `checker` at
+/// `now`. What passes satisfies §7.6 from the outside: a signed request names a verifier
+/// whose certificate lists every claim asked (unless the checker allows more, and then
+/// says which), whose name and audience the request carries, valid at `now`; its digest is
+/// the SHA-256 of the input.
+pub fn signed_request(
+    checker: &crate::RequestChecker,
+    skew: u64,
+    now: u64,
+    data: &[u8],
+) -> Result<crate::CheckedRequest, Error> {
+    use sha2::Digest as _;
+    let checked = checker.check(data, now)?;
+    let r = checked.request();
+    match checked.verifier() {
+        None => {
+            assert!(checked.digest().is_none() && checked.outside_certificate().is_empty());
+            assert_eq!(r.to_vec(), data, "an unsigned request has one encoding");
+        }
+        Some(cert) => {
+            let digest: [u8; 32] = sha2::Sha256::digest(data).into();
+            assert_eq!(checked.digest(), Some(&digest));
+            assert_eq!(
+                (cert.name(), cert.audience()),
+                (r.verifier_name.as_str(), r.audience.as_str())
+            );
+            for c in &r.claims {
+                assert!(
+                    cert.claims().contains(c) || checked.outside_certificate().contains(c),
+                    "a claim outside the certificate passed unflagged"
+                );
+            }
+            assert!(u128::from(now) + u128::from(skew) >= u128::from(cert.not_before()));
+            assert!(u128::from(now) <= u128::from(cert.expires()) + u128::from(skew));
+            assert!(cert.issued_at() <= cert.not_before() && cert.not_before() < cert.expires());
+        }
+    }
+    Ok(checked)
+}
+
 /// A trust list; an accepted one re-encodes to the same bytes.
 pub fn trust_list(data: &[u8]) -> Result<TrustList, Error> {
     let t = TrustList::from_slice(data)?;
@@ -119,7 +159,7 @@ pub fn presentation(data: &[u8]) -> Result<(), Error> {
     let algs = [Algorithm::Es256];
     let outer = cose::decode_sign1(data, cose::TYP_PRESENTATION, &algs, KidRule::Forbidden)?;
     let root = cbor::decode(outer.payload)?;
-    let [_, cred, discl, _, _, _] = wire::decode(&root, &wire::presentation::FIELDS)?;
+    let [_, cred, discl, _, _, _, _] = wire::decode(&root, &wire::presentation::FIELDS)?;
     let Some(Value::Array(disclosures)) = discl else {
         return Err(Error::InvalidField);
     };
@@ -151,7 +191,8 @@ pub fn status_list(
     max_list: usize,
     data: &[u8],
 ) -> Result<(), Error> {
-    let unsigned = status_list_unsigned(data, max_list);
+    // The unsigned array is dropped at once: only one array at a time is held.
+    let unsigned = status_list_unsigned(data, max_list).map(drop);
     let list = verifier.verify_status_list(data, ctx)?;
     assert!(
         unsigned.is_ok(),
@@ -164,22 +205,28 @@ pub fn status_list(
 }
 
 /// A status list token's payload and array without its signature (§9, L2, L3, L11): the
-/// way for the fuzzer to reach the inflater. What inflates stays within `max_list` bytes
-/// and survives a compress and inflate round trip.
-pub fn status_list_unsigned(data: &[u8], max_list: usize) -> Result<(), Error> {
+/// way for the fuzzer to reach the inflater. What inflates stays within `max_list` bytes;
+/// the array is returned for [`status_array_round_trip`] (which the caller runs outside
+/// its heap bound: the compressor's own tables are some 200 KB).
+pub fn status_list_unsigned(data: &[u8], max_list: usize) -> Result<StatusBits, Error> {
     let algs = [Algorithm::Es256];
     let sign1 = cose::decode_sign1(data, cose::TYP_STATUS_LIST, &algs, KidRule::Required)?;
     let root = cbor::decode(sign1.payload)?;
     let payload = status_list::decode_payload(&root)?;
     let bits = StatusBits::decompress(payload.bits, payload.lst, max_list)?;
     assert!(bits.as_bytes().len() <= max_list, "inflated over the cap");
-    let again = StatusBits::decompress(payload.bits, &bits.compress(), max_list);
+    Ok(bits)
+}
+
+/// An inflated array survives a compress and inflate round trip.
+pub fn status_array_round_trip(bits: &StatusBits) {
+    let limit = bits.as_bytes().len();
+    let again = StatusBits::decompress(u64::from(bits.bits()), &bits.compress(), limit);
     assert_eq!(
         again.as_ref(),
-        Ok(&bits),
+        Ok(bits),
         "compress and inflate do not round trip"
     );
-    Ok(())
 }
 
 /// Full verification (§12.2); an accepted presentation satisfies the checks of steps
@@ -213,6 +260,7 @@ pub fn verify(
     assert!(p.not_before() <= p.presented_at() && p.presented_at() <= p.expires());
     assert_eq!(p.nonce(), ctx.expected_nonce);
     assert_eq!(p.audience(), ctx.expected_audience);
+    assert_eq!(p.request_digest(), ctx.expected_request_digest);
     assert!(p.claims().len() <= MAX_DISCLOSURES);
     for (i, (name, _)) in p.claims().iter().enumerate() {
         assert!(

@@ -102,6 +102,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authority;
 pub mod cache;
 pub mod cbor;
 pub mod claims;
@@ -124,6 +125,7 @@ mod verifier;
 pub mod wallet;
 pub mod wire;
 
+pub use authority::{Authority, CertificateParts, VerifierCertificate};
 pub use cache::IssuerSignatureCache;
 pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
 pub use cose::Algorithm;
@@ -138,7 +140,9 @@ pub use disclosure::Disclosure;
 pub use error::{Error, IssueError, PresentError, SignerError};
 pub use issuer::{CredentialBuilder, IssuedCredential, Issuer, Validity};
 pub use presentation::MAX_DISCLOSURES;
-pub use request::PresentationRequest;
+pub use request::{
+    CheckedRequest, MAX_REQUEST_LEN, MAX_SIGNED_REQUEST_LEN, PresentationRequest, RequestChecker,
+};
 pub use status::RevocationReason;
 pub use status_list::{ListStatus, StatusBits, StatusList, StatusListToken};
 pub use trust::{MAX_KEYS, TrustList, TrustListError, TrustedKey};

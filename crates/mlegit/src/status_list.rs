@@ -208,8 +208,9 @@ fn inflate(lst: &[u8], max: usize) -> Result<Vec<u8>, Error> {
         | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
         | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
     let limit = max.saturating_add(1);
-    // A first guess of 8x the input (bounded by the cap), doubled as needed.
-    let mut out = vec![0u8; lst.len().saturating_mul(8).clamp(64, limit)];
+    // A first guess of 8x the input, at least 64 bytes, at most the cap + 1 (which may be
+    // below 64: `clamp` would panic), doubled as needed.
+    let mut out = vec![0u8; lst.len().saturating_mul(8).max(64).min(limit)];
     let mut state = Box::<DecompressorOxide>::default();
     let (mut read, mut written) = (0usize, 0usize);
     loop {
@@ -454,6 +455,21 @@ mod tests {
             StatusBits::decompress(3, &lst, 8192),
             Err(Error::InvalidField)
         );
+    }
+
+    #[test]
+    fn caps_below_the_first_guess_are_kept() {
+        // A cap under the 64-byte first guess (a fuzzer found `clamp` panicking here).
+        let mut s = StatusBits::new(8 * 48, 1).unwrap();
+        s.set(5, 1).unwrap();
+        let lst = s.compress();
+        for max in [0usize, 1, 47] {
+            assert_eq!(
+                StatusBits::decompress(1, &lst, max),
+                Err(Error::StatusListTooLarge)
+            );
+        }
+        assert_eq!(StatusBits::decompress(1, &lst, 48), Ok(s));
     }
 
     #[test]

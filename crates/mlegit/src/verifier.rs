@@ -34,6 +34,9 @@ pub struct VerifyContext<'a> {
     pub expected_nonce: Option<&'a [u8]>,
     /// The verifier's own identifier, when it sent a request.
     pub expected_audience: Option<&'a str>,
+    /// SHA-256 of the signed request the verifier sent (spec §12.2, P13c); `None` when it
+    /// sent an unsigned request or none.
+    pub expected_request_digest: Option<&'a [u8]>,
 }
 
 /// What the verifier expects of one status list token (spec §12.4). Made with
@@ -73,7 +76,24 @@ impl<'a> VerifyContext<'a> {
         Self::new(now, Some(nonce), Some(audience))
     }
 
-    /// Every field: `None` for a nonce or an audience that is not expected.
+    /// A presentation answering the signed request (spec §7.5) whose bytes have the
+    /// SHA-256 `request_digest`, sent with `nonce` as `audience`.
+    pub const fn answering_signed(
+        now: u64,
+        nonce: &'a [u8],
+        audience: &'a str,
+        request_digest: &'a [u8],
+    ) -> Self {
+        Self {
+            now,
+            expected_nonce: Some(nonce),
+            expected_audience: Some(audience),
+            expected_request_digest: Some(request_digest),
+        }
+    }
+
+    /// Nonce and audience as options, and no signed request: `None` for a nonce or an
+    /// audience that is not expected.
     pub const fn new(
         now: u64,
         expected_nonce: Option<&'a [u8]>,
@@ -83,7 +103,16 @@ impl<'a> VerifyContext<'a> {
             now,
             expected_nonce,
             expected_audience,
+            expected_request_digest: None,
         }
+    }
+
+    /// This context expecting the signed request of SHA-256 `digest` (or, `None`, an
+    /// unsigned request or none).
+    #[must_use]
+    pub const fn with_request_digest(mut self, digest: Option<&'a [u8]>) -> Self {
+        self.expected_request_digest = digest;
+        self
     }
 }
 
@@ -102,9 +131,15 @@ pub struct VerifiedPresentation {
     issuer_kid: Vec<u8>,
     nonce: Option<Vec<u8>>,
     audience: Option<String>,
+    request_digest: Option<Vec<u8>>,
 }
 
 impl VerifiedPresentation {
+    /// SHA-256 of the signed request it answered (spec §8.1), if it answered one.
+    pub fn request_digest(&self) -> Option<&[u8]> {
+        self.request_digest.as_deref()
+    }
+
     /// The value of a disclosed claim.
     pub fn claim(&self, name: ClaimName) -> Option<&ClaimValue> {
         self.claims.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
@@ -284,8 +319,15 @@ impl<B: SignatureBackend> Verifier<B> {
         // P3a, F1 (spec §12.2, §4): the payload as strict CBOR.
         let outer_root = cbor::decode(outer.payload)?;
         // P3a (spec §12.2): F2-F5 with the presentation's field table (§8.1).
-        let [version, cred, discl, presented_at, nonce, audience] =
-            fields::decode(&outer_root, &fields::presentation::FIELDS)?;
+        let [
+            version,
+            cred,
+            discl,
+            presented_at,
+            nonce,
+            audience,
+            request_digest,
+        ] = fields::decode(&outer_root, &fields::presentation::FIELDS)?;
         // P3b (spec §12.2): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);
@@ -301,6 +343,7 @@ impl<B: SignatureBackend> Verifier<B> {
         let presented_at = fields::uint(presented_at);
         let nonce = nonce.and_then(Value::as_bytes);
         let audience = audience.and_then(Value::as_text);
+        let request_digest = request_digest.and_then(Value::as_bytes);
         // 4, 5. the credential's COSE_Sign1, headers and payload
         let credential_bytes = fields::bytes(cred);
         // P4 (spec §12.2): C1-C7 and H1-H5 on the credential, typ credential, kid required.
@@ -369,6 +412,10 @@ impl<B: SignatureBackend> Verifier<B> {
         if audience != ctx.expected_audience {
             return Err(Error::AudienceMismatch);
         }
+        // P13c (spec §12.2): the signed request answered, as options.
+        if request_digest != ctx.expected_request_digest {
+            return Err(Error::RequestMismatch);
+        }
         // 14. disclosures
         // P14 (spec §12.2): X1-X9 for each disclosure in order.
         let claims = check_disclosures(disclosures, &checked.digests)?;
@@ -382,6 +429,7 @@ impl<B: SignatureBackend> Verifier<B> {
             issuer_kid: kid.to_vec(),
             nonce: nonce.map(<[u8]>::to_vec),
             audience: audience.map(String::from),
+            request_digest: request_digest.map(<[u8]>::to_vec),
         })
     }
 

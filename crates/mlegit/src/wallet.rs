@@ -92,6 +92,29 @@ impl<S: Signer> Wallet<S> {
         request: Option<&PresentationRequest>,
         now: u64,
     ) -> Result<Vec<u8>, PresentError> {
+        self.sign_presentation(selection, request, None, now)
+    }
+
+    /// Presents the selected claims at `now` in answer to a request the holder checked
+    /// ([`crate::RequestChecker`]): bound to its nonce and audience and, for a signed
+    /// request, to the request itself (its SHA-256, spec §8.1), so that the presentation
+    /// is good for that verifier only. Only requested claims may be selected.
+    pub fn answer(
+        &self,
+        selection: &[ClaimName],
+        checked: &crate::CheckedRequest,
+        now: u64,
+    ) -> Result<Vec<u8>, PresentError> {
+        self.sign_presentation(selection, Some(checked.request()), checked.digest(), now)
+    }
+
+    fn sign_presentation(
+        &self,
+        selection: &[ClaimName],
+        request: Option<&PresentationRequest>,
+        digest: Option<&[u8; 32]>,
+        now: u64,
+    ) -> Result<Vec<u8>, PresentError> {
         if let Some(r) = request {
             // A request built in code rather than decoded: hold it to the same bounds, so
             // that the holder never signs what every verifier would refuse (spec §7.1).
@@ -119,7 +142,7 @@ impl<S: Signer> Wallet<S> {
         }
         let size: usize = chosen.iter().map(|d| d.as_bytes().len() + 3).sum();
         let mut e = Encoder::with_capacity(self.credential.len() + size + 96);
-        e.map(4 + 2 * usize::from(request.is_some()));
+        e.map(4 + 2 * usize::from(request.is_some()) + usize::from(digest.is_some()));
         e.i64(f::VERSION.key).u64(VERSION);
         e.i64(f::CREDENTIAL.key).bytes(&self.credential);
         e.i64(f::DISCLOSURES.key).array(chosen.len());
@@ -130,6 +153,9 @@ impl<S: Signer> Wallet<S> {
         if let Some(r) = request {
             e.i64(f::NONCE.key).bytes(&r.nonce);
             e.i64(f::AUDIENCE.key).text(&r.audience);
+        }
+        if let Some(d) = digest {
+            e.i64(f::REQUEST_DIGEST.key).bytes(d);
         }
         let protected = cose::protected_header(Algorithm::Es256, None, cose::TYP_PRESENTATION);
         cose::sign1(&protected, &e.into_bytes(), &self.signer).map_err(|_| PresentError::Signer)

@@ -52,6 +52,9 @@ pub enum Kind {
     Credential,
     /// An array of byte strings, each one disclosure (spec §6.1).
     Disclosures,
+    /// A byte string holding a verifier certificate (spec §7.5); an empty one fails later,
+    /// at A4, as CBOR.
+    Certificate,
 }
 
 /// One field of a wire object: its key, its name in the spec, whether it must be present,
@@ -176,14 +179,17 @@ pub mod presentation {
     pub const NONCE: Field = opt(5, "nonce", Kind::Bytes(16, 32));
     /// `6: audience`.
     pub const AUDIENCE: Field = opt(6, "audience", Kind::CleanText(1, 128));
+    /// `7: request_digest`: SHA-256 of the signed request answered (spec §8.1).
+    pub const REQUEST_DIGEST: Field = opt(7, "request_digest", Kind::Bytes(32, 32));
     /// The table.
-    pub const FIELDS: [Field; 6] = [
+    pub const FIELDS: [Field; 7] = [
         VERSION,
         CREDENTIAL,
         DISCLOSURES,
         PRESENTED_AT,
         NONCE,
         AUDIENCE,
+        REQUEST_DIGEST,
     ];
 }
 
@@ -225,6 +231,47 @@ pub mod request {
     pub const CREATED_AT: Field = req(6, "created_at", Kind::Time);
     /// The table.
     pub const FIELDS: [Field; 6] = [VERSION, NONCE, AUDIENCE, VERIFIER_NAME, CLAIMS, CREATED_AT];
+}
+
+/// The payload of a signed request (spec §7.5): the request's fields and its certificate.
+pub mod signed_request {
+    use super::request::{AUDIENCE, CLAIMS, CREATED_AT, NONCE, VERIFIER_NAME, VERSION};
+    use super::{Field, Kind, req};
+    /// `7: certificate`: the verifier certificate's bytes.
+    pub const CERTIFICATE: Field = req(7, "certificate", Kind::Certificate);
+    /// The table.
+    pub const FIELDS: [Field; 7] = [
+        VERSION,
+        NONCE,
+        AUDIENCE,
+        VERIFIER_NAME,
+        CLAIMS,
+        CREATED_AT,
+        CERTIFICATE,
+    ];
+}
+
+/// The payload of a verifier certificate (spec §7.4).
+pub mod certificate {
+    use super::{Field, Kind, req};
+    /// `1: version`.
+    pub const VERSION: Field = req(1, "version", Kind::Uint);
+    /// `2: verifier_key`.
+    pub const VERIFIER_KEY: Field = req(2, "verifier_key", Kind::CoseKey);
+    /// `3: name`.
+    pub const NAME: Field = req(3, "name", Kind::CleanText(1, 128));
+    /// `4: audience`.
+    pub const AUDIENCE: Field = req(4, "audience", Kind::CleanText(1, 128));
+    /// `5: claims`.
+    pub const CLAIMS: Field = req(5, "claims", Kind::Array);
+    /// `6: iat`.
+    pub const IAT: Field = req(6, "iat", Kind::Time);
+    /// `7: nbf`.
+    pub const NBF: Field = req(7, "nbf", Kind::Time);
+    /// `8: exp`.
+    pub const EXP: Field = req(8, "exp", Kind::Time);
+    /// The table.
+    pub const FIELDS: [Field; 8] = [VERSION, VERIFIER_KEY, NAME, AUDIENCE, CLAIMS, IAT, NBF, EXP];
 }
 
 /// The protected header of every COSE_Sign1 (spec §3.3), decoded by step C7.
@@ -285,6 +332,10 @@ pub const PRESENTATION: Object = object("presentation payload", &presentation::F
 pub const STATUS_LIST: Object = object("status list token payload", &status_list::FIELDS);
 /// The presentation request object.
 pub const REQUEST: Object = object("presentation request", &request::FIELDS);
+/// The signed request's payload object.
+pub const SIGNED_REQUEST: Object = object("signed request payload", &signed_request::FIELDS);
+/// The verifier certificate's payload object.
+pub const CERTIFICATE: Object = object("verifier certificate payload", &certificate::FIELDS);
 /// The COSE protected header.
 pub const HEADER: Object = object("protected header", &header::FIELDS);
 /// The COSE_Key of a device key.
@@ -317,6 +368,7 @@ fn kind_ok(kind: Kind, value: &Value<'_>) -> bool {
         Kind::Array | Kind::Disclosures => matches!(value, Value::Array(_)),
         Kind::Map | Kind::CoseKey => matches!(value, Value::Map(_)),
         Kind::Credential => value.as_bytes().is_some_and(|b| !b.is_empty()),
+        Kind::Certificate => value.as_bytes().is_some(),
         Kind::HttpsUri => value.as_text().is_some_and(https_uri),
         Kind::StatusReference => match value {
             Value::Map(outer) => match outer.as_slice() {

@@ -53,7 +53,7 @@ fn check(object: Object, value: &Value<'_>) -> Vec<i64> {
             Kind::Map | Kind::CoseKey | Kind::StatusReference | Kind::StatusArray => {
                 matches!(v, Value::Map(_))
             }
-            Kind::Credential => v.as_bytes().is_some_and(|b| !b.is_empty()),
+            Kind::Credential | Kind::Certificate => v.as_bytes().is_some_and(|b| !b.is_empty()),
             _ => panic!("a kind this test does not know: {:?}", f.kind),
         };
         assert!(
@@ -143,7 +143,7 @@ fn every_encoded_object_follows_its_table() {
         wire::REQUEST.fields.len()
     );
     let wallet = Wallet::new(issued.credential, issued.disclosures, device).unwrap();
-    for (req, all) in [(Some(&request), true), (None, false)] {
+    for (req, count) in [(Some(&request), 6), (None, 4)] {
         let p = wallet
             .present(&[ClaimName::GivenNames], req, fixtures::NOW)
             .unwrap();
@@ -151,8 +151,55 @@ fn every_encoded_object_follows_its_table() {
         check(wire::HEADER, &cbor::decode(&header).unwrap());
         let bytes = sign1_item(&p, 2);
         let keys = check(wire::PRESENTATION, &cbor::decode(&bytes).unwrap());
-        assert_eq!(keys.len() == wire::PRESENTATION.fields.len(), all);
+        assert_eq!(keys.len(), count);
     }
+
+    // A verifier certificate, a signed request carrying it, and the presentation that
+    // answers it (every presentation field, the request digest included).
+    let authority = mlegit::Authority::new(fixtures::authority_a().signer());
+    let kino = fixtures::verifier_kino().signer();
+    let certificate = authority
+        .certificate(&mlegit::CertificateParts {
+            verifier_key: &kino.public_key(),
+            name: "Kino",
+            audience: fixtures::AUDIENCE,
+            claims: &[ClaimName::GivenNames, ClaimName::Portrait],
+            issued_at: fixtures::NOW - fixtures::DAY,
+            not_before: fixtures::NOW - fixtures::DAY,
+            expires: fixtures::NOW + fixtures::DAY,
+        })
+        .unwrap();
+    let header = sign1_item(&certificate, 0);
+    check(wire::HEADER, &cbor::decode(&header).unwrap());
+    let bytes = sign1_item(&certificate, 2);
+    let cert_payload = cbor::decode(&bytes).unwrap();
+    assert_eq!(
+        check(wire::CERTIFICATE, &cert_payload).len(),
+        wire::CERTIFICATE.fields.len()
+    );
+    check(
+        wire::COSE_KEY,
+        map_of(&cert_payload, wire::certificate::VERIFIER_KEY.key),
+    );
+    let signed = request.sign(&kino, &certificate).unwrap();
+    let header = sign1_item(&signed, 0);
+    check(wire::HEADER, &cbor::decode(&header).unwrap());
+    let bytes = sign1_item(&signed, 2);
+    assert_eq!(
+        check(wire::SIGNED_REQUEST, &cbor::decode(&bytes).unwrap()).len(),
+        wire::SIGNED_REQUEST.fields.len()
+    );
+    let mut authorities = mlegit::TrustList::new();
+    authorities.add(authority.trusted_key(0, u64::MAX)).unwrap();
+    let checked = mlegit::RequestChecker::new(authorities)
+        .check(&signed, fixtures::NOW)
+        .unwrap();
+    let p = wallet
+        .answer(&[ClaimName::GivenNames], &checked, fixtures::NOW)
+        .unwrap();
+    let bytes = sign1_item(&p, 2);
+    let keys = check(wire::PRESENTATION, &cbor::decode(&bytes).unwrap());
+    assert_eq!(keys.len(), wire::PRESENTATION.fields.len());
 
     // A status list token.
     let mut entries = StatusBits::new(1024, 1).unwrap();
@@ -202,6 +249,8 @@ fn tables_have_unique_keys_and_names() {
         wire::PRESENTATION,
         wire::STATUS_LIST,
         wire::REQUEST,
+        wire::SIGNED_REQUEST,
+        wire::CERTIFICATE,
         wire::HEADER,
         wire::COSE_KEY,
         wire::TRUSTED_KEY,

@@ -13,8 +13,8 @@ pub mod scenario;
 pub mod vectors;
 
 use mlegit::{
-    Algorithm, ClaimValue, Error, StatusListContext, StatusReference, TrustList, Verifier,
-    VerifyContext,
+    Algorithm, ClaimValue, Error, RequestChecker, StatusListContext, StatusReference, TrustList,
+    Verifier, VerifyContext,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -23,14 +23,15 @@ pub fn generate() -> Vec<(&'static str, String)> {
     let files = [
         ("presentations.json", vectors::presentation_vectors()),
         ("status-lists.json", vectors::status_list_vectors()),
+        ("requests.json", vectors::request_vectors()),
     ];
     files
         .into_iter()
         .map(|(name, vectors)| {
             let doc = json!({
-                "version": 2,
+                "version": 3,
                 "generator": "cargo run -p mlegit-vectors --bin generate-vectors",
-                "spec": "spec/mlegit.md, version 2",
+                "spec": "spec/mlegit.md, version 3",
                 "vectors": vectors,
             });
             let mut text = serde_json::to_string_pretty(&doc).expect("JSON");
@@ -71,6 +72,7 @@ pub fn run(v: &read::Vector) -> Result<(), String> {
     let outcome = match v.kind {
         read::Kind::Presentation => run_presentation(v),
         read::Kind::StatusList => run_status_list(v),
+        read::Kind::Request => run_request(v),
     }
     .map(|ok| expected_eq(&v.expected, &ok));
     let expected_error = v.expected.error.as_deref();
@@ -108,6 +110,37 @@ fn hex(text: &str, what: &str) -> Vec<u8> {
     hex::decode(text).unwrap_or_else(|_| panic!("{what} is not hex"))
 }
 
+fn run_request(v: &read::Vector) -> Result<Json, Error> {
+    let holder = v.holder.as_ref().expect("a request vector's holder");
+    let list = hex(
+        v.authority_list.as_deref().expect("authority_list"),
+        "authority_list",
+    );
+    let checker = RequestChecker::new(TrustList::from_slice(&list)?).clock_skew(holder.clock_skew);
+    let bytes = hex(
+        v.request.as_deref().expect("a request vector's bytes"),
+        "request",
+    );
+    let checked = checker.check(&bytes, holder.now)?;
+    let r = checked.request();
+    let cert = checked.verifier();
+    let names = |c: &[mlegit::ClaimName]| c.iter().map(|n| n.as_str()).collect::<Vec<_>>();
+    Ok(json!({
+        "verifier_name": r.verifier_name,
+        "audience": r.audience,
+        "claims": names(&r.claims),
+        "allowed_claims": cert.map(|c| names(c.claims())),
+        "authority_kid": cert.map(|c| hex::encode(c.authority_kid())),
+        "verifier_key_x": cert.map(|c| hex::encode(c.verifier_key().x())),
+        "verifier_key_y": cert.map(|c| hex::encode(c.verifier_key().y())),
+        "request_digest": checked.digest().map(hex::encode),
+        "nonce": hex::encode(&r.nonce),
+        "created_at": r.created_at,
+        "not_before": cert.map(|c| c.not_before()),
+        "expires": cert.map(|c| c.expires()),
+    }))
+}
+
 fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Error> {
     let trust = TrustList::from_slice(trust)?;
     let algs: Vec<Algorithm> = s
@@ -135,13 +168,25 @@ fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Er
 }
 
 fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
-    let s = &v.verifier;
-    let verifier = verifier_for(&hex(&v.trust_list, "trust_list"), s)?;
+    let s = v
+        .verifier
+        .as_ref()
+        .expect("a presentation vector's verifier");
+    let trust = v
+        .trust_list
+        .as_deref()
+        .expect("a presentation vector's trust list");
+    let verifier = verifier_for(&hex(trust, "trust_list"), s)?;
     let nonce = s
         .expected_nonce
         .as_deref()
         .map(|n| hex(n, "expected_nonce"));
-    let ctx = VerifyContext::new(s.now, nonce.as_deref(), s.expected_audience.as_deref());
+    let digest = s
+        .expected_request_digest
+        .as_deref()
+        .map(|d| hex(d, "expected_request_digest"));
+    let ctx = VerifyContext::new(s.now, nonce.as_deref(), s.expected_audience.as_deref())
+        .with_request_digest(digest.as_deref());
     let presentation = v
         .presentation
         .as_deref()
@@ -161,12 +206,20 @@ fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
         "issuer_kid": hex::encode(p.issuer_kid()),
         "nonce": p.nonce().map(hex::encode),
         "audience": p.audience(),
+        "request_digest": p.request_digest().map(hex::encode),
     }))
 }
 
 fn run_status_list(v: &read::Vector) -> Result<Json, Error> {
-    let s = &v.verifier;
-    let verifier = verifier_for(&hex(&v.trust_list, "trust_list"), s)?;
+    let s = v
+        .verifier
+        .as_ref()
+        .expect("a status list vector's verifier");
+    let trust = v
+        .trust_list
+        .as_deref()
+        .expect("a status list vector's trust list");
+    let verifier = verifier_for(&hex(trust, "trust_list"), s)?;
     let uri = s.expected_uri.as_deref().expect("expected_uri");
     let index = s.index.expect("index");
     let token = v.token.as_deref().expect("a status list vector's token");

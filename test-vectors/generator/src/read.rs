@@ -30,6 +30,8 @@ pub enum Kind {
     Presentation,
     /// A status list token and one lookup in it (spec §12.4).
     StatusList,
+    /// A request as the holder checks it (spec §7.3, §7.6).
+    Request,
 }
 
 /// One vector.
@@ -47,18 +49,73 @@ pub struct Vector {
     /// The objects as made (presentations only).
     #[serde(default)]
     pub outputs: Option<Outputs>,
-    /// The trust list, hex.
-    pub trust_list: String,
+    /// The trust list, hex (presentation and status list vectors).
+    #[serde(default)]
+    pub trust_list: Option<String>,
+    /// The authority list, hex (request vectors).
+    #[serde(default)]
+    pub authority_list: Option<String>,
+    /// The holder's settings (request vectors).
+    #[serde(default)]
+    pub holder: Option<HolderSettings>,
+    /// The request, hex (request vectors).
+    #[serde(default)]
+    pub request: Option<String>,
     /// The presentation, hex (presentation vectors).
     #[serde(default)]
     pub presentation: Option<String>,
     /// The status list token, hex (status list vectors).
     #[serde(default)]
     pub token: Option<String>,
-    /// The verifier's settings and expectations.
-    pub verifier: VerifierSettings,
+    /// The verifier's settings and expectations (presentation and status list vectors).
+    #[serde(default)]
+    pub verifier: Option<VerifierSettings>,
     /// The declared outcome.
     pub expected: Expected,
+}
+
+/// The holder's settings of a request vector.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderSettings {
+    /// Its clock.
+    pub now: u64,
+    /// Clock skew tolerated.
+    pub clock_skew: u64,
+}
+
+/// The certificate a request vector's authority signs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateInput {
+    /// Registered name.
+    pub name: String,
+    /// Registered audience.
+    pub audience: String,
+    /// Claims it may ask for.
+    pub claims: Vec<String>,
+    /// `iat`.
+    pub iat: u64,
+    /// `nbf`.
+    pub nbf: u64,
+    /// `exp`.
+    pub exp: u64,
+}
+
+/// The request a request vector makes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    /// Nonce, hex.
+    pub nonce: String,
+    /// Audience.
+    pub audience: String,
+    /// Verifier name.
+    pub verifier_name: String,
+    /// Claims asked for.
+    pub claims: Vec<String>,
+    /// `created_at`.
+    pub created_at: u64,
 }
 
 /// An issuer key of a vector (derived from its name).
@@ -116,10 +173,30 @@ pub struct ListInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
-    /// Every issuer key the vector uses.
-    pub issuer_keys: Vec<IssuerKey>,
-    /// The trust list, by key name.
-    pub trust: Vec<TrustEntry>,
+    /// Every issuer key the vector uses (presentation and status list vectors).
+    #[serde(default)]
+    pub issuer_keys: Option<Vec<IssuerKey>>,
+    /// The trust list, by key name (presentation and status list vectors).
+    #[serde(default)]
+    pub trust: Option<Vec<TrustEntry>>,
+    /// Every authority key (request vectors).
+    #[serde(default)]
+    pub authority_keys: Option<Vec<IssuerKey>>,
+    /// The signing authority key's name (request vectors).
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// The authority list, by key name (request vectors).
+    #[serde(default)]
+    pub authority_trust: Option<Vec<TrustEntry>>,
+    /// The verifier key certified, hex (request vectors).
+    #[serde(default)]
+    pub verifier_private_scalar: Option<String>,
+    /// The certificate (request vectors).
+    #[serde(default)]
+    pub certificate: Option<CertificateInput>,
+    /// The request (request vectors).
+    #[serde(default)]
+    pub request: Option<RequestInput>,
     /// The issuing key's name.
     #[serde(default)]
     pub issuer: Option<String>,
@@ -160,6 +237,9 @@ pub struct Inputs {
     /// The audience answered, or null.
     #[serde(default)]
     pub audience: Option<String>,
+    /// The digest of the signed request answered, hex, or null.
+    #[serde(default, deserialize_with = "present_or_null")]
+    pub request_digest: Option<Option<String>>,
     /// The claims disclosed, in order.
     #[serde(default)]
     pub disclosed: Option<Vec<String>>,
@@ -220,6 +300,9 @@ pub struct VerifierSettings {
     /// The audience expected, or null (presentation vectors).
     #[serde(default)]
     pub expected_audience: Option<String>,
+    /// The signed request's digest expected, hex, or null (presentation vectors).
+    #[serde(default)]
+    pub expected_request_digest: Option<String>,
     /// The token size cap (status list vectors).
     #[serde(default)]
     pub max_token_size: Option<u64>,
@@ -244,18 +327,61 @@ pub struct Expected {
     /// The error code of an invalid vector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Disclosed claims (valid presentations).
+    /// Disclosed claims (valid presentations: a map) or the claims asked (valid
+    /// requests: a list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claims: Option<serde_json::Map<String, Json>>,
+    pub claims: Option<Json>,
+    /// The verifier name shown (valid requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_name: Option<String>,
+    /// The claims the certificate allows, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_claims: Option<Json>,
+    /// The authority key id, hex, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authority_kid: Option<Json>,
+    /// The verifier key's x, hex, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub verifier_key_x: Option<Json>,
+    /// The verifier key's y, hex, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub verifier_key_y: Option<Json>,
+    /// `created_at` (valid requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<u64>,
     /// `presented_at` (valid presentations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presented_at: Option<u64>,
-    /// `nbf` (valid presentations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_before: Option<u64>,
-    /// `exp` (valid presentations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<u64>,
+    /// `nbf` (valid presentations; the certificate's, or null, for valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub not_before: Option<Json>,
+    /// `exp` (valid presentations; the certificate's, or null, for valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires: Option<Json>,
     /// The credential id, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
@@ -279,6 +405,13 @@ pub struct Expected {
         skip_serializing_if = "Option::is_none"
     )]
     pub audience: Option<Option<String>>,
+    /// The signed request's digest, hex, or null (valid presentations).
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_digest: Option<Option<String>>,
     /// The entry's value (valid status list vectors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<u8>,
@@ -300,6 +433,11 @@ pub struct Expected {
     /// Entries in the list (valid status list vectors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<u64>,
+}
+
+/// A JSON field that may be absent (`None`) or present, null included (`Some(Json::Null)`).
+fn present_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
 }
 
 /// A field that may be absent (outer `None`), null (`Some(None)`) or a value.

@@ -8,9 +8,24 @@ use sha2::{Digest, Sha256};
 use crate::cbor::{V, enc, int, text};
 
 pub use mlegit::fixtures::{
-    AUDIENCE, DAY, Key, NOW, device, issuer_a, issuer_b, issuer_unknown, nonce, other_device,
-    portrait,
+    AUDIENCE, DAY, Key, NOW, authority_a, authority_b, authority_unknown, device, issuer_a,
+    issuer_b, issuer_unknown, nonce, other_device, portrait, verifier_kino, verifier_other,
 };
+
+/// The COSE_KeySet of `entries` (a trust list or an authority list, spec §10).
+pub fn encode_trust(entries: &[TrustEntry]) -> Vec<u8> {
+    let mut list = mlegit::TrustList::new();
+    for e in entries {
+        list.add(mlegit::TrustedKey {
+            kid: e.key.kid(),
+            key: e.key.signer().public_key(),
+            not_before: e.not_before,
+            not_after: e.not_after,
+        })
+        .expect("distinct keys, at most 64");
+    }
+    list.to_vec()
+}
 
 /// A trust list entry.
 #[derive(Clone, Debug)]
@@ -95,6 +110,8 @@ pub struct Settings {
     pub expected_nonce: Option<Vec<u8>>,
     /// Expected audience.
     pub expected_audience: Option<String>,
+    /// Expected digest of the signed request sent.
+    pub expected_request_digest: Option<Vec<u8>>,
 }
 
 impl Default for Settings {
@@ -107,6 +124,7 @@ impl Default for Settings {
             accepted_algs: vec![-7],
             expected_nonce: None,
             expected_audience: None,
+            expected_request_digest: None,
         }
     }
 }
@@ -153,6 +171,8 @@ pub struct Parts {
     pub nonce: Option<Vec<u8>>,
     /// Audience, when answering a request.
     pub audience: Option<String>,
+    /// The digest of the signed request answered (presentation key 7).
+    pub request_digest: Option<Vec<u8>>,
     /// Verifier settings.
     pub settings: Settings,
     /// Override the salt of a claim (otherwise derived).
@@ -236,6 +256,7 @@ impl Parts {
             presented_at: NOW - 10,
             nonce: None,
             audience: None,
+            request_digest: None,
             settings: Settings::default(),
             salt_override: Vec::new(),
             extra_issued: Vec::new(),
@@ -296,17 +317,7 @@ impl Parts {
 
     /// The encoded trust list.
     pub fn trust_list(&self) -> Vec<u8> {
-        let mut list = mlegit::TrustList::new();
-        for e in &self.trust {
-            list.add(mlegit::TrustedKey {
-                kid: e.key.kid(),
-                key: e.key.signer().public_key(),
-                not_before: e.not_before,
-                not_after: e.not_after,
-            })
-            .unwrap();
-        }
-        list.to_vec()
+        encode_trust(&self.trust)
     }
 
     /// Encodes and signs everything.
@@ -405,6 +416,9 @@ impl Parts {
         }
         if let Some(a) = &self.audience {
             payload.push((V::U(6), V::T(a.clone())));
+        }
+        if let Some(d) = &self.request_digest {
+            payload.push((V::U(7), V::B(d.clone())));
         }
         if let Some(h) = self.presentation_payload_hook.take() {
             h(&mut payload);
@@ -571,17 +585,7 @@ impl ListParts {
 
     /// The encoded trust list.
     pub fn trust_list(&self) -> Vec<u8> {
-        let mut list = mlegit::TrustList::new();
-        for e in &self.trust {
-            list.add(mlegit::TrustedKey {
-                kid: e.key.kid(),
-                key: e.key.signer().public_key(),
-                not_before: e.not_before,
-                not_after: e.not_after,
-            })
-            .unwrap();
-        }
-        list.to_vec()
+        encode_trust(&self.trust)
     }
 
     /// Signs the token.
@@ -619,4 +623,210 @@ impl ListParts {
             None => token,
         }
     }
+}
+
+/// The cinema's certificate claims in the vectors: what a cinema may ask for.
+pub const KINO_CLAIMS: [&str; 3] = ["given_names", "age_over_18", "portrait"];
+/// The cinema's registered name.
+pub const KINO_NAME: &str = "Kino Muranów";
+
+/// Everything a request vector is made from (spec §7.4-§7.6): the authority and its list,
+/// the verifier key and certificate, the request, and hooks for one defect each.
+pub struct RequestParts {
+    /// The authority key that signs the certificate.
+    pub authority: Key,
+    /// The holder's authority list.
+    pub authority_trust: Vec<TrustEntry>,
+    /// The key the certificate certifies.
+    pub verifier: Key,
+    /// The key that signs the request (the verifier's unless a vector says otherwise).
+    pub request_signer: Key,
+    /// Certificate: name, audience, claims, iat, nbf, exp.
+    pub cert_name: String,
+    /// Certificate audience.
+    pub cert_audience: String,
+    /// Certificate claims.
+    pub cert_claims: Vec<String>,
+    /// Certificate iat.
+    pub cert_iat: u64,
+    /// Certificate nbf.
+    pub cert_nbf: u64,
+    /// Certificate exp.
+    pub cert_exp: u64,
+    /// Request: nonce, audience, verifier name, claims, created_at.
+    pub nonce: Vec<u8>,
+    /// Request audience.
+    pub audience: String,
+    /// Request verifier name.
+    pub verifier_name: String,
+    /// Request claims.
+    pub claims: Vec<String>,
+    /// Request created_at.
+    pub created_at: u64,
+    /// Unsigned: the bare request map, no certificate, no signature.
+    pub unsigned: bool,
+    /// Edit the certificate payload before signing.
+    pub cert_payload_hook: Option<MapHook>,
+    /// Edit the certificate's protected header.
+    pub cert_protected: Vec<(V, V)>,
+    /// Certificate signature mode.
+    pub cert_sig: SigMode,
+    /// Edit the certificate payload after signing.
+    pub cert_tamper: Option<MapHook>,
+    /// Replace the certificate bytes.
+    pub cert_bytes_hook: Option<BytesHook>,
+    /// Edit the request payload before signing.
+    pub request_payload_hook: Option<MapHook>,
+    /// The request's protected header.
+    pub request_protected: Vec<(V, V)>,
+    /// Request signature mode.
+    pub request_sig: SigMode,
+    /// Edit the request payload after signing.
+    pub request_tamper: Option<MapHook>,
+    /// Replace the request bytes at the end.
+    pub bytes_hook: Option<BytesHook>,
+    /// Holder clock.
+    pub now: u64,
+    /// Holder skew.
+    pub clock_skew: u64,
+}
+
+impl RequestParts {
+    /// The cinema's signed request for its three certified claims, its certificate signed
+    /// by authority A ten days ago for thirty days; the holder at NOW.
+    pub fn signed() -> Self {
+        let authority = authority_a();
+        Self {
+            cert_protected: vec![
+                (V::U(1), int(-7)),
+                (V::U(4), V::B(authority.kid())),
+                (V::U(16), text(cose::TYP_VERIFIER)),
+            ],
+            authority,
+            authority_trust: vec![TrustEntry {
+                key: authority_a(),
+                not_before: NOW - 400 * DAY,
+                not_after: NOW + 400 * DAY,
+            }],
+            verifier: verifier_kino(),
+            request_signer: verifier_kino(),
+            cert_name: KINO_NAME.into(),
+            cert_audience: AUDIENCE.into(),
+            cert_claims: KINO_CLAIMS.iter().map(|c| (*c).to_string()).collect(),
+            cert_iat: NOW - 10 * DAY,
+            cert_nbf: NOW - 10 * DAY,
+            cert_exp: NOW + 20 * DAY,
+            nonce: nonce(),
+            audience: AUDIENCE.into(),
+            verifier_name: KINO_NAME.into(),
+            claims: KINO_CLAIMS.iter().map(|c| (*c).to_string()).collect(),
+            created_at: NOW - 5,
+            unsigned: false,
+            cert_payload_hook: None,
+            cert_sig: SigMode::Normal,
+            cert_tamper: None,
+            cert_bytes_hook: None,
+            request_payload_hook: None,
+            request_protected: vec![(V::U(1), int(-7)), (V::U(16), text(cose::TYP_REQUEST))],
+            request_sig: SigMode::Normal,
+            request_tamper: None,
+            bytes_hook: None,
+            now: NOW,
+            clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
+        }
+    }
+
+    /// The same request, unsigned (spec §7.1): shown as "not verified".
+    pub fn unsigned() -> Self {
+        let mut p = Self::signed();
+        p.unsigned = true;
+        p
+    }
+
+    /// The encoded authority list.
+    pub fn authority_list(&self) -> Vec<u8> {
+        encode_trust(&self.authority_trust)
+    }
+
+    /// The certificate bytes.
+    pub fn certificate(&mut self) -> Vec<u8> {
+        let key = self.verifier.signer().public_key();
+        let mut payload = vec![
+            (V::U(1), V::U(1)),
+            (
+                V::U(2),
+                V::M(vec![
+                    (V::U(1), V::U(2)),
+                    (int(-1), V::U(1)),
+                    (int(-2), V::B(key.x().to_vec())),
+                    (int(-3), V::B(key.y().to_vec())),
+                ]),
+            ),
+            (V::U(3), text(&self.cert_name)),
+            (V::U(4), text(&self.cert_audience)),
+            (
+                V::U(5),
+                V::A(self.cert_claims.iter().map(|c| text(c)).collect()),
+            ),
+            (V::U(6), V::U(self.cert_iat)),
+            (V::U(7), V::U(self.cert_nbf)),
+            (V::U(8), V::U(self.cert_exp)),
+        ];
+        if let Some(h) = self.cert_payload_hook.take() {
+            h(&mut payload);
+        }
+        let cert = sign1(
+            &self.authority,
+            &self.cert_protected,
+            &[],
+            payload,
+            self.cert_tamper.take(),
+            self.cert_sig,
+        );
+        match self.cert_bytes_hook.take() {
+            Some(h) => h(cert),
+            None => cert,
+        }
+    }
+
+    /// The request bytes as the holder receives them.
+    pub fn build(&mut self) -> Vec<u8> {
+        let mut payload = vec![
+            (V::U(1), V::U(1)),
+            (V::U(2), V::B(self.nonce.clone())),
+            (V::U(3), text(&self.audience)),
+            (V::U(4), text(&self.verifier_name)),
+            (V::U(5), V::A(self.claims.iter().map(|c| text(c)).collect())),
+            (V::U(6), V::U(self.created_at)),
+        ];
+        let bytes = if self.unsigned {
+            if let Some(h) = self.request_payload_hook.take() {
+                h(&mut payload);
+            }
+            enc(&V::M(payload))
+        } else {
+            payload.push((V::U(7), V::B(self.certificate())));
+            if let Some(h) = self.request_payload_hook.take() {
+                h(&mut payload);
+            }
+            sign1(
+                &self.request_signer,
+                &self.request_protected,
+                &[],
+                payload,
+                self.request_tamper.take(),
+                self.request_sig,
+            )
+        };
+        match self.bytes_hook.take() {
+            Some(h) => h(bytes),
+            None => bytes,
+        }
+    }
+}
+
+/// The vectors' signed request, as [`RequestParts::signed`] builds it: what the presentation
+/// vectors that answer a signed request bind (its SHA-256).
+pub fn signed_request() -> Vec<u8> {
+    RequestParts::signed().build()
 }

@@ -7,8 +7,9 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::cbor::{V, enc, int, remove, set, text};
 use crate::scenario::{
-    AUDIENCE, DAY, Key, LIST_URI, ListParts, NOW, Parts, SigMode, TrustEntry, issuer_a, issuer_b,
-    issuer_unknown, nonce, other_device,
+    AUDIENCE, DAY, Key, LIST_URI, ListParts, NOW, Parts, RequestParts, SigMode, TrustEntry,
+    authority_a, authority_b, authority_unknown, issuer_a, issuer_b, issuer_unknown, nonce,
+    other_device, verifier_other,
 };
 
 /// The outcome a vector declares.
@@ -102,6 +103,7 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
         "presented_at": parts.presented_at,
         "nonce": hexo(&parts.nonce),
         "audience": parts.audience,
+        "request_digest": hexo(&parts.request_digest),
         "disclosed": parts.disclosed,
     });
     let s = &parts.settings;
@@ -113,6 +115,7 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
         "accepted_algs": s.accepted_algs,
         "expected_nonce": hexo(&s.expected_nonce),
         "expected_audience": s.expected_audience,
+        "expected_request_digest": hexo(&s.expected_request_digest),
     });
     let expected = match expect {
         Expect::Valid => {
@@ -132,6 +135,7 @@ fn presentation(name: &str, description: &str, parts: Parts, expect: Expect) -> 
                 "issuer_kid": hex::encode(parts.issuer.kid()),
                 "nonce": hexo(&parts.nonce),
                 "audience": parts.audience,
+                "request_digest": hexo(&parts.request_digest),
             })
         }
         Expect::Invalid(e) => json!({"result": "invalid", "error": e.code()}),
@@ -398,6 +402,17 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
         base: Parts::base,
         mutate: |p| {
             p.disclosed = vec![];
+        },
+        expect: Valid,
+    },
+    Case {
+        name: "signed_request_bound",
+        description: "Answering the cinema's signed request: its SHA-256 signed and expected (P13c).",
+        base: Parts::request_bound,
+        mutate: |p| {
+            let digest = crate::scenario_digest(&crate::scenario::signed_request());
+            p.request_digest = Some(digest.clone());
+            p.settings.expected_request_digest = Some(digest);
         },
         expect: Valid,
     },
@@ -726,6 +741,38 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
         expect: Invalid(Error::MissingField),
     },
     Case {
+        name: "request_mismatch_other_request",
+        description: "Bound to another signed request (another nonce's), as a replay to verifier B.",
+        base: Parts::request_bound,
+        mutate: |p| {
+            let mut other = RequestParts::signed();
+            other.nonce = vec![0x42; 16];
+            p.request_digest = Some(crate::scenario_digest(&other.build()));
+            p.settings.expected_request_digest =
+                Some(crate::scenario_digest(&crate::scenario::signed_request()));
+        },
+        expect: Invalid(Error::RequestMismatch),
+    },
+    Case {
+        name: "request_mismatch_unexpected_digest",
+        description: "A request digest where the verifier sent an unsigned request.",
+        base: Parts::request_bound,
+        mutate: |p| {
+            p.request_digest = Some(crate::scenario_digest(&crate::scenario::signed_request()));
+        },
+        expect: Invalid(Error::RequestMismatch),
+    },
+    Case {
+        name: "request_mismatch_missing_digest",
+        description: "No request digest where the verifier sent a signed request.",
+        base: Parts::request_bound,
+        mutate: |p| {
+            p.settings.expected_request_digest =
+                Some(crate::scenario_digest(&crate::scenario::signed_request()));
+        },
+        expect: Invalid(Error::RequestMismatch),
+    },
+    Case {
         name: "invalid_field_status_v1_shape",
         description: "The status reference of spec version 1, {1: uri, 2: index}.",
         base: Parts::base,
@@ -776,12 +823,22 @@ const PRESENTATION_CASES: &[Case<Parts>] = &[
     },
     Case {
         name: "unknown_field",
-        description: "A presentation payload with key 7.",
+        description: "A presentation payload with key 8.",
         base: Parts::base,
         mutate: |p| {
-            p.presentation_payload_hook = hook(|m| m.push((V::U(7), text("x"))));
+            p.presentation_payload_hook = hook(|m| m.push((V::U(8), text("x"))));
         },
         expect: Invalid(Error::UnknownField),
+    },
+    Case {
+        name: "invalid_field_short_request_digest",
+        description: "A request digest of 31 bytes (32 required).",
+        base: Parts::request_bound,
+        mutate: |p| {
+            p.request_digest = Some(vec![7; 31]);
+            p.settings.expected_request_digest = Some(vec![7; 31]);
+        },
+        expect: Invalid(Error::InvalidField),
     },
     Case {
         name: "invalid_field_short_nonce",
@@ -1602,5 +1659,377 @@ pub fn status_list_vectors() -> Vec<Json> {
     LIST_CASES
         .iter()
         .map(|c| status_list(c.name, c.description, c.parts(), c.expect))
+        .collect()
+}
+
+fn request_vector(name: &str, description: &str, mut parts: RequestParts, expect: Expect) -> Json {
+    let bytes = parts.build();
+    let key = parts.verifier.signer().public_key();
+    let expected = match expect {
+        Expect::Valid => {
+            let signed = !parts.unsigned;
+            let opt = |v: Json| if signed { v } else { Json::Null };
+            json!({
+                "result": "valid",
+                "verifier_name": parts.verifier_name,
+                "audience": parts.audience,
+                "claims": parts.claims,
+                "allowed_claims": opt(json!(parts.cert_claims)),
+                "authority_kid": opt(json!(hex::encode(parts.authority.kid()))),
+                "verifier_key_x": opt(json!(hex::encode(key.x()))),
+                "verifier_key_y": opt(json!(hex::encode(key.y()))),
+                "request_digest": opt(json!(hex::encode(crate::scenario_digest(&bytes)))),
+                "nonce": hex::encode(&parts.nonce),
+                "created_at": parts.created_at,
+                "not_before": opt(json!(parts.cert_nbf)),
+                "expires": opt(json!(parts.cert_exp)),
+            })
+        }
+        Expect::Invalid(e) => json!({"result": "invalid", "error": e.code()}),
+    };
+    let mut keys = vec![key_json(&parts.authority)];
+    for e in &parts.authority_trust {
+        if e.key.name != parts.authority.name {
+            keys.push(key_json(&e.key));
+        }
+    }
+    let v = json!({
+        "name": name,
+        "description": description,
+        "kind": "request",
+        "inputs": {
+            "authority_keys": keys,
+            "authority": parts.authority.name,
+            "authority_trust": parts.authority_trust.iter().map(|e| json!({
+                "key": e.key.name, "not_before": e.not_before, "not_after": e.not_after,
+            })).collect::<Vec<_>>(),
+            "verifier_private_scalar": hex::encode(parts.verifier.scalar),
+            "certificate": {
+                "name": parts.cert_name,
+                "audience": parts.cert_audience,
+                "claims": parts.cert_claims,
+                "iat": parts.cert_iat,
+                "nbf": parts.cert_nbf,
+                "exp": parts.cert_exp,
+            },
+            "request": {
+                "nonce": hex::encode(&parts.nonce),
+                "audience": parts.audience,
+                "verifier_name": parts.verifier_name,
+                "claims": parts.claims,
+                "created_at": parts.created_at,
+            },
+        },
+        "authority_list": hex::encode(parts.authority_list()),
+        "holder": {"now": parts.now, "clock_skew": parts.clock_skew},
+        "request": hex::encode(&bytes),
+        "expected": expected,
+    });
+    if let Err(why) = crate::run_vector(&v) {
+        panic!("vector {name}: the Rust holder disagrees with the declared outcome: {why}");
+    }
+    v
+}
+
+const REQUEST_CASES: &[Case<RequestParts>] = &[
+    // ---- positive ----
+    Case {
+        name: "signed_request_valid",
+        description: "The cinema asks for its three certified claims: verified, shown as Kino Muranów.",
+        base: RequestParts::signed,
+        mutate: keep,
+        expect: Valid,
+    },
+    Case {
+        name: "signed_request_fewer_claims",
+        description: "Asking for one of the three certified claims.",
+        base: RequestParts::signed,
+        mutate: |p| p.claims = vec!["age_over_18".into()],
+        expect: Valid,
+    },
+    Case {
+        name: "unsigned_request_valid",
+        description: "The same request unsigned: R1-R5 pass, shown as not verified.",
+        base: RequestParts::unsigned,
+        mutate: keep,
+        expect: Valid,
+    },
+    Case {
+        name: "unsigned_request_any_claim",
+        description: "An unsigned request may ask for anything (the student decides, not verified).",
+        base: RequestParts::unsigned,
+        mutate: |p| p.claims = vec!["pesel".into(), "address".into()],
+        expect: Valid,
+    },
+    Case {
+        name: "certificate_nbf_skew_edge",
+        description: "now + skew exactly the certificate's nbf: accepted.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.cert_iat = NOW + 60;
+            p.cert_nbf = NOW + 60;
+        },
+        expect: Valid,
+    },
+    Case {
+        name: "certificate_exp_skew_edge",
+        description: "now exactly the certificate's exp + skew: accepted.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_exp = NOW - 60,
+        expect: Valid,
+    },
+    Case {
+        name: "authority_rotation_new_key",
+        description: "Two authority keys; the certificate signed by the new one.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.authority = authority_b();
+            set(&mut p.cert_protected, V::U(4), V::B(authority_b().kid()));
+            p.authority_trust = vec![
+                TrustEntry {
+                    key: authority_a(),
+                    not_before: NOW - 400 * DAY,
+                    not_after: NOW - 20 * DAY,
+                },
+                TrustEntry {
+                    key: authority_b(),
+                    not_before: NOW - 20 * DAY,
+                    not_after: NOW + 400 * DAY,
+                },
+            ];
+        },
+        expect: Valid,
+    },
+    // ---- A1-A3: the request ----
+    Case {
+        name: "signed_request_too_large",
+        description: "A signed request of more than 2048 bytes.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|mut b| {
+                b.resize(2049, 0);
+                b
+            }))
+        },
+        expect: Invalid(Error::InputTooLarge),
+    },
+    Case {
+        name: "signed_request_with_kid",
+        description: "A kid in the request's protected header: its key is the certificate's.",
+        base: RequestParts::signed,
+        mutate: |p| p.request_protected.insert(1, (V::U(4), V::B(vec![1; 8]))),
+        expect: Invalid(Error::CoseUnknownHeader),
+    },
+    Case {
+        name: "signed_request_wrong_context",
+        description: "A request signed with the presentation's typ.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            set(
+                &mut p.request_protected,
+                V::U(16),
+                text(cose::TYP_PRESENTATION),
+            )
+        },
+        expect: Invalid(Error::WrongContext),
+    },
+    Case {
+        name: "signed_request_without_certificate",
+        description: "A signed request whose payload has no key 7.",
+        base: RequestParts::signed,
+        mutate: |p| p.request_payload_hook = hook(|m| remove(m, &V::U(7))),
+        expect: Invalid(Error::MissingField),
+    },
+    Case {
+        name: "signed_request_unknown_claim",
+        description: "A signed request asking for a claim the registry does not define.",
+        base: RequestParts::signed,
+        mutate: |p| p.claims = vec!["nickname".into()],
+        expect: Invalid(Error::UnknownClaim),
+    },
+    Case {
+        name: "signed_request_version_2",
+        description: "A signed request of version 2.",
+        base: RequestParts::signed,
+        mutate: |p| p.request_payload_hook = hook(|m| set(m, V::U(1), V::U(2))),
+        expect: Invalid(Error::UnsupportedVersion),
+    },
+    // ---- A4-A5: the certificate ----
+    Case {
+        name: "certificate_not_cose",
+        description: "Key 7 holds a CBOR map, not a COSE_Sign1.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_bytes_hook = Some(Box::new(|_| enc(&V::M(vec![(V::U(1), V::U(1))])))),
+        expect: Invalid(Error::CoseMalformed),
+    },
+    Case {
+        name: "certificate_empty",
+        description: "Key 7 an empty byte string: it passes A3 and is not CBOR at A4.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_bytes_hook = Some(Box::new(|_| Vec::new())),
+        expect: Invalid(Error::CborMalformed),
+    },
+    Case {
+        name: "certificate_kid_missing",
+        description: "A certificate without the authority's kid.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_protected.retain(|(k, _)| *k != V::U(4)),
+        expect: Invalid(Error::KidMissing),
+    },
+    Case {
+        name: "certificate_wrong_context",
+        description: "A credential's typ on the certificate.",
+        base: RequestParts::signed,
+        mutate: |p| set(&mut p.cert_protected, V::U(16), text(cose::TYP_CREDENTIAL)),
+        expect: Invalid(Error::WrongContext),
+    },
+    Case {
+        name: "certificate_unknown_field",
+        description: "A certificate payload with key 9.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_payload_hook = hook(|m| m.push((V::U(9), V::U(0)))),
+        expect: Invalid(Error::UnknownField),
+    },
+    Case {
+        name: "certificate_version_2",
+        description: "A certificate of version 2.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_payload_hook = hook(|m| set(m, V::U(1), V::U(2))),
+        expect: Invalid(Error::UnsupportedVersion),
+    },
+    Case {
+        name: "certificate_duplicate_claim",
+        description: "A certificate listing portrait twice.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_claims.push("portrait".into()),
+        expect: Invalid(Error::DuplicateClaim),
+    },
+    Case {
+        name: "certificate_no_claims",
+        description: "A certificate that lists no claim.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_claims = vec![],
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "certificate_key_off_curve",
+        description: "A verifier key whose point is not on P-256.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.cert_payload_hook = hook(|m| {
+                let bad = V::M(vec![
+                    (V::U(1), V::U(2)),
+                    (int(-1), V::U(1)),
+                    (int(-2), V::B(vec![1; 32])),
+                    (int(-3), V::B(vec![2; 32])),
+                ]);
+                set(m, V::U(2), bad);
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "certificate_window_reversed",
+        description: "A certificate whose nbf is not before its exp.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_exp = p.cert_nbf,
+        expect: Invalid(Error::InvalidField),
+    },
+    // ---- A6-A9: the authority and the window ----
+    Case {
+        name: "certificate_unknown_authority",
+        description: "Signed by an authority key no authority list holds.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.authority = authority_unknown();
+            set(
+                &mut p.cert_protected,
+                V::U(4),
+                V::B(authority_unknown().kid()),
+            );
+        },
+        expect: Invalid(Error::UnknownAuthority),
+    },
+    Case {
+        name: "certificate_authority_retired",
+        description: "Signed after the authority key's not_after.",
+        base: RequestParts::signed,
+        mutate: |p| p.authority_trust[0].not_after = p.cert_iat - 1,
+        expect: Invalid(Error::AuthorityKeyNotValid),
+    },
+    Case {
+        name: "certificate_signature_invalid",
+        description: "The certificate's name changed after signing.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_tamper = hook(|m| set(m, V::U(3), text("Kino Muranów VIP"))),
+        expect: Invalid(Error::CertificateSignatureInvalid),
+    },
+    Case {
+        name: "certificate_signature_high_s",
+        description: "The high-S twin of the certificate's signature.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_sig = SigMode::HighS,
+        expect: Invalid(Error::SignatureMalleable),
+    },
+    Case {
+        name: "certificate_not_yet_valid",
+        description: "The certificate's nbf one second beyond now + skew.",
+        base: RequestParts::signed,
+        mutate: |p| {
+            p.cert_iat = NOW + 61;
+            p.cert_nbf = NOW + 61;
+        },
+        expect: Invalid(Error::CertificateNotYetValid),
+    },
+    Case {
+        name: "certificate_expired",
+        description: "now one second beyond the certificate's exp + skew.",
+        base: RequestParts::signed,
+        mutate: |p| p.cert_exp = NOW - 61,
+        expect: Invalid(Error::CertificateExpired),
+    },
+    // ---- A10-A12: the request against its certificate ----
+    Case {
+        name: "request_signed_by_another_key",
+        description: "A request signed by another verifier's key than the certified one.",
+        base: RequestParts::signed,
+        mutate: |p| p.request_signer = verifier_other(),
+        expect: Invalid(Error::RequestSignatureInvalid),
+    },
+    Case {
+        name: "request_signature_high_s",
+        description: "The high-S twin of the request's signature.",
+        base: RequestParts::signed,
+        mutate: |p| p.request_sig = SigMode::HighS,
+        expect: Invalid(Error::SignatureMalleable),
+    },
+    Case {
+        name: "request_audience_not_certified",
+        description: "The request's audience differs from the certificate's.",
+        base: RequestParts::signed,
+        mutate: |p| p.audience = "https://other.example/verifier".into(),
+        expect: Invalid(Error::RequestCertificateMismatch),
+    },
+    Case {
+        name: "request_name_not_certified",
+        description: "The request calls itself Kino Muranów Premium; the certificate says Kino Muranów.",
+        base: RequestParts::signed,
+        mutate: |p| p.verifier_name = "Kino Muranów Premium".into(),
+        expect: Invalid(Error::RequestCertificateMismatch),
+    },
+    Case {
+        name: "request_claim_not_allowed",
+        description: "The cinema asks for the PESEL, which its certificate does not list.",
+        base: RequestParts::signed,
+        mutate: |p| p.claims = vec!["given_names".into(), "pesel".into()],
+        expect: Invalid(Error::ClaimNotAllowed),
+    },
+];
+
+/// Every request vector: one row of `REQUEST_CASES` each.
+pub fn request_vectors() -> Vec<Json> {
+    REQUEST_CASES
+        .iter()
+        .map(|c| request_vector(c.name, c.description, c.parts(), c.expect))
         .collect()
 }

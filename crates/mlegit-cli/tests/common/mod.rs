@@ -113,3 +113,12 @@ pub fn setup_wallet(dir: &Path, iat: &str) {
         ],
     );
 }
+
+/// A day before the clock, as seconds: an `iat` for wallets used at the real time.
+pub fn iat_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (now - 86_400).to_string()
+}
