@@ -466,7 +466,14 @@ impl<B: SignatureBackend> Verifier<B> {
         // L6 (spec §12.4): V1-V3 with that key.
         self.verify_sign1(&sign1, &trusted.key, Error::IssuerSignatureInvalid)?;
         // L7, L8, L9, L10 (spec §12.4): the list named, and fresh at now.
-        self.list_fresh(payload.sub, payload.iat, payload.exp, payload.ttl, ctx)?;
+        self.list_fresh(
+            payload.sub,
+            payload.iat,
+            payload.exp,
+            payload.ttl,
+            ctx,
+            ListCheck::Fetch,
+        )?;
         // L11 (spec §12.4): inflate lst within the cap (M1 again, already true).
         let bits = StatusBits::decompress(payload.bits, payload.lst, self.max_status_list)?;
         Ok(StatusList::new(&payload, kid, bits))
@@ -489,12 +496,14 @@ impl<B: SignatureBackend> Verifier<B> {
             list.expires(),
             list.ttl(),
             &ctx,
+            ListCheck::Lookup,
         )?;
         // L12 (spec §12.4): the entry, within the list.
         list.get(reference.index)
     }
 
-    /// L7-L10 (spec §12.4).
+    /// L7-L10 (spec §12.4) when a token is verified; L7, L9 and L10 when a kept list is
+    /// looked up, since L8 is asked once, of the token as it arrives.
     fn list_fresh(
         &self,
         sub: &str,
@@ -502,6 +511,7 @@ impl<B: SignatureBackend> Verifier<B> {
         exp: u64,
         ttl: u64,
         ctx: &StatusListContext<'_>,
+        check: ListCheck,
     ) -> Result<(), Error> {
         // L7 (spec §12.4): the list the credential names, bytewise.
         if sub != ctx.expected_uri {
@@ -514,8 +524,8 @@ impl<B: SignatureBackend> Verifier<B> {
             u128::from(exp),
             u128::from(ttl),
         );
-        // L8 (spec §12.4): not issued in the future.
-        if iat > now + skew {
+        // L8 (spec §12.4): not issued in the future, when the token is verified.
+        if check == ListCheck::Fetch && iat > now + skew {
             return Err(Error::StatusListFromFuture);
         }
         // L9 (spec §12.4): not expired.
@@ -528,6 +538,15 @@ impl<B: SignatureBackend> Verifier<B> {
         }
         Ok(())
     }
+}
+
+/// Which of the freshness steps of spec §12.4 a list check runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListCheck {
+    /// [`Verifier::verify_status_list`]: L7, L8, L9 and L10.
+    Fetch,
+    /// [`Verifier::check_status`] on a kept list: L7, L9 and L10.
+    Lookup,
 }
 
 impl<B: SignatureBackend> Verifier<B> {

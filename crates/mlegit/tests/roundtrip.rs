@@ -460,3 +460,96 @@ fn requests_that_break_the_rules_are_refused() {
         Err(mlegit::Error::InvalidField)
     );
 }
+
+/// A lookup in a kept list runs L7, L9 and L10 at the time of the lookup, then L12, and
+/// not L8 (spec §12.4): the token passed L8 when it was verified, and a lookup at an
+/// earlier `now` (a clock set back, a kept list read again) is not a list from the future.
+#[test]
+fn a_lookup_in_a_kept_list_runs_l7_l9_l10_and_not_l8() {
+    let issuer = issuer();
+    let verifier = verifier(&issuer).clock_skew(60);
+    let uri = "https://issuer.example/lists/7";
+    let mut array = StatusBits::new(64, 1).unwrap();
+    array.set(5, 1).unwrap();
+    let token = issuer
+        .status_list_token(&StatusListToken {
+            uri,
+            bits: &array,
+            issued_at: NOW,
+            expires: NOW + 1_000,
+            ttl: 500,
+        })
+        .unwrap();
+    // L8 when the token is verified: issued more than the skew after now.
+    assert_eq!(
+        verifier
+            .verify_status_list(&token, &StatusListContext::new(NOW - 61, uri))
+            .err(),
+        Some(mlegit::Error::StatusListFromFuture)
+    );
+    let list = verifier
+        .verify_status_list(&token, &StatusListContext::new(NOW, uri))
+        .unwrap();
+    let at = |index| StatusReference {
+        uri: uri.into(),
+        index,
+    };
+    // No L8 at lookup: an hour before iat the kept list still answers.
+    assert_eq!(
+        verifier
+            .check_status(&list, &at(5), NOW - 3_600)
+            .unwrap()
+            .value(),
+        1
+    );
+    assert_eq!(
+        verifier
+            .check_status(&list, &at(4), NOW - 3_600)
+            .unwrap()
+            .value(),
+        0
+    );
+    // L10 at lookup: past iat + ttl + skew.
+    assert_eq!(
+        verifier
+            .check_status(&list, &at(5), NOW + 560)
+            .unwrap()
+            .value(),
+        1
+    );
+    assert_eq!(
+        verifier.check_status(&list, &at(5), NOW + 561).err(),
+        Some(mlegit::Error::StatusListStale)
+    );
+    // L7 at lookup: a reference to another list.
+    let other = StatusReference {
+        uri: "https://issuer.example/lists/8".into(),
+        index: 5,
+    };
+    assert_eq!(
+        verifier.check_status(&list, &other, NOW).err(),
+        Some(mlegit::Error::StatusListUriMismatch)
+    );
+    // L12.
+    assert_eq!(
+        verifier.check_status(&list, &at(64), NOW).err(),
+        Some(mlegit::Error::StatusIndexOutOfRange)
+    );
+    // L9 at lookup: a list whose exp comes before iat + ttl.
+    let token = issuer
+        .status_list_token(&StatusListToken {
+            uri,
+            bits: &array,
+            issued_at: NOW,
+            expires: NOW + 100,
+            ttl: 500,
+        })
+        .unwrap();
+    let list = verifier
+        .verify_status_list(&token, &StatusListContext::new(NOW, uri))
+        .unwrap();
+    assert_eq!(
+        verifier.check_status(&list, &at(5), NOW + 161).err(),
+        Some(mlegit::Error::StatusListExpired)
+    );
+}
