@@ -12,7 +12,8 @@ use crate::{EXIT_OK, time};
 #[derive(Subcommand)]
 pub enum AdminCommand {
     /// Create and initialise a data directory (database, server secret, first issuer
-    /// key); `mlegit serve` does the same for a directory that does not exist.
+    /// key, first authority key); `mlegit serve` does the same for a directory that does
+    /// not exist.
     Init {
         #[command(flatten)]
         data: DataDir,
@@ -74,8 +75,8 @@ pub enum VerifierCommand {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Make a new authority key the active one; the old one stays in the authority list
-    /// until the certificates it signed have expired (spec §10.4).
+    /// Make a new authority key the active one; the old one stays in the authority list,
+    /// trusted for the certificates it signed until now (spec §10.4).
     RotateAuthority {
         #[command(flatten)]
         data: DataDir,
@@ -160,7 +161,8 @@ pub enum TokenCommand {
 #[derive(Subcommand)]
 pub enum KeyCommand {
     /// Make a new issuer key the active one; the old key stays in the trust list until
-    /// the credentials it signed have expired, and keeps signing their status.
+    /// the credentials it signed have expired. Every status list is signed by the new key
+    /// the next time it is served or exported.
     Rotate {
         #[command(flatten)]
         data: DataDir,

@@ -28,16 +28,19 @@ fn hidden(c: char) -> bool {
     )
 }
 
-/// `text` with every hidden code point as `\u{...}` and `\` as `\\`; borrowed when
-/// nothing needed escaping.
+/// `text` with every hidden code point as `\u{...}`, `\` as `\\` and `"` as `\"` (so
+/// that a quoted name cannot end its quotes early and pass for what follows them);
+/// borrowed when nothing needed escaping.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c == '\\' || hidden(c)) {
+    if !text.chars().any(|c| c == '\\' || c == '"' || hidden(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if c == '\\' {
             out.push_str("\\\\");
+        } else if c == '"' {
+            out.push_str("\\\"");
         } else if hidden(c) {
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         } else {
@@ -54,6 +57,10 @@ mod tests {
     #[test]
     fn invisible_and_reordering_code_points_become_escapes() {
         assert_eq!(visible("Anna Maria Kowalska"), "Anna Maria Kowalska");
+        assert_eq!(
+            visible("Kino\" (verified by authority 00) \"x"),
+            "Kino\\\" (verified by authority 00) \\\"x"
+        );
         assert_eq!(visible("Żółć-Ęą ĄŚ"), "Żółć-Ęą ĄŚ");
         assert_eq!(visible("Ann\u{200d}a"), "Ann\\u{200d}a");
         assert_eq!(

@@ -277,6 +277,11 @@ impl Connector {
     /// [`MAX_STATUS_LIST`] bytes. With `etag` (of a token the caller keeps) the request is
     /// conditional, and an unchanged list is [`StatusListFetch::NotModified`]. The caller
     /// verifies the token (`Verifier::verify_status_list`).
+    ///
+    /// `uri` up to its last `/` after the scheme is the base URL, the rest the request
+    /// path, sent as it is, a query included. A `?` in the base URL, or a `#` anywhere, is
+    /// refused before any connection: [`ClientError::InvalidUrl`] ("the URL must not have
+    /// a query or a fragment", code `invalid_url`).
     pub fn status_list(
         &self,
         uri: &str,
@@ -468,6 +473,12 @@ impl Client {
         if !path.starts_with('/') || path.contains(' ') || !clean(path) {
             return Err(ClientError::InvalidUrl(
                 "the request path must start with / and hold no spaces",
+            ));
+        }
+        // A fragment is never sent (RFC 9110 §7.1): it is no part of a request target.
+        if path.contains('#') {
+            return Err(ClientError::InvalidUrl(
+                "the URL must not have a query or a fragment",
             ));
         }
         let extra_ok = headers.iter().all(|(k, v)| clean(k) && clean(v))

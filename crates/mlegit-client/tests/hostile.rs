@@ -382,3 +382,22 @@ fn an_observer_of_https_sees_not_even_which_list_is_fetched() {
     let text = String::from_utf8(seen.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
     assert!(text.contains("/v1/status-lists/4242"), "{text}");
 }
+
+/// A `#` anywhere in a list URI, or a `?` before its last segment, is refused before any
+/// connection (nothing listens on the address); the error names the rule.
+#[test]
+fn a_list_uri_with_a_fragment_is_refused_before_connecting() {
+    for uri in [
+        "http://127.0.0.1:9/lists/42#x",
+        "http://127.0.0.1:9/lists#x/42",
+        "http://127.0.0.1:9/lists?x=1/42",
+    ] {
+        match plain().status_list(uri, None) {
+            Err(e @ ClientError::InvalidUrl(_)) => {
+                assert_eq!(e.code(), "invalid_url");
+                assert!(e.to_string().contains("query or a fragment"), "{e}");
+            }
+            other => panic!("{uri}: {other:?}"),
+        }
+    }
+}

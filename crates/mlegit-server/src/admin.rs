@@ -73,8 +73,8 @@ pub struct KeyInfo {
     pub retired_at: Option<u64>,
 }
 
-/// Creates the data directory (mode 0700), the database, the server secret and the first
-/// issuer key (`keys/<kid>.pem`, mode 0600).
+/// Creates the data directory (mode 0700), the database, the server secret, the first
+/// issuer key and the first authority key (`keys/<kid>.pem`, mode 0600).
 pub fn init(data_dir: &Path) -> Result<InitReport, ServerError> {
     init_with(data_dir, &SystemClock, &FileKeyStore::new(data_dir))
 }
@@ -168,6 +168,11 @@ fn add_key(
             to_i64(not_before)
         ],
     )?;
+    // Every stored status list token is stale now: the new key signs each list the next
+    // time it is served or exported, so no token under the retired key is served after
+    // the rotation (a retired key that signed no unexpired credential leaves the trust
+    // list at once, and its tokens would fail L4).
+    tx.execute("UPDATE status_lists SET token = NULL, token_iat = NULL", [])?;
     store::audit(&tx, now, None, "key_created", &hex::encode(&kid))?;
     tx.commit()?;
     Ok(kid)
@@ -360,7 +365,8 @@ impl Admin {
 
     /// Rotates the issuer key: a new active key; the old one stays in the trust list with
     /// `not_after` = now until the credentials it signed have expired (spec §10.3).
-    /// Returns the new key id, hex.
+    /// Every stored status list token is made stale: the new key signs each list the next
+    /// time it is served or exported ([`crate::lists::token`]). Returns the new key id, hex.
     pub fn rotate_key(&mut self) -> Result<String, ServerError> {
         let now = self.clock.now();
         let kid = add_key(&mut self.conn, now, self.keys.as_ref(), now)?;
@@ -398,7 +404,8 @@ impl Admin {
 
     /// Registers a verifier (spec §7.4): signs a certificate for `key` as `name` and
     /// `audience`, allowed to ask for `claims`, valid from now for `days` days, with the
-    /// active authority key (made on first use). Returns its id and the certificate.
+    /// active authority key (made here if there is none: a data directory from before spec
+    /// version 3). Returns its id and the certificate.
     pub fn register_verifier(
         &mut self,
         name: &str,
@@ -510,7 +517,8 @@ impl Admin {
     }
 
     /// The authority list wallets trust (spec §10.4), as served at
-    /// `GET /v1/authority-list`.
+    /// `GET /v1/authority-list`. It makes no key: on a data directory from before spec
+    /// version 3 that has none it is empty, where the GET makes one first.
     pub fn authority_list(&self) -> Result<mlegit::TrustList, ServerError> {
         Ok(crate::app::authority_list(&self.conn)?)
     }

@@ -384,7 +384,11 @@ impl App {
             etag: served.etag.clone(),
             max_age: served.max_age,
         });
-        if req.if_none_match.as_deref() == Some(served.etag.as_str()) {
+        if req
+            .if_none_match
+            .as_deref()
+            .is_some_and(|h| if_none_match_matches(h, &served.etag))
+        {
             return Ok(ApiResponse {
                 status: 304,
                 content_type: STATUS_LIST_TYPE,
@@ -1033,31 +1037,57 @@ impl App {
     }
 }
 
+/// Whether an `If-None-Match` field value names `etag` (RFC 9110 §13.1.2): `*`, or a
+/// comma-separated list of entity tags compared weakly (a `W/` prefix on either side is
+/// ignored). Anything that is not an entity tag is skipped.
+pub(crate) fn if_none_match_matches(header: &str, etag: &str) -> bool {
+    let strip = |t: &str| {
+        let t = t.trim();
+        t.strip_prefix("W/").unwrap_or(t).to_owned()
+    };
+    let etag = strip(etag);
+    header.trim() == "*"
+        || header
+            .split(',')
+            .map(strip)
+            .any(|t| t.len() >= 2 && t.starts_with('"') && t.ends_with('"') && t == etag)
+}
+
+/// A list holds at most `mlegit::MAX_KEYS` (64) keys (spec §10.2): past that, the
+/// oldest retired keys are left out, never the active key.
+const MAX_LISTED_KEYS: i64 = mlegit::MAX_KEYS as i64;
+
 /// The trust list at `now`: the active key, and each retired key while a credential it
-/// signed has not expired (spec §10.3).
+/// signed has not expired (spec §10.3); the 63 most recently created of those at most.
 pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusqlite::Error> {
     let mut stmt = conn.prepare(
-        "SELECT kid, public_key, not_before, retired_at FROM issuer_keys k
-         WHERE retired_at IS NULL
-            OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
+        "SELECT kid, public_key, not_before, retired_at FROM (
+             SELECT kid, public_key, not_before, retired_at, created_at FROM issuer_keys k
+             WHERE retired_at IS NULL
+                OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
+             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?2)
          ORDER BY created_at",
     )?;
     key_list(
         &mut stmt,
-        [to_i64(now)],
+        params![to_i64(now), MAX_LISTED_KEYS],
         "issuer key left out of the trust list",
     )
 }
 
-/// The authority list (spec §10.4): every authority key, each trusted for the
-/// certificates it signed from its creation until its retirement.
+/// The authority list (spec §10.4): the active authority key and the 63 most recently
+/// created retired ones, each trusted for the certificates it signed from its creation
+/// until its retirement.
 pub(crate) fn authority_list(conn: &Connection) -> Result<TrustList, rusqlite::Error> {
     let mut stmt = conn.prepare(
-        "SELECT kid, public_key, created_at, retired_at FROM authority_keys ORDER BY created_at",
+        "SELECT kid, public_key, created_at, retired_at FROM (
+             SELECT kid, public_key, created_at, retired_at FROM authority_keys
+             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?1)
+         ORDER BY created_at",
     )?;
     key_list(
         &mut stmt,
-        [],
+        [MAX_LISTED_KEYS],
         "authority key left out of the authority list",
     )
 }
@@ -1543,5 +1573,36 @@ fn normalise_code(code: &str) -> Result<String, ApiError> {
             field: "code",
             code: "invalid_code_format",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::if_none_match_matches as matches;
+
+    #[test]
+    fn if_none_match_follows_rfc_9110() {
+        let etag = "\"0a1b\"";
+        for yes in [
+            "\"0a1b\"",
+            " \"0a1b\" ",
+            "W/\"0a1b\"",
+            "\"x\", \"0a1b\"",
+            "\"x\",W/\"0a1b\"",
+            "*",
+        ] {
+            assert!(matches(yes, etag), "{yes}");
+        }
+        for no in [
+            "",
+            "0a1b",
+            "\"0a1\"",
+            "\"x\", \"y\"",
+            "\"0a1b",
+            "**",
+            "W/0a1b",
+        ] {
+            assert!(!matches(no, etag), "{no}");
+        }
     }
 }

@@ -5,12 +5,14 @@
 //!   current one is used, so every entry hides among at least 2^19 others once its list
 //!   has filled.
 //! - An entry is drawn uniformly at random among the unused entries of the current list
-//!   (the operating system's CSPRNG), never in order: neither an index nor a list shows
-//!   when or in which order credentials were issued.
+//!   (from `rand::rng()`: rand 0.10's thread-local ChaCha12 CSPRNG, seeded from the
+//!   operating system and reseeded from it every 64 KiB of output), never in order:
+//!   neither an index nor a list shows when or in which order credentials were issued.
 //! - A revocation sets the entry's bit and marks the list's token stale; the token is
 //!   signed again when it is next served or exported, so a burst of revocations costs one
 //!   signature. A token is also signed again once half its ttl has passed, so that a
-//!   served token is always good for at least ttl/2.
+//!   served token is always good for at least ttl/2. A rotation of the issuer key makes
+//!   every stored token stale: the new key signs each list the next time it is served.
 
 use mlegit::{Issuer, StatusBits, StatusListToken};
 use rand::RngExt;

@@ -812,6 +812,29 @@ fn status_lists_and_trust_list_for_any_verifier() {
         .unwrap();
     assert_eq!((again.status, again.body.len()), (304, 0));
     assert_eq!(again.header("etag"), Some(etag.as_str()));
+    // RFC 9110 §13.1.2: a weak tag, a list, two lines, `*` match; another tag does not.
+    let weak = format!("W/{etag}");
+    let list_of_tags = format!("\"other\", {etag}");
+    for headers in [
+        vec![("If-None-Match", weak.as_str())],
+        vec![("If-None-Match", list_of_tags.as_str())],
+        vec![
+            ("If-None-Match", "\"other\""),
+            ("If-None-Match", etag.as_str()),
+        ],
+        vec![("If-None-Match", "*")],
+        vec![("If-None-Match", "\"other\"")],
+    ] {
+        let r = anon
+            .exchange("GET", &path, None, &[], &headers, 1 << 20)
+            .unwrap();
+        let want = if headers.iter().any(|(_, v)| *v == "\"other\"") && headers.len() == 1 {
+            200
+        } else {
+            304
+        };
+        assert_eq!(r.status, want, "{headers:?}");
+    }
     // Half the ttl later the token is signed again: a new tag, max-age counted from it.
     h.clock.advance(43_200 / 2);
     let later = anon.get(&path).unwrap();
@@ -885,8 +908,27 @@ fn key_rotation_keeps_the_old_key_published() {
     let (id, code, _, _) = activation(&school, &student);
     let old = h.anon().activate(&id, &code, &device(1)).unwrap();
     let old_info = CredentialInfo::decode_unverified(&old.credential).unwrap();
+    // The kid of the list token served now, as a verifier reads it.
+    let served_kid = |h: &Harness| {
+        let token = h
+            .anon()
+            .status_list(common::list_number(&old_info.status.uri))
+            .unwrap();
+        let ctx = StatusListContext::new(h.clock_now(), &old_info.status.uri);
+        hex::encode(
+            h.verifier()
+                .verify_status_list(&token, &ctx)
+                .unwrap()
+                .issuer_kid(),
+        )
+    };
+    let old_kid = served_kid(&h);
+    assert_eq!(hex::encode(&old_info.issuer_kid), old_kid);
     h.clock.advance(60);
     let new_kid = h.admin().rotate_key().unwrap();
+    // The rotation made the stored token stale: the next one served is the new key's,
+    // a minute after the old one was signed (well within half its ttl).
+    assert_eq!(served_kid(&h), new_kid);
     let list = h.anon().trust_list().unwrap();
     assert_eq!(list.keys().len(), 2);
     // New credentials use the new key; the old one still verifies.
@@ -1019,4 +1061,24 @@ fn the_authority_registers_verifiers_and_publishes_its_list() {
     let listed = admin.verifiers().unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed[0].revoked_at.is_some() && listed[1].revoked_at.is_none());
+}
+
+#[test]
+fn a_full_authority_list_keeps_the_active_key() {
+    let h = Harness::new();
+    let mut admin = h.admin();
+    let mut kids = Vec::new();
+    for _ in 0..70 {
+        h.clock.advance(1);
+        kids.push(admin.rotate_authority_key().unwrap());
+    }
+    // 71 keys made (one at init): the 64 newest are listed, the active one among them,
+    // in order of creation; the GET serves the same list.
+    let list = admin.authority_list().unwrap();
+    let listed: Vec<String> = list.keys().iter().map(|k| hex::encode(&k.kid)).collect();
+    assert_eq!(listed, kids[kids.len() - 64..]);
+    let active = list.keys().last().unwrap();
+    assert_eq!(active.not_after, u64::MAX);
+    let served = h.anon().get("/v1/authority-list").unwrap();
+    assert_eq!(served.body, list.to_vec());
 }

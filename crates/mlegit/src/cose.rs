@@ -63,9 +63,11 @@ impl Algorithm {
 /// Whether a key id is expected in the protected header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KidRule {
-    /// Credentials and status responses: the issuer key id is required.
+    /// Credentials and status list tokens (the issuer key id), verifier certificates (the
+    /// authority key id): a kid is required.
     Required,
-    /// Presentations: the device key comes from the credential, a kid is not allowed.
+    /// Presentations (the device key comes from the credential), signed requests (the
+    /// verifier key comes from the certificate), activation proofs: a kid is not allowed.
     Forbidden,
 }
 

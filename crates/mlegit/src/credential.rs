@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! CredentialPayload = {
-//!   1: version (1), 2: doctype ("mlegit.school-id.1"), 3: issuer_kid, 4: credential_id,
-//!   5: iat, 6: nbf, 7: exp, 8: device_key (COSE_Key), 9: status {1: uri, 2: index},
+//!   1: version (2), 2: doctype ("mlegit.school-id.1"), 3: issuer_kid, 4: credential_id,
+//!   5: iat, 6: nbf, 7: exp, 8: device_key (COSE_Key),
+//!   9: status {"status_list": {"idx": uint, "uri": https URI}},
 //!   10: digest_alg (-16, SHA-256), 11: digests [32 * bstr .size 32, ascending]
 //! }
 //! ```
