@@ -75,6 +75,14 @@ def main():
         r = bytes.fromhex(v["request"])
         put("signed_request", r)
         cbor_seeds.add(r)
+    responses = json.load(open(os.path.join(ROOT, "test-vectors", "responses.json")))["vectors"]
+    for v in responses:
+        put("response", bytes.fromhex(v["response"]))
+    # Engagement URIs (spec section 18.1): the worked example and two near misses.
+    for uri in ("https://relay.example/v1/sessions/AAECAwQFBgcICQoLDA0ODw#oFIlISK-2eGw6GJiLbEYSg",
+                "https://relay.example:8443/v1/sessions/AAECAwQFBgcICQoLDA0ODx#oFIlISK-2eGw6GJiLbEYSg",
+                "https://relay.example/v1/sessions/AAECAwQFBgcICQoLDA0ODw"):
+        put("response", uri.encode())
     for v in lists:
         s = bytes.fromhex(v["token"])
         put("status_list", s)

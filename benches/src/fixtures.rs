@@ -109,6 +109,7 @@ impl Fixtures {
                 .chain([ClaimName::Portrait])
                 .collect(),
             created_at: NOW - 5,
+            response_key: None,
         };
         let student = student(None);
         let with_portrait = self::student(Some(scenario::portrait(PORTRAIT_LEN)));
@@ -297,6 +298,7 @@ pub fn signed_request_parts() -> (PresentationRequest, P256Signer, Vec<u8>) {
         verifier_name: "Kino Muranów".into(),
         claims: claims.to_vec(),
         created_at: NOW - 5,
+        response_key: None,
     };
     (request, key, certificate)
 }

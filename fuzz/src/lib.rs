@@ -170,6 +170,34 @@ pub fn signed_request(data: &[u8]) {
     });
 }
 
+/// The verifier's side of the online flow (spec §18): any bytes opened as an encrypted
+/// response (O1-O3) with the vectors' response key and session, in bounded memory and
+/// without a panic, and whatever opens is a plaintext shorter than the input; and any text
+/// read as an engagement URI, whose accepted form is the one `to_uri` writes back
+/// (one text form per engagement, spec §18.1).
+pub fn response(data: &[u8]) {
+    static KEY: OnceLock<mlegit::online::ResponseKey> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        mlegit::online::ResponseKey::from_scalar(&mlegit::fixtures::response_key().scalar)
+            .expect("the vectors' response key")
+    });
+    let binding = mlegit::online::SessionBinding {
+        relay_origin: "https://relay.mlegit.example",
+        session_id: &[0x5e; 16],
+        request_digest: &[0; 32],
+    };
+    bounded(data.len(), || {
+        if let Ok(plaintext) = key.open(data, &binding) {
+            assert!(plaintext.len() < data.len());
+        }
+        if let Ok(text) = core::str::from_utf8(data) {
+            if let Ok(e) = mlegit::online::Engagement::parse(text) {
+                assert_eq!(e.to_uri(), text, "an engagement has one text form");
+            }
+        }
+    });
+}
+
 /// The differential target of the strict CBOR layer:
 /// - whatever `mlegit::cbor::decode` accepts, ciborium decodes to the same value, using
 ///   all the bytes, and `mlegit::cbor::encode` gives back the input (checked inside

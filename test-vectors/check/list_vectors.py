@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Print the Markdown list of test vectors that test-vectors/README.md carries.
 
-    python list_vectors.py ../presentations.json ../status-lists.json ../requests.json   # print the tables
-    python list_vectors.py --check ../README.md ../presentations.json ../status-lists.json ../requests.json
+    python list_vectors.py ../presentations.json ../status-lists.json ../requests.json ../responses.json
+    python list_vectors.py --check ../README.md ../presentations.json ../status-lists.json \
+        ../requests.json ../responses.json
 
 For each vector: its name, the expected result from the JSON ("valid" or the error code), the
 spec steps that decide it according to the independent checker (mlegit_check.py), and the
@@ -24,14 +25,18 @@ import mlegit_check as chk  # noqa: E402
 
 BEGIN, END = "<!-- vectors:begin -->", "<!-- vectors:end -->"
 # The steps a valid vector passes; a request vector's depend on its kind (spec §7.6: a
-# signed request goes through A1–A12, an unsigned one through R1–R5).
-PASSED = {"presentation": "P1–P14 pass", "status_list": "L1–L12 pass"}
-PASSED_REQUEST = {True: "A1–A12 pass", False: "R1–R5 pass"}
+# signed request goes through A1–A12, an unsigned one through R1–R5) and, in v4, on whether
+# the holder checks an engagement key digest (then E1–E2 follow, spec §18.1).
+PASSED = {"presentation": "P1–P14 pass", "status_list": "L1–L12 pass", "response": "O1–O3 pass"}
+PASSED_REQUEST = {True: "A1–A12", False: "R1–R5"}
 
 
 def passed_steps(vec: dict, result) -> str:
     if vec["kind"] == "request":
-        return PASSED_REQUEST[result.signed]
+        steps = PASSED_REQUEST[result.signed]
+        if vec["holder"]["engagement_key_digest"] is not None:
+            steps += ", E1–E2"
+        return steps + " pass"
     return PASSED[vec["kind"]]
 
 

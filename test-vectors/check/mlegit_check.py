@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""mlegit_check: an independent second verifier for mlegit v3 test vectors.
+"""mlegit_check: an independent second verifier for mlegit v4 test vectors.
 
 Written from the normative specification spec/mlegit.md (cited as "spec §N.M" and by step
-labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl).  It shares no code with the Rust
-implementation and was written without reading it.  Where this file and the Rust crate
-disagree, the specification decides.
+labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl); for v4 (issue 14), from the
+binding design of spec §18 (the online presentation), and for HPKE from RFC 9180.  It
+shares no code with the Rust implementation and was written without reading it.  Where
+this file and the Rust crate disagree, the specification decides.
 
 Layout (each part cites the section it implements):
   * strict CBOR decoder (D1-D17) + deterministic encoder ..... spec §2
@@ -12,10 +13,12 @@ Layout (each part cites the section it implements):
   * payload field decoding (F1-F5) .......................... spec §4
   * credential (K1-K6), disclosures (X1-X9), claims .......... spec §5, §6, §11
   * trust list (T1-T7), also the authority list ............. spec §10
-  * request (R1-R5), verifier certificate and signed request
-    (A1-A12) ................................................ spec §7
+  * request (R1-R5, R2b), verifier certificate and signed request
+    (A1-A12, A3b) ........................................... spec §7
   * presentation (P1-P14, P13c) ............................. spec §8, §12.2
   * status list token (L1-L12, M1-M2), ZLIB inflate, lookup .. spec §9, §12.4
+  * online presentation: engagement (E1-E2), HPKE base mode
+    (RFC 9180), encrypted response (O1-O3) .................. spec §18
   * vector runner (CLI) ..................................... test-vectors/README.md
 
 Every rejection raises MlegitError whose .code is an error code of the registry (spec §13).
@@ -30,17 +33,19 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import re
 import sys
 import zlib
 from dataclasses import dataclass, field
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (Prehashed, decode_dss_signature,
                                                              encode_dss_signature)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 # --------------------------------------------------------------------------------------------
@@ -70,7 +75,7 @@ class CheckerBug(Exception):
     This is never a verdict about the input; it means this checker itself is wrong."""
 
 
-# Every error code of the registry, spec §13 (v3), in registry order.  A vector expecting any
+# Every error code of the registry, spec §13 (v4), in registry order.  A vector expecting any
 # other code fails.
 REGISTRY_CODES = tuple("""
     input_too_large
@@ -94,9 +99,10 @@ REGISTRY_CODES = tuple("""
     unknown_authority authority_key_not_valid certificate_signature_invalid
     certificate_not_yet_valid certificate_expired request_signature_invalid
     request_certificate_mismatch claim_not_allowed request_mismatch
+    response_undecryptable response_key_mismatch
 """.split())
 ERROR_CODES = frozenset(REGISTRY_CODES)
-assert len(REGISTRY_CODES) == len(ERROR_CODES) == 62  # spec §13 (v3): 53 of v2 and 9 new
+assert len(REGISTRY_CODES) == len(ERROR_CODES) == 64  # spec §13 (v4): 62 of v3 and 2 new
 
 
 # --------------------------------------------------------------------------------------------
@@ -930,18 +936,23 @@ MAX_REQUEST_SIZE = 1024          # spec §7.3 R1: a fixed limit, not a setting
 MAX_SIGNED_REQUEST_SIZE = 2048   # spec §7.5, §7.6 A1: a fixed limit, not a setting
 MAX_REQUESTED_CLAIMS = 16        # R4; and the certificate's claims, spec §7.4
 
-REQUEST_FIELDS = {  # spec §7.1, field rules (F4); all six REQUIRED
+REQUEST_FIELDS = {  # spec §7.1, field rules (F4); the six of v3 REQUIRED, key 8 OPTIONAL (v4)
     1: ("version", is_uint),
     2: ("nonce", lambda v: is_bstr(v, 16, 32)),
     3: ("audience", lambda v: is_text(v, 1, 128)),
     4: ("verifier_name", lambda v: is_text(v, 1, 128)),
     5: ("claims", is_array),
     6: ("created_at", is_uint),
+    # v4 (spec §18): the verifier's ephemeral P-256 key, present iff the request is answered
+    # online.  The field rule is "map"; its exact form (§5.3) is R2b / A3b, after F5.
+    8: ("response_key", is_map),
 }
-SIGNED_REQUEST_FIELDS = {  # spec §7.5: the six of §7.1 plus the certificate; all REQUIRED
+REQUEST_REQUIRED = (1, 2, 3, 4, 5, 6)
+SIGNED_REQUEST_FIELDS = {  # spec §7.5: the fields of §7.1 plus the certificate
     **REQUEST_FIELDS,
     7: ("certificate", is_bstr),
 }
+SIGNED_REQUEST_REQUIRED = REQUEST_REQUIRED + (7,)
 CERTIFICATE_FIELDS = {  # spec §7.4, field rules (F4); all REQUIRED
     1: ("version", is_uint),
     2: ("verifier_key", is_map),
@@ -981,6 +992,9 @@ class RequestResult:
     certificate: bytes | None = None
     certificate_cose: CoseSign1 | None = None
     request_cose: CoseSign1 | None = None
+    # v4, both kinds: the request's key 8 (None: no key 8, the request is not answered online)
+    response_x: bytes | None = None
+    response_y: bytes | None = None
 
 
 def check_claim_names(claims: list, what: str) -> None:
@@ -996,6 +1010,16 @@ def check_claim_names(claims: list, what: str) -> None:
         if name in seen:
             raise MlegitError("duplicate_claim", f"{what}[{i}] {name!r}")
         seen.add(name)
+
+
+def response_key_check(fields: dict, step: str):
+    """R2b (unsigned) or A3b (signed), right after F5 (spec §18, v4): key 8, if present, is
+    exactly the COSE_Key of §5.3, {1: 2, -1: 1, -2: x, -3: y} with (x, y) on P-256, else
+    invalid_field.  Returns (x, y), or (None, None) without key 8."""
+    if 8 not in fields:
+        return None, None
+    _, x, y = at_step(step, exact_p256_cose_key, fields[8], "invalid_field", "response_key")
+    return x, y
 
 
 def request_field_checks(fields: dict) -> None:
@@ -1040,10 +1064,11 @@ def verify_unsigned_request(data: bytes) -> RequestResult:
     """Steps R1-R5 (spec §7.3) in order."""
     if len(data) > MAX_REQUEST_SIZE:                                     # R1
         raise MlegitError("input_too_large", f"R1: {len(data)} > {MAX_REQUEST_SIZE}")
-    f = at_step("R2", decode_fields, data, REQUEST_FIELDS, tuple(REQUEST_FIELDS), "invalid_field")
+    f = at_step("R2", decode_fields, data, REQUEST_FIELDS, REQUEST_REQUIRED, "invalid_field")
+    rx, ry = response_key_check(f, "R2b")                                # R2b (v4)
     request_field_checks(f)                                              # R3-R5
     return RequestResult(nonce=f[2], audience=f[3], verifier_name=f[4], claims=list(f[5]),
-                         created_at=f[6], signed=False)
+                         created_at=f[6], signed=False, response_x=rx, response_y=ry)
 
 
 def verify_signed_request(data: bytes, authorities: dict, now: int, clock_skew: int = 60,
@@ -1056,7 +1081,8 @@ def verify_signed_request(data: bytes, authorities: dict, now: int, clock_skew: 
         raise MlegitError("input_too_large", f"A1: {len(data)} > {MAX_SIGNED_REQUEST_SIZE}")
     req = at_step("A2", decode_cose_sign1, data, TYP_REQUEST, False, accepted_algs)
     rf = at_step("A3", decode_fields, req.payload, SIGNED_REQUEST_FIELDS,
-                 tuple(SIGNED_REQUEST_FIELDS), "cose_malformed")        # A3: F1-F5
+                 SIGNED_REQUEST_REQUIRED, "cose_malformed")             # A3: F1-F5
+    rx, ry = response_key_check(rf, "A3b")                               # A3b (v4)
     at_step("A3", request_field_checks, rf)                              # A3: R3, R4, R5
     cert = at_step("A4", decode_cose_sign1, rf[7], TYP_VERIFIER, True, accepted_algs)
     cf = at_step("A5", decode_fields, cert.payload, CERTIFICATE_FIELDS,
@@ -1088,7 +1114,7 @@ def verify_signed_request(data: bytes, authorities: dict, now: int, clock_skew: 
         certificate_name=cf[3], certificate_audience=cf[4], allowed_claims=list(cf[5]),
         certificate_iat=iat, not_before=nbf, expires=exp,
         request_digest=hashlib.sha256(data).digest(), certificate=rf[7],
-        certificate_cose=cert, request_cose=req)
+        certificate_cose=cert, request_cose=req, response_x=rx, response_y=ry)
 
 
 def check_request(data: bytes, authorities: dict, now: int, clock_skew: int = 60) -> RequestResult:
@@ -1097,6 +1123,39 @@ def check_request(data: bytes, authorities: dict, now: int, clock_skew: int = 60
     if is_signed_request(data):
         return verify_signed_request(data, authorities, now, clock_skew)
     return verify_unsigned_request(data)
+
+
+# --------------------------------------------------------------------------------------------
+# spec §18.1: the engagement (E1-E2)
+# --------------------------------------------------------------------------------------------
+
+KEY_DIGEST_SIZE = 16  # spec §18.1: the first 16 bytes of SHA-256(SEC1 uncompressed key)
+
+
+def response_key_digest(x: bytes, y: bytes) -> bytes:
+    """spec §18.1 `<kd>` (before base64url): SHA-256(0x04 || x || y)[:16]."""
+    return hashlib.sha256(b"\x04" + x + y).digest()[:KEY_DIGEST_SIZE]
+
+
+def engagement_checks(res: RequestResult, key_digest: bytes | None) -> None:
+    """Steps E1-E2 (spec §18.1), after R1-R5 or A1-A12.  key_digest: the engagement's `<kd>`
+    (engagement by QR code), or None for a typed six-digit code, which carries no digest."""
+    if res.response_x is None:                                           # E1
+        raise MlegitError("missing_field", "E1: the request has no response_key")
+    if key_digest is not None and \
+            response_key_digest(res.response_x, res.response_y) != key_digest:   # E2
+        raise MlegitError("response_key_mismatch",
+                          "E2: the key digest differs from the engagement's")
+
+
+def holder_check(data: bytes, authorities: dict, now: int, clock_skew: int,
+                 engagement_key_digest: bytes | None) -> RequestResult:
+    """What a request vector runs (test-vectors/README.md): R1-R5 or A1-A12 (check_request),
+    then, when the vector's holder names an engagement key digest, E1-E2 against it."""
+    res = check_request(data, authorities, now, clock_skew)
+    if engagement_key_digest is not None:
+        engagement_checks(res, engagement_key_digest)
+    return res
 
 
 # --------------------------------------------------------------------------------------------
@@ -1264,7 +1323,234 @@ def check_status(status_list: StatusList, uri: str, idx: int, now: int, skew: in
 
 
 # --------------------------------------------------------------------------------------------
-# spec §6.3, §6.4: reference salt / decoy derivation (used only by the generator checks)
+# RFC 9180 HPKE, mode_base, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (spec §18.3)
+# --------------------------------------------------------------------------------------------
+# Written from RFC 9180 (§4 LabeledExtract/LabeledExpand, §4.1 DHKEM, §5.1 KeySchedule,
+# §5.2 nonces, §6.1 single-shot Seal/Open, §7.1.1 serialisation, §7.1.3 DeriveKeyPair,
+# §7.1.4 validation), on `cryptography` (ECDH, AES-GCM) and the HMAC-SHA256 HKDF below.  The
+# self-test checks it against the RFC's test vector A.3.1.
+
+HPKE_MODE_BASE = 0x00
+HPKE_KEM_ID = 0x0010    # DHKEM(P-256, HKDF-SHA256)
+HPKE_KDF_ID = 0x0001    # HKDF-SHA256
+HPKE_AEAD_ID = 0x0001   # AES-128-GCM
+KEM_SUITE_ID = b"KEM" + HPKE_KEM_ID.to_bytes(2, "big")                       # RFC 9180 §4.1
+HPKE_SUITE_ID = (b"HPKE" + HPKE_KEM_ID.to_bytes(2, "big") + HPKE_KDF_ID.to_bytes(2, "big")
+                 + HPKE_AEAD_ID.to_bytes(2, "big"))                           # RFC 9180 §5.1
+HPKE_N_SECRET, HPKE_N_ENC, HPKE_N_PK, HPKE_N_SK = 32, 65, 65, 32              # RFC 9180 §7.1
+HPKE_N_K, HPKE_N_N, HPKE_N_H = 16, 12, 32                                     # §7.2, §7.3
+DKP_BITMASK = 0xFF                                                            # §7.1.3, P-256
+
+
+class HpkeError(Exception):
+    """An HPKE failure (RFC 9180 §8.2: DeserializeError, DeriveKeyPairError, OpenError)."""
+
+
+def labeled_extract(suite_id: bytes, salt: bytes, label: bytes, ikm: bytes) -> bytes:
+    """RFC 9180 §4: Extract(salt, "HPKE-v1" || suite_id || label || ikm)."""
+    return hkdf_extract(salt, b"HPKE-v1" + suite_id + label + ikm)
+
+
+def labeled_expand(suite_id: bytes, prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
+    """RFC 9180 §4: Expand(prk, I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info, L)."""
+    return hkdf_expand(prk, length.to_bytes(2, "big") + b"HPKE-v1" + suite_id + label + info,
+                       length)
+
+
+def serialize_public_key(x: bytes, y: bytes) -> bytes:
+    """RFC 9180 §7.1.1: SEC1 uncompressed, 0x04 || x || y (Npk = 65)."""
+    return b"\x04" + x + y
+
+
+def deserialize_public_key(pkm: bytes):
+    """RFC 9180 §7.1.1 and §7.1.4: exactly 65 bytes 0x04 || x || y with x, y < p and the point
+    on the curve (p256_public_key); anything else (a compressed or hybrid form, the point at
+    infinity, off the curve) is a DeserializeError."""
+    if len(pkm) != HPKE_N_PK or pkm[0] != 0x04:
+        raise HpkeError("DeserializeError: not a 65-byte uncompressed point")
+    key = p256_public_key(pkm[1:33], pkm[33:])
+    if key is None:
+        raise HpkeError("DeserializeError: not a point of P-256")
+    return key
+
+
+def _scalar_key(sk: int):
+    if not 1 <= sk < P256_N:
+        raise HpkeError("private key out of range")
+    return ec.derive_private_key(sk, ec.SECP256R1())
+
+
+def public_key_bytes(sk: int) -> bytes:
+    """pk(skX), serialised (RFC 9180 §7.1.1)."""
+    nums = _scalar_key(sk).public_key().public_numbers()
+    return serialize_public_key(nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big"))
+
+
+def dh_p256(sk: int, pk) -> bytes:
+    """RFC 9180 §4.1 DH(skX, pkY): the x-coordinate of skX * pkY, 32 bytes (§7.1)."""
+    return _scalar_key(sk).exchange(ec.ECDH(), pk)
+
+
+def derive_key_pair(ikm: bytes, order: int = P256_N) -> int:
+    """RFC 9180 §7.1.3 DeriveKeyPair for DHKEM(P-256): dkp_prk = LabeledExtract("", "dkp_prk",
+    ikm); then candidates LabeledExpand(dkp_prk, "candidate", I2OSP(counter, 1), Nsk) with the
+    first byte masked by 0xff, for counter = 0, 1, ..., until one is in 1..order-1 (after 256
+    candidates, DeriveKeyPairError).  Returns skX as an integer; pk(skX) is public_key_bytes.
+    `order` is the group order n; the self-test passes a smaller one to exercise the loop."""
+    dkp_prk = labeled_extract(KEM_SUITE_ID, b"", b"dkp_prk", ikm)
+    sk, counter = 0, 0
+    while sk == 0 or sk >= order:
+        if counter > 255:
+            raise HpkeError("DeriveKeyPairError")
+        candidate = bytearray(labeled_expand(KEM_SUITE_ID, dkp_prk, b"candidate",
+                                             bytes([counter]), HPKE_N_SK))
+        candidate[0] &= DKP_BITMASK
+        sk = int.from_bytes(candidate, "big")
+        counter += 1
+    return sk
+
+
+def extract_and_expand(dh: bytes, kem_context: bytes) -> bytes:
+    """RFC 9180 §4.1 ExtractAndExpand (KEM suite id)."""
+    eae_prk = labeled_extract(KEM_SUITE_ID, b"", b"eae_prk", dh)
+    return labeled_expand(KEM_SUITE_ID, eae_prk, b"shared_secret", kem_context, HPKE_N_SECRET)
+
+
+def hpke_encap(pk_rm: bytes, sk_e: int) -> tuple[bytes, bytes]:
+    """RFC 9180 §4.1 Encap(pkR) with the ephemeral key skE given (DeriveKeyPair of the
+    sender's ikm, as the vectors do).  Returns (shared_secret, enc)."""
+    pk_r = deserialize_public_key(pk_rm)
+    enc = public_key_bytes(sk_e)
+    return extract_and_expand(dh_p256(sk_e, pk_r), enc + pk_rm), enc
+
+
+def hpke_decap(enc: bytes, sk_r: int) -> bytes:
+    """RFC 9180 §4.1 Decap(enc, skR)."""
+    pk_e = deserialize_public_key(enc)
+    return extract_and_expand(dh_p256(sk_r, pk_e), enc + public_key_bytes(sk_r))
+
+
+@dataclass
+class HpkeContext:
+    """RFC 9180 §5.1 KeySchedule output (and the intermediates, for the self-test)."""
+    key: bytes
+    base_nonce: bytes
+    exporter_secret: bytes
+    key_schedule_context: bytes
+    secret: bytes
+
+
+def key_schedule_base(shared_secret: bytes, info: bytes) -> HpkeContext:
+    """RFC 9180 §5.1 KeySchedule(mode_base, shared_secret, info, psk = "", psk_id = "")."""
+    psk, psk_id = b"", b""
+    psk_id_hash = labeled_extract(HPKE_SUITE_ID, b"", b"psk_id_hash", psk_id)
+    info_hash = labeled_extract(HPKE_SUITE_ID, b"", b"info_hash", info)
+    context = bytes([HPKE_MODE_BASE]) + psk_id_hash + info_hash
+    secret = labeled_extract(HPKE_SUITE_ID, shared_secret, b"secret", psk)
+    return HpkeContext(
+        key=labeled_expand(HPKE_SUITE_ID, secret, b"key", context, HPKE_N_K),
+        base_nonce=labeled_expand(HPKE_SUITE_ID, secret, b"base_nonce", context, HPKE_N_N),
+        exporter_secret=labeled_expand(HPKE_SUITE_ID, secret, b"exp", context, HPKE_N_H),
+        key_schedule_context=context, secret=secret)
+
+
+def hpke_nonce(base_nonce: bytes, seq: int) -> bytes:
+    """RFC 9180 §5.2 ComputeNonce(seq): base_nonce xor I2OSP(seq, Nn)."""
+    return bytes(a ^ b for a, b in zip(base_nonce, seq.to_bytes(HPKE_N_N, "big")))
+
+
+def hpke_seal_base(pk_rm: bytes, info: bytes, aad: bytes, pt: bytes, sk_e: int,
+                   seq: int = 0) -> tuple[bytes, bytes]:
+    """RFC 9180 §6.1 SealBase (one message, sequence 0 unless told) with the ephemeral key
+    skE: (enc, ct)."""
+    shared_secret, enc = hpke_encap(pk_rm, sk_e)
+    ctx = key_schedule_base(shared_secret, info)
+    return enc, AESGCM(ctx.key).encrypt(hpke_nonce(ctx.base_nonce, seq), pt, aad)
+
+
+def hpke_open_base(enc: bytes, sk_r: int, info: bytes, aad: bytes, ct: bytes,
+                   seq: int = 0) -> bytes:
+    """RFC 9180 §6.1 OpenBase; raises HpkeError (DeserializeError or OpenError)."""
+    ctx = key_schedule_base(hpke_decap(enc, sk_r), info)
+    try:
+        return AESGCM(ctx.key).decrypt(hpke_nonce(ctx.base_nonce, seq), ct, aad)
+    except InvalidTag:
+        raise HpkeError("OpenError: the AEAD tag does not verify") from None
+
+
+# --------------------------------------------------------------------------------------------
+# spec §18.2, §18.3: the session binding and the encrypted response (O1-O3)
+# --------------------------------------------------------------------------------------------
+
+ALG_HPKE_0 = -65537            # spec §18.3: private use, HPKE-0 of draft-ietf-cose-hpke
+HEADER_EK = -4                 # spec §18.3: the draft's `ek`, the encapsulated key
+RESPONSE_PROTECTED = encode({1: ALG_HPKE_0})           # a1 01 3a 00 01 00 00
+assert RESPONSE_PROTECTED == bytes.fromhex("a1013a00010000")
+MAX_RESPONSE_SIZE = 65_536 + 1_024                     # spec §18.3, O1: 66,560 bytes
+INFO_CONTEXT = "mlegit online response"                # spec §18.2
+SESSION_ID_SIZE = 16                                   # spec §18.1
+REQUEST_DIGEST_SIZE = 32                               # spec §18.2: SHA-256
+
+
+def session_info(relay_origin: str, session_id: bytes, request_digest: bytes) -> bytes:
+    """spec §18.2: HPKE info = the deterministic CBOR of ["mlegit online response",
+    relay_origin (tstr), sid (bstr 16), request_digest (bstr 32)]."""
+    if type(relay_origin) is not str or len(session_id) != SESSION_ID_SIZE \
+            or len(request_digest) != REQUEST_DIGEST_SIZE:
+        raise ValueError("session binding: origin tstr, session id 16 bytes, digest 32 bytes")
+    return encode([INFO_CONTEXT, relay_origin, session_id, request_digest])
+
+
+def enc_structure(protected: bytes) -> bytes:
+    """spec §18.3 aad: the Enc_structure of RFC 9052 §5.3, ["Encrypt0", protected (the
+    bstr's content), external_aad = h''], deterministic CBOR."""
+    return encode(["Encrypt0", protected, b""])
+
+
+def seal_response(pk_rm: bytes, info: bytes, plaintext: bytes, sk_e: int) -> bytes:
+    """The holder's side (spec §18.3): the untagged COSE_Encrypt0 [protected {1: -65537},
+    {-4: enc}, ciphertext] of plaintext for the recipient key pk_rm (SEC1 uncompressed), with
+    the ephemeral key sk_e.  Used by the generator checks and the self-test."""
+    enc, ct = hpke_seal_base(pk_rm, info, enc_structure(RESPONSE_PROTECTED), plaintext, sk_e)
+    return encode([RESPONSE_PROTECTED, {HEADER_EK: enc}, ct])
+
+
+def open_response(data: bytes, sk_r: int, info: bytes,
+                  max_size: int = MAX_RESPONSE_SIZE) -> bytes:
+    """Steps O1-O3 (spec §18.3) in order; the first failure is raised.  sk_r: the response
+    key's private scalar; info: session_info() of the session the verifier opened.  Returns
+    the plaintext (a presentation, to be verified with P1-P14)."""
+    if len(data) > max_size:                                             # O1
+        raise MlegitError("input_too_large", f"O1: {len(data)} > {max_size}")
+    obj = at_step("O2", strict_decode, data)                             # O2: strict CBOR
+    if not (is_array(obj) and len(obj) == 3):
+        raise MlegitError("cose_malformed", "O2: not an array of 3")
+    protected, unprotected, ciphertext = obj
+    if not is_bstr(protected):
+        raise MlegitError("cose_malformed", "O2: protected is not a bstr")
+    if not is_map(unprotected):
+        raise MlegitError("cose_malformed", "O2: unprotected is not a map")
+    if not is_bstr(ciphertext):
+        raise MlegitError("cose_malformed", "O2: ciphertext is not a bstr")
+    # "protected not exactly {1: -65537}": its content decoded strictly (as C5 does for a
+    # COSE_Sign1; see README "Readings", 13), then compared with the one map allowed.
+    header = at_step("O2 protected", strict_decode, protected)
+    if not (is_map(header) and len(header) == 1 and header.has(1)
+            and is_int(header.get(1)) and header.get(1) == ALG_HPKE_0):
+        raise MlegitError("cose_malformed", "O2: protected header is not exactly {1: -65537}")
+    if not (len(unprotected) == 1 and unprotected.has(HEADER_EK)
+            and is_bstr(unprotected.get(HEADER_EK), HPKE_N_ENC, HPKE_N_ENC)):
+        raise MlegitError("cose_malformed", "O2: unprotected header is not exactly {-4: bstr 65}")
+    try:                                                                 # O3
+        return hpke_open_base(unprotected.get(HEADER_EK), sk_r, info, enc_structure(protected),
+                              ciphertext)
+    except HpkeError as exc:
+        raise MlegitError("response_undecryptable", f"O3: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# HKDF-SHA256 (RFC 5869); spec §6.3, §6.4: reference salt / decoy derivation (the generator
+# checks); HPKE's KDF (above)
 # --------------------------------------------------------------------------------------------
 
 def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
@@ -1317,8 +1603,8 @@ def public_point(scalar: bytes) -> tuple[bytes, bytes]:
 # Vector runner (schema: test-vectors/README.md)
 # --------------------------------------------------------------------------------------------
 
-FILE_VERSION = 3
-SPEC_ID = "spec/mlegit.md, version 3"
+FILE_VERSION = 4
+SPEC_ID = "spec/mlegit.md, version 4"
 
 
 class VectorSchemaError(Exception):
@@ -1468,11 +1754,25 @@ REQUEST_VECTOR_KEYS = ("name", "description", "kind", "inputs", "authority_list"
 REQUEST_INPUT_KEYS = ("authority_keys", "authority", "authority_trust",
                       "verifier_private_scalar", "certificate", "request")
 REQUEST_INPUT_CERTIFICATE_KEYS = ("name", "audience", "claims", "iat", "nbf", "exp")
-REQUEST_INPUT_REQUEST_KEYS = ("nonce", "audience", "verifier_name", "claims", "created_at")
-REQUEST_HOLDER_KEYS = ("now", "clock_skew")
+REQUEST_INPUT_REQUEST_KEYS = ("nonce", "audience", "verifier_name", "claims", "created_at",
+                              "response_key_scalar")
+REQUEST_HOLDER_KEYS = ("now", "clock_skew", "engagement_key_digest")
 REQUEST_EXPECTED_KEYS = ("verifier_name", "audience", "claims", "allowed_claims", "authority_kid",
                          "verifier_key_x", "verifier_key_y", "request_digest", "nonce",
-                         "created_at", "not_before", "expires")
+                         "created_at", "not_before", "expires", "response_key_x",
+                         "response_key_y")
+RESPONSE_VECTOR_KEYS = ("name", "description", "kind", "inputs", "verifier", "response",
+                        "expected")
+RESPONSE_INPUT_KEYS = ("response_key_scalar", "sender_ikm", "relay_origin", "session_id",
+                       "request_digest", "plaintext")
+RESPONSE_VERIFIER_KEYS = ("response_key_scalar", "relay_origin", "session_id", "request_digest",
+                          "max_input_size")
+RESPONSE_EXPECTED_KEYS = ("plaintext",)
+RESPONSE_KEY_NAME = "response key"       # test-vectors/README.md, named keys (v4)
+TEST_KEY_NAMES = ("issuer A", "issuer B", "issuer unknown", "device", "other device",
+                  "authority A", "authority B", "authority unknown", "verifier kino",
+                  "verifier other", RESPONSE_KEY_NAME)   # every named key of the README
+REFERENCE_PRESENTATION = "request_bound"  # a valid response's plaintext (test-vectors/README.md)
 VERIFIER_KEY_NAMES = ("verifier kino", "verifier other")  # test-vectors/README.md, named keys
 
 
@@ -1842,6 +2142,7 @@ def request_expected(res: RequestResult) -> dict:
         "verifier_key_y": h(res.verifier_y), "request_digest": h(res.request_digest),
         "nonce": res.nonce.hex(), "created_at": res.created_at,
         "not_before": res.not_before, "expires": res.expires,
+        "response_key_x": h(res.response_x), "response_key_y": h(res.response_y),
     }
 
 
@@ -1864,6 +2165,12 @@ def check_request_inputs(inp: dict, res: RequestResult) -> list:
     r = inp["request"]
     if _hex(r["nonce"], "inputs.request.nonce") != res.nonce:
         p.append("inputs.request.nonce differs from the request")
+    scalar = _opt_hex(r["response_key_scalar"], "inputs.request.response_key_scalar")
+    key = (None, None) if scalar is None else public_point(scalar)
+    if key != (res.response_x, res.response_y):
+        p.append("the request's key 8 is not the public key of inputs.request.response_key_scalar"
+                 if scalar is not None else "inputs.request.response_key_scalar is null, yet "
+                 "the request has key 8")
     for name, got in (("audience", res.audience), ("verifier_name", res.verifier_name),
                       ("claims", res.claims), ("created_at", res.created_at)):
         if not json_equal(r[name], got):
@@ -1900,6 +2207,7 @@ def run_request_vector(vec: dict, generator_checks: bool) -> list:
     _keys(holder, "holder", REQUEST_HOLDER_KEYS)
     now = _int(holder["now"], "holder.now")
     skew = _int(holder["clock_skew"], "holder.clock_skew")
+    key_digest = _engagement_key_digest(holder)
     list_bytes = _hex(vec["authority_list"], "authority_list")
     request = _hex(vec["request"], "request")
     inp = vec["inputs"]
@@ -1907,19 +2215,28 @@ def run_request_vector(vec: dict, generator_checks: bool) -> list:
     authority = _str(inp["authority"], "inputs.authority")
     _keys(inp["certificate"], "inputs.certificate", REQUEST_INPUT_CERTIFICATE_KEYS)
     _keys(inp["request"], "inputs.request", REQUEST_INPUT_REQUEST_KEYS)
+    response_scalar = _opt_hex(inp["request"]["response_key_scalar"],
+                               "inputs.request.response_key_scalar")
+    if response_scalar is not None:
+        public_point(response_scalar)  # a scalar in 1..n-1
     result_kind, error = _expected(vec["expected"], REQUEST_EXPECTED_KEYS)
 
     def run():
         # The authority list is a holder setting checked like a trust list (spec §10.2);
-        # it is loaded before A1 (or R1).
+        # it is loaded before A1 (or R1).  E1-E2 (v4) run after R1-R5 or A1-A12 when the
+        # holder names an engagement key digest.
         authorities = at_step("authority list", parse_trust_list, list_bytes)
-        return check_request(request, authorities, now, skew)
+        return holder_check(request, authorities, now, skew, key_digest)
 
     res = _verdict(problems, result_kind, error, run)
     if generator_checks:
         problems += check_key_inputs(inp, list_bytes, "authority_keys", "authority_trust",
                                      "authority_list")
         problems += check_verifier_scalar(inp)
+        if response_scalar is not None and \
+                named_key(int.from_bytes(response_scalar, "big")) is None:
+            problems.append("inputs.request.response_key_scalar is not the scalar of a named "
+                            "test key")
         # inputs.authority names the key that signed the certificate: one of authority_keys.
         names = [k.get("name") for k in inp["authority_keys"] if isinstance(k, dict)]
         if authority not in names:
@@ -1935,7 +2252,146 @@ def run_request_vector(vec: dict, generator_checks: bool) -> list:
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[ACDFHKLMPRTVX][0-9]{1,2}[a-d]?):?$")
+def _engagement_key_digest(holder: dict):
+    """holder.engagement_key_digest: hex of the 16 bytes of spec §18.1, or null."""
+    kd = _opt_hex(holder["engagement_key_digest"], "holder.engagement_key_digest")
+    if kd is not None and len(kd) != KEY_DIGEST_SIZE:
+        raise VectorSchemaError(f"holder.engagement_key_digest: {len(kd)} bytes, not "
+                                f"{KEY_DIGEST_SIZE}")
+    return kd
+
+
+def _scalar(v, where: str) -> int:
+    """A P-256 private scalar: hex of 32 bytes, in 1..n-1."""
+    b = _hex(v, where)
+    d = int.from_bytes(b, "big")
+    if len(b) != 32 or not 1 <= d < P256_N:
+        raise VectorSchemaError(f"{where}: not a 32-byte scalar in 1..n-1")
+    return d
+
+
+def _binding(obj: dict, where: str) -> bytes:
+    """The session binding of a response vector's inputs or verifier: HPKE info (§18.2)."""
+    origin = _str(obj["relay_origin"], where + ".relay_origin")
+    sid = _hex(obj["session_id"], where + ".session_id")
+    digest = _hex(obj["request_digest"], where + ".request_digest")
+    if len(sid) != SESSION_ID_SIZE:
+        raise VectorSchemaError(f"{where}.session_id: {len(sid)} bytes, not {SESSION_ID_SIZE}")
+    if len(digest) != REQUEST_DIGEST_SIZE:
+        raise VectorSchemaError(f"{where}.request_digest: {len(digest)} bytes, not "
+                                f"{REQUEST_DIGEST_SIZE}")
+    return session_info(origin, sid, digest)
+
+
+_REFERENCE_CACHE: dict = {}
+
+
+def reference_presentation(vector_file: str | None):
+    """The bytes of the presentation vector `request_bound` of the presentations.json beside
+    vector_file (a valid response's plaintext, test-vectors/README.md); None if there is no
+    such file or vector."""
+    if vector_file is None:
+        return None
+    path = os.path.join(os.path.dirname(os.path.abspath(vector_file)), "presentations.json")
+    if path not in _REFERENCE_CACHE:
+        found = None
+        try:
+            for v in load_json(path)["vectors"]:
+                if isinstance(v, dict) and v.get("name") == REFERENCE_PRESENTATION \
+                        and v.get("kind") == "presentation":
+                    found = _hex(v["presentation"], f"{path}: {REFERENCE_PRESENTATION}")
+                    break
+        except (OSError, ValueError, KeyError, TypeError, VectorSchemaError):
+            found = None
+        _REFERENCE_CACHE[path] = found
+    return _REFERENCE_CACHE[path]
+
+
+def named_key(scalar: int):
+    """The README name of the test key with this private scalar, or None."""
+    for name in TEST_KEY_NAMES:
+        if int.from_bytes(test_key_scalar(name), "big") == scalar:
+            return name
+    return None
+
+
+def check_response_scalars(sealed_to: int, opened_with: int) -> list:
+    """Generator check for every response vector: both scalars (the key the holder sealed to,
+    inputs; the key the verifier opens with, verifier) are named test keys, and at least one
+    of them is the "response key" (a negative vector may put another named key on either
+    side)."""
+    p = []
+    names = []
+    for where, scalar in (("inputs", sealed_to), ("verifier", opened_with)):
+        name = named_key(scalar)
+        if name is None:
+            p.append(f"{where}.response_key_scalar is not the scalar of a named test key")
+        names.append(name)
+    if not p and RESPONSE_KEY_NAME not in names:
+        p.append(f"neither inputs.response_key_scalar nor verifier.response_key_scalar is the "
+                 f"scalar of {RESPONSE_KEY_NAME!r}")
+    return p
+
+
+def check_response_inputs(inp: dict, ver: dict, response: bytes, plaintext: bytes,
+                          vector_file: str | None) -> list:
+    """Generator checks for valid response vectors: the verifier opened with what the holder
+    sealed with (inputs = verifier); the plaintext is inputs.plaintext and the presentation
+    request_bound; and `response` is exactly the sealing of inputs.plaintext to the public key
+    of inputs.response_key_scalar with the ephemeral key DeriveKeyPair(inputs.sender_ikm)
+    (RFC 9180 §7.1.3) and the info of inputs (spec §18.2, §18.3)."""
+    p = []
+    for name in ("response_key_scalar", "relay_origin", "session_id", "request_digest"):
+        if not json_equal(inp[name], ver[name]):
+            p.append(f"inputs.{name} differs from verifier.{name} in a valid vector")
+    if _hex(inp["plaintext"], "inputs.plaintext") != plaintext:
+        p.append("inputs.plaintext differs from the opened plaintext")
+    reference = reference_presentation(vector_file)
+    if reference is None:
+        p.append(f"no presentation vector {REFERENCE_PRESENTATION!r} in the presentations.json "
+                 "beside this file: the plaintext cannot be checked")
+    elif reference != plaintext:
+        p.append(f"the plaintext is not the presentation {REFERENCE_PRESENTATION!r}")
+    sk_e = derive_key_pair(_hex(inp["sender_ikm"], "inputs.sender_ikm"))
+    pk_rm = public_key_bytes(_scalar(inp["response_key_scalar"], "inputs.response_key_scalar"))
+    sealed = seal_response(pk_rm, _binding(inp, "inputs"),
+                           _hex(inp["plaintext"], "inputs.plaintext"), sk_e)
+    if sealed != response:
+        p.append("response is not the sealing of inputs.plaintext with the ephemeral key "
+                 "DeriveKeyPair(inputs.sender_ikm)")
+    return p
+
+
+def run_response_vector(vec: dict, generator_checks: bool, vector_file: str | None = None) -> list:
+    problems: list[str] = []
+    _keys(vec, "vector", RESPONSE_VECTOR_KEYS)
+    ver = vec["verifier"]
+    _keys(ver, "verifier", RESPONSE_VERIFIER_KEYS)
+    sk_r = _scalar(ver["response_key_scalar"], "verifier.response_key_scalar")
+    info = _binding(ver, "verifier")
+    max_size = _uint(ver["max_input_size"], "verifier.max_input_size")
+    response = _hex(vec["response"], "response")
+    inp = vec["inputs"]
+    _keys(inp, "inputs", RESPONSE_INPUT_KEYS)
+    in_scalar = _scalar(inp["response_key_scalar"], "inputs.response_key_scalar")
+    _hex(inp["sender_ikm"], "inputs.sender_ikm")
+    _binding(inp, "inputs")
+    _hex(inp["plaintext"], "inputs.plaintext")
+    result_kind, error = _expected(vec["expected"], RESPONSE_EXPECTED_KEYS)
+    res = _verdict(problems, result_kind, error,
+                   lambda: open_response(response, sk_r, info, max_size))
+    if generator_checks:
+        problems += check_response_scalars(in_scalar, sk_r)
+    if res is None:
+        return problems
+    if _hex(vec["expected"]["plaintext"], "expected.plaintext") != res:
+        problems.append("expected.plaintext differs from the plaintext the checker opened")
+    if generator_checks:
+        problems += check_response_inputs(inp, ver, response, res, vector_file)
+    return problems
+
+
+_STEP_TOKEN = re.compile(r"^(Decode|[ACDEFHKLMOPRTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:
@@ -1950,9 +2406,17 @@ def evaluate(vec: dict):
         if vec["kind"] == "request":
             authorities = at_step("authority list", parse_trust_list,
                                   _hex(vec["authority_list"], "authority_list"))
-            res = check_request(_hex(vec["request"], "request"), authorities,
-                                _int(vec["holder"]["now"], "holder.now"),
-                                _int(vec["holder"]["clock_skew"], "holder.clock_skew"))
+            res = holder_check(_hex(vec["request"], "request"), authorities,
+                               _int(vec["holder"]["now"], "holder.now"),
+                               _int(vec["holder"]["clock_skew"], "holder.clock_skew"),
+                               _engagement_key_digest(vec["holder"]))
+            return "valid", res
+        if vec["kind"] == "response":
+            ver = vec["verifier"]
+            res = open_response(_hex(vec["response"], "response"),
+                                _scalar(ver["response_key_scalar"], "verifier.response_key_scalar"),
+                                _binding(ver, "verifier"),
+                                _uint(ver["max_input_size"], "verifier.max_input_size"))
             return "valid", res
         ver = vec["verifier"]
         trust = at_step("trust list", parse_trust_list, _hex(vec["trust_list"], "trust_list"))
@@ -1974,8 +2438,10 @@ def evaluate(vec: dict):
     return "valid", res
 
 
-def run_vector(vec, generator_checks: bool = True) -> list:
-    """Problems found for one vector (empty list = pass).  Never skips."""
+def run_vector(vec, generator_checks: bool = True, vector_file: str | None = None) -> list:
+    """Problems found for one vector (empty list = pass).  Never skips.  vector_file: the
+    file it came from (a response vector's generator checks read the presentations.json
+    beside it)."""
     try:
         if not isinstance(vec, dict):
             return ["vector is not an object"]
@@ -1989,6 +2455,8 @@ def run_vector(vec, generator_checks: bool = True) -> list:
             return run_status_list_vector(vec, generator_checks)
         if kind == "request":
             return run_request_vector(vec, generator_checks)
+        if kind == "response":
+            return run_response_vector(vec, generator_checks, vector_file)
         return [f"unknown kind {kind!r}"]
     except VectorSchemaError as exc:
         return [f"schema: {exc}"]
@@ -2031,7 +2499,7 @@ def run_file(path: str, generator_checks: bool = True):
     for i, vec in enumerate(doc["vectors"]):
         name = vec.get("name") if isinstance(vec, dict) else None
         label = f"{path}:{name if isinstance(name, str) else '#' + str(i)}"
-        problems = run_vector(vec, generator_checks)
+        problems = run_vector(vec, generator_checks, path)
         if not isinstance(name, str) or not name:
             problems.insert(0, "missing or empty name")
         elif name in names:
@@ -2045,7 +2513,7 @@ def run_file(path: str, generator_checks: bool = True):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Independent checker of mlegit v3 test vectors.")
+    ap = argparse.ArgumentParser(description="Independent checker of mlegit v4 test vectors.")
     ap.add_argument("files", nargs="+", metavar="FILE.json")
     ap.add_argument("--no-generator-checks", action="store_true",
                     help="skip the inputs/outputs/HKDF/issuer-rule/signature cross-checks")

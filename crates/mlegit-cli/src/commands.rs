@@ -258,6 +258,7 @@ pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
         verifier_name: pick(&args.verifier_name, cert_name, "verifier-name")?,
         claims: args.claims.clone(),
         created_at: time::now_or(args.now),
+        response_key: None,
     };
     // Check what we wrote with the holder's rules (R1–R5), so that a bad argument is
     // reported here and not on the phone.

@@ -198,6 +198,7 @@ fn new_request(
         verifier_name: VERIFIER.into(),
         claims: CINEMA_CLAIMS.to_vec(),
         created_at: time::now(),
+        response_key: None,
     };
     let bytes = request
         .sign(&cinema.key, &cinema.certificate)
@@ -324,7 +325,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     };
     let data = dir.join("server");
     println!("mlegit demo: a school ID on a phone, from registration to revocation");
-    println!("(spec v3; every step below runs for real against a server on this machine)");
+    println!("(spec v4; every step below runs for real against a server on this machine)");
 
     step(
         1,

@@ -1,5 +1,5 @@
 //! `mlegit`: keys, issuance, presentation, verification and inspection of mlegit school
-//! IDs by hand and in scripts (spec v3, `spec/mlegit.md`).
+//! IDs by hand and in scripts (spec v4, `spec/mlegit.md`; the online flow of §18 not yet).
 //!
 //! Exit codes: 0 success (for `verify`: VALID), 1 the object checked is invalid (`verify`:
 //! INVALID; `inspect`: not strict CBOR), 2 could not check (I/O, network, bad arguments).

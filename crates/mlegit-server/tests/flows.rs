@@ -1028,6 +1028,7 @@ fn the_authority_registers_verifiers_and_publishes_its_list() {
         verifier_name: "Kino".into(),
         claims: claims.to_vec(),
         created_at: T0,
+        response_key: None,
     };
     let signed = request.sign(&kino, &registered.certificate).unwrap();
     let checked = mlegit::RequestChecker::new(list_of(&anon))

@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ClaimName::AgeOver18,
         ],
         created_at: now,
+        response_key: None,
     };
     let qr = request.to_vec();
     println!("3. verifier request: {} bytes for the QR code", qr.len());

@@ -157,6 +157,10 @@ verification_errors! {
     ClaimNotAllowed = "claim_not_allowed",
     /// A presentation bound to another signed request than the one expected (or to none).
     RequestMismatch = "request_mismatch",
+    /// An encrypted response that does not open: another key, another session, altered.
+    ResponseUndecryptable = "response_undecryptable",
+    /// A request whose response key is not the one the verifier's QR code names.
+    ResponseKeyMismatch = "response_key_mismatch",
 }
 
 impl fmt::Display for Error {
@@ -247,6 +251,8 @@ pub enum PresentError {
     Request(Error),
     /// The device signer failed.
     Signer,
+    /// The response could not be encrypted to the verifier's key (spec §18.3).
+    Encryption,
 }
 
 impl fmt::Display for PresentError {
@@ -267,6 +273,7 @@ impl fmt::Display for PresentError {
             }
             PresentError::Request(e) => write!(f, "invalid presentation request: {e}"),
             PresentError::Signer => f.write_str("the device signer failed"),
+            PresentError::Encryption => f.write_str("encrypting the response failed"),
         }
     }
 }

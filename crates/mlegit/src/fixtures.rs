@@ -124,6 +124,53 @@ pub fn verifier_other() -> Key {
     Key::named("verifier other")
 }
 
+/// The verifier's ephemeral response key of the online vectors (spec §18).
+pub fn response_key() -> Key {
+    Key::named("response key")
+}
+
+/// A random number generator that hands out fixed bytes, then zeros: for reproducible HPKE
+/// (the ephemeral key is DeriveKeyPair of the first 32 bytes, RFC 9180 §7.1.3). Never a
+/// real source of randomness.
+#[derive(Debug)]
+pub struct FixedBytes {
+    bytes: Vec<u8>,
+    next: usize,
+}
+
+impl FixedBytes {
+    /// Hands out `bytes`, then zeros.
+    pub fn new(bytes: &[u8]) -> Self {
+        Self {
+            bytes: bytes.to_vec(),
+            next: 0,
+        }
+    }
+}
+
+impl rand_core::TryRng for FixedBytes {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            *b = self.bytes.get(self.next).copied().unwrap_or(0);
+            self.next = self.next.saturating_add(1);
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for FixedBytes {}
+
 /// A JPEG-shaped portrait of `len` bytes (at least 13): SOI, an APP0 segment, filler,
 /// EOI. It carries no image; the schema checks only the size and the start-of-image
 /// marker (spec §11.5).
@@ -179,6 +226,7 @@ mod tests {
             authority_unknown(),
             verifier_kino(),
             verifier_other(),
+            response_key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             assert!(P256Signer::from_scalar(&a.scalar).is_some(), "{}", a.name);

@@ -58,6 +58,7 @@
 //!     verifier_name: "Kino Muranów".into(),
 //!     claims: vec![ClaimName::GivenNames, ClaimName::AgeOver18],
 //!     created_at: now,
+//!     response_key: None, // Some(key) for an answer over the network (spec §18)
 //! };
 //! let request = PresentationRequest::from_slice(&request.to_vec())?; // as read from the QR
 //! let presentation = wallet.present(&request.claims, Some(&request), now + 5)?;
@@ -116,6 +117,7 @@ pub mod fixtures;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod issuer;
+pub mod online;
 mod presentation;
 mod request;
 mod status;

@@ -19,7 +19,8 @@ use crate::cbor::{self, Encoder, Value};
 use crate::claims::ClaimName;
 use crate::cose::{self, Algorithm, KidRule};
 use crate::credential::PRESENTATION_VERSION as VERSION;
-use crate::crypto::{P256Backend, SignatureFailure, Signer};
+use crate::credential::{decode_cose_key, encode_cose_key};
+use crate::crypto::{P256Backend, PublicKey, SignatureFailure, Signer};
 use crate::error::{Error, SignerError};
 use crate::trust::TrustList;
 use crate::wire::{self as fields, request as f, signed_request as sf};
@@ -60,6 +61,9 @@ pub struct PresentationRequest {
     pub claims: Vec<ClaimName>,
     /// When the request was made (NumericDate seconds).
     pub created_at: u64,
+    /// The verifier's ephemeral key, to which the holder encrypts its answer when it sends
+    /// it over the network (spec §18); `None` for a request answered in person.
+    pub response_key: Option<PublicKey>,
 }
 
 impl PresentationRequest {
@@ -82,7 +86,7 @@ impl PresentationRequest {
         let extra = certificate.map_or(0, <[u8]>::len);
         let mut e =
             Encoder::with_capacity(64 + self.audience.len() + self.verifier_name.len() + extra);
-        e.map(6 + usize::from(certificate.is_some()));
+        e.map(6 + usize::from(certificate.is_some()) + usize::from(self.response_key.is_some()));
         e.i64(f::VERSION.key).u64(VERSION);
         e.i64(f::NONCE.key).bytes(&self.nonce);
         e.i64(f::AUDIENCE.key).text(&self.audience);
@@ -94,6 +98,10 @@ impl PresentationRequest {
         e.i64(f::CREATED_AT.key).u64(self.created_at);
         if let Some(c) = certificate {
             e.i64(sf::CERTIFICATE.key).bytes(c);
+        }
+        if let Some(k) = &self.response_key {
+            e.i64(f::RESPONSE_KEY.key);
+            encode_cose_key(&mut e, k);
         }
         e.into_bytes()
     }
@@ -113,9 +121,9 @@ impl PresentationRequest {
             return Err(Error::InvalidField);
         }
         // R2 (spec §7.3): F3-F5 with the table of §7.1.
-        let [version, nonce, audience, name, claims, created_at] =
+        let [version, nonce, audience, name, claims, created_at, key] =
             fields::decode(&root, &f::FIELDS)?;
-        Self::from_fields([version, nonce, audience, name, claims, created_at])
+        Self::from_fields([version, nonce, audience, name, claims, created_at], key)
     }
 
     /// The request inside a signed request, read WITHOUT checking its certificate or its
@@ -133,13 +141,24 @@ impl PresentationRequest {
             claims,
             created_at,
             _certificate,
+            key,
         ] = fields::decode(&root, &sf::FIELDS)?;
-        Self::from_fields([version, nonce, audience, name, claims, created_at])
+        Self::from_fields([version, nonce, audience, name, claims, created_at], key)
     }
 
-    /// R3-R5 (spec §7.3) on decoded fields (also A3 of a signed request).
-    fn from_fields(slots: [Option<&Value<'_>>; 6]) -> Result<Self, Error> {
+    /// R2b and R3-R5 (spec §7.3) on decoded fields (also A3 and A3b of a signed request).
+    fn from_fields(
+        slots: [Option<&Value<'_>>; 6],
+        response_key: Option<&Value<'_>>,
+    ) -> Result<Self, Error> {
         let [version, nonce, audience, name, claims, created_at] = slots;
+        // R2b, A3b (spec §7.3, §7.6): a response key is an exact P-256 COSE_Key on the curve,
+        // right after F5 and before R3.
+        let response_key = match response_key {
+            None => None,
+            Some(Value::Map(entries)) => Some(decode_cose_key(entries).ok_or(Error::InvalidField)?),
+            Some(_) => return Err(Error::InvalidField),
+        };
         // R3 (spec §7.3): version 1.
         if fields::uint(version) != VERSION {
             return Err(Error::UnsupportedVersion);
@@ -155,6 +174,7 @@ impl PresentationRequest {
             verifier_name: fields::text(name).into(),
             claims: names,
             created_at: fields::uint(created_at),
+            response_key,
         })
     }
 }
@@ -276,9 +296,12 @@ impl RequestChecker {
             claims,
             created_at,
             certificate,
+            key,
         ] = fields::decode(&root, &sf::FIELDS)?;
-        let request =
-            PresentationRequest::from_fields([version, nonce, audience, name, claims, created_at])?;
+        let request = PresentationRequest::from_fields(
+            [version, nonce, audience, name, claims, created_at],
+            key,
+        )?;
         // A4, A5, A6, A7, A8, A9a, A9b (spec §7.6): the certificate.
         let cert = check_certificate(
             fields::bytes(certificate),

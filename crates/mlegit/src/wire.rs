@@ -216,7 +216,7 @@ pub mod status_list {
 
 /// The presentation request (spec §7.1).
 pub mod request {
-    use super::{Field, Kind, req};
+    use super::{Field, Kind, opt, req};
     /// `1: version`.
     pub const VERSION: Field = req(1, "version", Kind::Uint);
     /// `2: nonce`.
@@ -229,16 +229,8 @@ pub mod request {
     pub const CLAIMS: Field = req(5, "claims", Kind::Array);
     /// `6: created_at`.
     pub const CREATED_AT: Field = req(6, "created_at", Kind::Time);
-    /// The table.
-    pub const FIELDS: [Field; 6] = [VERSION, NONCE, AUDIENCE, VERIFIER_NAME, CLAIMS, CREATED_AT];
-}
-
-/// The payload of a signed request (spec §7.5): the request's fields and its certificate.
-pub mod signed_request {
-    use super::request::{AUDIENCE, CLAIMS, CREATED_AT, NONCE, VERIFIER_NAME, VERSION};
-    use super::{Field, Kind, req};
-    /// `7: certificate`: the verifier certificate's bytes.
-    pub const CERTIFICATE: Field = req(7, "certificate", Kind::Certificate);
+    /// `8: response_key`: the verifier's ephemeral key for an online answer (spec §18).
+    pub const RESPONSE_KEY: Field = opt(8, "response_key", Kind::CoseKey);
     /// The table.
     pub const FIELDS: [Field; 7] = [
         VERSION,
@@ -247,7 +239,28 @@ pub mod signed_request {
         VERIFIER_NAME,
         CLAIMS,
         CREATED_AT,
+        RESPONSE_KEY,
+    ];
+}
+
+/// The payload of a signed request (spec §7.5): the request's fields and its certificate.
+pub mod signed_request {
+    use super::request::{
+        AUDIENCE, CLAIMS, CREATED_AT, NONCE, RESPONSE_KEY, VERIFIER_NAME, VERSION,
+    };
+    use super::{Field, Kind, req};
+    /// `7: certificate`: the verifier certificate's bytes.
+    pub const CERTIFICATE: Field = req(7, "certificate", Kind::Certificate);
+    /// The table.
+    pub const FIELDS: [Field; 8] = [
+        VERSION,
+        NONCE,
+        AUDIENCE,
+        VERIFIER_NAME,
+        CLAIMS,
+        CREATED_AT,
         CERTIFICATE,
+        RESPONSE_KEY,
     ];
 }
 

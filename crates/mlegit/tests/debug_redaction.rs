@@ -100,6 +100,7 @@ fn no_debug_output_shows_a_claim_value() {
         verifier_name: "Kino".into(),
         claims: ClaimName::ALL.to_vec(),
         created_at: NOW,
+        response_key: None,
     };
     let presentation = wallet.present(ClaimName::ALL, Some(&request), NOW).unwrap();
     let mut trust = TrustList::new();

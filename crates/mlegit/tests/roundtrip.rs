@@ -169,7 +169,7 @@ proptest! {
         picks in proptest::sample::subsequence(ClaimName::ALL.to_vec(), 1..=16),
         created_at in any::<u64>(),
     ) {
-        let request = PresentationRequest { nonce, audience, verifier_name: name, claims: picks, created_at };
+        let request = PresentationRequest { nonce, audience, verifier_name: name, claims: picks, created_at, response_key: None };
         prop_assert_eq!(PresentationRequest::from_slice(&request.to_vec()).unwrap(), request);
     }
 
@@ -289,6 +289,7 @@ fn a_minor_holds_age_over_13_only_and_cannot_present_age_over_18() {
         verifier_name: "V".into(),
         claims: vec![ClaimName::AgeOver13],
         created_at: NOW,
+        response_key: None,
     };
     assert_eq!(
         wallet.present(
@@ -426,6 +427,7 @@ fn requests_that_break_the_rules_are_refused() {
         verifier_name: "V".into(),
         claims: vec![ClaimName::AgeOver18],
         created_at: NOW,
+        response_key: None,
     };
     let mut r = good.clone();
     r.claims = vec![];

@@ -72,6 +72,7 @@ fn request(name: &str, audience: &str, nonce: u8, claims: &[ClaimName]) -> Prese
         verifier_name: name.into(),
         claims: claims.to_vec(),
         created_at: NOW - 5,
+        response_key: None,
     }
 }
 

@@ -136,11 +136,17 @@ fn every_encoded_object_follows_its_table() {
         verifier_name: "Kino".into(),
         claims: vec![ClaimName::GivenNames, ClaimName::Portrait],
         created_at: fixtures::NOW - 5,
+        response_key: Some(fixtures::response_key().signer().public_key()),
     };
     let request_bytes = request.to_vec();
+    let request_map = cbor::decode(&request_bytes).unwrap();
     assert_eq!(
-        check(wire::REQUEST, &cbor::decode(&request_bytes).unwrap()).len(),
+        check(wire::REQUEST, &request_map).len(),
         wire::REQUEST.fields.len()
+    );
+    check(
+        wire::COSE_KEY,
+        map_of(&request_map, wire::request::RESPONSE_KEY.key),
     );
     let wallet = Wallet::new(issued.credential, issued.disclosures, device).unwrap();
     for (req, count) in [(Some(&request), 6), (None, 4)] {

@@ -110,3 +110,26 @@ pub fn set(map: &mut Vec<(V, V)>, key: V, value: V) {
 pub fn remove(map: &mut Vec<(V, V)>, key: &V) {
     map.retain(|(k, _)| k != key);
 }
+
+/// `bytes` (strict CBOR, as this crate's objects are) as an owned value to change and
+/// encode again; `null` becomes `Raw([0xf6])`.
+pub fn dec(bytes: &[u8]) -> V {
+    match mlegit::cbor::decode(bytes) {
+        Ok(value) => owned(&value),
+        Err(e) => panic!("dec: not strict CBOR: {e}"),
+    }
+}
+
+fn owned(value: &mlegit::cbor::Value<'_>) -> V {
+    use mlegit::cbor::Value;
+    match value {
+        Value::Unsigned(n) => V::U(*n),
+        Value::Negative(n) => V::N(*n),
+        Value::Bytes(b) => V::B(b.to_vec()),
+        Value::Text(t) => V::T((*t).to_string()),
+        Value::Array(items) => V::A(items.iter().map(owned).collect()),
+        Value::Map(entries) => V::M(entries.iter().map(|(k, v)| (owned(k), owned(v))).collect()),
+        Value::Bool(b) => V::Bool(*b),
+        Value::Null => V::Raw(vec![0xf6]),
+    }
+}

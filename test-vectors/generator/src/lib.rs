@@ -24,14 +24,15 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("presentations.json", vectors::presentation_vectors()),
         ("status-lists.json", vectors::status_list_vectors()),
         ("requests.json", vectors::request_vectors()),
+        ("responses.json", vectors::response_vectors()),
     ];
     files
         .into_iter()
         .map(|(name, vectors)| {
             let doc = json!({
-                "version": 3,
+                "version": 4,
                 "generator": "cargo run -p mlegit-vectors --bin generate-vectors",
-                "spec": "spec/mlegit.md, version 3",
+                "spec": "spec/mlegit.md, version 4",
                 "vectors": vectors,
             });
             let mut text = serde_json::to_string_pretty(&doc).expect("JSON");
@@ -73,6 +74,7 @@ pub fn run(v: &read::Vector) -> Result<(), String> {
         read::Kind::Presentation => run_presentation(v),
         read::Kind::StatusList => run_status_list(v),
         read::Kind::Request => run_request(v),
+        read::Kind::Response => run_response(v),
     }
     .map(|ok| expected_eq(&v.expected, &ok));
     let expected_error = v.expected.error.as_deref();
@@ -122,6 +124,13 @@ fn run_request(v: &read::Vector) -> Result<Json, Error> {
         "request",
     );
     let checked = checker.check(&bytes, holder.now)?;
+    // E1, E2 (spec §18.1) for a request fetched through an engagement URI.
+    if let Some(Some(digest)) = &holder.engagement_key_digest {
+        let digest: [u8; 16] = hex(digest, "engagement_key_digest")
+            .try_into()
+            .expect("a 16-byte key digest");
+        mlegit::online::check_key(&checked, Some(&digest))?;
+    }
     let r = checked.request();
     let cert = checked.verifier();
     let names = |c: &[mlegit::ClaimName]| c.iter().map(|n| n.as_str()).collect::<Vec<_>>();
@@ -138,20 +147,52 @@ fn run_request(v: &read::Vector) -> Result<Json, Error> {
         "created_at": r.created_at,
         "not_before": cert.map(|c| c.not_before()),
         "expires": cert.map(|c| c.expires()),
+        "response_key_x": r.response_key.as_ref().map(|k| hex::encode(k.x())),
+        "response_key_y": r.response_key.as_ref().map(|k| hex::encode(k.y())),
     }))
+}
+
+fn run_response(v: &read::Vector) -> Result<Json, Error> {
+    let s = v.verifier.as_ref().expect("a response vector's verifier");
+    assert_eq!(
+        s.max_input_size,
+        Some(mlegit::online::MAX_RESPONSE_LEN as u64),
+        "O1's cap is fixed (spec §18.3)"
+    );
+    let field = |f: &Option<String>, what: &str| hex(f.as_deref().expect(what), what);
+    let key = mlegit::online::ResponseKey::from_scalar(&field(
+        &s.response_key_scalar,
+        "response_key_scalar",
+    ))
+    .expect("a response key scalar");
+    let session_id: [u8; 16] = field(&s.session_id, "session_id")
+        .try_into()
+        .expect("16 bytes");
+    let request_digest: [u8; 32] = field(&s.request_digest, "request_digest")
+        .try_into()
+        .expect("32 bytes");
+    let binding = mlegit::online::SessionBinding {
+        relay_origin: s.relay_origin.as_deref().expect("relay_origin"),
+        session_id: &session_id,
+        request_digest: &request_digest,
+    };
+    let plaintext = key.open(&field(&v.response, "response"), &binding)?;
+    Ok(json!({ "plaintext": hex::encode(plaintext) }))
 }
 
 fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Error> {
     let trust = TrustList::from_slice(trust)?;
     let algs: Vec<Algorithm> = s
         .accepted_algs
+        .as_deref()
+        .expect("accepted_algs")
         .iter()
         .filter_map(|a| Algorithm::from_cose_id(*a))
         .collect();
     let size = |n: u64| usize::try_from(n).expect("size");
     let mut verifier = Verifier::new(trust)
         .accepted_algorithms(&algs)
-        .clock_skew(s.clock_skew);
+        .clock_skew(s.clock_skew.expect("clock_skew"));
     if let Some(n) = s.max_input_size {
         verifier = verifier.max_input_size(size(n));
     }
@@ -185,8 +226,12 @@ fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
         .expected_request_digest
         .as_deref()
         .map(|d| hex(d, "expected_request_digest"));
-    let ctx = VerifyContext::new(s.now, nonce.as_deref(), s.expected_audience.as_deref())
-        .with_request_digest(digest.as_deref());
+    let ctx = VerifyContext::new(
+        s.now.expect("now"),
+        nonce.as_deref(),
+        s.expected_audience.as_deref(),
+    )
+    .with_request_digest(digest.as_deref());
     let presentation = v
         .presentation
         .as_deref()
@@ -223,13 +268,15 @@ fn run_status_list(v: &read::Vector) -> Result<Json, Error> {
     let uri = s.expected_uri.as_deref().expect("expected_uri");
     let index = s.index.expect("index");
     let token = v.token.as_deref().expect("a status list vector's token");
-    let list =
-        verifier.verify_status_list(&hex(token, "token"), &StatusListContext::new(s.now, uri))?;
+    let list = verifier.verify_status_list(
+        &hex(token, "token"),
+        &StatusListContext::new(s.now.expect("now"), uri),
+    )?;
     let reference = StatusReference {
         uri: uri.into(),
         index,
     };
-    let status = verifier.check_status(&list, &reference, s.now)?;
+    let status = verifier.check_status(&list, &reference, s.now.expect("now"))?;
     Ok(json!({
         "status": status.as_str(),
         "value": status.value(),

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-/// One vector file (`presentations.json` or `status-lists.json`).
+/// One vector file (`presentations.json`, `status-lists.json`, `requests.json` or
+/// `responses.json`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VectorFile {
-    /// The file format's version (2).
+    /// The file format's version (4).
     pub version: u64,
     /// The command that wrote the file.
     pub generator: String,
@@ -30,8 +31,10 @@ pub enum Kind {
     Presentation,
     /// A status list token and one lookup in it (spec §12.4).
     StatusList,
-    /// A request as the holder checks it (spec §7.3, §7.6).
+    /// A request as the holder checks it (spec §7.3, §7.6), and E1-E2 (spec §18.1).
     Request,
+    /// An encrypted response as the verifier opens it (spec §18.3).
+    Response,
 }
 
 /// One vector.
@@ -67,6 +70,9 @@ pub struct Vector {
     /// The status list token, hex (status list vectors).
     #[serde(default)]
     pub token: Option<String>,
+    /// The encrypted response, hex (response vectors).
+    #[serde(default)]
+    pub response: Option<String>,
     /// The verifier's settings and expectations (presentation and status list vectors).
     #[serde(default)]
     pub verifier: Option<VerifierSettings>,
@@ -82,6 +88,9 @@ pub struct HolderSettings {
     pub now: u64,
     /// Clock skew tolerated.
     pub clock_skew: u64,
+    /// The key digest of the engagement URI, hex, or null: no E-steps (spec §18.1).
+    #[serde(deserialize_with = "present_or_null")]
+    pub engagement_key_digest: Option<Option<String>>,
 }
 
 /// The certificate a request vector's authority signs.
@@ -116,6 +125,9 @@ pub struct RequestInput {
     pub claims: Vec<String>,
     /// `created_at`.
     pub created_at: u64,
+    /// The response key's private scalar, hex, or null: no key 8.
+    #[serde(deserialize_with = "present_or_null")]
+    pub response_key_scalar: Option<Option<String>>,
 }
 
 /// An issuer key of a vector (derived from its name).
@@ -252,6 +264,21 @@ pub struct Inputs {
     /// The token's `ttl` (status list vectors).
     #[serde(default)]
     pub ttl: Option<u64>,
+    /// The response key sealed to, hex (response vectors).
+    #[serde(default)]
+    pub response_key_scalar: Option<String>,
+    /// The HPKE ephemeral key's IKM, hex (response vectors).
+    #[serde(default)]
+    pub sender_ikm: Option<String>,
+    /// The relay origin sealed for (response vectors).
+    #[serde(default)]
+    pub relay_origin: Option<String>,
+    /// The session id sealed for, hex (response vectors).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// The sealed plaintext, hex (response vectors).
+    #[serde(default)]
+    pub plaintext: Option<String>,
 }
 
 /// One disclosure as made.
@@ -282,15 +309,18 @@ pub struct Outputs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifierSettings {
-    /// Its current time.
-    pub now: u64,
-    /// Clock skew tolerated.
-    pub clock_skew: u64,
-    /// Max input size (presentation vectors).
+    /// Its current time (presentation and status list vectors).
+    #[serde(default)]
+    pub now: Option<u64>,
+    /// Clock skew tolerated (presentation and status list vectors).
+    #[serde(default)]
+    pub clock_skew: Option<u64>,
+    /// Max input size (presentation and response vectors).
     #[serde(default)]
     pub max_input_size: Option<u64>,
-    /// Accepted COSE algorithm ids.
-    pub accepted_algs: Vec<i64>,
+    /// Accepted COSE algorithm ids (presentation and status list vectors).
+    #[serde(default)]
+    pub accepted_algs: Option<Vec<i64>>,
     /// Max presentation age (presentation vectors).
     #[serde(default)]
     pub max_age: Option<u64>,
@@ -315,6 +345,18 @@ pub struct VerifierSettings {
     /// The credential's idx (status list vectors).
     #[serde(default)]
     pub index: Option<u64>,
+    /// The response key opened with, hex (response vectors).
+    #[serde(default)]
+    pub response_key_scalar: Option<String>,
+    /// The relay origin opened for (response vectors).
+    #[serde(default)]
+    pub relay_origin: Option<String>,
+    /// The session id opened for, hex (response vectors).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// The request digest opened for, hex (response vectors).
+    #[serde(default)]
+    pub request_digest: Option<String>,
 }
 
 /// The declared outcome: `result` is "valid" (with the verified fields) or "invalid"
@@ -433,6 +475,23 @@ pub struct Expected {
     /// Entries in the list (valid status list vectors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<u64>,
+    /// The response key's x, hex, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub response_key_x: Option<Json>,
+    /// The response key's y, hex, or null (valid requests).
+    #[serde(
+        default,
+        deserialize_with = "present_json",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub response_key_y: Option<Json>,
+    /// The opened plaintext, hex (valid responses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
 }
 
 /// A JSON field that may be absent (`None`) or present, null included (`Some(Json::Null)`).

@@ -9,7 +9,8 @@ use crate::cbor::{V, enc, int, text};
 
 pub use mlegit::fixtures::{
     AUDIENCE, DAY, Key, NOW, authority_a, authority_b, authority_unknown, device, issuer_a,
-    issuer_b, issuer_unknown, nonce, other_device, portrait, verifier_kino, verifier_other,
+    issuer_b, issuer_unknown, nonce, other_device, portrait, response_key, verifier_kino,
+    verifier_other,
 };
 
 /// The COSE_KeySet of `entries` (a trust list or an authority list, spec §10).
@@ -689,6 +690,10 @@ pub struct RequestParts {
     pub now: u64,
     /// Holder skew.
     pub clock_skew: u64,
+    /// The verifier's response key (key 8), for an online request (spec §18).
+    pub response_key: Option<Key>,
+    /// The key digest the holder's engagement (a scanned QR) names, if any (E1-E2).
+    pub engagement_key_digest: Option<[u8; 16]>,
 }
 
 impl RequestParts {
@@ -733,7 +738,19 @@ impl RequestParts {
             bytes_hook: None,
             now: NOW,
             clock_skew: mlegit::DEFAULT_CLOCK_SKEW,
+            response_key: None,
+            engagement_key_digest: None,
         }
+    }
+
+    /// The signed request of an online session: the response key in it, and the holder
+    /// engaged by the verifier's QR code, which names that key (spec §18.1).
+    pub fn online() -> Self {
+        let mut p = Self::signed();
+        let key = response_key();
+        p.engagement_key_digest = Some(mlegit::online::key_digest(&key.signer().public_key()));
+        p.response_key = Some(key);
+        p
     }
 
     /// The same request, unsigned (spec §7.1): shown as "not verified".
@@ -799,13 +816,27 @@ impl RequestParts {
             (V::U(5), V::A(self.claims.iter().map(|c| text(c)).collect())),
             (V::U(6), V::U(self.created_at)),
         ];
+        let response_key = self.response_key.as_ref().map(|k| {
+            let key = k.signer().public_key();
+            (
+                V::U(8),
+                V::M(vec![
+                    (V::U(1), V::U(2)),
+                    (int(-1), V::U(1)),
+                    (int(-2), V::B(key.x().to_vec())),
+                    (int(-3), V::B(key.y().to_vec())),
+                ]),
+            )
+        });
         let bytes = if self.unsigned {
+            payload.extend(response_key);
             if let Some(h) = self.request_payload_hook.take() {
                 h(&mut payload);
             }
             enc(&V::M(payload))
         } else {
             payload.push((V::U(7), V::B(self.certificate())));
+            payload.extend(response_key);
             if let Some(h) = self.request_payload_hook.take() {
                 h(&mut payload);
             }
@@ -829,4 +860,78 @@ impl RequestParts {
 /// vectors that answer a signed request bind (its SHA-256).
 pub fn signed_request() -> Vec<u8> {
     RequestParts::signed().build()
+}
+
+/// Everything a response vector is made from (spec §18.3): what the holder sealed with, and
+/// what the verifier opens with.
+pub struct ResponseParts {
+    /// The response key the holder encrypts to.
+    pub recipient: Key,
+    /// The HPKE ephemeral key's IKM (DeriveKeyPair, RFC 9180 §7.1.3).
+    pub sender_ikm: [u8; 32],
+    /// The session as the holder binds it.
+    pub relay_origin: String,
+    /// Session id.
+    pub session_id: [u8; 16],
+    /// SHA-256 of the request.
+    pub request_digest: [u8; 32],
+    /// The plaintext: a presentation.
+    pub plaintext: Vec<u8>,
+    /// The key the verifier opens with.
+    pub verifier_key: Key,
+    /// The session as the verifier binds it.
+    pub verifier_origin: String,
+    /// Its session id.
+    pub verifier_session_id: [u8; 16],
+    /// Its request digest.
+    pub verifier_request_digest: [u8; 32],
+    /// Verifier's size cap.
+    pub max_input_size: usize,
+    /// Replace the response bytes.
+    pub bytes_hook: Option<BytesHook>,
+}
+
+impl ResponseParts {
+    /// The holder's encrypted answer to the vectors' online session: the presentation
+    /// `request_bound` sealed to the response key.
+    pub fn valid() -> Self {
+        let request_digest: [u8; 32] = Sha256::digest(RequestParts::online().build()).into();
+        let plaintext = crate::vectors::request_bound_presentation();
+        let sender_ikm: [u8; 32] = Sha256::digest(b"mlegit test ikm holder").into();
+        Self {
+            recipient: response_key(),
+            sender_ikm,
+            relay_origin: "https://relay.mlegit.example".into(),
+            session_id: [0x5e; 16],
+            request_digest,
+            plaintext,
+            verifier_key: response_key(),
+            verifier_origin: "https://relay.mlegit.example".into(),
+            verifier_session_id: [0x5e; 16],
+            verifier_request_digest: request_digest,
+            max_input_size: mlegit::online::MAX_RESPONSE_LEN,
+            bytes_hook: None,
+        }
+    }
+
+    /// Seals the plaintext as the holder does, with the fixed ephemeral IKM.
+    pub fn build(&mut self) -> Vec<u8> {
+        let binding = mlegit::online::SessionBinding {
+            relay_origin: &self.relay_origin,
+            session_id: &self.session_id,
+            request_digest: &self.request_digest,
+        };
+        let mut rng = mlegit::fixtures::FixedBytes::new(&self.sender_ikm);
+        let sealed = mlegit::online::seal(
+            &self.recipient.signer().public_key(),
+            &binding,
+            &self.plaintext,
+            &mut rng,
+        )
+        .expect("a valid recipient key");
+        match self.bytes_hook.take() {
+            Some(h) => h(sealed),
+            None => sealed,
+        }
+    }
 }

@@ -7,9 +7,9 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::cbor::{V, enc, int, remove, set, text};
 use crate::scenario::{
-    AUDIENCE, DAY, Key, LIST_URI, ListParts, NOW, Parts, RequestParts, SigMode, TrustEntry,
-    authority_a, authority_b, authority_unknown, issuer_a, issuer_b, issuer_unknown, nonce,
-    other_device, verifier_other,
+    AUDIENCE, DAY, Key, LIST_URI, ListParts, NOW, Parts, RequestParts, ResponseParts, SigMode,
+    TrustEntry, authority_a, authority_b, authority_unknown, issuer_a, issuer_b, issuer_unknown,
+    nonce, other_device, verifier_other,
 };
 
 /// The outcome a vector declares.
@@ -46,6 +46,36 @@ impl<P> Case<P> {
         (self.mutate)(&mut p);
         p
     }
+}
+
+/// The bytes of the presentation vector `request_bound`: what the valid response seals.
+pub fn request_bound_presentation() -> Vec<u8> {
+    let case = PRESENTATION_CASES
+        .iter()
+        .find(|c| c.name == "request_bound")
+        .expect("the vector request_bound");
+    case.parts().build().presentation
+}
+
+/// A P-256 COSE_Key (spec §5.3) whose point `(x, y)`, every byte `x` and `y`, is not on
+/// the curve.
+fn off_curve_key(x: u8, y: u8) -> V {
+    V::M(vec![
+        (V::U(1), V::U(2)),
+        (int(-1), V::U(1)),
+        (int(-2), V::B(vec![x; 32])),
+        (int(-3), V::B(vec![y; 32])),
+    ])
+}
+
+/// The encrypted response `bytes` with its item `index` (0 protected, 1 unprotected,
+/// 2 ciphertext) replaced by `item`.
+fn with_response_item(bytes: &[u8], index: usize, item: V) -> Vec<u8> {
+    let V::A(mut items) = crate::cbor::dec(bytes) else {
+        panic!("a response is an array");
+    };
+    items[index] = item;
+    enc(&V::A(items))
 }
 
 /// The change of a vector that is its scenario as it is.
@@ -1665,6 +1695,7 @@ pub fn status_list_vectors() -> Vec<Json> {
 fn request_vector(name: &str, description: &str, mut parts: RequestParts, expect: Expect) -> Json {
     let bytes = parts.build();
     let key = parts.verifier.signer().public_key();
+    let response_key = parts.response_key.as_ref().map(|k| k.signer().public_key());
     let expected = match expect {
         Expect::Valid => {
             let signed = !parts.unsigned;
@@ -1683,6 +1714,8 @@ fn request_vector(name: &str, description: &str, mut parts: RequestParts, expect
                 "created_at": parts.created_at,
                 "not_before": opt(json!(parts.cert_nbf)),
                 "expires": opt(json!(parts.cert_exp)),
+                "response_key_x": response_key.as_ref().map(|k| hex::encode(k.x())),
+                "response_key_y": response_key.as_ref().map(|k| hex::encode(k.y())),
             })
         }
         Expect::Invalid(e) => json!({"result": "invalid", "error": e.code()}),
@@ -1718,10 +1751,15 @@ fn request_vector(name: &str, description: &str, mut parts: RequestParts, expect
                 "verifier_name": parts.verifier_name,
                 "claims": parts.claims,
                 "created_at": parts.created_at,
+                "response_key_scalar": parts.response_key.as_ref().map(|k| hex::encode(k.scalar)),
             },
         },
         "authority_list": hex::encode(parts.authority_list()),
-        "holder": {"now": parts.now, "clock_skew": parts.clock_skew},
+        "holder": {
+            "now": parts.now,
+            "clock_skew": parts.clock_skew,
+            "engagement_key_digest": parts.engagement_key_digest.map(hex::encode),
+        },
         "request": hex::encode(&bytes),
         "expected": expected,
     });
@@ -1745,6 +1783,23 @@ const REQUEST_CASES: &[Case<RequestParts>] = &[
         description: "Asking for one of the three certified claims.",
         base: RequestParts::signed,
         mutate: |p| p.claims = vec!["age_over_18".into()],
+        expect: Valid,
+    },
+    Case {
+        name: "online_signed_request",
+        description: "An online request: the verifier's response key (key 8) in the signed request, named by the QR's key digest (E1-E2).",
+        base: RequestParts::online,
+        mutate: keep,
+        expect: Valid,
+    },
+    Case {
+        name: "online_unsigned_request_by_code",
+        description: "An unsigned online request reached by a typed code: no key digest to compare (E1 only).",
+        base: RequestParts::online,
+        mutate: |p| {
+            p.unsigned = true;
+            p.engagement_key_digest = None;
+        },
         expect: Valid,
     },
     Case {
@@ -1917,13 +1972,7 @@ const REQUEST_CASES: &[Case<RequestParts>] = &[
         base: RequestParts::signed,
         mutate: |p| {
             p.cert_payload_hook = hook(|m| {
-                let bad = V::M(vec![
-                    (V::U(1), V::U(2)),
-                    (int(-1), V::U(1)),
-                    (int(-2), V::B(vec![1; 32])),
-                    (int(-3), V::B(vec![2; 32])),
-                ]);
-                set(m, V::U(2), bad);
+                set(m, V::U(2), off_curve_key(1, 2));
             });
         },
         expect: Invalid(Error::InvalidField),
@@ -2018,6 +2067,31 @@ const REQUEST_CASES: &[Case<RequestParts>] = &[
         expect: Invalid(Error::RequestCertificateMismatch),
     },
     Case {
+        name: "online_response_key_off_curve",
+        description: "A response key whose point is not on P-256 (R2b/A3b).",
+        base: RequestParts::online,
+        mutate: |p| {
+            p.request_payload_hook = hook(|m| {
+                set(m, V::U(8), off_curve_key(3, 4));
+            });
+        },
+        expect: Invalid(Error::InvalidField),
+    },
+    Case {
+        name: "online_response_key_missing",
+        description: "A QR names a key but the request carries none (E1).",
+        base: RequestParts::online,
+        mutate: |p| p.response_key = None,
+        expect: Invalid(Error::MissingField),
+    },
+    Case {
+        name: "online_response_key_substituted",
+        description: "The relay (or anyone) swapped the request's response key: the QR's digest names another (E2).",
+        base: RequestParts::online,
+        mutate: |p| p.response_key = Some(verifier_other()),
+        expect: Invalid(Error::ResponseKeyMismatch),
+    },
+    Case {
         name: "request_claim_not_allowed",
         description: "The cinema asks for the PESEL, which its certificate does not list.",
         base: RequestParts::signed,
@@ -2031,5 +2105,185 @@ pub fn request_vectors() -> Vec<Json> {
     REQUEST_CASES
         .iter()
         .map(|c| request_vector(c.name, c.description, c.parts(), c.expect))
+        .collect()
+}
+
+fn response_vector(
+    name: &str,
+    description: &str,
+    mut parts: ResponseParts,
+    expect: Expect,
+) -> Json {
+    let bytes = parts.build();
+    let expected = match expect {
+        Expect::Valid => json!({"result": "valid", "plaintext": hex::encode(&parts.plaintext)}),
+        Expect::Invalid(e) => json!({"result": "invalid", "error": e.code()}),
+    };
+    let v = json!({
+        "name": name,
+        "description": description,
+        "kind": "response",
+        "inputs": {
+            "response_key_scalar": hex::encode(parts.recipient.scalar),
+            "sender_ikm": hex::encode(parts.sender_ikm),
+            "relay_origin": parts.relay_origin,
+            "session_id": hex::encode(parts.session_id),
+            "request_digest": hex::encode(parts.request_digest),
+            "plaintext": hex::encode(&parts.plaintext),
+        },
+        "verifier": {
+            "response_key_scalar": hex::encode(parts.verifier_key.scalar),
+            "relay_origin": parts.verifier_origin,
+            "session_id": hex::encode(parts.verifier_session_id),
+            "request_digest": hex::encode(parts.verifier_request_digest),
+            "max_input_size": parts.max_input_size,
+        },
+        "response": hex::encode(&bytes),
+        "expected": expected,
+    });
+    if let Err(why) = crate::run_vector(&v) {
+        panic!("vector {name}: the Rust verifier disagrees with the declared outcome: {why}");
+    }
+    v
+}
+
+const RESPONSE_CASES: &[Case<ResponseParts>] = &[
+    Case {
+        name: "response_valid",
+        description: "The presentation request_bound, sealed to the response key for the vectors' session: it opens.",
+        base: ResponseParts::valid,
+        mutate: keep,
+        expect: Valid,
+    },
+    Case {
+        name: "response_replayed_to_another_session",
+        description: "The same response, opened for another session id: the HPKE info differs (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| p.verifier_session_id = [0x77; 16],
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_for_another_request",
+        description: "Opened with another request's digest in the info (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| p.verifier_request_digest = [0x11; 32],
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_other_relay",
+        description: "Opened as a session of another relay origin (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| p.verifier_origin = "https://relay.other.example".into(),
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_to_another_key",
+        description: "Sealed to another key than the verifier's (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| p.recipient = verifier_other(),
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_ciphertext_altered",
+        description: "The last ciphertext byte flipped: the AEAD tag fails (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|mut b| {
+                if let Some(last) = b.last_mut() {
+                    *last ^= 1;
+                }
+                b
+            }));
+        },
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_enc_off_curve",
+        description: "An encapsulated key of 65 bytes that is no P-256 point (O3).",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|b| {
+                let mut bad = vec![4u8];
+                bad.extend([1u8; 64]);
+                with_response_item(&b, 1, V::M(vec![(int(-4), V::B(bad))]))
+            }));
+        },
+        expect: Invalid(Error::ResponseUndecryptable),
+    },
+    Case {
+        name: "response_wrong_alg",
+        description: "A protected header naming ES256 instead of the HPKE suite (O2).",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|b| {
+                with_response_item(&b, 0, V::B(enc(&V::M(vec![(V::U(1), int(-7))]))))
+            }));
+        },
+        expect: Invalid(Error::CoseMalformed),
+    },
+    Case {
+        name: "response_protected_empty",
+        description: "An empty protected bstr: its content fails strict decoding at D1 (O2 item 3), before the alg is compared.",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|b| with_response_item(&b, 0, V::B(vec![]))));
+        },
+        expect: Invalid(Error::CborMalformed),
+    },
+    Case {
+        name: "response_tagged",
+        description: "The COSE_Encrypt0 tag 16 before the array: tags fail D3 (O2 item 1).",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|b| {
+                let mut tagged = vec![0xd0];
+                tagged.extend(b);
+                tagged
+            }));
+        },
+        expect: Invalid(Error::CborUnsupportedType),
+    },
+    Case {
+        name: "response_short_enc",
+        description: "An encapsulated key of 33 bytes (compressed): O2 wants 65.",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|b| {
+                with_response_item(&b, 1, V::M(vec![(int(-4), V::B(vec![2; 33]))]))
+            }));
+        },
+        expect: Invalid(Error::CoseMalformed),
+    },
+    Case {
+        name: "response_not_cbor",
+        description: "A truncated response.",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|mut b| {
+                b.truncate(b.len() / 2);
+                b
+            }));
+        },
+        expect: Invalid(Error::CborMalformed),
+    },
+    Case {
+        name: "response_too_large",
+        description: "A response of 66,561 bytes, one over the cap (O1): the valid one with zero bytes after it.",
+        base: ResponseParts::valid,
+        mutate: |p| {
+            p.bytes_hook = Some(Box::new(|mut b| {
+                b.resize(mlegit::online::MAX_RESPONSE_LEN + 1, 0);
+                b
+            }));
+        },
+        expect: Invalid(Error::InputTooLarge),
+    },
+];
+
+/// Every response vector: one row of `RESPONSE_CASES` each.
+pub fn response_vectors() -> Vec<Json> {
+    RESPONSE_CASES
+        .iter()
+        .map(|c| response_vector(c.name, c.description, c.parts(), c.expect))
         .collect()
 }

@@ -27,7 +27,7 @@ fn committed_files_match_the_generator_byte_for_byte() {
 fn load(name: &str) -> Vec<Vector> {
     let text = std::fs::read_to_string(dir().join(name)).expect("vector file");
     let file = mlegit_vectors::read::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert_eq!(file.version, 3, "{name}");
+    assert_eq!(file.version, 4, "{name}");
     file.vectors
 }
 
@@ -35,7 +35,12 @@ fn load(name: &str) -> Vec<Vector> {
 fn every_vector_gives_its_declared_outcome() {
     let mut failures = Vec::new();
     let mut counts = (0, 0);
-    for file in ["presentations.json", "status-lists.json", "requests.json"] {
+    for file in [
+        "presentations.json",
+        "status-lists.json",
+        "requests.json",
+        "responses.json",
+    ] {
         for v in load(file) {
             match v.expected.result.as_str() {
                 "valid" => counts.0 += 1,
@@ -55,7 +60,12 @@ fn every_vector_gives_its_declared_outcome() {
 #[test]
 fn every_error_code_has_a_negative_vector() {
     let mut seen = BTreeSet::new();
-    for file in ["presentations.json", "status-lists.json", "requests.json"] {
+    for file in [
+        "presentations.json",
+        "status-lists.json",
+        "requests.json",
+        "responses.json",
+    ] {
         for v in load(file) {
             if let Some(code) = v.expected.error.as_deref() {
                 assert!(
@@ -87,7 +97,7 @@ fn an_unknown_field_anywhere_fails_the_read() {
     let text = std::fs::read_to_string(dir().join("status-lists.json")).unwrap();
     assert!(mlegit_vectors::read::parse(&text).is_ok());
     for (from, to) in [
-        ("\"version\": 3,", "\"version\": 3, \"extra\": 0,"),
+        ("\"version\": 4,", "\"version\": 4, \"extra\": 0,"),
         (
             "\"kind\": \"status_list\",",
             "\"kind\": \"status_list\", \"note\": \"x\",",

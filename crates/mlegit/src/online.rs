@@ -1,0 +1,419 @@
+//! The online presentation (spec §18): the verifier's QR code names a session at a relay
+//! and a digest of the verifier's ephemeral response key; the holder fetches the request,
+//! checks it (R1–R5 or A1–A12, then E1–E2), and sends its presentation encrypted to that key
+//! with HPKE (RFC 9180) in a COSE_Encrypt0; only the verifier can open it (O1–O3).
+//!
+//! ```text
+//! engagement  = https://<relay>/v1/sessions/<base64url sid>#<base64url key digest>
+//! info        = ["mlegit online response", relay_origin, sid (16), request_digest (32)]
+//! response    = [ << {1: -65537} >>, {-4: enc (65)}, ciphertext ]   ; COSE_Encrypt0
+//! aad         = ["Encrypt0", protected, h'']                        ; Enc_structure
+//! ```
+//!
+//! HPKE base mode with DHKEM(P-256, HKDF-SHA256), HKDF-SHA256 and AES-128-GCM, through the
+//! `hpke` crate (RustCrypto's P-256 and AES-GCM underneath, no_std): a second HPKE here would
+//! be a second, less tested one.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hpke::aead::AesGcm128;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::DhP256HkdfSha256;
+use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
+use rand_core::CryptoRng;
+use sha2::{Digest as _, Sha256};
+
+use crate::cbor::{self, Encoder, Value};
+use crate::crypto::PublicKey;
+use crate::error::{Error, PresentError};
+use crate::request::CheckedRequest;
+
+type Kem = DhP256HkdfSha256;
+
+/// The COSE algorithm of the encrypted response: HPKE base mode, DHKEM(P-256,
+/// HKDF-SHA256), HKDF-SHA256, AES-128-GCM (draft-ietf-cose-hpke's HPKE-0 suite; a
+/// private-use value until IANA assigns one).
+pub const ALG_HPKE_0: i64 = -65_537;
+/// The header label of the HPKE encapsulated key (draft-ietf-cose-hpke's `ek`).
+pub const HEADER_EK: i64 = -4;
+/// The first element of the HPKE info (spec §18.2).
+pub const INFO_LABEL: &str = "mlegit online response";
+/// Largest encrypted response accepted (spec §18.3, O1).
+pub const MAX_RESPONSE_LEN: usize = 66_560;
+
+/// The first 16 bytes of SHA-256 of a response key's SEC1 uncompressed encoding: what the
+/// engagement's URI fragment carries (spec §18.1).
+pub fn key_digest(key: &PublicKey) -> [u8; 16] {
+    let digest: [u8; 32] = Sha256::digest(key.to_sec1_uncompressed()).into();
+    let mut out = [0u8; 16];
+    for (o, d) in out.iter_mut().zip(digest) {
+        *o = d;
+    }
+    out
+}
+
+/// The session an encrypted response belongs to (spec §18.2): its HPKE info.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionBinding<'a> {
+    /// The relay's origin, `https://host[:port]`.
+    pub relay_origin: &'a str,
+    /// The session id.
+    pub session_id: &'a [u8; 16],
+    /// SHA-256 of the request bytes as the holder received them.
+    pub request_digest: &'a [u8; 32],
+}
+
+impl SessionBinding<'_> {
+    /// The HPKE info: `["mlegit online response", relay_origin, sid, request_digest]`.
+    pub fn info(&self) -> Vec<u8> {
+        let mut e = Encoder::with_capacity(96 + self.relay_origin.len());
+        e.array(4)
+            .text(INFO_LABEL)
+            .text(self.relay_origin)
+            .bytes(self.session_id)
+            .bytes(self.request_digest);
+        e.into_bytes()
+    }
+}
+
+/// The protected header `{1: -65537}`, encoded.
+fn protected_header() -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.map(1).u64(1).i64(ALG_HPKE_0);
+    e.into_bytes()
+}
+
+/// `Enc_structure = ["Encrypt0", protected, external_aad = h'']` (RFC 9052 §5.3).
+fn enc_structure(protected: &[u8]) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(protected.len() + 16);
+    e.array(3).text("Encrypt0").bytes(protected).bytes(&[]);
+    e.into_bytes()
+}
+
+/// Encrypts `presentation` to the verifier's `response_key` for the session `binding`
+/// (spec §18.3): the holder's side. `rng` draws the HPKE ephemeral key.
+pub fn seal<R: CryptoRng>(
+    response_key: &PublicKey,
+    binding: &SessionBinding<'_>,
+    presentation: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, PresentError> {
+    let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(&response_key.to_sec1_uncompressed())
+        .map_err(|_| PresentError::Encryption)?;
+    let protected = protected_header();
+    let (enc, ciphertext) = hpke::single_shot_seal_with_rng::<AesGcm128, HkdfSha256, Kem>(
+        &OpModeS::Base,
+        &recipient,
+        &binding.info(),
+        presentation,
+        &enc_structure(&protected),
+        rng,
+    )
+    .map_err(|_| PresentError::Encryption)?;
+    let enc = enc.to_bytes();
+    let mut e = Encoder::with_capacity(protected.len() + enc.len() + ciphertext.len() + 16);
+    e.array(3).bytes(&protected);
+    e.map(1).i64(HEADER_EK).bytes(&enc);
+    e.bytes(&ciphertext);
+    Ok(e.into_bytes())
+}
+
+/// The verifier's ephemeral response key (spec §18.1): lives as long as one session.
+pub struct ResponseKey {
+    secret: <Kem as hpke::Kem>::PrivateKey,
+    public: PublicKey,
+}
+
+impl core::fmt::Debug for ResponseKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResponseKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResponseKey {
+    /// A fresh key from `rng`.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        loop {
+            let mut scalar = [0u8; 32];
+            rng.fill_bytes(&mut scalar);
+            if let Some(key) = Self::from_scalar(&scalar) {
+                return key;
+            }
+        }
+    }
+
+    /// The key of private scalar `scalar` (32 bytes, big-endian, in `[1, n-1]`).
+    pub fn from_scalar(scalar: &[u8]) -> Option<Self> {
+        let secret = <Kem as hpke::Kem>::PrivateKey::from_bytes(scalar).ok()?;
+        let public_bytes = Kem::sk_to_pk(&secret).to_bytes();
+        let public = PublicKey::from_sec1(&public_bytes)?;
+        Some(Self { secret, public })
+    }
+
+    /// The public key: what the request's `response_key` (key 8) carries.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Its digest, for the engagement (spec §18.1).
+    pub fn key_digest(&self) -> [u8; 16] {
+        key_digest(&self.public)
+    }
+
+    /// Opens an encrypted response for the session `binding` (spec §18.3, steps O1–O3):
+    /// the presentation bytes, to verify next (P1–P14).
+    pub fn open(&self, response: &[u8], binding: &SessionBinding<'_>) -> Result<Vec<u8>, Error> {
+        // O1 (spec §18.3): the size cap.
+        if response.len() > MAX_RESPONSE_LEN {
+            return Err(Error::InputTooLarge);
+        }
+        // O2 (spec §18.3): strict CBOR, [bstr, map, bstr], the exact headers.
+        let Value::Array(items) = cbor::decode(response)? else {
+            return Err(Error::CoseMalformed);
+        };
+        let [
+            Value::Bytes(protected),
+            Value::Map(unprotected),
+            Value::Bytes(ciphertext),
+        ] = items.as_slice()
+        else {
+            return Err(Error::CoseMalformed);
+        };
+        // The protected header's content as strict CBOR (§2 codes), then exactly
+        // {1: -65537}: strict CBOR has one encoding of that map, so bytes compare.
+        cbor::decode(protected)?;
+        if *protected != protected_header() {
+            return Err(Error::CoseMalformed);
+        }
+        let enc = match unprotected.as_slice() {
+            [(key, Value::Bytes(enc))] if key.as_i64() == Some(HEADER_EK) && enc.len() == 65 => {
+                *enc
+            }
+            _ => return Err(Error::CoseMalformed),
+        };
+        // O3 (spec §18.3): the HPKE open with this key and this session's info.
+        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc)
+            .map_err(|_| Error::ResponseUndecryptable)?;
+        hpke::single_shot_open::<AesGcm128, HkdfSha256, Kem>(
+            &OpModeR::Base,
+            &self.secret,
+            &enc,
+            &binding.info(),
+            ciphertext,
+            &enc_structure(protected),
+        )
+        .map_err(|_| Error::ResponseUndecryptable)
+    }
+}
+
+/// What the verifier's QR code carries (spec §18.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Engagement {
+    /// The relay's origin, `https://host[:port]`.
+    pub relay_origin: String,
+    /// The session id.
+    pub session_id: [u8; 16],
+    /// The response key's digest, from the URI fragment.
+    pub key_digest: [u8; 16],
+}
+
+impl Engagement {
+    /// `https://<relay>/v1/sessions/<sid>#<key digest>`, both base64url without padding.
+    pub fn to_uri(&self) -> String {
+        alloc::format!(
+            "{}/v1/sessions/{}#{}",
+            self.relay_origin,
+            URL_SAFE_NO_PAD.encode(self.session_id),
+            URL_SAFE_NO_PAD.encode(self.key_digest)
+        )
+    }
+
+    /// Reads an engagement URI: an https origin, the path `/v1/sessions/<sid>`, the
+    /// fragment; anything else is `invalid_field`.
+    pub fn parse(uri: &str) -> Result<Self, Error> {
+        let rest = uri.strip_prefix("https://").ok_or(Error::InvalidField)?;
+        let (authority, path) = rest.split_once('/').ok_or(Error::InvalidField)?;
+        let valid_authority = !authority.is_empty()
+            && authority.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+            });
+        let (path, fragment) = path.split_once('#').ok_or(Error::InvalidField)?;
+        let sid = path
+            .strip_prefix("v1/sessions/")
+            .ok_or(Error::InvalidField)?;
+        let decode16 = |text: &str| -> Result<[u8; 16], Error> {
+            let bytes = URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|_| Error::InvalidField)?;
+            bytes.try_into().map_err(|_| Error::InvalidField)
+        };
+        if !valid_authority || sid.len() != 22 || fragment.len() != 22 {
+            return Err(Error::InvalidField);
+        }
+        Ok(Self {
+            relay_origin: alloc::format!("https://{authority}"),
+            session_id: decode16(sid)?,
+            key_digest: decode16(fragment)?,
+        })
+    }
+
+    /// E1, E2 (spec §18.1): the checked request has a response key, and it is the one
+    /// this engagement names.
+    pub fn check(&self, request: &CheckedRequest) -> Result<(), Error> {
+        check_key(request, Some(&self.key_digest))
+    }
+}
+
+/// E1, E2 (spec §18.1): the request's response key is present and, when the engagement
+/// came by QR (`digest`), matches it; a typed code gives no digest (E1 only).
+pub fn check_key(request: &CheckedRequest, digest: Option<&[u8; 16]>) -> Result<(), Error> {
+    // E1 (spec §18.1): a response key.
+    let key = request
+        .request()
+        .response_key
+        .as_ref()
+        .ok_or(Error::MissingField)?;
+    // E2 (spec §18.1): the key the engagement names.
+    if digest.is_some_and(|d| *d != key_digest(key)) {
+        return Err(Error::ResponseKeyMismatch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    struct Counter(u8);
+    impl rand_core::TryRng for Counter {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(u32::from(self.0))
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            Ok(u64::from(self.0))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for b in dst {
+                self.0 = self.0.wrapping_add(1);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for Counter {}
+
+    #[test]
+    fn seal_and_open_round_trip_and_bind_the_session() {
+        let key = ResponseKey::generate(&mut Counter(7));
+        let binding = SessionBinding {
+            relay_origin: "https://relay.example",
+            session_id: &[1; 16],
+            request_digest: &[2; 32],
+        };
+        let sealed = seal(key.public_key(), &binding, b"presentation", &mut Counter(9)).unwrap();
+        assert_eq!(key.open(&sealed, &binding).unwrap(), b"presentation");
+        // Another session, another request, another key: undecryptable.
+        let other = SessionBinding {
+            session_id: &[3; 16],
+            ..binding
+        };
+        assert_eq!(key.open(&sealed, &other), Err(Error::ResponseUndecryptable));
+        let stranger = ResponseKey::generate(&mut Counter(40));
+        assert_eq!(
+            stranger.open(&sealed, &binding),
+            Err(Error::ResponseUndecryptable)
+        );
+        // A flipped ciphertext byte; a changed header.
+        let mut flipped = sealed.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert_eq!(
+            key.open(&flipped, &binding),
+            Err(Error::ResponseUndecryptable)
+        );
+        assert_eq!(key.open(&[0x80], &binding), Err(Error::CoseMalformed));
+    }
+
+    #[test]
+    fn engagements_round_trip_and_refuse_other_shapes() {
+        let e = Engagement {
+            relay_origin: "https://relay.example:8443".into(),
+            session_id: [0xfa; 16],
+            key_digest: [0x0b; 16],
+        };
+        assert_eq!(Engagement::parse(&e.to_uri()), Ok(e.clone()));
+        for bad in [
+            "http://relay.example/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA#AAAAAAAAAAAAAAAAAAAAAA",
+            "https://relay.example/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA",
+            "https://relay.example/v2/sessions/AAAAAAAAAAAAAAAAAAAAAA#AAAAAAAAAAAAAAAAAAAAAA",
+            "https://relay.example/v1/sessions/AAAA#AAAAAAAAAAAAAAAAAAAAAA",
+            "https://re lay/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA#AAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            assert_eq!(Engagement::parse(bad), Err(Error::InvalidField), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_response_keys_debug_shows_no_secret() {
+        let scalar = [0x42u8; 32];
+        let key = ResponseKey::from_scalar(&scalar).unwrap();
+        let shown = alloc::format!("{key:?}");
+        assert!(shown.starts_with("ResponseKey"), "{shown}");
+        assert!(
+            !shown.contains("4242") && !shown.contains("66, 66"),
+            "{shown}"
+        );
+    }
+
+    /// The worked example of spec §18.1 and the binding bytes of §18.2.
+    #[test]
+    fn the_specs_engagement_example() {
+        use crate::crypto::Signer as _;
+        let key = crate::fixtures::response_key().signer().public_key();
+        let digest = key_digest(&key);
+        assert_eq!(
+            digest,
+            [
+                0xa0, 0x52, 0x25, 0x21, 0x22, 0xbe, 0xd9, 0xe1, 0xb0, 0xe8, 0x62, 0x62, 0x2d, 0xb1,
+                0x18, 0x4a
+            ]
+        );
+        assert_eq!(digest[..8], key.key_id()[..]);
+        let mut session_id = [0u8; 16];
+        for (i, b) in session_id.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let e = Engagement {
+            relay_origin: "https://relay.example".into(),
+            session_id,
+            key_digest: digest,
+        };
+        assert_eq!(
+            e.to_uri(),
+            "https://relay.example/v1/sessions/AAECAwQFBgcICQoLDA0ODw#oFIlISK-2eGw6GJiLbEYSg"
+        );
+        // Non-zero unused low bits in the last character: not the canonical form.
+        assert_eq!(
+            Engagement::parse(
+                "https://relay.example/v1/sessions/AAECAwQFBgcICQoLDA0ODx#oFIlISK-2eGw6GJiLbEYSg"
+            ),
+            Err(Error::InvalidField)
+        );
+        let info = SessionBinding {
+            relay_origin: "https://relay.example",
+            session_id: &session_id,
+            request_digest: &[0; 32],
+        }
+        .info();
+        assert_eq!(info[0], 0x84);
+        assert_eq!(&info[1..24], b"\x76mlegit online response");
+        assert_eq!(&info[24..46], b"\x75https://relay.example");
+    }
+}
