@@ -30,6 +30,7 @@
 //! ```
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod relay;
 #[cfg(feature = "test-ca")]
 pub mod test_ca;
 mod url;
@@ -49,6 +50,7 @@ use mlegit::{Disclosure, Signer, TrustList};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 
+pub use relay::{FetchedRequest, Session};
 pub use url::{BaseUrl, Scheme};
 pub use wire::{HttpResponse, MAX_HEAD};
 

@@ -68,6 +68,8 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
     /// The `If-None-Match` header, if any.
     pub if_none_match: Option<String>,
+    /// The client's address (the relay's rate limits), if known.
+    pub client: Option<core::net::IpAddr>,
 }
 
 /// HTTP caching of a public response (a status list token).
@@ -93,7 +95,7 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    fn json<T: Serialize>(status: u16, value: &T) -> Result<Self, ApiError> {
+    pub(crate) fn json<T: Serialize>(status: u16, value: &T) -> Result<Self, ApiError> {
         let body = serde_json::to_vec(value).map_err(|_| ApiError::Internal("json encoding"))?;
         Ok(Self {
             status,
@@ -103,7 +105,7 @@ impl ApiResponse {
         })
     }
 
-    fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+    pub(crate) fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
         Self {
             status,
             content_type,
@@ -121,6 +123,7 @@ pub struct App {
     keys: Arc<dyn KeyStore>,
     public_url: OnceLock<String>,
     issuer: Mutex<Option<Arc<Issuer<ArcSigner>>>>,
+    relay: crate::relay::Relay,
 }
 
 impl core::fmt::Debug for App {
@@ -236,11 +239,17 @@ impl App {
         Ok(Self {
             db: Mutex::new(db),
             secret,
+            relay: crate::relay::Relay::new(Arc::clone(&clock)),
             clock,
             keys,
             public_url: OnceLock::new(),
             issuer: Mutex::new(None),
         })
+    }
+
+    /// The relay of the online presentation (spec §18.7).
+    pub fn relay(&self) -> &crate::relay::Relay {
+        &self.relay
     }
 
     /// Sets the public base URL (once, after the listener is bound).
@@ -299,6 +308,13 @@ impl App {
             RouteId::Challenge => self.challenge(req),
             RouteId::Activate => self.activate(req),
             RouteId::Revoke => self.revoke(req),
+            // The HTTP layer sends these to `relay::handle`, without the blocking pool.
+            RouteId::CreateSession
+            | RouteId::FetchSession
+            | RouteId::EndSession
+            | RouteId::LookupCode
+            | RouteId::PostResponse
+            | RouteId::ReceiveResponse => Err(ApiError::Internal("relay route")),
         }
     }
 

@@ -136,6 +136,23 @@ pub enum ApiError {
     AlreadyRevoked,
     /// An error about one element of a batch.
     InBatch(usize, Box<ApiError>),
+    /// No live relay session has this id or code (never made, ended, or expired).
+    SessionNotFound,
+    /// The relay session's receive token is missing or wrong.
+    SessionTokenInvalid,
+    /// The relay session already has its one response.
+    ResponseAlreadyPosted,
+    /// What was given the relay as a request is not one (the core's code says why).
+    RequestInvalid(&'static str),
+    /// What was posted as a response is not an encrypted response (spec §18.3 O1, O2).
+    ResponseInvalid(&'static str),
+    /// Too many code lookups or sessions from this client address in the window.
+    TooManyRequests {
+        /// Seconds until the window ends.
+        retry_after: u64,
+    },
+    /// The relay holds as many sessions or response bytes as it takes.
+    RelayFull,
     /// The server is shutting down.
     Unavailable,
     /// Something failed inside the server (logged, never described to the peer).
@@ -246,6 +263,37 @@ impl ApiError {
                 p(409, "already_revoked", "The credential is already revoked")
             }
             ApiError::InBatch(_, inner) => inner.parts(),
+            ApiError::SessionNotFound => p(
+                404,
+                "session_not_found",
+                "No such session: it ended, expired or never was",
+            ),
+            ApiError::SessionTokenInvalid => p(
+                403,
+                "session_token_invalid",
+                "The session's receive token is missing or wrong",
+            ),
+            ApiError::ResponseAlreadyPosted => p(
+                409,
+                "response_already_posted",
+                "The session already has its response",
+            ),
+            ApiError::RequestInvalid(_) => p(
+                422,
+                "request_invalid",
+                "The body is not a presentation request with a response key",
+            ),
+            ApiError::ResponseInvalid(_) => p(
+                422,
+                "response_invalid",
+                "The body is not an encrypted response",
+            ),
+            ApiError::TooManyRequests { .. } => p(
+                429,
+                "too_many_requests",
+                "Too many requests from this address: wait and try again",
+            ),
+            ApiError::RelayFull => p(503, "relay_full", "The relay is full: try again later"),
             ApiError::Unavailable => p(503, "unavailable", "The server is shutting down"),
             ApiError::Internal(_) => p(500, "internal_error", "Internal error"),
         }
@@ -259,6 +307,12 @@ impl ApiError {
             }
             ApiError::CodeInvalid { attempts_left } => {
                 vec![("attempts_left", (*attempts_left).into())]
+            }
+            ApiError::RequestInvalid(reason) | ApiError::ResponseInvalid(reason) => {
+                vec![("reason", (*reason).into())]
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                vec![("retry_after", (*retry_after).into())]
             }
             ApiError::InBatch(index, inner) => {
                 let mut v = inner.extra();

@@ -141,7 +141,9 @@ pub(crate) async fn accept_loop(
         let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let service = service_fn(move |req| serve_request(Arc::clone(&app), limits, req));
+            let client = peer.ip();
+            let service =
+                service_fn(move |req| serve_request(Arc::clone(&app), limits, client, req));
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
@@ -181,6 +183,7 @@ pub(crate) async fn accept_loop(
 async fn serve_request(
     app: Arc<App>,
     limits: Limits,
+    client: IpAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
@@ -190,9 +193,10 @@ async fn serve_request(
     let (route_path, result) = match match_route(&method, &path) {
         Matched::NotFound => ("-", Err(ApiError::NotFound)),
         Matched::WrongMethod => ("-", Err(ApiError::MethodNotAllowed)),
-        Matched::Route(route, params) => {
-            (route.path, dispatch(app, limits, route, params, req).await)
-        }
+        Matched::Route(route, params) => (
+            route.path,
+            dispatch(app, limits, route, params, client, req).await,
+        ),
     };
     let response = match result {
         Ok(r) => {
@@ -215,6 +219,11 @@ async fn serve_request(
                 tracing::error!(request_id = %id, what, "internal error");
             }
             let mut response = problem(&e, &id);
+            if let ApiError::TooManyRequests { retry_after } = e {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
             if matches!(e, ApiError::MethodNotAllowed) {
                 let allow = crate::routes::allowed_methods(&path).join(", ");
                 if let Ok(v) = HeaderValue::from_str(&allow) {
@@ -240,6 +249,7 @@ async fn dispatch(
     limits: Limits,
     route: &'static crate::routes::Route,
     params: Vec<String>,
+    client: IpAddr,
     req: Request<Incoming>,
 ) -> Result<ApiResponse, ApiError> {
     let headers = req.headers();
@@ -300,7 +310,12 @@ async fn dispatch(
         json_body,
         body,
         if_none_match,
+        client: Some(client),
     };
+    if route.id.is_relay() {
+        // Memory only and quick, or a wait that must not hold a blocking thread.
+        return crate::relay::handle(app.relay(), route.id, &api).await;
+    }
     tokio::task::spawn_blocking(move || app.handle(route.id, &api))
         .await
         .unwrap_or(Err(ApiError::Internal("handler panicked")))

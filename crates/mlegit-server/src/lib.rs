@@ -37,6 +37,7 @@ pub mod lists;
 pub mod openapi;
 pub mod page;
 pub mod photo;
+pub mod relay;
 pub mod routes;
 pub mod store;
 
@@ -86,6 +87,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// How often the retention sweep runs (it also runs inside every student transaction).
     pub retention_interval: Duration,
+    /// The relay's rate limits per client address (spec §18.4, §18.7).
+    pub relay_limits: relay::Limits,
 }
 
 impl core::fmt::Debug for Config {
@@ -115,6 +118,7 @@ impl Config {
             max_connections_per_ip: 64,
             tls: None,
             retention_interval: Duration::from_secs(3600),
+            relay_limits: relay::Limits::default(),
         }
     }
 }
@@ -187,6 +191,11 @@ impl RunningServer {
         &self.url
     }
 
+    /// Sessions alive in the relay now (spec §18.7).
+    pub fn relay_sessions(&self) -> usize {
+        self.app.relay().live_sessions()
+    }
+
     /// Runs the retention sweep now; returns how many students' data it deleted.
     pub fn run_retention(&self) -> Result<usize, ApiError> {
         self.app.run_retention()
@@ -235,6 +244,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         .trim_end_matches('/')
         .to_owned();
     app.set_public_url(url.clone());
+    app.relay().set_limits(config.relay_limits);
     let (tx, rx) = watch::channel(false);
     let limits = http::Limits {
         header_timeout: config.header_timeout,

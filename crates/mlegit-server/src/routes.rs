@@ -37,6 +37,33 @@ pub enum RouteId {
     Activate,
     /// `POST /v1/credentials/{credential_id}/revoke`
     Revoke,
+    /// `POST /v1/sessions` (relay, spec §18.7)
+    CreateSession,
+    /// `GET /v1/sessions/{session_id}`
+    FetchSession,
+    /// `DELETE /v1/sessions/{session_id}`
+    EndSession,
+    /// `GET /v1/codes/{code}`
+    LookupCode,
+    /// `POST /v1/sessions/{session_id}/response`
+    PostResponse,
+    /// `GET /v1/sessions/{session_id}/response`
+    ReceiveResponse,
+}
+
+impl RouteId {
+    /// Whether the relay (memory only, no database) answers it.
+    pub fn is_relay(self) -> bool {
+        matches!(
+            self,
+            RouteId::CreateSession
+                | RouteId::FetchSession
+                | RouteId::EndSession
+                | RouteId::LookupCode
+                | RouteId::PostResponse
+                | RouteId::ReceiveResponse
+        )
+    }
 }
 
 /// One route: method, path template (`{name}` is one segment) and handler.
@@ -123,6 +150,32 @@ pub const ROUTES: &[Route] = &[
         RouteId::Revoke,
         SMALL,
     ),
+    r(
+        "POST",
+        "/v1/sessions",
+        RouteId::CreateSession,
+        crate::relay::MAX_REQUEST_LEN,
+    ),
+    r("GET", "/v1/sessions/{session_id}", RouteId::FetchSession, 0),
+    r(
+        "DELETE",
+        "/v1/sessions/{session_id}",
+        RouteId::EndSession,
+        0,
+    ),
+    r("GET", "/v1/codes/{code}", RouteId::LookupCode, 0),
+    r(
+        "POST",
+        "/v1/sessions/{session_id}/response",
+        RouteId::PostResponse,
+        mlegit::online::MAX_RESPONSE_LEN,
+    ),
+    r(
+        "GET",
+        "/v1/sessions/{session_id}/response",
+        RouteId::ReceiveResponse,
+        0,
+    ),
 ];
 
 /// An open route: anyone may call it.
@@ -160,7 +213,10 @@ pub fn match_route(method: &str, path: &str) -> Matched {
     let mut path_found = false;
     for route in ROUTES {
         if let Some(params) = match_path(route.path, path) {
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
+            // HEAD is GET without the body, except on the relay, where a GET spends a code
+            // or takes a response: there HEAD would do that and lose what it took.
+            let head = method == "HEAD" && route.method == "GET" && !route.id.is_relay();
+            if route.method == method || head {
                 return Matched::Route(route, params);
             }
             path_found = true;
@@ -180,7 +236,7 @@ pub fn allowed_methods(path: &str) -> Vec<&'static str> {
     for route in ROUTES {
         if match_path(route.path, path).is_some() && !methods.contains(&route.method) {
             methods.push(route.method);
-            if route.method == "GET" {
+            if route.method == "GET" && !route.id.is_relay() {
                 methods.push("HEAD");
             }
         }

@@ -200,6 +200,47 @@ const ROUTE_CODES: &[(&str, &str, &[&[&str]])] = &[
             &["invalid_reason", "credential_not_found", "already_revoked"],
         ],
     ),
+    (
+        "POST",
+        "/v1/sessions",
+        &[&["request_invalid", "too_many_requests", "relay_full"]],
+    ),
+    (
+        "GET",
+        "/v1/sessions/{session_id}",
+        &[&["not_found", "session_not_found"]],
+    ),
+    (
+        "DELETE",
+        "/v1/sessions/{session_id}",
+        &[&["not_found", "session_not_found", "session_token_invalid"]],
+    ),
+    (
+        "GET",
+        "/v1/codes/{code}",
+        &[&["not_found", "too_many_requests", "session_not_found"]],
+    ),
+    (
+        "POST",
+        "/v1/sessions/{session_id}/response",
+        &[&[
+            "not_found",
+            "session_not_found",
+            "response_invalid",
+            "response_already_posted",
+            "relay_full",
+        ]],
+    ),
+    (
+        "GET",
+        "/v1/sessions/{session_id}/response",
+        &[&[
+            "not_found",
+            "invalid_wait",
+            "session_not_found",
+            "session_token_invalid",
+        ]],
+    ),
 ];
 
 /// A JSON body: its media type, its shape, its required members.
@@ -257,6 +298,7 @@ fn source_codes() -> BTreeMap<String, u16> {
     for file in [
         include_str!("../src/app.rs"),
         include_str!("../src/http.rs"),
+        include_str!("../src/relay.rs"),
     ] {
         let file = squeeze(file);
         for (i, m) in file.match_indices("code:\"") {

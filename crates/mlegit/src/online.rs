@@ -168,34 +168,7 @@ impl ResponseKey {
     /// Opens an encrypted response for the session `binding` (spec §18.3, steps O1–O3):
     /// the presentation bytes, to verify next (P1–P14).
     pub fn open(&self, response: &[u8], binding: &SessionBinding<'_>) -> Result<Vec<u8>, Error> {
-        // O1 (spec §18.3): the size cap.
-        if response.len() > MAX_RESPONSE_LEN {
-            return Err(Error::InputTooLarge);
-        }
-        // O2 (spec §18.3): strict CBOR, [bstr, map, bstr], the exact headers.
-        let Value::Array(items) = cbor::decode(response)? else {
-            return Err(Error::CoseMalformed);
-        };
-        let [
-            Value::Bytes(protected),
-            Value::Map(unprotected),
-            Value::Bytes(ciphertext),
-        ] = items.as_slice()
-        else {
-            return Err(Error::CoseMalformed);
-        };
-        // The protected header's content as strict CBOR (§2 codes), then exactly
-        // {1: -65537}: strict CBOR has one encoding of that map, so bytes compare.
-        cbor::decode(protected)?;
-        if *protected != protected_header() {
-            return Err(Error::CoseMalformed);
-        }
-        let enc = match unprotected.as_slice() {
-            [(key, Value::Bytes(enc))] if key.as_i64() == Some(HEADER_EK) && enc.len() == 65 => {
-                *enc
-            }
-            _ => return Err(Error::CoseMalformed),
-        };
+        let (protected, enc, ciphertext) = envelope(response)?;
         // O3 (spec §18.3): the HPKE open with this key and this session's info.
         let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc)
             .map_err(|_| Error::ResponseUndecryptable)?;
@@ -209,6 +182,47 @@ impl ResponseKey {
         )
         .map_err(|_| Error::ResponseUndecryptable)
     }
+}
+
+/// O1 and O2 (spec §18.3) without a key: what a relay can check of an encrypted response
+/// before it keeps it (only the verifier can run O3).
+pub fn check_envelope(response: &[u8]) -> Result<(), Error> {
+    envelope(response).map(|_| ())
+}
+
+/// The parts of an encrypted response: the protected header's content, `enc`, the
+/// ciphertext.
+type Envelope<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+/// O1, O2 (spec §18.3): the parts of an encrypted response.
+fn envelope(response: &[u8]) -> Result<Envelope<'_>, Error> {
+    // O1 (spec §18.3): the size cap.
+    if response.len() > MAX_RESPONSE_LEN {
+        return Err(Error::InputTooLarge);
+    }
+    // O2 (spec §18.3): strict CBOR, [bstr, map, bstr], the exact headers.
+    let Value::Array(items) = cbor::decode(response)? else {
+        return Err(Error::CoseMalformed);
+    };
+    let [
+        Value::Bytes(protected),
+        Value::Map(unprotected),
+        Value::Bytes(ciphertext),
+    ] = items.as_slice()
+    else {
+        return Err(Error::CoseMalformed);
+    };
+    // The protected header's content as strict CBOR (§2 codes), then exactly
+    // {1: -65537}: strict CBOR has one encoding of that map, so bytes compare.
+    cbor::decode(protected)?;
+    if *protected != protected_header() {
+        return Err(Error::CoseMalformed);
+    }
+    let enc = match unprotected.as_slice() {
+        [(key, Value::Bytes(enc))] if key.as_i64() == Some(HEADER_EK) && enc.len() == 65 => *enc,
+        _ => return Err(Error::CoseMalformed),
+    };
+    Ok((protected, enc, ciphertext))
 }
 
 /// What the verifier's QR code carries (spec §18.1).
