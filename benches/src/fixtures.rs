@@ -314,3 +314,38 @@ pub fn request_check_parts() -> (mlegit::RequestChecker, Vec<u8>) {
         .expect("one key");
     (mlegit::RequestChecker::new(list), signed)
 }
+
+/// A session binding, owned (spec §18.2).
+pub struct Binding {
+    /// The relay's origin.
+    pub relay_origin: String,
+    /// The session id.
+    pub session_id: [u8; 16],
+    /// SHA-256 of the request.
+    pub request_digest: [u8; 32],
+}
+
+impl Binding {
+    /// The borrowed form the core takes.
+    pub fn borrow(&self) -> mlegit::online::SessionBinding<'_> {
+        mlegit::online::SessionBinding {
+            relay_origin: &self.relay_origin,
+            session_id: &self.session_id,
+            request_digest: &self.request_digest,
+        }
+    }
+}
+
+/// The online rows' inputs: the vectors' response key, a session, and 2 KiB (2,048 bytes)
+/// of a presentation with a portrait as the plaintext.
+pub fn online_parts(f: &Fixtures) -> (mlegit::online::ResponseKey, Binding, Vec<u8>) {
+    let key = mlegit::online::ResponseKey::from_scalar(&mlegit::fixtures::response_key().scalar)
+        .expect("the vectors' response key");
+    let binding = Binding {
+        relay_origin: "https://relay.mlegit.example".into(),
+        session_id: [0x5e; 16],
+        request_digest: [0x11; 32],
+    };
+    let plaintext = f.presentations_portrait[0][..2048].to_vec();
+    (key, binding, plaintext)
+}

@@ -228,6 +228,46 @@ pub fn benches(f: &Fixtures) -> Vec<Bench<'_>> {
                 }
             })),
         },
+        Bench {
+            id: "seal[presentation=2KiB]",
+            target: None,
+            op: Op::Plain(Box::new({
+                let (key, binding, plaintext) = fixtures::online_parts(f);
+                let ikm = [0x42u8; 32];
+                move || {
+                    let binding = binding.borrow();
+                    // A fixed ephemeral IKM: DeriveKeyPair costs what a fresh draw does.
+                    let mut rng = mlegit::fixtures::FixedBytes::new(&ikm);
+                    black_box(
+                        mlegit::online::seal(
+                            key.public_key(),
+                            &binding,
+                            black_box(&plaintext),
+                            &mut rng,
+                        )
+                        .expect("a valid key"),
+                    );
+                }
+            })),
+        },
+        Bench {
+            id: "open[presentation=2KiB]",
+            target: None,
+            op: Op::Plain(Box::new({
+                let (key, binding, plaintext) = fixtures::online_parts(f);
+                let sealed = {
+                    let mut rng = mlegit::fixtures::FixedBytes::new(&[0x42; 32]);
+                    mlegit::online::seal(key.public_key(), &binding.borrow(), &plaintext, &mut rng)
+                        .expect("a valid key")
+                };
+                move || {
+                    black_box(
+                        key.open(black_box(&sealed), &binding.borrow())
+                            .expect("opens"),
+                    );
+                }
+            })),
+        },
     ];
     rows.extend(aws_lc_benches(f));
     rows

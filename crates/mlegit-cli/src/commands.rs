@@ -227,12 +227,35 @@ fn certificate_fields(cert: &[u8]) -> Option<CertificateFields> {
     })
 }
 
-pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
+/// A request as a verifier makes it, encoded (and signed, with a certificate).
+pub(crate) struct BuiltRequest {
+    /// The request's fields.
+    pub request: PresentationRequest,
+    /// Its bytes: the unsigned request, or the signed one.
+    pub bytes: Vec<u8>,
+    /// Whether it is signed.
+    pub signed: bool,
+}
+
+/// What a verifier says it is and asks for: from the command line.
+pub(crate) struct RequestSpec<'a> {
+    pub certificate: Option<&'a Path>,
+    pub verifier_key: Option<&'a Path>,
+    pub audience: Option<&'a str>,
+    pub verifier_name: Option<&'a str>,
+    pub claims: &'a [ClaimName],
+    pub now: u64,
+    /// The response key of an online request (spec §18.1, key 8).
+    pub response_key: Option<mlegit::PublicKey>,
+}
+
+/// Makes a request with a fresh nonce, checked with the holder's rules, and signed when a
+/// certificate and its key are given (refusing what phones would refuse, A10-A11).
+pub(crate) fn build_request(spec: &RequestSpec<'_>) -> Result<BuiltRequest> {
     let mut nonce = vec![0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
-    let certificate = args
+    let certificate = spec
         .certificate
-        .as_deref()
         .map(|p| files::read(p, "verifier certificate", MAX_SIGNED_REQUEST_LEN))
         .transpose()?;
     let fields = certificate
@@ -246,26 +269,26 @@ pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
         Some(f) => (Some(f.name.clone()), Some(f.audience.clone())),
         None => (None, None),
     };
-    let pick = |given: &Option<String>, cert: Option<String>, what: &str| {
+    let pick = |given: Option<&str>, cert: Option<String>, what: &str| {
         given
-            .clone()
+            .map(str::to_owned)
             .or(cert)
             .ok_or_else(|| anyhow!("--{what} is required without --certificate"))
     };
     let request = PresentationRequest {
         nonce,
-        audience: pick(&args.audience, cert_audience, "audience")?,
-        verifier_name: pick(&args.verifier_name, cert_name, "verifier-name")?,
-        claims: args.claims.clone(),
-        created_at: time::now_or(args.now),
-        response_key: None,
+        audience: pick(spec.audience, cert_audience, "audience")?,
+        verifier_name: pick(spec.verifier_name, cert_name, "verifier-name")?,
+        claims: spec.claims.to_vec(),
+        created_at: spec.now,
+        response_key: spec.response_key.clone(),
     };
     // Check what we wrote with the holder's rules (R1–R5), so that a bad argument is
     // reported here and not on the phone.
     PresentationRequest::from_slice(&request.to_vec()).map_err(|e| {
         anyhow!("the request is not valid ({e}): --audience and --verifier-name take 1 to 128 bytes without control characters, --claims 1 to 16 distinct names")
     })?;
-    let bytes = match (&args.verifier_key, &certificate) {
+    let bytes = match (spec.verifier_key, &certificate) {
         (Some(key), Some(cert)) => {
             let signer = keys::read_private(key, "verifier key")?;
             // What phones would refuse (spec §7.6 A10-A12), refused here first.
@@ -307,13 +330,30 @@ pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
         }
         _ => request.to_vec(),
     };
+    Ok(BuiltRequest {
+        request,
+        bytes,
+        signed: certificate.is_some(),
+    })
+}
+
+pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
+    let BuiltRequest {
+        request,
+        bytes,
+        signed,
+    } = build_request(&RequestSpec {
+        certificate: args.certificate.as_deref(),
+        verifier_key: args.verifier_key.as_deref(),
+        audience: args.audience.as_deref(),
+        verifier_name: args.verifier_name.as_deref(),
+        claims: &args.claims,
+        now: time::now_or(args.now),
+        response_key: None,
+    })?;
     files::write_atomic(&args.out, &bytes, Mode::Public, "request")?;
     if args.out != Path::new("-") {
-        let signed = if certificate.is_some() {
-            ", signed"
-        } else {
-            ""
-        };
+        let signed = if signed { ", signed" } else { "" };
         println!(
             "request:  {} ({} bytes{signed})",
             args.out.display(),
@@ -356,58 +396,66 @@ pub(crate) fn read_request(path: &Path) -> Result<(PresentationRequest, Option<[
 /// §7.6). A signed request without `--authorities` cannot be checked.
 fn check_request(args: &crate::PresentArgs, path: &Path, now: u64) -> Result<CheckedRequest> {
     let bytes = files::read_at_most(path, "request", MAX_SIGNED_REQUEST_LEN)?;
-    let authorities = match &args.authorities {
+    check_request_bytes(
+        &bytes,
+        args.authorities.as_deref(),
+        args.allow_claims_outside_certificate,
+        &format!("request {}", path.display()),
+        now,
+    )
+}
+
+/// Request bytes as the holder checks them, with the authority list at `authorities`.
+pub(crate) fn check_request_bytes(
+    bytes: &[u8],
+    authorities: Option<&Path>,
+    allow_outside: bool,
+    origin: &str,
+    now: u64,
+) -> Result<CheckedRequest> {
+    let authorities = match authorities {
         Some(p) => keys::read_trust_list(p)?,
         None if bytes.first().is_some_and(|b| b >> 5 == 4) => bail!(
-            "request {} is signed: give the authority list to check its certificate with --authorities FILE",
-            path.display()
+            "{origin} is signed: give the authority list to check its certificate with --authorities FILE"
         ),
         None => mlegit::TrustList::new(),
     };
-    let checker = RequestChecker::new(authorities)
-        .allow_claims_outside_certificate(args.allow_claims_outside_certificate);
-    checker.check(&bytes, now).map_err(|e| match e {
+    let checker = RequestChecker::new(authorities).allow_claims_outside_certificate(allow_outside);
+    checker.check(bytes, now).map_err(|e| match e {
         mlegit::Error::ClaimNotAllowed => anyhow!(
-            "request {}: asks for claims its verifier certificate does not list (claim_not_allowed); refused (--allow-claims-outside-certificate to answer anyway)",
-            path.display()
+            "{origin}: asks for claims its verifier certificate does not list (claim_not_allowed); refused (--allow-claims-outside-certificate to answer anyway)"
         ),
-        e => anyhow!("request {}: refused ({e})", path.display()),
+        e => anyhow!("{origin}: refused ({e})"),
     })
 }
 
-pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
-    let device_key = args
-        .device_key
-        .as_deref()
-        .map(|p| keys::read_private(p, "device key"))
-        .transpose()?;
-    let wallet = WalletFile::read(&args.wallet)?.open(&args.wallet, device_key)?;
-    let now = time::now_or(args.now);
-    let checked = args
-        .request
-        .as_deref()
-        .map(|p| check_request(args, p, now))
-        .transpose()?;
-    let request = checked.as_ref().map(|c| c.request().clone());
+/// The claims to disclose: without a request those given (in registry order, spec §8.2
+/// rule 3); with one, those it asks for (narrowed to `given` if any), less those the
+/// wallet does not hold, said on stderr.
+pub(crate) fn select_claims(
+    wallet: &mlegit::Wallet<mlegit::P256Signer>,
+    request: Option<&PresentationRequest>,
+    given: &[ClaimName],
+    origin: &str,
+    wallet_path: &Path,
+) -> Result<Vec<ClaimName>> {
     let held: Vec<ClaimName> = wallet.claims().collect();
-    let selection: Vec<ClaimName> = match (&request, args.claims.is_empty()) {
+    match (request, given.is_empty()) {
         (None, true) => bail!("--claims is required without --request"),
         (None, false) => {
-            // Spec §8.2 rule 3: without a request, in registry order.
-            let mut chosen = args.claims.clone();
+            let mut chosen = given.to_vec();
             chosen.sort();
-            chosen
+            Ok(chosen)
         }
         (Some(r), _) => {
-            let origin = args.request.as_deref().unwrap_or(Path::new("-")).display();
-            if let Some(c) = args.claims.iter().find(|c| !r.claims.contains(c)) {
-                bail!("--claims: {c} was not requested by request {origin}");
+            if let Some(c) = given.iter().find(|c| !r.claims.contains(c)) {
+                bail!("--claims: {c} was not requested by {origin}");
             }
             let wanted: Vec<ClaimName> = r
                 .claims
                 .iter()
                 .copied()
-                .filter(|c| args.claims.is_empty() || args.claims.contains(c))
+                .filter(|c| given.is_empty() || given.contains(c))
                 .collect();
             for c in wanted.iter().filter(|c| !held.contains(c)) {
                 eprintln!("mlegit: note: the wallet holds no {c}; it is left out");
@@ -416,37 +464,82 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
             if chosen.is_empty() {
                 bail!(
                     "wallet {}: holds none of the claims to disclose",
-                    args.wallet.display()
+                    wallet_path.display()
                 );
             }
-            chosen
+            Ok(chosen)
         }
-    };
-    if let Some(c) = &checked {
-        let r = c.request();
-        let who = match c.verifier() {
-            Some(v) => format!(
-                "\"{}\" (verified by authority {})",
-                crate::display::visible(v.name()),
-                hex::encode(v.authority_kid())
-            ),
-            None => format!(
-                "\"{}\" (not verified: an unsigned request, anyone can write this name)",
-                crate::display::visible(&r.verifier_name)
-            ),
-        };
-        let names = |c: &[ClaimName]| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    }
+}
+
+/// Who asks, as the holder shows it (spec §7.3, §7.6): the certified name and the
+/// authority, or the unsigned request's name marked as not verified.
+pub(crate) fn who_asks(c: &CheckedRequest) -> String {
+    match c.verifier() {
+        Some(v) => format!(
+            "\"{}\" (verified by authority {})",
+            crate::display::visible(v.name()),
+            hex::encode(v.authority_kid())
+        ),
+        None => format!(
+            "\"{}\" (not verified: an unsigned request, anyone can write this name)",
+            crate::display::visible(&c.request().verifier_name)
+        ),
+    }
+}
+
+/// Prints on stderr who asks, for what, and any claim answered outside the certificate.
+pub(crate) fn tell_who_asks(c: &CheckedRequest) {
+    let r = c.request();
+    let names = |c: &[ClaimName]| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    eprintln!(
+        "request from {}, audience \"{}\", asking for {}",
+        who_asks(c),
+        crate::display::visible(&r.audience),
+        names(&r.claims)
+    );
+    if !c.outside_certificate().is_empty() {
         eprintln!(
-            "request from {who}, audience \"{}\", asking for {}",
-            crate::display::visible(&r.audience),
-            names(&r.claims)
+            "mlegit: warning: answering anyway for claims the certificate does not list: {}",
+            names(c.outside_certificate())
         );
-        if !c.outside_certificate().is_empty() {
-            eprintln!(
-                "mlegit: warning: answering anyway for claims the certificate does not list: {}",
-                names(c.outside_certificate())
-            );
-        }
+    }
+}
+
+/// The wallet file at `path`, opened with its own device key or the one at `device_key`.
+pub(crate) fn open_wallet(
+    path: &Path,
+    device_key: Option<&Path>,
+) -> Result<mlegit::Wallet<mlegit::P256Signer>> {
+    let device_key = device_key
+        .map(|p| keys::read_private(p, "device key"))
+        .transpose()?;
+    WalletFile::read(path)?.open(path, device_key)
+}
+
+pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
+    let wallet = open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let now = time::now_or(args.now);
+    let checked = args
+        .request
+        .as_deref()
+        .map(|p| check_request(args, p, now))
+        .transpose()?;
+    let origin = args
+        .request
+        .as_deref()
+        .unwrap_or(Path::new("-"))
+        .display()
+        .to_string();
+    let selection = select_claims(
+        &wallet,
+        checked.as_ref().map(CheckedRequest::request),
+        &args.claims,
+        &format!("request {origin}"),
+        &args.wallet,
+    )?;
+    if let Some(c) = &checked {
+        tell_who_asks(c);
     }
     let bytes = match &checked {
         Some(c) => wallet.answer(&selection, c, now),

@@ -32,6 +32,8 @@ const PORTRAIT: &[u8] = include_bytes!("../assets/portrait.jpg");
 const SCHOOL: &str = "XIV Liceum Ogólnokształcące im. Stanisława Staszica";
 const VERIFIER: &str = "Kino Muranów";
 const AUDIENCE: &str = "kino-muranow.example";
+const INSPECTOR: &str = "Kontrola biletów ZTM";
+const INSPECTOR_AUDIENCE: &str = "kontrola.ztm.example";
 
 /// Arguments of `mlegit demo`.
 #[derive(Args)]
@@ -49,23 +51,6 @@ fn step(number: u32, title: &str) {
 
 fn line(label: &str, value: impl core::fmt::Display) {
     println!("    {label:<16} {value}");
-}
-
-/// Draws `payload` as a QR code with half-block characters, indented.
-fn qr_code(payload: &str) -> Result<String> {
-    use qrcode::render::unicode::Dense1x2;
-    let code = qrcode::QrCode::new(payload.as_bytes()).context("drawing the QR code")?;
-    // Light modules drawn, dark ones blank: reads as a normal QR code on a dark terminal.
-    let drawing = code
-        .render::<Dense1x2>()
-        .dark_color(Dense1x2::Light)
-        .light_color(Dense1x2::Dark)
-        .quiet_zone(true)
-        .build();
-    Ok(drawing
-        .lines()
-        .map(|l| format!("    {l}\n"))
-        .collect::<String>())
 }
 
 /// A PESEL for `birth` (spec §11: century in the month, check digit), serial 0042 + sex.
@@ -190,6 +175,16 @@ fn new_request(
     dir: &Path,
     name: &str,
 ) -> Result<(PresentationRequest, Vec<u8>, [u8; 32])> {
+    new_request_with(cinema, dir, name, None)
+}
+
+/// [`new_request`], with the response key of an online request (spec §18.1, key 8).
+fn new_request_with(
+    cinema: &Cinema,
+    dir: &Path,
+    name: &str,
+    response_key: Option<mlegit::PublicKey>,
+) -> Result<(PresentationRequest, Vec<u8>, [u8; 32])> {
     let mut nonce = vec![0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
     let request = PresentationRequest {
@@ -198,7 +193,7 @@ fn new_request(
         verifier_name: VERIFIER.into(),
         claims: CINEMA_CLAIMS.to_vec(),
         created_at: time::now(),
-        response_key: None,
+        response_key,
     };
     let bytes = request
         .sign(&cinema.key, &cinema.certificate)
@@ -435,7 +430,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .json()?;
     let qr = field(&a, "qr_payload", "activation")?.to_owned();
     let code = field(&a, "code", "activation")?.to_owned();
-    print!("{}", qr_code(&qr)?);
+    print!("{}", crate::display::qr_code(&qr)?);
     line("QR payload", &qr);
     line("activation code", &code);
     if let Some(t) = a.get("expires_at").and_then(Json::as_u64) {
@@ -598,8 +593,10 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     );
     indented_screen(&outcome, now, portrait.as_deref());
 
+    online_steps(dir, url, cinema, &phone2, &authorities, &verifier)?;
+
     step(
-        13,
+        15,
         "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
     );
     let status1 = status_of(&verifier, url, &phone1.wallet)?;
@@ -647,6 +644,207 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     Ok(())
 }
 
+/// Steps 13 and 14: the online presentation through the server's relay (spec §18).
+fn online_steps(
+    dir: &Path,
+    url: &str,
+    cinema: &Cinema,
+    phone: &Phone,
+    authorities: &TrustList,
+    verifier: &Verifier,
+) -> Result<()> {
+    use mlegit::online::{Engagement, ResponseKey, SessionBinding};
+    let relay = loopback().client(url)?;
+
+    step(
+        13,
+        "Online: the cinema shows a six-digit code, the phone types it and shares, end-to-end encrypted",
+    );
+    let key = ResponseKey::generate(&mut rand::rng());
+    let (request, bytes, digest) =
+        new_request_with(cinema, dir, "request3.cbor", Some(key.public_key().clone()))?;
+    let session = relay
+        .create_session(&bytes)
+        .map_err(|e| anyhow!("the relay refused the session: {e}"))?;
+    line(
+        "cinema shows",
+        format!(
+            "code {} {} (session of {} s, response key {})",
+            &session.code[..3],
+            &session.code[3..],
+            mlegit_server::relay::SESSION_LIFETIME,
+            hex::encode(&key.key_digest()[..8])
+        ),
+    );
+    let fetched = relay
+        .lookup_code(&session.code)
+        .map_err(|e| anyhow!("looking the code up: {e}"))?;
+    ensure!(
+        fetched.request == bytes,
+        "the relay gave the request as made"
+    );
+    let shared = share(phone, authorities, url, &fetched, None)?;
+    let received = relay
+        .receive_response(&session, 5)?
+        .ok_or_else(|| anyhow!("no answer reached the cinema"))?;
+    ensure!(
+        received == shared,
+        "the relay passed the ciphertext on as sealed"
+    );
+    let binding = SessionBinding {
+        relay_origin: url,
+        session_id: &session.session_id,
+        request_digest: &digest,
+    };
+    let presentation = key
+        .open(&received, &binding)
+        .map_err(|e| anyhow!("the cinema cannot open the answer ({e})"))?;
+    let (outcome, now) = check(verifier, (&request, &digest), &presentation, None)?;
+    ensure!(matches!(outcome, Outcome::Valid { .. }), "VALID online");
+    indented_screen(&outcome, now, None);
+    ensure!(
+        relay.fetch_session(&session.session_id).is_err(),
+        "the session ended on delivery"
+    );
+    line(
+        "relay",
+        "saw the request and ciphertext only; the session ended on delivery, and the key goes with this step",
+    );
+
+    step(
+        14,
+        "A ticket inspector shows a QR code; the phone scans it, checks the key it names, and shares",
+    );
+    // The inspector has no certificate: an unsigned request, shown as not verified; the
+    // QR's key digest still tells the phone that the key is the one on the screen (E2).
+    let key = ResponseKey::generate(&mut rand::rng());
+    let mut nonce = vec![0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let request = PresentationRequest {
+        nonce,
+        audience: INSPECTOR_AUDIENCE.into(),
+        verifier_name: INSPECTOR.into(),
+        claims: vec![ClaimName::GivenNames, ClaimName::HolderStatus],
+        created_at: time::now(),
+        response_key: Some(key.public_key().clone()),
+    };
+    let bytes = request.to_vec();
+    files::write_atomic(&dir.join("request4.cbor"), &bytes, Mode::Public, "request")?;
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&bytes).into()
+    };
+    let session = relay.create_session(&bytes)?;
+    let engagement = Engagement {
+        relay_origin: url.to_owned(),
+        session_id: session.session_id,
+        key_digest: key.key_digest(),
+    };
+    let uri = engagement.to_uri();
+    print!("{}", crate::display::qr_code(&uri)?);
+    line("QR carries", &uri);
+    line(
+        "",
+        "(the demo's relay is plain http on loopback: a real QR names an https relay, spec §18.1, so the phone here takes the session id and key digest from it as scanned)",
+    );
+    let fetched = relay.fetch_session(&engagement.session_id)?;
+    let shared = share(
+        phone,
+        authorities,
+        url,
+        &fetched,
+        Some(&engagement.key_digest),
+    )?;
+    let received = relay
+        .receive_response(&session, 5)?
+        .ok_or_else(|| anyhow!("no answer reached the inspector"))?;
+    ensure!(received == shared, "the relay passed the ciphertext on");
+    // A copy replayed to another session does not open there (spec §18.5).
+    let other = SessionBinding {
+        relay_origin: url,
+        session_id: &[0; 16],
+        request_digest: &digest,
+    };
+    ensure!(
+        key.open(&received, &other) == Err(mlegit::Error::ResponseUndecryptable),
+        "a replay to another session fails"
+    );
+    let binding = SessionBinding {
+        relay_origin: url,
+        session_id: &session.session_id,
+        request_digest: &digest,
+    };
+    let presentation = key.open(&received, &binding)?;
+    let now = time::now();
+    let ctx = VerifyContext::answering(now, &request.nonce, &request.audience);
+    let outcome = verify::evaluate(verifier, &presentation, &ctx, None)?;
+    ensure!(matches!(outcome, Outcome::Valid { .. }), "VALID by QR");
+    indented_screen(&outcome, now, None);
+    line("replayed", "to another session: response_undecryptable");
+    Ok(())
+}
+
+/// The phone's side of an online request: check it (and E1–E2), show who asks, answer,
+/// seal to the request's response key, post to the relay. Returns the sealed bytes.
+fn share(
+    phone: &Phone,
+    authorities: &TrustList,
+    relay_origin: &str,
+    fetched: &mlegit_client::FetchedRequest,
+    key_digest: Option<&[u8; 16]>,
+) -> Result<Vec<u8>> {
+    use sha2::Digest as _;
+    let now = time::now();
+    let checked = RequestChecker::new(authorities.clone())
+        .check(&fetched.request, now)
+        .map_err(|e| anyhow!("the phone refuses the request ({e})"))?;
+    mlegit::online::check_key(&checked, key_digest)
+        .map_err(|e| anyhow!("the phone refuses the request ({e})"))?;
+    let request = checked.request();
+    line(
+        "phone shows",
+        format!(
+            "{} asks for {}",
+            crate::commands::who_asks(&checked),
+            request
+                .claims
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let presentation = phone
+        .wallet
+        .answer(&request.claims, &checked, now)
+        .map_err(|e| anyhow!("presenting: {e}"))?;
+    let digest: [u8; 32] = sha2::Sha256::digest(&fetched.request).into();
+    let binding = mlegit::online::SessionBinding {
+        relay_origin,
+        session_id: &fetched.session_id,
+        request_digest: &digest,
+    };
+    let key = request
+        .response_key
+        .as_ref()
+        .ok_or_else(|| anyhow!("no response key"))?;
+    let sealed = mlegit::online::seal(key, &binding, &presentation, &mut rand::rng())
+        .map_err(|e| anyhow!("sealing: {e}"))?;
+    line(
+        "phone sends",
+        format!(
+            "{} bytes sealed with HPKE to the verifier's key ({} bytes of presentation inside)",
+            sealed.len(),
+            presentation.len()
+        ),
+    );
+    loopback()
+        .client(relay_origin)?
+        .post_response(&fetched.session_id, &sealed)
+        .map_err(|e| anyhow!("posting the answer: {e}"))?;
+    Ok(sealed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,7 +861,8 @@ mod tests {
 
     #[test]
     fn qr_code_is_drawn() {
-        let drawing = qr_code("http://127.0.0.1:1/v1/activations/abc").unwrap_or_default();
+        let drawing =
+            crate::display::qr_code("http://127.0.0.1:1/v1/activations/abc").unwrap_or_default();
         assert!(drawing.lines().count() > 10);
     }
 }

@@ -50,6 +50,36 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Draws `payload` as a QR code with half-block characters, indented.
+pub fn qr_code(payload: &str) -> anyhow::Result<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(payload.as_bytes())
+        .map_err(|e| anyhow::anyhow!("drawing the QR code: {e}"))?;
+    // Light modules drawn, dark ones blank: reads as a normal QR code on a dark terminal.
+    let drawing = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    Ok(drawing
+        .lines()
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>())
+}
+
+/// `payload` as a QR code in SVG (dark modules on white, a quiet zone).
+pub fn qr_svg(payload: &str) -> anyhow::Result<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::new(payload.as_bytes())
+        .map_err(|e| anyhow::anyhow!("drawing the QR code: {e}"))?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
+}
+
 #[cfg(test)]
 mod tests {
     use super::visible;

@@ -1,5 +1,5 @@
 //! `mlegit`: keys, issuance, presentation, verification and inspection of mlegit school
-//! IDs by hand and in scripts (spec v4, `spec/mlegit.md`; the online flow of §18 not yet).
+//! IDs by hand and in scripts (spec v4, `spec/mlegit.md`), offline and through a relay.
 //!
 //! Exit codes: 0 success (for `verify`: VALID), 1 the object checked is invalid (`verify`:
 //! INVALID; `inspect`: not strict CBOR), 2 could not check (I/O, network, bad arguments).
@@ -21,6 +21,7 @@ mod files;
 mod inspect;
 mod keys;
 mod online;
+mod share;
 mod time;
 mod verify;
 mod wallet_file;
@@ -36,7 +37,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(
     name = "mlegit",
     version,
-    about = "School IDs presented from a phone (mlegit v3): keys, issuance, presentation, verification",
+    about = "School IDs presented from a phone (mlegit v4): keys, issuance, presentation, verification",
     after_help = "Exit codes: 0 success / VALID, 1 INVALID, 2 could not check (I/O, network, bad arguments)."
 )]
 struct Cli {
@@ -62,11 +63,17 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show any mlegit object as CBOR diagnostic notation, with field and claim names.
     Inspect(InspectArgs),
-    /// Run the reference server (issuance, activation, revocation, status lists).
+    /// Run the reference server (issuance, activation, revocation, status lists, and the
+    /// relay of the online presentation).
     Serve(online::ServeArgs),
-    /// The phone's side: activate against a server and keep the credential.
+    /// The phone's side: activate against a server and keep the credential; share it
+    /// with a verifier through a relay.
     #[command(subcommand)]
     Wallet(WalletCommand),
+    /// The verifier's side of the online presentation: show a QR code and a code, wait
+    /// for the phone's encrypted answer, verify it.
+    #[command(subcommand)]
+    Verifier(VerifierCommand),
     /// The whole story on a fresh server: register, activate, present, verify, revoke.
     Demo(demo::DemoArgs),
     /// Administer a server's data directory: schools, API tokens, issuer keys, status lists,
@@ -80,6 +87,18 @@ enum WalletCommand {
     /// Activate from the school's QR payload and code: a new device key, proof of
     /// possession, and the credential stored in a wallet file.
     Activate(online::ActivateArgs),
+    /// Answer a verifier's online request (spec §18): scan its QR (the engagement URI) or
+    /// type its six-digit code, see who asks and what, consent, and send the presentation
+    /// encrypted to the verifier through the relay.
+    Share(share::ShareArgs),
+}
+
+#[derive(Subcommand)]
+enum VerifierCommand {
+    /// Make an online request (signed with --certificate and --verifier-key), show its QR
+    /// code and six-digit code, wait for the answer, then show VALID or INVALID with the
+    /// time of presentation and the claims; nothing is kept but the portrait file.
+    Show(share::ShowArgs),
 }
 
 #[derive(Args)]
@@ -263,6 +282,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(args) => commands::inspect(&args.file),
         Command::Serve(args) => online::serve(&args),
         Command::Wallet(WalletCommand::Activate(args)) => online::activate(&args),
+        Command::Wallet(WalletCommand::Share(args)) => share::share(&args),
+        Command::Verifier(VerifierCommand::Show(args)) => share::show(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Admin(command) => admin::run(&command),
     }

@@ -413,6 +413,11 @@ fn demo_tells_the_whole_story_and_exits_0() {
         "INVALID",
         "reason           revoked",
         "(the reason stays with the school)",
+        "[13] Online: the cinema shows a six-digit code",
+        "sealed with HPKE to the verifier's key",
+        "[14] A ticket inspector shows a QR code",
+        "\"Kontrola biletów ZTM\" (not verified",
+        "to another session: response_undecryptable",
         "The story went as told",
     ] {
         assert!(stdout.contains(needle), "{needle} missing from\n{stdout}");
@@ -564,4 +569,251 @@ fn over_https_with_a_private_ca() {
         2,
     );
     assert!(err.contains("--ca student.json"), "{err}");
+}
+
+/// `mlegit verifier show` as a child process: the engagement URI and the code it printed.
+struct Showing {
+    child: Child,
+    engagement: Option<String>,
+    code: String,
+}
+
+// The child is moved into the Showing, which `screen_of` waits for.
+#[allow(clippy::zombie_processes)]
+fn show(dir: &Path, args: &[&str]) -> Showing {
+    let mut child = Command::new(MLEGIT)
+        .args(["verifier", "show"])
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut engagement = None;
+    loop {
+        let line = lines
+            .next()
+            .expect("verifier show printed its code")
+            .unwrap();
+        if let Some(uri) = line.strip_prefix("engagement: ") {
+            engagement = Some(uri.to_owned());
+        }
+        if let Some(code) = line.strip_prefix("code:") {
+            let code: String = code.chars().filter(char::is_ascii_digit).collect();
+            assert_eq!(code.len(), 6, "{line}");
+            // Keep draining stderr so that the child never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Showing {
+                child,
+                engagement,
+                code,
+            };
+        }
+    }
+}
+
+fn screen_of(showing: Showing) -> (Option<i32>, String) {
+    let out = showing.child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// Spec §18 end to end over HTTPS, in separate processes: the relay (mlegit serve), the
+/// cinema's screen (mlegit verifier show) and the phone (mlegit wallet share), by QR with a
+/// signed request and by typed code with an unsigned one.
+#[test]
+fn an_online_presentation_by_qr_and_by_code_through_the_relay() {
+    let dir = workdir();
+    let d = dir.path();
+    let ca = mlegit_client::test_ca::TestCa::new(&["localhost", "127.0.0.1"]).unwrap();
+    std::fs::write(d.join("ca.pem"), &ca.ca_pem).unwrap();
+    std::fs::write(d.join("cert.pem"), &ca.cert_pem).unwrap();
+    std::fs::write(d.join("key.pem"), &ca.key_pem).unwrap();
+    let server = serve_with(d, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
+    let https = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
+    let (qr, code) = register_and_activate_with(&https.client(&server.url).unwrap(), &server, d);
+    run_ok(
+        d,
+        &[
+            "wallet", "activate", "--ca", "ca.pem", "--qr", &qr, "--code", &code, "--wallet",
+            "w.json",
+        ],
+    );
+    // The cinema, registered by the authority; the phone's authority list.
+    run_ok(
+        d,
+        &[
+            "keygen",
+            "--out",
+            "kino.pem",
+            "--public-out",
+            "kino.pub.pem",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "admin",
+            "verifier",
+            "register",
+            "Kino Muranów",
+            "--audience",
+            "https://kino.example",
+            "--claims",
+            "given_names,age_over_18,portrait",
+            "--key",
+            "kino.pub.pem",
+            "--out",
+            "kino.cert",
+            "--data-dir",
+            "server",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "admin",
+            "authority-list",
+            "--out",
+            "authorities.cbor",
+            "--data-dir",
+            "server",
+        ],
+    );
+
+    // By QR: the phone scans the engagement URI and sees the certified name.
+    let showing = show(
+        d,
+        &[
+            "--relay",
+            &server.url,
+            "--ca",
+            "ca.pem",
+            "--certificate",
+            "kino.cert",
+            "--verifier-key",
+            "kino.pem",
+            "--claims",
+            "given_names,age_over_18,portrait",
+            "--trust-list",
+            "trust.cbor",
+            "--portrait-out",
+            "seen.jpg",
+            "--wait",
+            "60",
+        ],
+    );
+    let uri = showing
+        .engagement
+        .clone()
+        .expect("an https relay gives a QR");
+    assert!(
+        uri.starts_with(&format!("{}/v1/sessions/", server.url)),
+        "{uri}"
+    );
+    let out = run(
+        d,
+        &[
+            "wallet",
+            "share",
+            &uri,
+            "--wallet",
+            "w.json",
+            "--authorities",
+            "authorities.cbor",
+            "--ca",
+            "ca.pem",
+            "--yes",
+        ],
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("request from \"Kino Muranów\" (verified by authority "),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("shared:       given_names, age_over_18, portrait\n"),
+        "{stdout}"
+    );
+    let (status, screen) = screen_of(showing);
+    assert_eq!(status, Some(0), "{screen}");
+    assert!(screen.starts_with("VALID\n"), "{screen}");
+    assert!(screen.contains("Anna"), "{screen}");
+    assert_eq!(
+        std::fs::read(d.join("seen.jpg")).unwrap()[..3],
+        [0xff, 0xd8, 0xff]
+    );
+
+    // By code: the inspector's unsigned request, typed in; shown as not verified.
+    let showing = show(
+        d,
+        &[
+            "--relay",
+            &server.url,
+            "--ca",
+            "ca.pem",
+            "--verifier-name",
+            "Kontrola biletów",
+            "--audience",
+            "https://bilety.example",
+            "--claims",
+            "age_over_18",
+            "--trust-list",
+            "trust.cbor",
+            "--wait",
+            "60",
+        ],
+    );
+    // A wrong code finds nothing.
+    let typed = showing.code.clone();
+    let wrong = if typed == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    let by_code = |code: &str| {
+        run(
+            d,
+            &[
+                "wallet",
+                "share",
+                code,
+                "--relay",
+                &server.url,
+                "--wallet",
+                "w.json",
+                "--ca",
+                "ca.pem",
+                "--yes",
+            ],
+        )
+    };
+    let out = by_code(wrong);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("session_not_found"), "{err}");
+    // Typed as shown, with its space.
+    let out = by_code(&format!("{} {}", &typed[..3], &typed[3..]));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("\"Kontrola biletów\" (not verified"),
+        "{stderr}"
+    );
+    let (status, screen) = screen_of(showing);
+    assert_eq!(status, Some(0), "{screen}");
+    assert!(
+        screen.starts_with("VALID\n") && screen.contains("age_over_18"),
+        "{screen}"
+    );
+    // The code was spent by the lookup.
+    let out = by_code(&typed);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("session_not_found"), "{err}");
 }
