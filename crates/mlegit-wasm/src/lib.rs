@@ -1,0 +1,348 @@
+//! # mlegit-wasm: the mlegit verifier in a browser or in Node
+//!
+//! The no_std core (`crates/mlegit`) compiled to `wasm32-unknown-unknown`, with
+//! wasm-bindgen glue: verification happens on the verifier's own device, as in
+//! mWeryfikator, never on a server. Four functions, each taking bytes and one settings
+//! object and returning a plain JS object, `{ok: true, ...}` or `{ok: false, error:
+//! "<code of spec §13>"}`; nothing throws on any input:
+//!
+//! - [`verify`]: a presentation against a trust list (spec §12.2, P1–P14);
+//! - [`check_status_list`]: a status list token and one entry (spec §12.4, L1–L12);
+//! - [`check_request`]: a request as a holder checks it (spec §7.3, §7.6, and §18.1's
+//!   E1–E2 given a key digest);
+//! - [`open_response`]: the HPKE open of an online answer (spec §18.3, O1–O3).
+//!
+//! Times are seconds since the epoch as JS numbers (integers up to 2^53); bytes are
+//! `Uint8Array`s. Build: `cargo build --release --target wasm32-unknown-unknown -p
+//! mlegit-wasm`, then `wasm-bindgen --target web` (or `nodejs`); see the README.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use mlegit::online::{ResponseKey, SessionBinding};
+use mlegit::{
+    Algorithm, ClaimValue, Error, RequestChecker, StatusListContext, StatusReference, TrustList,
+    Verifier, VerifyContext,
+};
+use wasm_bindgen::prelude::*;
+
+/// The largest time a JS number carries exactly (2^53).
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
+/// A settings object's members, read without throwing.
+struct Settings<'a>(&'a JsValue);
+
+impl Settings<'_> {
+    fn get(&self, name: &str) -> Option<JsValue> {
+        if !self.0.is_object() {
+            return None;
+        }
+        Reflect::get(self.0, &JsValue::from_str(name))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// A whole number in `[0, 2^53]`, or `None` if absent; `Err` if present and not one.
+    fn uint(&self, name: &str) -> Result<Option<u64>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(n) if (0.0..=MAX_SAFE).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u64)),
+                _ => Err(Error::InvalidField),
+            },
+        }
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.is_instance_of::<Uint8Array>() => Ok(Some(Uint8Array::from(v).to_vec())),
+            Some(_) => Err(Error::InvalidField),
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_string().map(Some).ok_or(Error::InvalidField),
+        }
+    }
+
+    fn now(&self) -> Result<u64, Error> {
+        self.uint("now")?.ok_or(Error::MissingField)
+    }
+
+    /// The verifier the settings describe: `clockSkew`, `maxAge`, `maxInputSize`,
+    /// `acceptedAlgs` (COSE ids), `maxTokenSize`, `maxListSize`; defaults as the core's.
+    fn verifier(&self, trust: &[u8]) -> Result<Verifier, Error> {
+        let size = |n: u64| usize::try_from(n).map_err(|_| Error::InvalidField);
+        let mut v = Verifier::new(TrustList::from_slice(trust)?);
+        if let Some(s) = self.uint("clockSkew")? {
+            v = v.clock_skew(s);
+        }
+        if let Some(a) = self.uint("maxAge")? {
+            v = v.max_presentation_age(a);
+        }
+        if let Some(n) = self.uint("maxInputSize")? {
+            v = v.max_input_size(size(n)?);
+        }
+        if let Some(n) = self.uint("maxTokenSize")? {
+            v = v.max_status_list_token_size(size(n)?);
+        }
+        if let Some(n) = self.uint("maxListSize")? {
+            v = v.max_status_list_size(size(n)?);
+        }
+        if let Some(list) = self.get("acceptedAlgs") {
+            if !Array::is_array(&list) {
+                return Err(Error::InvalidField);
+            }
+            let algs: Vec<Algorithm> = Array::from(&list)
+                .iter()
+                .filter_map(|a| a.as_f64())
+                .filter(|a| a.fract() == 0.0 && a.abs() < MAX_SAFE)
+                .filter_map(|a| Algorithm::from_cose_id(a as i64))
+                .collect();
+            v = v.accepted_algorithms(&algs);
+        }
+        Ok(v)
+    }
+}
+
+/// A result object under construction.
+struct Out(Object);
+
+impl Out {
+    fn ok() -> Self {
+        let o = Self(Object::new());
+        o.set("ok", JsValue::TRUE);
+        o
+    }
+
+    fn set(&self, name: &str, value: JsValue) {
+        // Setting a member of a plain object made here cannot fail.
+        let _ = Reflect::set(&self.0, &JsValue::from_str(name), &value);
+    }
+
+    fn time(&self, name: &str, t: u64) {
+        self.set(name, JsValue::from_f64(t as f64));
+    }
+
+    fn bytes(&self, name: &str, b: &[u8]) {
+        self.set(name, Uint8Array::from(b).into());
+    }
+
+    fn opt_bytes(&self, name: &str, b: Option<&[u8]>) {
+        match b {
+            Some(b) => self.bytes(name, b),
+            None => self.set(name, JsValue::NULL),
+        }
+    }
+
+    fn done(self) -> JsValue {
+        self.0.into()
+    }
+}
+
+fn failure(e: Error) -> JsValue {
+    let o = Out(Object::new());
+    o.set("ok", JsValue::FALSE);
+    o.set("error", JsValue::from_str(e.code()));
+    o.done()
+}
+
+fn answer(r: Result<Out, Error>) -> JsValue {
+    match r {
+        Ok(o) => o.done(),
+        Err(e) => failure(e),
+    }
+}
+
+fn claim(value: &ClaimValue) -> JsValue {
+    match value {
+        ClaimValue::Text(t) => JsValue::from_str(t),
+        ClaimValue::Date(d) => JsValue::from_str(&alloc_string(d)),
+        ClaimValue::Bytes(b) => Uint8Array::from(&b[..]).into(),
+        ClaimValue::Bool(b) => JsValue::from_bool(*b),
+        _ => JsValue::UNDEFINED,
+    }
+}
+
+fn alloc_string(d: &impl core::fmt::Display) -> String {
+    use core::fmt::Write as _;
+    let mut s = String::new();
+    let _ = write!(s, "{d}");
+    s
+}
+
+/// Verifies a presentation (spec §12.2). `settings`: `now` (required), `nonce` and
+/// `audience` of the request sent (both or neither), `requestDigest` (the SHA-256 of a
+/// signed request sent), and the verifier options of the crate docs. On success:
+/// `claims` (an object in disclosure order: text, `YYYY-MM-DD` dates, `Uint8Array`
+/// portrait, booleans), `presentedAt`, `notBefore`, `expires`, `credentialId`,
+/// `issuerKid`, `status: {uri, idx}`, `nonce`, `audience`, `requestDigest`.
+#[wasm_bindgen]
+pub fn verify(presentation: &[u8], trust_list: &[u8], settings: &JsValue) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let verifier = s.verifier(trust_list)?;
+        let nonce = s.bytes("nonce")?;
+        let audience = s.text("audience")?;
+        let digest = s.bytes("requestDigest")?;
+        let ctx = VerifyContext::new(s.now()?, nonce.as_deref(), audience.as_deref())
+            .with_request_digest(digest.as_deref());
+        let p = verifier.verify(presentation, &ctx)?;
+        let out = Out::ok();
+        let claims = Object::new();
+        let order = Array::new();
+        for (name, value) in p.claims() {
+            let _ = Reflect::set(&claims, &JsValue::from_str(name.as_str()), &claim(value));
+            order.push(&JsValue::from_str(name.as_str()));
+        }
+        out.set("claims", claims.into());
+        out.set("claimOrder", order.into());
+        out.time("presentedAt", p.presented_at());
+        out.time("notBefore", p.not_before());
+        out.time("expires", p.expires());
+        out.bytes("credentialId", p.credential_id());
+        out.bytes("issuerKid", p.issuer_kid());
+        let status = Out(Object::new());
+        status.set("uri", JsValue::from_str(&p.status().uri));
+        status.time("idx", p.status().index);
+        out.set("status", status.done());
+        out.opt_bytes("nonce", p.nonce());
+        out.set(
+            "audience",
+            p.audience().map_or(JsValue::NULL, JsValue::from_str),
+        );
+        out.opt_bytes("requestDigest", p.request_digest());
+        Ok(out)
+    })())
+}
+
+/// Checks a status list token and looks one entry up (spec §12.4, L1–L12).
+/// `settings`: `now`, `uri` (the credential's status uri), `index`, and the verifier
+/// options. On success: `status` (`valid`, `invalid`, `suspended` or `unknown`), `value`,
+/// `sub`, `iat`, `exp`, `ttl`, `bits`, `entries`, `issuerKid`. Only `valid` is valid.
+#[wasm_bindgen(js_name = checkStatusList)]
+pub fn check_status_list(token: &[u8], trust_list: &[u8], settings: &JsValue) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let verifier = s.verifier(trust_list)?;
+        let now = s.now()?;
+        let uri = s.text("uri")?.ok_or(Error::MissingField)?;
+        let index = s.uint("index")?.ok_or(Error::MissingField)?;
+        let list = verifier.verify_status_list(token, &StatusListContext::new(now, &uri))?;
+        let status = verifier.check_status(&list, &StatusReference { uri, index }, now)?;
+        let out = Out::ok();
+        out.set("status", JsValue::from_str(status.as_str()));
+        out.set("value", JsValue::from_f64(f64::from(status.value())));
+        out.set("sub", JsValue::from_str(list.uri()));
+        out.time("iat", list.issued_at());
+        out.time("exp", list.expires());
+        out.time("ttl", list.ttl());
+        out.set("bits", JsValue::from_f64(f64::from(list.entries().bits())));
+        out.time("entries", list.entries().len() as u64);
+        out.bytes("issuerKid", list.issuer_kid());
+        Ok(out)
+    })())
+}
+
+/// Checks a request as a holder does (spec §7.3, §7.6): `settings`: `now`, `clockSkew`,
+/// and `engagementKeyDigest` (16 bytes) for a request fetched through a QR engagement,
+/// which adds E1–E2 (spec §18.1). On success: `verifierName`, `audience`, `claims`,
+/// `nonce`, `createdAt`, `requestDigest` (signed only), `verified` (the certificate's
+/// `name`, `audience`, `allowedClaims`, `authorityKid`, `notBefore`, `expires`, or null).
+#[wasm_bindgen(js_name = checkRequest)]
+pub fn check_request(request: &[u8], authority_list: &[u8], settings: &JsValue) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let mut checker = RequestChecker::new(TrustList::from_slice(authority_list)?);
+        if let Some(skew) = s.uint("clockSkew")? {
+            checker = checker.clock_skew(skew);
+        }
+        let checked = checker.check(request, s.now()?)?;
+        if let Some(digest) = s.bytes("engagementKeyDigest")? {
+            let digest: [u8; 16] = digest.try_into().map_err(|_| Error::InvalidField)?;
+            mlegit::online::check_key(&checked, Some(&digest))?;
+        }
+        let r = checked.request();
+        let names = |c: &[mlegit::ClaimName]| {
+            let a = Array::new();
+            for n in c {
+                a.push(&JsValue::from_str(n.as_str()));
+            }
+            JsValue::from(a)
+        };
+        let out = Out::ok();
+        out.set("verifierName", JsValue::from_str(&r.verifier_name));
+        out.set("audience", JsValue::from_str(&r.audience));
+        out.set("claims", names(&r.claims));
+        out.bytes("nonce", &r.nonce);
+        out.time("createdAt", r.created_at);
+        out.opt_bytes("requestDigest", checked.digest().map(|d| &d[..]));
+        match &r.response_key {
+            Some(k) => {
+                let key = Out(Object::new());
+                key.bytes("x", k.x());
+                key.bytes("y", k.y());
+                out.set("responseKey", key.done());
+            }
+            None => out.set("responseKey", JsValue::NULL),
+        }
+        match checked.verifier() {
+            Some(c) => {
+                let v = Out(Object::new());
+                v.set("name", JsValue::from_str(c.name()));
+                v.set("audience", JsValue::from_str(c.audience()));
+                v.set("allowedClaims", names(c.claims()));
+                v.bytes("authorityKid", c.authority_kid());
+                v.bytes("verifierKeyX", c.verifier_key().x());
+                v.bytes("verifierKeyY", c.verifier_key().y());
+                v.time("notBefore", c.not_before());
+                v.time("expires", c.expires());
+                out.set("verified", v.done());
+            }
+            None => out.set("verified", JsValue::NULL),
+        }
+        Ok(out)
+    })())
+}
+
+/// Opens an online answer (spec §18.3, O1–O3) with the response key's private scalar
+/// (32 bytes) for the session `settings`: `relayOrigin`, `sessionId` (16 bytes),
+/// `requestDigest` (32 bytes). On success: `presentation`, the bytes to [`verify`] next.
+#[wasm_bindgen(js_name = openResponse)]
+pub fn open_response(response: &[u8], private_scalar: &[u8], settings: &JsValue) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let key = ResponseKey::from_scalar(private_scalar).ok_or(Error::InvalidField)?;
+        let origin = s.text("relayOrigin")?.ok_or(Error::MissingField)?;
+        let sid: [u8; 16] = s
+            .bytes("sessionId")?
+            .ok_or(Error::MissingField)?
+            .try_into()
+            .map_err(|_| Error::InvalidField)?;
+        let digest: [u8; 32] = s
+            .bytes("requestDigest")?
+            .ok_or(Error::MissingField)?
+            .try_into()
+            .map_err(|_| Error::InvalidField)?;
+        let binding = SessionBinding {
+            relay_origin: &origin,
+            session_id: &sid,
+            request_digest: &digest,
+        };
+        let plaintext = key.open(response, &binding)?;
+        let out = Out::ok();
+        out.bytes("presentation", &plaintext);
+        Ok(out)
+    })())
+}
+
+/// The error codes of spec §13, in registry order (for a page's translations).
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Array {
+    let a = Array::new();
+    for e in Error::ALL {
+        a.push(&JsValue::from_str(e.code()));
+    }
+    a
+}

@@ -1,0 +1,152 @@
+// Every test vector of test-vectors/*.json through the WebAssembly build, in Node 20:
+// the wasm verifier must give each vector's declared outcome, as the native core does
+// (test-vectors/generator/tests/vectors.rs). Run by crates/mlegit-wasm/test.sh:
+//
+//   MLEGIT_WASM_PKG=<wasm-bindgen --target nodejs output dir> node --test tests/vectors.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const pkg = process.env.MLEGIT_WASM_PKG;
+if (!pkg) throw new Error("set MLEGIT_WASM_PKG to the wasm-bindgen output directory");
+const wasm = createRequire(import.meta.url)(join(pkg, "mlegit_wasm.js"));
+
+const bytes = (hex) => Uint8Array.from(Buffer.from(hex, "hex"));
+const hex = (b) => (b == null ? null : Buffer.from(b).toString("hex"));
+const opt = (h) => (h == null ? undefined : bytes(h));
+
+function verifierSettings(s) {
+  return {
+    now: s.now,
+    clockSkew: s.clock_skew,
+    maxInputSize: s.max_input_size ?? undefined,
+    acceptedAlgs: s.accepted_algs,
+    maxAge: s.max_age ?? undefined,
+    maxTokenSize: s.max_token_size ?? undefined,
+    maxListSize: s.max_list_size ?? undefined,
+  };
+}
+
+// A claim as the vectors write it (test-vectors/README.md): text, date text, {bstr}, bool.
+function claimJson(value) {
+  return value instanceof Uint8Array ? { bstr: hex(value) } : value;
+}
+
+const run = {
+  presentation(v) {
+    const s = v.verifier;
+    const r = wasm.verify(bytes(v.presentation), bytes(v.trust_list), {
+      ...verifierSettings(s),
+      nonce: opt(s.expected_nonce),
+      audience: s.expected_audience ?? undefined,
+      requestDigest: opt(s.expected_request_digest),
+    });
+    if (!r.ok) return r;
+    const claims = {};
+    for (const name of r.claimOrder) claims[name] = claimJson(r.claims[name]);
+    return {
+      ok: true,
+      out: {
+        claims,
+        presented_at: r.presentedAt,
+        not_before: r.notBefore,
+        expires: r.expires,
+        credential_id: hex(r.credentialId),
+        status: { uri: r.status.uri, idx: r.status.idx },
+        issuer_kid: hex(r.issuerKid),
+        nonce: hex(r.nonce),
+        audience: r.audience,
+        request_digest: hex(r.requestDigest),
+      },
+    };
+  },
+  status_list(v) {
+    const s = v.verifier;
+    const r = wasm.checkStatusList(bytes(v.token), bytes(v.trust_list), {
+      ...verifierSettings(s),
+      uri: s.expected_uri,
+      index: s.index,
+    });
+    if (!r.ok) return r;
+    const { status, value, sub, iat, exp, ttl, bits, entries } = r;
+    return {
+      ok: true,
+      out: { status, value, sub, iat, exp, ttl, bits, entries, issuer_kid: hex(r.issuerKid) },
+    };
+  },
+  request(v) {
+    const h = v.holder;
+    const r = wasm.checkRequest(bytes(v.request), bytes(v.authority_list), {
+      now: h.now,
+      clockSkew: h.clock_skew,
+      engagementKeyDigest: opt(h.engagement_key_digest),
+    });
+    if (!r.ok) return r;
+    const c = r.verified;
+    return {
+      ok: true,
+      out: {
+        verifier_name: r.verifierName,
+        audience: r.audience,
+        claims: r.claims,
+        allowed_claims: c ? c.allowedClaims : null,
+        authority_kid: c ? hex(c.authorityKid) : null,
+        verifier_key_x: c ? hex(c.verifierKeyX) : null,
+        verifier_key_y: c ? hex(c.verifierKeyY) : null,
+        request_digest: hex(r.requestDigest),
+        nonce: hex(r.nonce),
+        created_at: r.createdAt,
+        not_before: c ? c.notBefore : null,
+        expires: c ? c.expires : null,
+        response_key_x: r.responseKey ? hex(r.responseKey.x) : null,
+        response_key_y: r.responseKey ? hex(r.responseKey.y) : null,
+      },
+    };
+  },
+  response(v) {
+    const s = v.verifier;
+    assert.equal(s.max_input_size, 66560, "O1's cap is fixed (spec §18.3)");
+    const r = wasm.openResponse(bytes(v.response), bytes(s.response_key_scalar), {
+      relayOrigin: s.relay_origin,
+      sessionId: bytes(s.session_id),
+      requestDigest: bytes(s.request_digest),
+    });
+    if (!r.ok) return r;
+    return { ok: true, out: { plaintext: hex(r.presentation) } };
+  },
+};
+
+const files = ["presentations.json", "status-lists.json", "requests.json", "responses.json"];
+let counted = 0;
+for (const file of files) {
+  const doc = JSON.parse(readFileSync(join(root, "test-vectors", file), "utf8"));
+  assert.equal(doc.version, 4, file);
+  test(file, () => {
+    for (const v of doc.vectors) {
+      const got = run[v.kind](v);
+      const { result, error, ...fields } = v.expected;
+      if (result === "valid") {
+        assert.ok(got.ok, `${v.name}: refused with ${got.error}`);
+        assert.deepStrictEqual(got.out, fields, v.name);
+      } else {
+        assert.equal(got.ok, false, `${v.name}: accepted, expected ${error}`);
+        assert.equal(got.error, error, v.name);
+      }
+      counted += 1;
+    }
+  });
+}
+
+test("every vector ran, and the registry is the core's", () => {
+  assert.ok(counted >= 186, `only ${counted} vectors`);
+  assert.equal(wasm.errorCodes().length, 64);
+  // Nothing throws on junk: bytes that are no object, settings that are no object.
+  assert.equal(wasm.verify(new Uint8Array([0xff]), new Uint8Array(), null).ok, false);
+  assert.equal(wasm.verify(new Uint8Array(), new Uint8Array(), { now: -1 }).ok, false);
+  assert.equal(wasm.checkStatusList(new Uint8Array(3), new Uint8Array(), 7).ok, false);
+});
