@@ -10,7 +10,9 @@
 //! - [`check_status_list`]: a status list token and one entry (spec §12.4, L1–L12);
 //! - [`check_request`]: a request as a holder checks it (spec §7.3, §7.6, and §18.1's
 //!   E1–E2 given a key digest);
-//! - [`open_response`]: the HPKE open of an online answer (spec §18.3, O1–O3).
+//! - [`open_response`]: the HPKE open of an online answer (spec §18.3, O1–O3), with the
+//!   key's scalar; or [`response_enc`] then [`open_with_shared_secret`] when the key is a
+//!   non-extractable WebCrypto key and WebCrypto does the Diffie-Hellman.
 //!
 //! Times are seconds since the epoch as JS numbers (integers up to 2^53); bytes are
 //! `Uint8Array`s. Build: `cargo build --release --target wasm32-unknown-unknown -p
@@ -314,17 +316,7 @@ pub fn open_response(response: &[u8], private_scalar: &[u8], settings: &JsValue)
     answer((|| {
         let s = Settings(settings);
         let key = ResponseKey::from_scalar(private_scalar).ok_or(Error::InvalidField)?;
-        let origin = s.text("relayOrigin")?.ok_or(Error::MissingField)?;
-        let sid: [u8; 16] = s
-            .bytes("sessionId")?
-            .ok_or(Error::MissingField)?
-            .try_into()
-            .map_err(|_| Error::InvalidField)?;
-        let digest: [u8; 32] = s
-            .bytes("requestDigest")?
-            .ok_or(Error::MissingField)?
-            .try_into()
-            .map_err(|_| Error::InvalidField)?;
+        let (origin, sid, digest) = binding_parts(&s)?;
         let binding = SessionBinding {
             relay_origin: &origin,
             session_id: &sid,
@@ -335,6 +327,75 @@ pub fn open_response(response: &[u8], private_scalar: &[u8], settings: &JsValue)
         out.bytes("presentation", &plaintext);
         Ok(out)
     })())
+}
+
+/// O1 and O2 of an online answer (spec §18.3): on success `enc`, the sender's ephemeral
+/// public key (65 bytes, SEC1 uncompressed), for a page whose response key is a
+/// non-extractable WebCrypto key to import and run ECDH `deriveBits` with, before
+/// [`open_with_shared_secret`].
+#[wasm_bindgen(js_name = responseEnc)]
+pub fn response_enc(response: &[u8]) -> JsValue {
+    answer(mlegit::online::response_enc(response).map(|enc| {
+        let out = Out::ok();
+        out.bytes("enc", &enc);
+        out
+    }))
+}
+
+/// O1–O3 of an online answer (spec §18.3) with the Diffie-Hellman done by WebCrypto:
+/// `shared_secret` is `deriveBits({name: "ECDH", public: enc}, responseKey, 256)`.
+/// `settings`: `relayOrigin`, `sessionId` (16 bytes), `requestDigest` (32 bytes), and the
+/// response key's public point `responseKeyX`, `responseKeyY` (32 bytes each). On success:
+/// `presentation`.
+#[wasm_bindgen(js_name = openWithSharedSecret)]
+pub fn open_with_shared_secret(
+    response: &[u8],
+    shared_secret: &[u8],
+    settings: &JsValue,
+) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let (origin, sid, digest) = binding_parts(&s)?;
+        let fixed = |name: &str| -> Result<Vec<u8>, Error> {
+            let b = s.bytes(name)?.ok_or(Error::MissingField)?;
+            if b.len() == 32 {
+                Ok(b)
+            } else {
+                Err(Error::InvalidField)
+            }
+        };
+        let mut point = vec![0x04];
+        point.extend(fixed("responseKeyX")?);
+        point.extend(fixed("responseKeyY")?);
+        let recipient = mlegit::PublicKey::from_sec1(&point).ok_or(Error::InvalidField)?;
+        let dh: [u8; 32] = shared_secret.try_into().map_err(|_| Error::InvalidField)?;
+        let binding = SessionBinding {
+            relay_origin: &origin,
+            session_id: &sid,
+            request_digest: &digest,
+        };
+        let plaintext =
+            mlegit::online::open_with_shared_secret(response, &recipient, &dh, &binding)?;
+        let out = Out::ok();
+        out.bytes("presentation", &plaintext);
+        Ok(out)
+    })())
+}
+
+/// `relayOrigin`, `sessionId` and `requestDigest` of a settings object.
+fn binding_parts(s: &Settings<'_>) -> Result<(String, [u8; 16], [u8; 32]), Error> {
+    let origin = s.text("relayOrigin")?.ok_or(Error::MissingField)?;
+    let sid: [u8; 16] = s
+        .bytes("sessionId")?
+        .ok_or(Error::MissingField)?
+        .try_into()
+        .map_err(|_| Error::InvalidField)?;
+    let digest: [u8; 32] = s
+        .bytes("requestDigest")?
+        .ok_or(Error::MissingField)?
+        .try_into()
+        .map_err(|_| Error::InvalidField)?;
+    Ok((origin, sid, digest))
 }
 
 /// The error codes of spec §13, in registry order (for a page's translations).

@@ -184,6 +184,94 @@ impl ResponseKey {
     }
 }
 
+/// The `enc` of an encrypted response after O1 and O2 (spec §18.3): the sender's ephemeral
+/// public key, SEC1 uncompressed, for a caller whose response key lives elsewhere (a
+/// browser's non-extractable WebCrypto key) to run the Diffie-Hellman with, before
+/// [`open_with_shared_secret`].
+pub fn response_enc(response: &[u8]) -> Result<[u8; 65], Error> {
+    let (_, enc, _) = envelope(response)?;
+    enc.try_into().map_err(|_| Error::CoseMalformed)
+}
+
+/// O1–O3 (spec §18.3) with the Diffie-Hellman done by the caller: `dh` is the
+/// x-coordinate of skR · enc (what WebCrypto's ECDH `deriveBits` gives, 32 bytes) and
+/// `recipient` the response key's public key. The rest of RFC 9180's `Decap` (its
+/// `ExtractAndExpand`) and the base-mode key schedule run here with HKDF-SHA256, then
+/// AES-128-GCM opens the ciphertext. Gives what [`ResponseKey::open`] gives for the same
+/// inputs (a test holds the two together); any failure of O3 is `response_undecryptable`.
+pub fn open_with_shared_secret(
+    response: &[u8],
+    recipient: &PublicKey,
+    dh: &[u8; 32],
+    binding: &SessionBinding<'_>,
+) -> Result<Vec<u8>, Error> {
+    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    use zeroize::Zeroize as _;
+    let (protected, enc, ciphertext) = envelope(response)?;
+    // O3 (spec §18.3): enc must be a point (RFC 9180 §7.1.1 Deserialize), as in open.
+    if PublicKey::from_sec1(enc).is_none() {
+        return Err(Error::ResponseUndecryptable);
+    }
+    const KEM_SUITE: &[u8] = b"KEM\x00\x10";
+    const HPKE_SUITE: &[u8] = b"HPKE\x00\x10\x00\x01\x00\x01";
+    let extract = |suite: &[u8], salt: &[u8], label: &[u8], ikm: &[u8]| -> [u8; 32] {
+        let mut labeled = Vec::with_capacity(7 + suite.len() + label.len() + ikm.len());
+        for part in [b"HPKE-v1".as_slice(), suite, label, ikm] {
+            labeled.extend_from_slice(part);
+        }
+        hkdf::Hkdf::<Sha256>::extract(Some(salt), &labeled).0.into()
+    };
+    let expand = |suite: &[u8], prk: &[u8; 32], label: &[u8], info: &[u8], out: &mut [u8]| {
+        let length = u16::try_from(out.len()).unwrap_or(u16::MAX).to_be_bytes();
+        let parts = [length.as_slice(), b"HPKE-v1", suite, label, info];
+        let hkdf = hkdf::Hkdf::<Sha256>::from_prk(prk).map_err(|_| Error::ResponseUndecryptable)?;
+        hkdf.expand_multi_info(&parts, out)
+            .map_err(|_| Error::ResponseUndecryptable)
+    };
+    // ExtractAndExpand (RFC 9180 §4.1), kem_context = enc || pkRm.
+    let eae_prk = extract(KEM_SUITE, b"", b"eae_prk", dh);
+    let mut kem_context = Vec::with_capacity(130);
+    kem_context.extend_from_slice(enc);
+    kem_context.extend_from_slice(&recipient.to_sec1_uncompressed());
+    let mut shared_secret = [0u8; 32];
+    expand(
+        KEM_SUITE,
+        &eae_prk,
+        b"shared_secret",
+        &kem_context,
+        &mut shared_secret,
+    )?;
+    // KeySchedule (RFC 9180 §5.1), mode_base, no psk.
+    let psk_id_hash = extract(HPKE_SUITE, b"", b"psk_id_hash", b"");
+    let info_hash = extract(HPKE_SUITE, b"", b"info_hash", &binding.info());
+    let mut context = Vec::with_capacity(65);
+    context.push(0x00);
+    context.extend_from_slice(&psk_id_hash);
+    context.extend_from_slice(&info_hash);
+    let secret = extract(HPKE_SUITE, &shared_secret, b"secret", b"");
+    let mut key = [0u8; 16];
+    let mut nonce = [0u8; 12];
+    expand(HPKE_SUITE, &secret, b"key", &context, &mut key)?;
+    expand(HPKE_SUITE, &secret, b"base_nonce", &context, &mut nonce)?;
+    // The first and only message: sequence number 0, the nonce as it is.
+    let cipher = aes_gcm::Aes128Gcm::new(&key.into());
+    let aad = enc_structure(protected);
+    let opened = cipher
+        .decrypt(
+            &nonce.into(),
+            Payload {
+                msg: ciphertext,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| Error::ResponseUndecryptable);
+    // The session's secrets go with this call (the AES key schedule is the crate's).
+    for secret in [&mut shared_secret[..], &mut key[..], &mut nonce[..]] {
+        secret.zeroize();
+    }
+    opened
+}
+
 /// O1 and O2 (spec §18.3) without a key: what a relay can check of an encrypted response
 /// before it keeps it (only the verifier can run O3).
 pub fn check_envelope(response: &[u8]) -> Result<(), Error> {
