@@ -19,7 +19,7 @@ wasm-bindgen --target nodejs "${strip[@]}" --out-dir "$out/node" "$wasm"
 # Issue 15 asks for the shipped module with its glue at most 100 KB (102,400 B); this build
 # is over it (crates/mlegit-wasm/README.md says by how much and where the bytes go). Until
 # it meets it, the size is held to a ceiling a little above what it is, so that it can only
-# shrink: 4 % over the 211,983 B measured with the WebCrypto open (issue 15, step 1).
+# shrink: 2 % over the 215,671 B measured with the page's functions (issue 15).
 module=$(stat -c %s "$out/web/mlegit_wasm_bg.wasm")
 glue=$(stat -c %s "$out/web/mlegit_wasm.js")
 total=$((module + glue))
@@ -32,3 +32,23 @@ if [ "$total" -gt "$ceiling" ]; then
 fi
 
 MLEGIT_WASM_PKG="$(cd "$out/node" && pwd)" node --test crates/mlegit-wasm/tests/vectors.mjs
+
+# The verifier page: its files and the web module in one directory, served by `mlegit
+# serve --verifier-page`, opened in Debian's chromium through playwright-core
+# (tests/browser.mjs). Under CI a missing chromium fails here; elsewhere it is skipped.
+page="$out/page"
+mkdir -p "$page"
+cp crates/mlegit-wasm/www/index.html crates/mlegit-wasm/www/verifier.js \
+    crates/mlegit-wasm/www/verifier.css "$out/web/mlegit_wasm.js" \
+    "$out/web/mlegit_wasm_bg.wasm" "$page/"
+chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium_bin" ] && [ "${CI:-}" != "true" ]; then
+    echo "mlegit-wasm: no chromium at $chromium_bin: the browser test is skipped (CI installs it)"
+    exit 0
+fi
+(cd crates/mlegit-wasm && npm ci --no-audit --no-fund --silent)
+cargo build --locked -p mlegit-cli
+MLEGIT="$target_dir/debug/mlegit" MLEGIT_PAGE="$(cd "$page" && pwd)" CHROMIUM="$chromium_bin" \
+    MLEGIT_SCREENSHOTS="$target_dir/mlegit-wasm/screenshots" \
+    node --test crates/mlegit-wasm/tests/browser.mjs
+echo "mlegit-wasm: screenshots in $target_dir/mlegit-wasm/screenshots"

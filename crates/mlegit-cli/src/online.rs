@@ -34,6 +34,11 @@ pub struct ServeArgs {
     /// Write the issuer trust list (COSE_KeySet) here for verifiers.
     #[arg(long, value_name = "FILE")]
     trust_list_out: Option<PathBuf>,
+    /// Serve the browser verifier page from DIR at /verifier/: index.html, verifier.js,
+    /// verifier.css (crates/mlegit-wasm/www) and mlegit_wasm.js, mlegit_wasm_bg.wasm
+    /// (wasm-bindgen --target web).
+    #[arg(long, value_name = "DIR")]
+    verifier_page: Option<PathBuf>,
     /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -125,6 +130,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     drop(admin);
     let mut config = mlegit_server::Config::new(dir, args.listen);
     config.public_url.clone_from(&args.public_url);
+    config.verifier_page.clone_from(&args.verifier_page);
     config.max_connections_per_ip =
         usize::try_from(args.max_connections_per_ip).unwrap_or(usize::MAX);
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {

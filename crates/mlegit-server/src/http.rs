@@ -27,8 +27,10 @@ use crate::error::ApiError;
 use crate::routes::{Matched, match_route};
 
 /// Limits of the HTTP layer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Limits {
+    /// The directory of the browser verifier page, served at `/verifier/`.
+    pub verifier_page: Option<Arc<std::path::PathBuf>>,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub shutdown_grace: Duration,
@@ -139,11 +141,14 @@ pub(crate) async fn accept_loop(
         let app = Arc::clone(&app);
         let watcher = graceful.watcher();
         let tls = tls.clone();
+        let limits = limits.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let client = peer.ip();
-            let service =
-                service_fn(move |req| serve_request(Arc::clone(&app), limits, client, req));
+            let limits_for_service = limits.clone();
+            let service = service_fn(move |req| {
+                serve_request(Arc::clone(&app), limits_for_service.clone(), client, req)
+            });
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
@@ -190,6 +195,18 @@ async fn serve_request(
     let id = request_id();
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
+    if let (Some(dir), true) = (&limits.verifier_page, path.starts_with("/verifier")) {
+        let response = page_file(dir, &method, &path, &id).await;
+        tracing::info!(
+            request_id = %id,
+            method = %method,
+            route = "/verifier/",
+            status = response.status().as_u16(),
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+        return Ok(response);
+    }
     let (route_path, result) = match match_route(&method, &path) {
         Matched::NotFound => ("-", Err(ApiError::NotFound)),
         Matched::WrongMethod => ("-", Err(ApiError::MethodNotAllowed)),
@@ -341,6 +358,50 @@ fn is_json_media_type(value: &str) -> bool {
             .unwrap_or(value);
         name.trim().eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8")
     })
+}
+
+/// The files of the browser verifier page, by name, and their media types: nothing else
+/// under `/verifier/` is served, whatever the directory holds.
+const PAGE_FILES: &[(&str, &str)] = &[
+    ("index.html", "text/html; charset=utf-8"),
+    ("verifier.js", "text/javascript; charset=utf-8"),
+    ("verifier.css", "text/css; charset=utf-8"),
+    ("mlegit_wasm.js", "text/javascript; charset=utf-8"),
+    ("mlegit_wasm_bg.wasm", "application/wasm"),
+];
+
+/// `GET /verifier/` and its files, from `dir`, with a content security policy that lets
+/// the page run its own scripts and WebAssembly and talk to this server only.
+async fn page_file(
+    dir: &std::path::Path,
+    method: &str,
+    path: &str,
+    id: &str,
+) -> Response<Full<Bytes>> {
+    if method != "GET" && method != "HEAD" {
+        return problem(&ApiError::MethodNotAllowed, id);
+    }
+    let name = match path {
+        "/verifier" | "/verifier/" => "index.html",
+        p => p.strip_prefix("/verifier/").unwrap_or(""),
+    };
+    let Some((name, media)) = PAGE_FILES.iter().find(|(n, _)| *n == name) else {
+        return problem(&ApiError::NotFound, id);
+    };
+    let file = dir.join(name);
+    let Ok(Ok(body)) = tokio::task::spawn_blocking(move || std::fs::read(file)).await else {
+        return problem(&ApiError::NotFound, id);
+    };
+    let mut response = build(200, media, body, id);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+             img-src 'self' blob:; style-src 'self'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'",
+        ),
+    );
+    response
 }
 
 fn build(

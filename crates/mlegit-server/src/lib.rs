@@ -89,6 +89,9 @@ pub struct Config {
     pub retention_interval: Duration,
     /// The relay's rate limits per client address (spec §18.4, §18.7).
     pub relay_limits: relay::Limits,
+    /// A directory holding the browser verifier page (crates/mlegit-wasm/www and the
+    /// wasm-bindgen output), served at `/verifier/`; not served if `None`.
+    pub verifier_page: Option<PathBuf>,
 }
 
 impl core::fmt::Debug for Config {
@@ -119,6 +122,7 @@ impl Config {
             tls: None,
             retention_interval: Duration::from_secs(3600),
             relay_limits: relay::Limits::default(),
+            verifier_page: None,
         }
     }
 }
@@ -247,6 +251,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     app.relay().set_limits(config.relay_limits);
     let (tx, rx) = watch::channel(false);
     let limits = http::Limits {
+        verifier_page: config.verifier_page.clone().map(Arc::new),
         header_timeout: config.header_timeout,
         body_timeout: config.body_timeout,
         shutdown_grace: config.shutdown_grace,

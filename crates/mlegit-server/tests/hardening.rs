@@ -380,3 +380,40 @@ fn the_server_speaks_https_with_its_certificate() {
         .unwrap_err();
     assert!(matches!(err, mlegit_client::ClientError::Tls(_)), "{err:?}");
 }
+
+#[test]
+fn the_verifier_page_serves_its_five_files_and_nothing_else() {
+    let page = tempfile::tempdir().unwrap();
+    std::fs::write(page.path().join("index.html"), "<!doctype html><p>page").unwrap();
+    std::fs::write(page.path().join("mlegit_wasm_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(page.path().join("secret.txt"), "not served").unwrap();
+    let dir = page.path().to_path_buf();
+    let h = Harness::with(move |c| c.verifier_page = Some(dir));
+    let anon = h.anon();
+    for path in ["/verifier", "/verifier/", "/verifier/index.html"] {
+        let r = anon.get(path).unwrap();
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "text/html; charset=utf-8"),
+            "{path}"
+        );
+        let csp = r.header("content-security-policy").unwrap();
+        assert!(csp.contains("connect-src 'self'") && csp.contains("'wasm-unsafe-eval'"));
+    }
+    let r = anon.get("/verifier/mlegit_wasm_bg.wasm").unwrap();
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (200, "application/wasm")
+    );
+    // Named but absent, not on the list, or outside the directory: 404.
+    for path in [
+        "/verifier/verifier.js",
+        "/verifier/secret.txt",
+        "/verifier/../server.secret",
+        "/verifier/%2e%2e/server.secret",
+    ] {
+        assert_eq!(anon.get(path).unwrap().status, 404, "{path}");
+    }
+    // Without a page directory there is no page.
+    assert_eq!(Harness::new().anon().get("/verifier/").unwrap().status, 404);
+}

@@ -398,6 +398,51 @@ fn binding_parts(s: &Settings<'_>) -> Result<(String, [u8; 16], [u8; 32]), Error
     Ok((origin, sid, digest))
 }
 
+/// An unsigned online request (spec §7.1 with key 8, §18.1), as the verifier page makes
+/// it: `settings`: `nonce` (16 to 32 bytes), `audience`, `verifierName`, `claims` (an array
+/// of registry names), `createdAt`, `responseKeyX`, `responseKeyY` (the WebCrypto key's
+/// point). It is checked with the holder's rules (R1–R5) before it is given: on success
+/// `request`, the bytes to post to the relay.
+#[wasm_bindgen(js_name = makeRequest)]
+pub fn make_request(settings: &JsValue) -> JsValue {
+    answer((|| {
+        let s = Settings(settings);
+        let list = s.get("claims").ok_or(Error::MissingField)?;
+        if !Array::is_array(&list) {
+            return Err(Error::InvalidField);
+        }
+        let claims = Array::from(&list)
+            .iter()
+            .map(|c| {
+                c.as_string()
+                    .and_then(|n| mlegit::ClaimName::from_name(&n))
+                    .ok_or(Error::UnknownClaim)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut point = vec![0x04];
+        for name in ["responseKeyX", "responseKeyY"] {
+            let b = s.bytes(name)?.ok_or(Error::MissingField)?;
+            if b.len() != 32 {
+                return Err(Error::InvalidField);
+            }
+            point.extend(b);
+        }
+        let request = mlegit::PresentationRequest {
+            nonce: s.bytes("nonce")?.ok_or(Error::MissingField)?,
+            audience: s.text("audience")?.ok_or(Error::MissingField)?,
+            verifier_name: s.text("verifierName")?.ok_or(Error::MissingField)?,
+            claims,
+            created_at: s.uint("createdAt")?.ok_or(Error::MissingField)?,
+            response_key: Some(mlegit::PublicKey::from_sec1(&point).ok_or(Error::InvalidField)?),
+        };
+        let bytes = request.to_vec();
+        mlegit::PresentationRequest::from_slice(&bytes)?;
+        let out = Out::ok();
+        out.bytes("request", &bytes);
+        Ok(out)
+    })())
+}
+
 /// The error codes of spec §13, in registry order (for a page's translations).
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Array {
