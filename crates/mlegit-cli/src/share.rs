@@ -169,6 +169,14 @@ pub fn show(args: &ShowArgs) -> Result<u8> {
         if left == 0 {
             let _ = relay.end_session(&session);
             eprintln!("mlegit: no answer within {wait} s");
+            if args.json {
+                // As `verify --json` says "could not check": one object on stdout.
+                let message = format!("no answer within {wait} s");
+                println!(
+                    "{}",
+                    serde_json::json!({"result": "error", "message": message})
+                );
+            }
             return Ok(EXIT_ERROR);
         }
         match relay.receive_response(&session, left.min(25)) {

@@ -816,4 +816,31 @@ fn an_online_presentation_by_qr_and_by_code_through_the_relay() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("session_not_found"), "{err}");
+
+    // Nobody answers: exit 2, and with --json one object that says so.
+    let showing = show(
+        d,
+        &[
+            "--relay",
+            &server.url,
+            "--ca",
+            "ca.pem",
+            "--verifier-name",
+            "Kasa",
+            "--audience",
+            "https://kasa.example",
+            "--claims",
+            "age_over_18",
+            "--trust-list",
+            "trust.cbor",
+            "--wait",
+            "1",
+            "--json",
+        ],
+    );
+    let (status, stdout) = screen_of(showing);
+    assert_eq!(status, Some(2), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["result"], "error");
+    assert_eq!(v["message"], "no answer within 1 s");
 }

@@ -21,10 +21,7 @@ fn dh(scalar: &[u8], enc: &[u8; 65]) -> [u8; 32] {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    hex::decode(s).unwrap()
 }
 
 #[test]
