@@ -19,12 +19,12 @@ wasm-bindgen --target nodejs "${strip[@]}" --out-dir "$out/node" "$wasm"
 # Issue 15 asks for the shipped module with its glue at most 100 KB (102,400 B); this build
 # is over it (crates/mlegit-wasm/README.md says by how much and where the bytes go). Until
 # it meets it, the size is held to a ceiling a little above what it is, so that it can only
-# shrink: 2 % over the 215,671 B measured with the page's functions (issue 15).
+# shrink: 2 % over the 230,523 B measured with the page's functions and its QR code.
 module=$(stat -c %s "$out/web/mlegit_wasm_bg.wasm")
 glue=$(stat -c %s "$out/web/mlegit_wasm.js")
 total=$((module + glue))
 gzipped=$(cat "$out/web/mlegit_wasm_bg.wasm" "$out/web/mlegit_wasm.js" | gzip -9 | wc -c)
-ceiling=220500
+ceiling=236000
 echo "mlegit-wasm: module $module B + glue $glue B = $total B (gzip -9: $gzipped B); issue 15's budget 102400 B: not met; ceiling $ceiling B"
 if [ "$total" -gt "$ceiling" ]; then
     echo "mlegit-wasm: $total B is over the ceiling of $ceiling B" >&2

@@ -2,7 +2,7 @@
 //!
 //! The no_std core (`crates/mlegit`) compiled to `wasm32-unknown-unknown`, with
 //! wasm-bindgen glue: verification happens on the verifier's own device, as in
-//! mWeryfikator, never on a server. Four functions, each taking bytes and one settings
+//! mWeryfikator, never on a server. The functions take bytes and one settings
 //! object and returning a plain JS object, `{ok: true, ...}` or `{ok: false, error:
 //! "<code of spec §13>"}`; nothing throws on any input:
 //!
@@ -10,16 +10,17 @@
 //! - [`check_status_list`]: a status list token and one entry (spec §12.4, L1–L12);
 //! - [`check_request`]: a request as a holder checks it (spec §7.3, §7.6, and §18.1's
 //!   E1–E2 given a key digest);
-//! - [`open_response`]: the HPKE open of an online answer (spec §18.3, O1–O3), with the
-//!   key's scalar; or [`response_enc`] then [`open_with_shared_secret`] when the key is a
-//!   non-extractable WebCrypto key and WebCrypto does the Diffie-Hellman.
+//! - [`response_enc`] then [`open_with_shared_secret`]: the HPKE open of an online answer
+//!   (spec §18.3, O1–O3) whose response key is a non-extractable WebCrypto key, WebCrypto
+//!   doing the Diffie-Hellman (the module holds no private key and links no KEM);
+//! - [`make_request`] and [`qr_matrix`]: the online request and its engagement's QR code.
 //!
 //! Times are seconds since the epoch as JS numbers (integers up to 2^53); bytes are
 //! `Uint8Array`s. Build: `cargo build --release --target wasm32-unknown-unknown -p
 //! mlegit-wasm`, then `wasm-bindgen --target web` (or `nodejs`); see the README.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use mlegit::online::{ResponseKey, SessionBinding};
+use mlegit::online::SessionBinding;
 use mlegit::{
     Algorithm, ClaimValue, Error, RequestChecker, StatusListContext, StatusReference, TrustList,
     Verifier, VerifyContext,
@@ -308,27 +309,6 @@ pub fn check_request(request: &[u8], authority_list: &[u8], settings: &JsValue) 
     })())
 }
 
-/// Opens an online answer (spec §18.3, O1–O3) with the response key's private scalar
-/// (32 bytes) for the session `settings`: `relayOrigin`, `sessionId` (16 bytes),
-/// `requestDigest` (32 bytes). On success: `presentation`, the bytes to [`verify`] next.
-#[wasm_bindgen(js_name = openResponse)]
-pub fn open_response(response: &[u8], private_scalar: &[u8], settings: &JsValue) -> JsValue {
-    answer((|| {
-        let s = Settings(settings);
-        let key = ResponseKey::from_scalar(private_scalar).ok_or(Error::InvalidField)?;
-        let (origin, sid, digest) = binding_parts(&s)?;
-        let binding = SessionBinding {
-            relay_origin: &origin,
-            session_id: &sid,
-            request_digest: &digest,
-        };
-        let plaintext = key.open(response, &binding)?;
-        let out = Out::ok();
-        out.bytes("presentation", &plaintext);
-        Ok(out)
-    })())
-}
-
 /// O1 and O2 of an online answer (spec §18.3): on success `enc`, the sender's ephemeral
 /// public key (65 bytes, SEC1 uncompressed), for a page whose response key is a
 /// non-extractable WebCrypto key to import and run ECDH `deriveBits` with, before
@@ -441,6 +421,28 @@ pub fn make_request(settings: &JsValue) -> JsValue {
         out.bytes("request", &bytes);
         Ok(out)
     })())
+}
+
+/// The QR code of `text` (the engagement URI, spec §18.1) as a module matrix for the page
+/// to draw: `{ok, width, modules}`, `modules` one byte per module, row by row, 1 dark and
+/// 0 light, without the quiet zone. Error correction level M; the version is the
+/// smallest that holds the text.
+#[wasm_bindgen(js_name = qrMatrix)]
+pub fn qr_matrix(text: &str) -> JsValue {
+    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => {
+            let out = Out::ok();
+            out.time("width", code.width() as u64);
+            let modules: Vec<u8> = code
+                .to_colors()
+                .iter()
+                .map(|c| u8::from(*c == qrcode::Color::Dark))
+                .collect();
+            out.bytes("modules", &modules);
+            out.done()
+        }
+        Err(_) => failure(Error::InputTooLarge),
+    }
 }
 
 /// The error codes of spec §13, in registry order (for a page's translations).

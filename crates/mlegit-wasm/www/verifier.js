@@ -17,6 +17,7 @@ const T = {
     notRevoked: "nie unieważniona (lista z {t})", revoked: "unieważniona",
     unchecked: "nie sprawdzono", couldNot: "nie udało się sprawdzić",
     forget: "Dane znikną o {t}.", expired: "Sesja wygasła bez odpowiedzi.",
+    qr: "Kod QR do zeskanowania w aplikacji",
     "c.given_names": "Imiona", "c.family_name": "Nazwisko", "c.age_over_18": "Ukończone 18 lat",
     "c.age_over_13": "Ukończone 13 lat", "c.portrait": "Zdjęcie", "c.holder_status": "Status ucznia",
     "c.school_name": "Szkoła", yes: "tak", no: "nie", lang: "English",
@@ -38,6 +39,7 @@ const T = {
     notRevoked: "not revoked (list of {t})", revoked: "revoked",
     unchecked: "not checked", couldNot: "could not check",
     forget: "The data goes at {t}.", expired: "The session ended without an answer.",
+    qr: "QR code to scan in the app",
     "c.given_names": "Given names", "c.family_name": "Family name", "c.age_over_18": "Aged 18 or over",
     "c.age_over_13": "Aged 13 or over", "c.portrait": "Portrait", "c.holder_status": "Student status",
     "c.school_name": "School", yes: "yes", no: "no", lang: "Polski",
@@ -126,9 +128,12 @@ async function start(event) {
     if (location.protocol === "https:") {
       const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw)).slice(0, 16);
       const b64url = (b) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-      $("engagement").textContent = `${location.origin}/v1/sessions/${s.sid}#${b64url(digest)}`;
+      const uri = `${location.origin}/v1/sessions/${s.sid}#${b64url(digest)}`;
+      $("engagement").textContent = uri;
+      drawQr(uri);
     } else {
       $("engagement").textContent = "";
+      $("qr").replaceChildren();
     }
     show("wait");
     await receive(s);
@@ -195,6 +200,36 @@ async function statusOf(v, at) {
   } catch (e) {
     return { ok: false, error: String(e.message ?? e) };
   }
+}
+
+/// The engagement's QR code as SVG: one path of the dark modules, a 4-module quiet zone.
+function drawQr(uri) {
+  const qr = mlegit.qrMatrix(uri);
+  const box = $("qr");
+  box.replaceChildren();
+  if (!qr.ok) return;
+  const n = qr.width + 8;
+  let d = "";
+  for (let r = 0; r < qr.width; r++) {
+    for (let c = 0; c < qr.width; c++) {
+      if (qr.modules[r * qr.width + c]) d += `M${c + 4} ${r + 4}h1v1h-1z`;
+    }
+  }
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${n} ${n}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", t("qr"));
+  svg.dataset.width = String(qr.width);
+  const bg = document.createElementNS(ns, "rect");
+  bg.setAttribute("width", String(n));
+  bg.setAttribute("height", String(n));
+  bg.setAttribute("fill", "#fff");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", d);
+  path.setAttribute("fill", "#000");
+  svg.append(bg, path);
+  box.append(svg);
 }
 
 function row(dl, term, value) {
