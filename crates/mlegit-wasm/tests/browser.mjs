@@ -154,6 +154,16 @@ test("the verifier page: VALID by code, INVALID once revoked, INVALID for a tamp
   await tab.setInputFiles("#file", join(dir, "tampered.cbor"));
   await tab.waitForSelector("#verdict[data-result=invalid]");
   assert.equal(await tab.getAttribute("#reason", "data-code"), nativeCode);
+  // The same file dropped on the page: the same verdict and code.
+  await tab.click("#again");
+  const dropped = await tab.evaluateHandle((bytes) => {
+    const t = new DataTransfer();
+    t.items.add(new File([new Uint8Array(bytes)], "tampered.cbor", { type: "application/cbor" }));
+    return t;
+  }, [...bytes]);
+  await tab.dispatchEvent("main", "drop", { dataTransfer: dropped });
+  await tab.waitForSelector("#verdict[data-result=invalid]");
+  assert.equal(await tab.getAttribute("#reason", "data-code"), nativeCode);
 
   // Timing, printed, never asserted: one full verification in this page's module against
   // one WebCrypto P-256 verify of a 300-byte message, both in Chromium, 3 rounds of 100.

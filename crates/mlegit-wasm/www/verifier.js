@@ -10,7 +10,7 @@ const T = {
   pl: {
     title: "Weryfikacja legitymacji szkolnej", now: "Teraz", ask: "O co prosisz?",
     claims: "Dane, które uczeń pokaże", name: "Nazwa, którą zobaczy uczeń", start: "Pokaż kod",
-    file: "albo sprawdź plik prezentacji", wait: "Kod dla ucznia",
+    file: "albo sprawdź plik prezentacji (wybierz go lub upuść na stronę)", wait: "Kod dla ucznia",
     type: "Uczeń wpisuje ten kod w aplikacji:", until: "Ważny do", cancel: "Anuluj",
     again: "Nowa weryfikacja", footer: "Sprawdzane na tym urządzeniu. Nic nie jest zapisywane.",
     valid: "WAŻNA", invalid: "NIEWAŻNA", presented: "Okazana", status: "Status",
@@ -32,7 +32,7 @@ const T = {
   en: {
     title: "School ID check", now: "Now", ask: "What do you ask for?",
     claims: "What the student will show", name: "The name the student will see", start: "Show a code",
-    file: "or check a presentation file", wait: "Code for the student",
+    file: "or check a presentation file (pick it or drop it on the page)", wait: "Code for the student",
     type: "The student types this code in the app:", until: "Valid until", cancel: "Cancel",
     again: "New check", footer: "Checked on this device. Nothing is stored.",
     valid: "VALID", invalid: "INVALID", presented: "Presented", status: "Status",
@@ -291,8 +291,8 @@ function forget() {
   show("ask");
 }
 
-async function checkFile() {
-  const file = $("file").files[0];
+async function checkFile(dropped) {
+  const file = dropped ?? $("file").files[0];
   if (!file) return;
   $("ask-error").textContent = "";
   try {
@@ -314,7 +314,14 @@ tick();
 setInterval(tick, 1000);
 $("lang").addEventListener("click", () => { lang = lang === "pl" ? "en" : "pl"; translate(); });
 $("ask-form").addEventListener("submit", start);
-$("file").addEventListener("change", checkFile);
+$("file").addEventListener("change", () => checkFile());
+// A presentation file dropped anywhere on the page is checked as the file input's is.
+document.addEventListener("dragover", (e) => { e.preventDefault(); });
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  const file = e.dataTransfer?.files?.[0];
+  if (file) checkFile(file);
+});
 $("again").addEventListener("click", forget);
 $("cancel").addEventListener("click", async () => {
   const s = session;
