@@ -5,13 +5,14 @@ use std::fs;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::ServerError;
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{self, FileKeyStore, KeyStore};
-use crate::store::{self, to_i64};
+use std::sync::Arc;
+
+use crate::store::{self, Database, Store, Tx, args, to_i64};
 
 /// What [`init`] created.
 #[derive(Debug, Clone)]
@@ -85,7 +86,24 @@ pub fn init_with(
     clock: &dyn Clock,
     keys: &dyn KeyStore,
 ) -> Result<InitReport, ServerError> {
-    if data_dir.join(store::DB_FILE).exists() {
+    init_in(
+        data_dir,
+        &Database::Sqlite(data_dir.join(store::DB_FILE)),
+        clock,
+        keys,
+    )
+}
+
+/// [`init_with`] on the database of the caller's choice: the data directory still holds
+/// the server secret and (with the file key store) the keys, which every replica on one
+/// PostgreSQL database must share.
+pub fn init_in(
+    data_dir: &Path,
+    database: &Database,
+    clock: &dyn Clock,
+    keys: &dyn KeyStore,
+) -> Result<InitReport, ServerError> {
+    if store::is_initialised(database)? {
         return Err(ServerError::AlreadyInitialised);
     }
     fs::DirBuilder::new()
@@ -94,9 +112,16 @@ pub fn init_with(
         .create(data_dir)
         .map_err(|e| ServerError::io("create data directory", e))?;
     keys::create_secret(data_dir)?;
-    let mut conn = store::open(data_dir)?;
-    let kid = add_key(&mut conn, clock.now(), keys, 0)?;
-    ensure_authority_key(&conn, clock.now(), keys)?;
+    let store = store::open(database)?;
+    let tx = store.begin()?;
+    tx.exclusive()?;
+    if store::active_kid(&*tx)?.is_some() {
+        // Another process initialised it since the check above.
+        return Err(ServerError::AlreadyInitialised);
+    }
+    let kid = add_key(&*tx, clock.now(), keys, 0)?;
+    ensure_authority_key(&*tx, clock.now(), keys)?;
+    tx.commit()?;
     keys::sync_dir(data_dir)?;
     Ok(InitReport {
         key_id: hex::encode(kid),
@@ -106,17 +131,15 @@ pub fn init_with(
 /// The active authority key's id, made first if there is none (a data directory from before
 /// spec version 3), so that the authority list is never empty.
 pub(crate) fn ensure_authority_key(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     keys: &dyn KeyStore,
 ) -> Result<Vec<u8>, ServerError> {
-    let active: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT kid FROM authority_keys WHERE retired_at IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let active: Option<Vec<u8>> = conn.query_opt(
+        "SELECT kid FROM authority_keys WHERE retired_at IS NULL",
+        args![],
+        |r| r.get(0),
+    )?;
     match active {
         Some(kid) => Ok(kid),
         None => add_authority_key(conn, now, keys),
@@ -124,21 +147,21 @@ pub(crate) fn ensure_authority_key(
 }
 
 /// Generates an authority key, retires the active one (if any), records the new one.
-fn add_authority_key(
-    conn: &Connection,
-    now: u64,
-    keys: &dyn KeyStore,
-) -> Result<Vec<u8>, ServerError> {
+fn add_authority_key(conn: &dyn Tx, now: u64, keys: &dyn KeyStore) -> Result<Vec<u8>, ServerError> {
     let signer = keys.generate()?;
     let public = signer.public_key();
     let kid = public.key_id();
     conn.execute(
         "UPDATE authority_keys SET retired_at = ?1 WHERE retired_at IS NULL",
-        [to_i64(now)],
+        args![to_i64(now)],
     )?;
     conn.execute(
         "INSERT INTO authority_keys (kid, public_key, created_at) VALUES (?1, ?2, ?3)",
-        params![kid, public.to_sec1_uncompressed().to_vec(), to_i64(now)],
+        args![
+            kid.as_slice(),
+            public.to_sec1_uncompressed().to_vec(),
+            to_i64(now)
+        ],
     )?;
     store::audit(conn, now, None, "authority_key_created", &hex::encode(&kid))?;
     Ok(kid)
@@ -146,7 +169,7 @@ fn add_authority_key(
 
 /// Generates a key, retires the active one (if any) and records the new one as active.
 fn add_key(
-    conn: &mut Connection,
+    tx: &dyn Tx,
     now: u64,
     keys: &dyn KeyStore,
     not_before: u64,
@@ -154,15 +177,14 @@ fn add_key(
     let signer = keys.generate()?;
     let public = signer.public_key();
     let kid = public.key_id();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "UPDATE issuer_keys SET retired_at = ?1 WHERE retired_at IS NULL",
-        [to_i64(now)],
+        args![to_i64(now)],
     )?;
     tx.execute(
         "INSERT INTO issuer_keys (kid, public_key, created_at, not_before) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            kid,
+        args![
+            kid.as_slice(),
             public.to_sec1_uncompressed().to_vec(),
             to_i64(now),
             to_i64(not_before)
@@ -172,9 +194,11 @@ fn add_key(
     // time it is served or exported, so no token under the retired key is served after
     // the rotation (a retired key that signed no unexpired credential leaves the trust
     // list at once, and its tokens would fail L4).
-    tx.execute("UPDATE status_lists SET token = NULL, token_iat = NULL", [])?;
-    store::audit(&tx, now, None, "key_created", &hex::encode(&kid))?;
-    tx.commit()?;
+    tx.execute(
+        "UPDATE status_lists SET token = NULL, token_iat = NULL",
+        args![],
+    )?;
+    store::audit(tx, now, None, "key_created", &hex::encode(&kid))?;
     Ok(kid)
 }
 
@@ -208,10 +232,11 @@ pub struct VerifierInfo {
     pub revoked_at: Option<u64>,
 }
 
-/// Administration of an initialised data directory. Works while the server runs (SQLite
-/// WAL allows a second connection); the server picks up a rotated key on its next use.
+/// Administration of an initialised data directory and its database. Works while the
+/// server runs (SQLite: WAL allows a second connection; PostgreSQL: any number); the
+/// server picks up a rotated key on its next use.
 pub struct Admin {
-    conn: Connection,
+    store: Arc<dyn Store>,
     clock: Box<dyn Clock>,
     keys: Box<dyn KeyStore>,
 }
@@ -238,14 +263,32 @@ impl Admin {
         clock: Box<dyn Clock>,
         keys: Box<dyn KeyStore>,
     ) -> Result<Self, ServerError> {
-        if !data_dir.join(store::DB_FILE).exists() {
+        Self::open_in(
+            &Database::Sqlite(data_dir.join(store::DB_FILE)),
+            clock,
+            keys,
+        )
+    }
+
+    /// Opens `database` with a clock and key store of the caller's choice.
+    pub fn open_in(
+        database: &Database,
+        clock: Box<dyn Clock>,
+        keys: Box<dyn KeyStore>,
+    ) -> Result<Self, ServerError> {
+        if !store::is_initialised(database)? {
             return Err(ServerError::NotInitialised);
         }
         Ok(Self {
-            conn: store::open(data_dir)?,
+            store: store::open(database)?,
             clock,
             keys,
         })
+    }
+
+    /// The store it administers (tests read it to check what the server kept).
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// Creates a school.
@@ -256,15 +299,13 @@ impl Admin {
             ));
         }
         let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO schools (name, created_at) VALUES (?1, ?2)",
-            params![name, to_i64(now)],
+        let tx = self.store.begin()?;
+        let id: i64 = tx.query_row(
+            "INSERT INTO schools (name, created_at) VALUES (?1, ?2) RETURNING id",
+            args![name, to_i64(now)],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
-        store::audit(&tx, now, Some(id), "school_created", &id.to_string())?;
+        store::audit(&*tx, now, Some(id), "school_created", &id.to_string())?;
         tx.commit()?;
         Ok(School {
             id,
@@ -274,47 +315,49 @@ impl Admin {
 
     /// Every school.
     pub fn schools(&self) -> Result<Vec<School>, ServerError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, name FROM schools ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(School {
-                id: r.get(0)?,
-                name: r.get(1)?,
+        self.read(|tx| {
+            tx.query_map("SELECT id, name FROM schools ORDER BY id", args![], |r| {
+                Ok(School {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Every token, oldest first.
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, ServerError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, school_id, created_at, revoked_at FROM tokens ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(TokenInfo {
-                id: r.get(0)?,
-                school_id: r.get(1)?,
-                created_at: store::to_u64(r.get(2)?),
-                revoked_at: r.get::<_, Option<i64>>(3)?.map(store::to_u64),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|tx| {
+            tx.query_map(
+                "SELECT id, school_id, created_at, revoked_at FROM tokens ORDER BY id",
+                args![],
+                |r| {
+                    Ok(TokenInfo {
+                        id: r.get(0)?,
+                        school_id: r.get(1)?,
+                        created_at: store::to_u64(r.get(2)?),
+                        revoked_at: r.get::<Option<i64>>(3)?.map(store::to_u64),
+                    })
+                },
+            )
+        })
     }
 
     /// Every issuer key, oldest first.
     pub fn keys(&self) -> Result<Vec<KeyInfo>, ServerError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT kid, created_at, retired_at FROM issuer_keys ORDER BY created_at, rowid",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(KeyInfo {
-                key_id: hex::encode(r.get::<_, Vec<u8>>(0)?),
-                created_at: store::to_u64(r.get(1)?),
-                retired_at: r.get::<_, Option<i64>>(2)?.map(store::to_u64),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|tx| {
+            tx.query_map(
+                "SELECT kid, created_at, retired_at FROM issuer_keys ORDER BY created_at, rowid",
+                args![],
+                |r| {
+                    Ok(KeyInfo {
+                        key_id: hex::encode(r.get::<Vec<u8>>(0)?),
+                        created_at: store::to_u64(r.get(1)?),
+                        retired_at: r.get::<Option<i64>>(2)?.map(store::to_u64),
+                    })
+                },
+            )
+        })
     }
 
     /// Creates a bearer token for a school. Only its SHA-256 is stored.
@@ -322,21 +365,20 @@ impl Admin {
         let now = self.clock.now();
         let token = crate::app::random_token("mlsk_");
         let hash = Sha256::digest(token.as_bytes()).to_vec();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: Option<i64> = tx
-            .query_row("SELECT id FROM schools WHERE id = ?1", [school_id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        exists.ok_or(ServerError::UnknownSchool)?;
-        tx.execute(
-            "INSERT INTO tokens (school_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-            params![school_id, hash, to_i64(now)],
+        let tx = self.store.begin()?;
+        let exists: Option<i64> = tx.query_opt(
+            "SELECT id FROM schools WHERE id = ?1",
+            args![school_id],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
-        store::audit(&tx, now, Some(school_id), "token_created", &id.to_string())?;
+        exists.ok_or(ServerError::UnknownSchool)?;
+        let id: i64 = tx.query_row(
+            "INSERT INTO tokens (school_id, token_hash, created_at) VALUES (?1, ?2, ?3)
+             RETURNING id",
+            args![school_id, hash, to_i64(now)],
+            |r| r.get(0),
+        )?;
+        store::audit(&*tx, now, Some(school_id), "token_created", &id.to_string())?;
         tx.commit()?;
         Ok(NewToken {
             id,
@@ -348,17 +390,15 @@ impl Admin {
     /// Revokes a token: requests with it fail from now on.
     pub fn revoke_token(&mut self, token_id: i64) -> Result<(), ServerError> {
         let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.store.begin()?;
         let n = tx.execute(
             "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-            params![to_i64(now), token_id],
+            args![to_i64(now), token_id],
         )?;
         if n == 0 {
             return Err(ServerError::UnknownToken);
         }
-        store::audit(&tx, now, None, "token_revoked", &token_id.to_string())?;
+        store::audit(&*tx, now, None, "token_revoked", &token_id.to_string())?;
         tx.commit()?;
         Ok(())
     }
@@ -369,7 +409,9 @@ impl Admin {
     /// time it is served or exported ([`crate::lists::token`]). Returns the new key id, hex.
     pub fn rotate_key(&mut self) -> Result<String, ServerError> {
         let now = self.clock.now();
-        let kid = add_key(&mut self.conn, now, self.keys.as_ref(), now)?;
+        let tx = self.store.begin()?;
+        let kid = add_key(&*tx, now, self.keys.as_ref(), now)?;
+        tx.commit()?;
         Ok(hex::encode(kid))
     }
 
@@ -378,10 +420,8 @@ impl Admin {
     /// status-list export`, which writes them as files for a CDN or offline validators.
     pub fn export_status_lists(&mut self) -> Result<Vec<(i64, String, Vec<u8>)>, ServerError> {
         let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let kid = store::active_kid(&tx)?.ok_or(ServerError::NotInitialised)?;
+        let tx = self.store.begin()?;
+        let kid = store::active_kid(&*tx)?.ok_or(ServerError::NotInitialised)?;
         let signer = self.keys.load(&kid)?;
         let issuer = mlegit::Issuer::with_key_id(crate::keys::ArcSigner(signer), kid)
             .map_err(|_| ServerError::Key("the active key id"))?;
@@ -389,12 +429,13 @@ impl Admin {
         // The list functions answer in the API's errors: a database error, a stored
         // list that does not decode, or a failed signature.
         let fail = |_: crate::ApiError| ServerError::Invalid("a status list (stored or signing)");
-        for id in crate::lists::ids(&tx).map_err(fail)? {
-            let uri: String =
-                tx.query_row("SELECT uri FROM status_lists WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-            if let Some(served) = crate::lists::token(&tx, &issuer, id, now).map_err(fail)? {
+        for id in crate::lists::ids(&*tx).map_err(fail)? {
+            let uri: String = tx.query_row(
+                "SELECT uri FROM status_lists WHERE id = ?1",
+                args![id],
+                |r| r.get(0),
+            )?;
+            if let Some(served) = crate::lists::token(&*tx, &issuer, id, now).map_err(fail)? {
                 out.push((id, uri, served.token));
             }
         }
@@ -429,21 +470,19 @@ impl Admin {
         parts.check().map_err(|_| {
             ServerError::Invalid("verifier: name and audience 1 to 128 bytes of clean text, 1 to 16 distinct claims, at least 1 day")
         })?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let kid = ensure_authority_key(&tx, now, self.keys.as_ref())?;
+        let tx = self.store.begin()?;
+        let kid = ensure_authority_key(&*tx, now, self.keys.as_ref())?;
         let signer = self.keys.load(&kid)?;
         let authority = mlegit::Authority::new(crate::keys::ArcSigner(signer));
         let certificate = authority
             .certificate(&parts)
             .map_err(|_| ServerError::Key("the authority key"))?;
         let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO verifiers (name, audience, claims, public_key, authority_kid, not_before,
                                     not_after, certificate, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6) RETURNING id",
+            args![
                 name,
                 audience,
                 names.join(","),
@@ -451,11 +490,11 @@ impl Admin {
                 authority.key_id(),
                 to_i64(now),
                 to_i64(expires),
-                certificate
+                certificate.as_slice()
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
-        store::audit(&tx, now, None, "verifier_registered", &id.to_string())?;
+        store::audit(&*tx, now, None, "verifier_registered", &id.to_string())?;
         tx.commit()?;
         Ok(RegisteredVerifier {
             id,
@@ -466,39 +505,39 @@ impl Admin {
 
     /// Every registered verifier, oldest first.
     pub fn verifiers(&self) -> Result<Vec<VerifierInfo>, ServerError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, name, audience, claims, not_before, not_after, revoked_at FROM verifiers
-             ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(VerifierInfo {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                audience: r.get(2)?,
-                claims: r.get(3)?,
-                not_before: store::to_u64(r.get(4)?),
-                not_after: store::to_u64(r.get(5)?),
-                revoked_at: r.get::<_, Option<i64>>(6)?.map(store::to_u64),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|tx| {
+            tx.query_map(
+                "SELECT id, name, audience, claims, not_before, not_after, revoked_at FROM verifiers
+                 ORDER BY id",
+                args![],
+                |r| {
+                    Ok(VerifierInfo {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        audience: r.get(2)?,
+                        claims: r.get(3)?,
+                        not_before: store::to_u64(r.get(4)?),
+                        not_after: store::to_u64(r.get(5)?),
+                        revoked_at: r.get::<Option<i64>>(6)?.map(store::to_u64),
+                    })
+                },
+            )
+        })
     }
 
     /// Marks a verifier revoked: the authority lists it so and does not renew it. Wallets
     /// do not learn of it before its certificate expires (spec §14.11).
     pub fn revoke_verifier(&mut self, id: i64) -> Result<(), ServerError> {
         let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.store.begin()?;
         let n = tx.execute(
             "UPDATE verifiers SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-            params![to_i64(now), id],
+            args![to_i64(now), id],
         )?;
         if n == 0 {
             return Err(ServerError::Invalid("no such verifier, or already revoked"));
         }
-        store::audit(&tx, now, None, "verifier_revoked", &id.to_string())?;
+        store::audit(&*tx, now, None, "verifier_revoked", &id.to_string())?;
         tx.commit()?;
         Ok(())
     }
@@ -508,10 +547,8 @@ impl Admin {
     /// certificates it signed verify until they expire. Returns the new key id, hex.
     pub fn rotate_authority_key(&mut self) -> Result<String, ServerError> {
         let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let kid = add_authority_key(&tx, now, self.keys.as_ref())?;
+        let tx = self.store.begin()?;
+        let kid = add_authority_key(&*tx, now, self.keys.as_ref())?;
         tx.commit()?;
         Ok(hex::encode(kid))
     }
@@ -520,11 +557,23 @@ impl Admin {
     /// `GET /v1/authority-list`. It makes no key: on a data directory from before spec
     /// version 3 that has none it is empty, where the GET makes one first.
     pub fn authority_list(&self) -> Result<mlegit::TrustList, ServerError> {
-        Ok(crate::app::authority_list(&self.conn)?)
+        self.read(|tx| crate::app::authority_list(tx))
     }
 
     /// The trust list as served at `GET /v1/trust-list`.
     pub fn trust_list(&self) -> Result<mlegit::TrustList, ServerError> {
-        Ok(crate::app::trust_list(&self.conn, self.clock.now())?)
+        let now = self.clock.now();
+        self.read(|tx| crate::app::trust_list(tx, now))
+    }
+
+    /// Runs `f` in a transaction of its own and commits.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, store::StoreError>,
+    ) -> Result<T, ServerError> {
+        let tx = self.store.begin()?;
+        let value = f(&*tx)?;
+        tx.commit()?;
+        Ok(value)
     }
 }

@@ -1,8 +1,9 @@
 //! The synchronous request handlers (the ohttp split: plain functions, a thin async wrapper
-//! in `http.rs`). Each handler runs in one SQLite transaction.
+//! in `http.rs`). Each handler runs in one transaction of the store (SQLite or
+//! PostgreSQL, `store`), through [`App::transaction`].
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -14,7 +15,6 @@ use mlegit::{
     TrustList, TrustedKey,
 };
 use rand::{Rng, RngExt};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -26,7 +26,7 @@ use crate::lists;
 use crate::page::{self, Card, Lang};
 use crate::photo;
 use crate::routes::RouteId;
-use crate::store::{self, to_i64, to_u64};
+use crate::store::{self, Store, StoreError, Tx, args, to_i64, to_u64};
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
@@ -38,6 +38,8 @@ pub const FIRST_ACTIVATION_VALIDITY: u64 = 30 * DAY;
 pub const LATER_ACTIVATION_VALIDITY: u64 = 7 * DAY;
 /// Wrong codes before an activation locks.
 pub const MAX_CODE_FAILURES: u32 = 5;
+/// Times a transaction is run when it keeps losing races with others ([`App::transaction`]).
+pub const TRANSACTION_ATTEMPTS: u32 = 5;
 /// Digits of an activation code (10^12 possibilities).
 pub const CODE_DIGITS: usize = 12;
 /// Validity of an activation challenge.
@@ -117,7 +119,7 @@ impl ApiResponse {
 
 /// The server state shared by every request.
 pub struct App {
-    db: Mutex<Connection>,
+    store: Arc<dyn Store>,
     secret: zeroize::Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     keys: Arc<dyn KeyStore>,
@@ -225,19 +227,17 @@ impl App {
     /// Opens the data directory.
     pub fn open(
         data_dir: &Path,
+        database: &store::Database,
         clock: Arc<dyn Clock>,
         keys: Arc<dyn KeyStore>,
     ) -> Result<Self, crate::ServerError> {
-        if !data_dir.join(store::DB_FILE).exists() {
+        if !store::is_initialised(database)? {
             return Err(crate::ServerError::NotInitialised);
         }
         let secret = zeroize::Zeroizing::new(crate::keys::read_secret(data_dir)?);
-        let db = store::open(data_dir)?;
-        if store::active_kid(&db)?.is_none() {
-            return Err(crate::ServerError::NotInitialised);
-        }
+        let store = store::open(database)?;
         Ok(Self {
-            db: Mutex::new(db),
+            store,
             secret,
             relay: crate::relay::Relay::new(Arc::clone(&clock)),
             clock,
@@ -263,11 +263,39 @@ impl App {
             .map_or("http://localhost", String::as_str)
     }
 
-    fn db(&self) -> MutexGuard<'_, Connection> {
-        // A panic inside a transaction rolled it back when it unwound; the connection is fine.
-        self.db
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Runs `body` in one transaction and commits it. `body` returns its value and whether
+    /// it deleted or replaced personal data (then [`Store::erase_deleted`] runs after the
+    /// commit). An error from `body` rolls the transaction back, except what `body`
+    /// returns inside `Ok` (a wrong activation code is counted, committed, then refused).
+    ///
+    /// A transaction that lost a race with another (PostgreSQL: a deadlock, a
+    /// serialization failure, a unique key another replica took first; SQLite: busy past
+    /// its timeout) is run again from the start, up to [`TRANSACTION_ATTEMPTS`] times in
+    /// all; `body` must therefore do nothing outside the transaction that it cannot do twice.
+    pub(crate) fn transaction<T>(
+        &self,
+        mut body: impl FnMut(&dyn Tx) -> Result<(T, bool), ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut attempt = 1;
+        loop {
+            let result = self.store.begin().map_err(ApiError::from).and_then(|tx| {
+                let out = body(&*tx)?;
+                tx.commit()?;
+                Ok(out)
+            });
+            match result {
+                Ok((value, deleted)) => {
+                    if deleted {
+                        self.store.erase_deleted();
+                    }
+                    return Ok(value);
+                }
+                Err(ApiError::Internal(crate::error::RETRY)) if attempt < TRANSACTION_ATTEMPTS => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Routes a matched request to its handler.
@@ -285,14 +313,13 @@ impl App {
             )),
             RouteId::TrustList => self.trust_list(),
             RouteId::AuthorityList => {
-                let mut db = self.db();
-                let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                // A data directory from before spec v3 gets its authority key now: the
-                // list is never empty (a holder refuses an empty one, spec §10.2 T2).
-                crate::admin::ensure_authority_key(&tx, self.clock.now(), self.keys.as_ref())
-                    .map_err(|_| ApiError::Internal("authority key"))?;
-                let list = authority_list(&tx)?;
-                tx.commit()?;
+                let list = self.transaction(|tx| {
+                    // A data directory from before spec v3 gets its authority key now: the
+                    // list is never empty (a holder refuses an empty one, spec §10.2 T2).
+                    crate::admin::ensure_authority_key(tx, self.clock.now(), self.keys.as_ref())
+                        .map_err(|_| ApiError::Internal("authority key"))?;
+                    Ok((authority_list(tx)?, false))
+                })?;
                 Ok(ApiResponse::bytes(200, "application/cbor", list.to_vec()))
             }
             RouteId::StatusList => self.status_list(req),
@@ -324,12 +351,11 @@ impl App {
     /// school route's body. The handler checks again inside its transaction, so a token
     /// revoked in between is refused too.
     pub fn authenticate(&self, token: &str) -> Result<i64, ApiError> {
-        let db = self.db();
-        school_of_token(&db, token)
+        self.transaction(|tx| Ok((school_of_token(tx, token)?, false)))
     }
 
     /// The school whose token this is.
-    fn school(&self, conn: &Connection, req: &ApiRequest) -> Result<i64, ApiError> {
+    fn school(&self, conn: &dyn Tx, req: &ApiRequest) -> Result<i64, ApiError> {
         let token = req.bearer.as_deref().ok_or(ApiError::Unauthorized)?;
         school_of_token(conn, token)
     }
@@ -338,26 +364,15 @@ impl App {
 
     /// Deletes personal data held longer than 30 days; returns how many students it touched.
     pub fn run_retention(&self) -> Result<usize, ApiError> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = sweep(&tx, self.clock.now())?;
-        tx.commit()?;
-        self.erase_deleted(&db, n > 0);
-        Ok(n)
-    }
-
-    /// After a commit that deleted or replaced personal data: checkpoint the WAL into
-    /// the database file and truncate it, so that the old pages (secure_delete zeroes
-    /// them in the database file) do not live on in `-wal` until some later checkpoint.
-    fn erase_deleted(&self, conn: &Connection, deleted: bool) {
-        if deleted {
-            store::erase_wal(conn);
-        }
+        self.transaction(|tx| {
+            let n = sweep(tx, self.clock.now())?;
+            Ok((n, n > 0))
+        })
     }
 
     // --- issuer keys ------------------------------------------------------------------
 
-    fn issuer(&self, conn: &Connection) -> Result<Arc<Issuer<ArcSigner>>, ApiError> {
+    fn issuer(&self, conn: &dyn Tx) -> Result<Arc<Issuer<ArcSigner>>, ApiError> {
         let kid = store::active_kid(conn)?.ok_or(ApiError::Internal("no active key"))?;
         let mut cached = self
             .issuer
@@ -379,8 +394,7 @@ impl App {
     }
 
     fn trust_list(&self) -> Result<ApiResponse, ApiError> {
-        let db = self.db();
-        let list = trust_list(&db, self.clock.now())?;
+        let list = self.transaction(|tx| Ok((trust_list(tx, self.clock.now())?, false)))?;
         Ok(ApiResponse::bytes(200, "application/cbor", list.to_vec()))
     }
 
@@ -391,11 +405,11 @@ impl App {
     fn status_list(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = parse_list_id(param(req, 0)?)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let issuer = self.issuer(&tx)?;
-        let served = lists::token(&tx, &issuer, id, now)?.ok_or(ApiError::StatusListNotFound)?;
-        tx.commit()?;
+        let served = self.transaction(|tx| {
+            let issuer = self.issuer(tx)?;
+            let served = lists::token(tx, &issuer, id, now)?.ok_or(ApiError::StatusListNotFound)?;
+            Ok((served, false))
+        })?;
         let cache = Some(Cache {
             etag: served.etag.clone(),
             max_age: served.max_age,
@@ -434,19 +448,18 @@ impl App {
             "none"
         };
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let swept = sweep(&tx, now)?;
-        let (status, student_id, photo_state) = match existing {
+        let (status, student_id, photo_state) = self.transaction(|tx| {
+        let school = self.school(tx, req)?;
+        let swept = sweep(tx, now)?;
+        let out = match existing {
             None => {
                 let public_id = random_id();
                 tx.execute(
                     "INSERT INTO students (public_id, school_id, registered_at, claims, photo, photo_state, upload_hash)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![public_id, school, to_i64(now), claims_json, portrait, photo_state, upload_hash],
+                    args![public_id.as_str(), school, to_i64(now), claims_json.as_str(), portrait.as_deref(), photo_state, upload_hash.as_slice()],
                 )?;
-                store::audit(&tx, now, Some(school), "student_registered", &public_id)?;
+                store::audit(tx, now, Some(school), "student_registered", &public_id)?;
                 (201, public_id, photo_state.to_owned())
             }
             Some(public_id) => {
@@ -454,7 +467,7 @@ impl App {
                 // photo and its state stay as they are (a photo deleted with the data
                 // stays deleted).
                 let state: Option<String> = tx
-                    .query_row(
+                    .query_opt(
                         "UPDATE students SET registered_at = ?1, claims = ?2, upload_hash = ?3,
                          data_deleted_at = NULL,
                          photo = COALESCE(?4, photo),
@@ -465,25 +478,24 @@ impl App {
                              ELSE photo_state END
                          WHERE public_id = ?6 AND school_id = ?7
                          RETURNING photo_state",
-                        params![
+                        args![
                             to_i64(now),
-                            claims_json,
-                            upload_hash,
-                            portrait,
+                            claims_json.as_str(),
+                            upload_hash.as_slice(),
+                            portrait.as_deref(),
                             photo_state,
                             public_id,
                             school
                         ],
                         |r| r.get(0),
-                    )
-                    .optional()?;
+                    )?;
                 let state = state.ok_or(ApiError::StudentNotFound)?;
-                store::audit(&tx, now, Some(school), "student_resubmitted", public_id)?;
+                store::audit(tx, now, Some(school), "student_resubmitted", public_id)?;
                 (200, public_id.to_owned(), state)
             }
         };
-        tx.commit()?;
-        self.erase_deleted(&db, swept > 0 || existing.is_some());
+        Ok((out, swept > 0 || existing.is_some()))
+        })?;
         ApiResponse::json(
             status,
             &serde_json::json!({
@@ -498,38 +510,38 @@ impl App {
     fn show_student(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let public_id = param(req, 0)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let swept = sweep(&tx, now)?;
-        let student = find_student(&tx, school, public_id)?;
-        let activation: Option<(String, i64, String)> = tx
-            .query_row(
+        type CredentialRow = (Vec<u8>, Option<String>, Option<i64>, i64, i64, Option<i64>);
+        let (student, activation, rows) = self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let swept = sweep(tx, now)?;
+            let student = find_student(tx, school, public_id)?;
+            let activation: Option<(String, i64, String)> = tx.query_opt(
                 "SELECT id, expires_at, state FROM activations WHERE student_id = ?1
                  ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                [student.id],
+                args![student.id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let mut credentials = Vec::new();
-        {
-            let mut stmt = tx.prepare(
+            )?;
+            let rows: Vec<CredentialRow> = tx.query_map(
                 "SELECT c.credential_id, l.uri, c.list_index, c.iat, c.exp, c.revoked_reason
                  FROM credentials c LEFT JOIN status_lists l ON l.id = c.list_id
                  WHERE c.student_id = ?1 ORDER BY c.status_index",
+                args![student.id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )?;
-            let rows = stmt.query_map([student.id], |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                ))
-            })?;
-            for row in rows {
-                let (cid, list_uri, list_index, iat, exp, reason) = row?;
+            Ok(((student, activation, rows), swept > 0))
+        })?;
+        let mut credentials = Vec::new();
+        {
+            for (cid, list_uri, list_index, iat, exp, reason) in rows {
                 let reason = reason.and_then(|c| RevocationReason::from_code(to_u64(c)));
                 let status = match reason {
                     Some(_) => "revoked",
@@ -547,8 +559,6 @@ impl App {
                 }));
             }
         }
-        tx.commit()?;
-        self.erase_deleted(&db, swept > 0);
         ApiResponse::json(
             200,
             &serde_json::json!({
@@ -571,36 +581,32 @@ impl App {
         // lookup and never reaches the image decoder.
         let (token, photo_b64) = parse_upload_fields(req)?;
         let hash = Sha256::digest(token.as_bytes());
-        let holder = |conn: &Connection| -> Result<(i64, i64, String), ApiError> {
-            conn.query_row(
+        let holder = |conn: &dyn Tx| -> Result<(i64, i64, String), ApiError> {
+            conn.query_opt(
                 "SELECT id, school_id, public_id FROM students WHERE upload_hash = ?1 AND claims IS NOT NULL",
-                [hash.as_slice()],
+                args![hash.as_slice()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
+            )?
             .ok_or(ApiError::UploadTokenInvalid)
         };
-        {
-            let mut db = self.db();
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let swept = sweep(&tx, self.clock.now())?;
-            holder(&tx)?;
-            tx.commit()?;
-            self.erase_deleted(&db, swept > 0);
-        }
+        self.transaction(|tx| {
+            let swept = sweep(tx, self.clock.now())?;
+            holder(tx)?;
+            Ok(((), swept > 0))
+        })?;
         // Decoded outside the database lock; the token is looked up again below, in case
         // the data was deleted or resubmitted meanwhile.
         let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (id, school, public_id) = holder(&tx)?;
-        tx.execute(
-            "UPDATE students SET photo = ?1, photo_state = 'pending', photo_reason = NULL WHERE id = ?2",
-            params![portrait, id],
-        )?;
-        store::audit(&tx, now, Some(school), "photo_submitted", &public_id)?;
-        tx.commit()?;
+        self.transaction(|tx| {
+            let (id, school, public_id) = holder(tx)?;
+            tx.execute(
+                "UPDATE students SET photo = ?1, photo_state = 'pending', photo_reason = NULL WHERE id = ?2",
+                args![portrait.as_slice(), id],
+            )?;
+            store::audit(tx, now, Some(school), "photo_submitted", &public_id)?;
+            Ok(((), false))
+        })?;
         ApiResponse::json(202, &serde_json::json!({"photo_state": "pending"}))
     }
 
@@ -612,33 +618,32 @@ impl App {
             Some(parse_reject(req)?)
         };
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let swept = sweep(&tx, now)?;
-        let student = find_student(&tx, school, public_id)?;
-        if student.photo_state != "pending" {
-            return Err(ApiError::NoPendingPhoto);
-        }
-        if accept {
-            tx.execute(
-                "UPDATE students SET photo_state = 'accepted' WHERE id = ?1",
-                [student.id],
-            )?;
-        } else {
-            tx.execute(
-                "UPDATE students SET photo_state = 'rejected', photo = NULL, photo_reason = ?1 WHERE id = ?2",
-                params![reason, student.id],
-            )?;
-        }
-        let event = if accept {
-            "photo_accepted"
-        } else {
-            "photo_rejected"
-        };
-        store::audit(&tx, now, Some(school), event, public_id)?;
-        tx.commit()?;
-        self.erase_deleted(&db, swept > 0 || !accept);
+        self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let swept = sweep(tx, now)?;
+            let student = find_student(tx, school, public_id)?;
+            if student.photo_state != "pending" {
+                return Err(ApiError::NoPendingPhoto);
+            }
+            if accept {
+                tx.execute(
+                    "UPDATE students SET photo_state = 'accepted' WHERE id = ?1",
+                    args![student.id],
+                )?;
+            } else {
+                tx.execute(
+                    "UPDATE students SET photo_state = 'rejected', photo = NULL, photo_reason = ?1 WHERE id = ?2",
+                    args![reason.as_deref(), student.id],
+                )?;
+            }
+            let event = if accept {
+                "photo_accepted"
+            } else {
+                "photo_rejected"
+            };
+            store::audit(tx, now, Some(school), event, public_id)?;
+            Ok(((), swept > 0 || !accept))
+        })?;
         let state = if accept { "accepted" } else { "rejected" };
         ApiResponse::json(200, &serde_json::json!({"photo_state": state}))
     }
@@ -648,7 +653,7 @@ impl App {
     /// Creates an activation for one student inside `tx`, voiding the previous one.
     fn new_activation(
         &self,
-        tx: &Connection,
+        tx: &dyn Tx,
         school: i64,
         public_id: &str,
         now: u64,
@@ -672,13 +677,13 @@ impl App {
         let code = random_code();
         tx.execute(
             "UPDATE activations SET state = 'void' WHERE student_id = ?1 AND state = 'open'",
-            [student.id],
+            args![student.id],
         )?;
         tx.execute(
             "INSERT INTO activations (id, student_id, code_mac, created_at, expires_at, state)
              VALUES (?1, ?2, ?3, ?4, ?5, 'open')",
-            params![
-                activation_id,
+            args![
+                activation_id.as_str(),
                 student.id,
                 self.code_mac(&activation_id, &code).to_vec(),
                 to_i64(now),
@@ -706,13 +711,12 @@ impl App {
     fn create_activation(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let public_id = param(req, 0)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let swept = sweep(&tx, now)?;
-        let (activation, _) = self.new_activation(&tx, school, public_id, now)?;
-        tx.commit()?;
-        self.erase_deleted(&db, swept > 0);
+        let activation = self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let swept = sweep(tx, now)?;
+            let (activation, _) = self.new_activation(tx, school, public_id, now)?;
+            Ok((activation, swept > 0))
+        })?;
         ApiResponse::json(201, &activation)
     }
 
@@ -723,36 +727,35 @@ impl App {
             lang,
         } = parse_batch(req)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let swept = sweep(&tx, now)?;
-        let mut activations = Vec::with_capacity(ids.len());
-        let mut cards = Vec::with_capacity(ids.len());
-        for (i, id) in ids.iter().enumerate() {
-            if ids.get(..i).is_some_and(|before| before.contains(id)) {
-                return Err(ApiError::InBatch(
-                    i,
-                    Box::new(ApiError::InvalidField {
-                        field: "student_ids",
-                        code: "duplicate_student",
-                    }),
-                ));
+        let (activations, cards) = self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let swept = sweep(tx, now)?;
+            let mut activations = Vec::with_capacity(ids.len());
+            let mut cards = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if ids.get(..i).is_some_and(|before| before.contains(id)) {
+                    return Err(ApiError::InBatch(
+                        i,
+                        Box::new(ApiError::InvalidField {
+                            field: "student_ids",
+                            code: "duplicate_student",
+                        }),
+                    ));
+                }
+                let (a, name) = self
+                    .new_activation(tx, school, id, now)
+                    .map_err(|e| ApiError::InBatch(i, Box::new(e)))?;
+                cards.push(Card {
+                    name,
+                    student_id: a.student_id.clone(),
+                    code: a.code.clone(),
+                    qr_payload: a.qr_payload.clone(),
+                    expires_at: a.expires_at,
+                });
+                activations.push(a);
             }
-            let (a, name) = self
-                .new_activation(&tx, school, id, now)
-                .map_err(|e| ApiError::InBatch(i, Box::new(e)))?;
-            cards.push(Card {
-                name,
-                student_id: a.student_id.clone(),
-                code: a.code.clone(),
-                qr_payload: a.qr_payload.clone(),
-                expires_at: a.expires_at,
-            });
-            activations.push(a);
-        }
-        tx.commit()?;
-        self.erase_deleted(&db, swept > 0);
+            Ok(((activations, cards), swept > 0))
+        })?;
         if req.wants_html {
             return Ok(ApiResponse::bytes(
                 201,
@@ -768,16 +771,16 @@ impl App {
 
     fn activation_qr(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = param(req, 0)?;
-        let db = self.db();
-        let school = self.school(&db, req)?;
-        let found: Option<i64> = db
-            .query_row(
-                "SELECT a.rowid FROM activations a JOIN students s ON s.id = a.student_id
+        let found: Option<i64> = self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let found = tx.query_opt(
+                "SELECT 1 FROM activations a JOIN students s ON s.id = a.student_id
                  WHERE a.id = ?1 AND s.school_id = ?2",
-                params![id, school],
+                args![id, school],
                 |r| r.get(0),
-            )
-            .optional()?;
+            )?;
+            Ok((found, false))
+        })?;
         found.ok_or(ApiError::ActivationNotFound)?;
         let payload = format!("{}/v1/activations/{id}", self.public_url());
         let svg = page::qr_svg(&payload).ok_or(ApiError::Internal("qr"))?;
@@ -800,15 +803,14 @@ impl App {
     /// stateless, bound to the activation, valid for [`CHALLENGE_VALIDITY`] seconds.
     fn challenge(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = param(req, 0)?;
-        {
-            let db = self.db();
-            let found: Option<i64> = db
-                .query_row("SELECT rowid FROM activations WHERE id = ?1", [id], |r| {
+        let found: Option<i64> = self.transaction(|tx| {
+            let found =
+                tx.query_opt("SELECT 1 FROM activations WHERE id = ?1", args![id], |r| {
                     r.get(0)
-                })
-                .optional()?;
-            found.ok_or(ApiError::ActivationNotFound)?;
-        }
+                })?;
+            Ok((found, false))
+        })?;
+        found.ok_or(ApiError::ActivationNotFound)?;
         let mut nonce = [0u8; 16];
         rand::rng().fill_bytes(&mut nonce);
         let expires_at = self.clock.now() + CHALLENGE_VALIDITY;
@@ -835,9 +837,8 @@ impl App {
         })?;
         let mac = self.code_mac(id, &digits);
 
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let swept = sweep(&tx, now)?;
+        let issued = self.transaction(|tx| {
+        let swept = sweep(tx, now)?;
         type Row = (
             i64,
             i64,
@@ -851,11 +852,10 @@ impl App {
             String,
         );
         let row: Option<Row> = tx
-            .query_row(
+            .query_opt(
                 "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
                         s.claims, s.photo, s.photo_state, s.public_id
-                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1",
-                [id],
+                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1", args![id],
                 |r| {
                     Ok((
                         r.get(0)?,
@@ -870,8 +870,7 @@ impl App {
                         r.get(9)?,
                     ))
                 },
-            )
-            .optional()?;
+            )?;
         let (
             student,
             expires_at,
@@ -898,23 +897,23 @@ impl App {
             let locked = failures >= MAX_CODE_FAILURES;
             tx.execute(
                 "UPDATE activations SET failures = ?1, state = ?2 WHERE id = ?3",
-                params![failures, if locked { "locked" } else { "open" }, id],
+                args![failures, if locked { "locked" } else { "open" }, id],
             )?;
             let event = if locked {
                 "activation_locked"
             } else {
                 "activation_wrong_code"
             };
-            store::audit(&tx, now, Some(school), event, id)?;
-            tx.commit()?;
-            self.erase_deleted(&db, swept > 0);
-            return Err(if locked {
+            store::audit(tx, now, Some(school), event, id)?;
+            // Counted and committed, then refused.
+            let refusal = if locked {
                 ApiError::ActivationLocked
             } else {
                 ApiError::CodeInvalid {
                     attempts_left: MAX_CODE_FAILURES - failures,
                 }
-            });
+            };
+            return Ok((Err(refusal), swept > 0));
         }
         let claims = claims.ok_or(ApiError::StudentDataMissing)?;
         if photo_state != "accepted" {
@@ -933,13 +932,8 @@ impl App {
         if exp <= now {
             return Err(ApiError::PaperIdExpired);
         }
-        let index: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(status_index), 0) + 1 FROM credentials",
-            [],
-            |r| r.get(0),
-        )?;
-        let (list_uri, list, entry) = lists::allocate(&tx, self.public_url())?;
-        let issuer = self.issuer(&tx)?;
+        let (list_uri, list, entry) = lists::allocate(tx, self.public_url())?;
+        let issuer = self.issuer(tx)?;
         let issued = issuer
             .credential()
             .claims(student_claims)
@@ -965,20 +959,19 @@ impl App {
         tx.execute(
             "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2
              WHERE student_id = ?3 AND revoked_reason IS NULL",
-            params![
+            args![
                 to_i64(RevocationReason::Superseded.code()),
                 to_i64(now),
                 student
             ],
         )?;
-        lists::flip_revoked(&tx, now)?;
+        lists::flip_revoked(tx, now)?;
         tx.execute(
-            "INSERT INTO credentials (status_index, credential_id, school_id, student_id, activation_id,
+            "INSERT INTO credentials (credential_id, school_id, student_id, activation_id,
                                       kid, iat, exp, device_thumbprint, list_id, list_index)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                index,
-                issued.credential_id,
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            args![
+                issued.credential_id.as_slice(),
                 school,
                 student,
                 id,
@@ -990,24 +983,25 @@ impl App {
                 to_i64(entry)
             ],
         )?;
-        tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", [id])?;
+        tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", args![id])?;
         // Retention: the personal data and photo go once the credential is issued.
         tx.execute(
             "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
                     upload_hash = NULL, data_deleted_at = ?1, credentials_issued = credentials_issued + 1
              WHERE id = ?2",
-            params![to_i64(now), student],
+            args![to_i64(now), student],
         )?;
         store::audit(
-            &tx,
+            tx,
             now,
             Some(school),
             "credential_issued",
             &hex::encode(&issued.credential_id),
         )?;
-        store::audit(&tx, now, Some(school), "data_deleted", &public_id)?;
-        tx.commit()?;
-        self.erase_deleted(&db, true);
+        store::audit(tx, now, Some(school), "data_deleted", &public_id)?;
+        lists::count_use(tx, list)?;
+        Ok((Ok(issued), true))
+        })??;
 
         let mut e = Encoder::with_capacity(issued.credential.len() + 2048);
         e.map(2).text("credential").bytes(&issued.credential);
@@ -1024,28 +1018,27 @@ impl App {
         let cid = param(req, 0)?;
         let (reason, cid_bytes) = parse_revoke(cid, req)?;
         let now = self.clock.now();
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let school = self.school(&tx, req)?;
-        let row: Option<Option<i64>> = tx
-            .query_row(
-                "SELECT revoked_reason FROM credentials WHERE credential_id = ?1 AND school_id = ?2",
-                params![cid_bytes, school],
+        self.transaction(|tx| {
+            let school = self.school(tx, req)?;
+            let row: Option<Option<i64>> = tx.query_opt(
+                "SELECT revoked_reason FROM credentials WHERE credential_id = ?1 AND school_id = ?2
+                 FOR UPDATE",
+                args![cid_bytes.as_slice(), school],
                 |r| r.get(0),
-            )
-            .optional()?;
-        match row {
-            None => return Err(ApiError::CredentialNotFound),
-            Some(Some(_)) => return Err(ApiError::AlreadyRevoked),
-            Some(None) => {}
-        }
-        tx.execute(
+            )?;
+            match row {
+                None => return Err(ApiError::CredentialNotFound),
+                Some(Some(_)) => return Err(ApiError::AlreadyRevoked),
+                Some(None) => {}
+            }
+            tx.execute(
             "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2 WHERE credential_id = ?3",
-            params![to_i64(reason.code()), to_i64(now), cid_bytes],
+            args![to_i64(reason.code()), to_i64(now), cid_bytes.as_slice()],
         )?;
-        lists::flip_revoked(&tx, now)?;
-        store::audit(&tx, now, Some(school), "credential_revoked", cid)?;
-        tx.commit()?;
+            lists::flip_revoked(tx, now)?;
+            store::audit(tx, now, Some(school), "credential_revoked", cid)?;
+            Ok(((), false))
+        })?;
         ApiResponse::json(
             200,
             &serde_json::json!({"credential_id": cid, "status": "revoked", "reason": reason.as_str()}),
@@ -1075,18 +1068,16 @@ const MAX_LISTED_KEYS: i64 = mlegit::MAX_KEYS as i64;
 
 /// The trust list at `now`: the active key, and each retired key while a credential it
 /// signed has not expired (spec §10.3); the 63 most recently created of those at most.
-pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusqlite::Error> {
-    let mut stmt = conn.prepare(
+pub(crate) fn trust_list(tx: &dyn Tx, now: u64) -> Result<TrustList, StoreError> {
+    key_list(
+        tx,
         "SELECT kid, public_key, not_before, retired_at FROM (
              SELECT kid, public_key, not_before, retired_at, created_at FROM issuer_keys k
              WHERE retired_at IS NULL
                 OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
-             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?2)
+             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?2) AS listed
          ORDER BY created_at",
-    )?;
-    key_list(
-        &mut stmt,
-        params![to_i64(now), MAX_LISTED_KEYS],
+        args![to_i64(now), MAX_LISTED_KEYS],
         "issuer key left out of the trust list",
     )
 }
@@ -1094,38 +1085,49 @@ pub(crate) fn trust_list(conn: &Connection, now: u64) -> Result<TrustList, rusql
 /// The authority list (spec §10.4): the active authority key and the 63 most recently
 /// created retired ones, each trusted for the certificates it signed from its creation
 /// until its retirement.
-pub(crate) fn authority_list(conn: &Connection) -> Result<TrustList, rusqlite::Error> {
-    let mut stmt = conn.prepare(
+pub(crate) fn authority_list(tx: &dyn Tx) -> Result<TrustList, StoreError> {
+    key_list(
+        tx,
         "SELECT kid, public_key, created_at, retired_at FROM (
              SELECT kid, public_key, created_at, retired_at FROM authority_keys
-             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?1)
+             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?1) AS listed
          ORDER BY created_at",
-    )?;
-    key_list(
-        &mut stmt,
-        [MAX_LISTED_KEYS],
+        args![MAX_LISTED_KEYS],
         "authority key left out of the authority list",
     )
 }
 
-/// The COSE_KeySet of the rows `(kid, SEC1 key, not_before, retired_at)` of `stmt`; a
+/// The COSE_KeySet of the rows `(kid, SEC1 key, not_before, retired_at)` of `sql`; a
 /// retired_at of NULL is a key trusted with no end.
-fn key_list<P: rusqlite::Params>(
-    stmt: &mut rusqlite::Statement<'_>,
-    params: P,
+fn key_list(
+    tx: &dyn Tx,
+    sql: &str,
+    params: &[store::Value],
     full: &'static str,
-) -> Result<TrustList, rusqlite::Error> {
-    let rows = stmt.query_map(params, |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-        ))
+) -> Result<TrustList, StoreError> {
+    /// A key as a list reads it.
+    struct KeyRow {
+        kid: Vec<u8>,
+        public: Vec<u8>,
+        not_before: i64,
+        retired: Option<i64>,
+    }
+    let rows = tx.query_map(sql, params, |r| {
+        Ok(KeyRow {
+            kid: r.get(0)?,
+            public: r.get(1)?,
+            not_before: r.get(2)?,
+            retired: r.get(3)?,
+        })
     })?;
     let mut list = TrustList::new();
-    for row in rows {
-        let (kid, public, not_before, retired) = row?;
+    for KeyRow {
+        kid,
+        public,
+        not_before,
+        retired,
+    } in rows
+    {
         if let Some(key) = PublicKey::from_sec1(&public) {
             let added = list.add(TrustedKey {
                 kid,
@@ -1144,18 +1146,17 @@ fn key_list<P: rusqlite::Params>(
 }
 
 /// Retention (spec §15.3): deletes personal data and photos registered 30 days ago or more.
-fn sweep(conn: &Connection, now: u64) -> Result<usize, rusqlite::Error> {
+fn sweep(tx: &dyn Tx, now: u64) -> Result<usize, StoreError> {
     let cutoff = to_i64(now.saturating_sub(RETENTION));
-    let mut stmt = conn.prepare(
+    let rows: Vec<(i64, String)> = tx.query_map(
         "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
                 upload_hash = NULL, data_deleted_at = ?1
          WHERE claims IS NOT NULL AND registered_at <= ?2 RETURNING school_id, public_id",
+        args![to_i64(now), cutoff],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map(params![to_i64(now), cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     for (school, public_id) in &rows {
-        store::audit(conn, now, Some(*school), "data_expired", public_id)?;
+        store::audit(tx, now, Some(*school), "data_expired", public_id)?;
     }
     Ok(rows.len())
 }
@@ -1170,23 +1171,22 @@ struct Student {
 }
 
 /// The school of an unrevoked bearer token.
-fn school_of_token(conn: &Connection, token: &str) -> Result<i64, ApiError> {
+fn school_of_token(conn: &dyn Tx, token: &str) -> Result<i64, ApiError> {
     let hash = Sha256::digest(token.as_bytes());
-    conn.query_row(
+    conn.query_opt(
         "SELECT school_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
-        [hash.as_slice()],
+        args![hash.as_slice()],
         |r| r.get(0),
-    )
-    .optional()?
+    )?
     .ok_or(ApiError::Unauthorized)
 }
 
 /// A student of this school; another school's student is "not found", like a missing one.
-fn find_student(conn: &Connection, school: i64, public_id: &str) -> Result<Student, ApiError> {
-    conn.query_row(
+fn find_student(conn: &dyn Tx, school: i64, public_id: &str) -> Result<Student, ApiError> {
+    conn.query_opt(
         "SELECT id, registered_at, claims, photo_state, photo_reason, credentials_issued
          FROM students WHERE public_id = ?1 AND school_id = ?2",
-        params![public_id, school],
+        args![public_id, school],
         |r| {
             Ok(Student {
                 id: r.get(0)?,
@@ -1197,8 +1197,7 @@ fn find_student(conn: &Connection, school: i64, public_id: &str) -> Result<Stude
                 credentials_issued: r.get(5)?,
             })
         },
-    )
-    .optional()?
+    )?
     .ok_or(ApiError::StudentNotFound)
 }
 

@@ -1,7 +1,7 @@
 //! Errors: [`ServerError`] for setup and administration, [`ApiError`] for HTTP requests.
 //!
 //! Every [`ApiError`] maps to one HTTP status and one stable `code` in a single `match`
-//! ([`ApiError::parts`]); internals (SQLite messages, I/O errors) are logged by kind only
+//! ([`ApiError::parts`]); internals (database errors, I/O errors) are logged by kind only
 //! and the peer sees `internal_error`.
 
 use core::fmt;
@@ -12,8 +12,8 @@ use core::fmt;
 pub enum ServerError {
     /// A file system operation failed.
     Io(&'static str, std::io::Error),
-    /// The database failed.
-    Database(rusqlite::Error),
+    /// The database failed (its kind and engine code only).
+    Database(crate::store::StoreError),
     /// The database was written by a newer version (its `user_version`).
     Schema(usize),
     /// A key or the server secret is unusable.
@@ -60,8 +60,8 @@ impl fmt::Display for ServerError {
 
 impl core::error::Error for ServerError {}
 
-impl From<rusqlite::Error> for ServerError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::StoreError> for ServerError {
+    fn from(e: crate::store::StoreError) -> Self {
         ServerError::Database(e)
     }
 }
@@ -324,10 +324,18 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        // The message may quote values: log only the kind.
-        tracing::error!(kind = ?e.sqlite_error_code(), "database error");
+/// What [`ApiError::Internal`] says of a transaction that lost a race with another and
+/// may succeed if run again ([`crate::store::StoreError::is_retryable`]).
+pub(crate) const RETRY: &str = "database conflict";
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.is_retryable() {
+            tracing::debug!(error = %e, "transaction to run again");
+            return ApiError::Internal(RETRY);
+        }
+        // A StoreError holds no value or message: its kind and code are safe to log.
+        tracing::error!(error = %e, "database error");
         ApiError::Internal("database")
     }
 }

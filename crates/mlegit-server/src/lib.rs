@@ -52,18 +52,24 @@ use tokio::task::JoinHandle;
 
 pub use admin::{
     Admin, InitReport, KeyInfo, NewToken, RegisteredVerifier, School, TokenInfo, VerifierInfo,
-    init, init_with,
+    init, init_in, init_with,
 };
 pub use app::proof_payload;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};
 pub use keys::{FileKeyStore, KeyStore, SharedSigner};
+pub use store::Database;
 
 /// How to run the server.
 #[derive(Clone)]
 pub struct Config {
-    /// The data directory (created by [`init`]).
+    /// The data directory (created by [`init`]): the server secret, the file key store,
+    /// and the SQLite database unless [`Config::database`] names another.
     pub data_dir: PathBuf,
+    /// The database; `None` is the SQLite file `mlegit.sqlite3` in the data directory.
+    /// Several replicas on one PostgreSQL database share one data directory's secret and
+    /// keys (or a [`KeyStore`] and a copy of the secret).
+    pub database: Option<Database>,
     /// Where to listen (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
     /// The base URL put into QR payloads and credentials' status references;
@@ -110,6 +116,7 @@ impl Config {
     pub fn new(data_dir: impl AsRef<Path>, listen: SocketAddr) -> Self {
         Self {
             data_dir: data_dir.as_ref().to_path_buf(),
+            database: None,
             listen,
             public_url: None,
             clock: Arc::new(SystemClock),
@@ -227,11 +234,18 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         .key_store
         .clone()
         .unwrap_or_else(|| Arc::new(FileKeyStore::new(&config.data_dir)));
-    let app = Arc::new(app::App::open(
-        &config.data_dir,
-        Arc::clone(&config.clock),
-        keys,
-    )?);
+    let database = config
+        .database
+        .clone()
+        .unwrap_or_else(|| Database::Sqlite(config.data_dir.join(store::DB_FILE)));
+    let (data_dir, clock) = (config.data_dir.clone(), Arc::clone(&config.clock));
+    // Opening blocks (SQLite's file, PostgreSQL's connection and migrations): off the
+    // async workers.
+    let app =
+        tokio::task::spawn_blocking(move || app::App::open(&data_dir, &database, clock, keys))
+            .await
+            .map_err(|_| ServerError::Invalid("opening the store panicked"))??;
+    let app = Arc::new(app);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| ServerError::io("bind the listen address", e))?;

@@ -14,9 +14,9 @@
 //!   served token is always good for at least ttl/2. A rotation of the issuer key makes
 //!   every stored token stale: the new key signs each list the next time it is served.
 
+use crate::store::{Tx, args};
 use mlegit::{Issuer, StatusBits, StatusListToken};
 use rand::RngExt;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -44,16 +44,19 @@ pub fn list_uri(public_url: &str, id: i64) -> String {
 
 /// Draws a free entry for a new credential: `(list URI, list id, index)`. A new list is
 /// named under `public_url` (its URI is stored with it, and every token of it carries that
-/// `sub`, whatever URL the server is reached at later).
-pub fn allocate(tx: &Connection, public_url: &str) -> Result<(String, i64, u64), ApiError> {
-    let current: Option<(i64, String, i64)> = tx
-        .query_row(
-            "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
-             ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+/// `sub`, whatever URL the server is reached at later). Call [`count_use`] for the list
+/// once the credential is stored.
+///
+/// Nothing is locked here, so that replicas issuing at once do not queue on the list's
+/// row while they sign: two replicas that draw the same entry, or open the same new list,
+/// both try to store it, and the second fails on the unique key and runs again.
+pub fn allocate(tx: &dyn Tx, public_url: &str) -> Result<(String, i64, u64), ApiError> {
+    let current: Option<(i64, String, i64)> = tx.query_opt(
+        "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
+         ORDER BY id DESC LIMIT 1",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let (list, uri, entries) = match current {
         Some(c) => c,
         None => {
@@ -61,13 +64,13 @@ pub fn allocate(tx: &Connection, public_url: &str) -> Result<(String, i64, u64),
                 usize::try_from(LIST_ENTRIES / 8).map_err(|_| ApiError::Internal("size"))?;
             let next: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(id), 0) + 1 FROM status_lists",
-                [],
+                args![],
                 |r| r.get(0),
             )?;
             let uri = list_uri(public_url, next);
             tx.execute(
                 "INSERT INTO status_lists (id, uri, entries, used, bits) VALUES (?1, ?2, ?3, 0, ?4)",
-                params![next, uri, to_i64(LIST_ENTRIES), vec![0u8; bytes]],
+                args![next, uri.as_str(), to_i64(LIST_ENTRIES), vec![0u8; bytes]],
             )?;
             (next, uri, to_i64(LIST_ENTRIES))
         }
@@ -80,35 +83,43 @@ pub fn allocate(tx: &Connection, public_url: &str) -> Result<(String, i64, u64),
         let index = rng.random_range(0..entries);
         let taken: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_id = ?1 AND list_index = ?2)",
-            params![list, to_i64(index)],
+            args![list, to_i64(index)],
             |r| r.get(0),
         )?;
         if !taken {
-            tx.execute(
-                "UPDATE status_lists SET used = used + 1 WHERE id = ?1",
-                [list],
-            )?;
             return Ok((uri, list, index));
         }
     }
     Err(ApiError::Internal("no free status list entry"))
 }
 
+/// Counts an entry of list `list` as used (after the credential holding it is stored):
+/// the last write of an issuance, so that the list's row is locked only until the commit.
+pub fn count_use(tx: &dyn Tx, list: i64) -> Result<(), ApiError> {
+    tx.execute(
+        "UPDATE status_lists SET used = used + 1 WHERE id = ?1",
+        args![list],
+    )?;
+    Ok(())
+}
+
 /// Sets the entries of every credential revoked at `revoked_at` whose entry is still 0:
-/// call after the `UPDATE credentials SET revoked_reason ...` of a revocation.
-pub fn flip_revoked(tx: &Connection, revoked_at: u64) -> Result<(), ApiError> {
-    let mut stmt = tx.prepare(
+/// call after the `UPDATE credentials SET revoked_reason ...` of a revocation. Each list's
+/// bits are read `FOR UPDATE`: two replicas revoking in one list at once take turns, and
+/// neither overwrites the other's bit.
+pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
+    let entries: Vec<(i64, i64)> = tx.query_map(
         "SELECT list_id, list_index FROM credentials
          WHERE revoked_at = ?1 AND list_id IS NOT NULL",
+        args![to_i64(revoked_at)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let entries: Vec<(i64, i64)> = stmt
-        .query_map([to_i64(revoked_at)], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     for (list, index) in entries {
-        let bytes: Vec<u8> =
-            tx.query_row("SELECT bits FROM status_lists WHERE id = ?1", [list], |r| {
-                r.get(0)
-            })?;
+        let bytes: Vec<u8> = tx.query_row(
+            "SELECT bits FROM status_lists WHERE id = ?1 FOR UPDATE",
+            args![list],
+            |r| r.get(0),
+        )?;
         let mut bits =
             StatusBits::from_bytes(bytes, 1).map_err(|_| ApiError::Internal("stored list"))?;
         if bits.get(to_u64(index)) == Some(1) {
@@ -118,7 +129,7 @@ pub fn flip_revoked(tx: &Connection, revoked_at: u64) -> Result<(), ApiError> {
             .map_err(|_| ApiError::Internal("list entry"))?;
         tx.execute(
             "UPDATE status_lists SET bits = ?1, token = NULL, token_iat = NULL WHERE id = ?2",
-            params![bits.into_bytes(), list],
+            args![bits.into_bytes(), list],
         )?;
     }
     Ok(())
@@ -145,45 +156,45 @@ pub struct Served {
 /// The token of list `id`, signed again if it is stale (a revocation since, or half its
 /// ttl gone); `None` if there is no such list.
 pub fn token(
-    tx: &Connection,
+    tx: &dyn Tx,
     issuer: &Issuer<ArcSigner>,
     id: i64,
     now: u64,
 ) -> Result<Option<Served>, ApiError> {
-    let row = tx
-        .query_row(
-            "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(StoredList {
-                    uri: r.get(0)?,
-                    bits: r.get(1)?,
-                    token: r.get(2)?,
-                    token_iat: r.get(3)?,
-                })
-            },
-        )
-        .optional()?;
-    let Some(StoredList {
-        uri,
-        bits: bytes,
-        token,
-        token_iat,
-    }) = row
-    else {
+    const READ: &str = "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1";
+    const LOCK: &str =
+        "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1 FOR UPDATE";
+    let read = |sql: &str| {
+        tx.query_opt(sql, args![id], |r| {
+            Ok(StoredList {
+                uri: r.get(0)?,
+                bits: r.get(1)?,
+                token: r.get(2)?,
+                token_iat: r.get(3)?,
+            })
+        })
+    };
+    let fresh = |list: &StoredList| {
+        list.token_iat
+            .map(to_u64)
+            .filter(|iat| now < iat.saturating_add(LIST_TTL / 2) && *iat <= now)
+    };
+    let Some(mut list) = read(READ)? else {
         return Ok(None);
     };
-    let fresh = token_iat
-        .map(to_u64)
-        .filter(|iat| now < iat.saturating_add(LIST_TTL / 2) && *iat <= now);
-    let (token, iat) = match (token, fresh) {
+    if list.token.is_none() || fresh(&list).is_none() {
+        // Stale: lock the row and look again, so that of two replicas serving it at once
+        // one signs and the other serves what it signed (one token for every client).
+        list = read(LOCK)?.ok_or(ApiError::Internal("list gone"))?;
+    }
+    let (token, iat) = match (list.token.take(), fresh(&list)) {
         (Some(token), Some(iat)) => (token, iat),
         _ => {
-            let bits =
-                StatusBits::from_bytes(bytes, 1).map_err(|_| ApiError::Internal("stored list"))?;
+            let bits = StatusBits::from_bytes(list.bits, 1)
+                .map_err(|_| ApiError::Internal("stored list"))?;
             let token = issuer
                 .status_list_token(&StatusListToken {
-                    uri: &uri,
+                    uri: &list.uri,
                     bits: &bits,
                     issued_at: now,
                     expires: now + LIST_LIFETIME,
@@ -192,7 +203,7 @@ pub fn token(
                 .map_err(|_| ApiError::Internal("status list signing"))?;
             tx.execute(
                 "UPDATE status_lists SET token = ?1, token_iat = ?2 WHERE id = ?3",
-                params![token, to_i64(now), id],
+                args![token.as_slice(), to_i64(now), id],
             )?;
             (token, now)
         }
@@ -206,10 +217,10 @@ pub fn token(
 }
 
 /// The ids of every list.
-pub fn ids(conn: &Connection) -> Result<Vec<i64>, ApiError> {
-    let mut stmt = conn.prepare("SELECT id FROM status_lists ORDER BY id")?;
-    let ids = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn ids(tx: &dyn Tx) -> Result<Vec<i64>, ApiError> {
+    Ok(
+        tx.query_map("SELECT id FROM status_lists ORDER BY id", args![], |r| {
+            r.get(0)
+        })?,
+    )
 }

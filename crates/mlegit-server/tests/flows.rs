@@ -27,9 +27,8 @@ impl Now for Harness {
     }
 }
 
-#[test]
-fn full_flow_register_activate_present_status_revoke() {
-    let h = Harness::new();
+fn full_flow_register_activate_present_status_revoke(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("XIV LO");
     let student = register(&school);
     let (_, code, qr, created) = activation(&school, &student);
@@ -101,7 +100,7 @@ fn full_flow_register_activate_present_status_revoke() {
     assert_eq!(shown["credentials"][0]["status"], json!("valid"));
     let (claims, photo): (Option<String>, Option<Vec<u8>>) = h
         .db()
-        .query_row("SELECT claims, photo FROM students", [], |r| {
+        .query_row("SELECT claims, photo FROM students", |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
@@ -126,9 +125,8 @@ fn full_flow_register_activate_present_status_revoke() {
     assert_problem(&again, 409, "already_revoked");
 }
 
-#[test]
-fn revocation_reasons_and_expiry() {
-    let h = Harness::new();
+fn revocation_reasons_and_expiry(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     for (seed, reason, expected) in [
         (1u8, "paper_id_expired", RevocationReason::PaperIdExpired),
@@ -176,9 +174,8 @@ fn revocation_reasons_and_expiry() {
     assert_eq!(status_of(&h, &info), ListStatus::Valid);
 }
 
-#[test]
-fn registration_rejects_bad_input_with_clear_codes() {
-    let h = Harness::new();
+fn registration_rejects_bad_input_with_clear_codes(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let cases: Vec<(&str, serde_json::Value, u16, &str)> = vec![
         ("pesel", json!("08231412343"), 422, "invalid_pesel"),
@@ -272,14 +269,13 @@ fn registration_rejects_bad_input_with_clear_codes() {
     // Nothing was stored by any of these.
     let n: i64 = h
         .db()
-        .query_row("SELECT COUNT(*) FROM students", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM students", |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);
 }
 
-#[test]
-fn parent_photo_waits_for_the_school() {
-    let h = Harness::new();
+fn parent_photo_waits_for_the_school(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let r = school.post_json("/v1/students", &claims()).unwrap();
     assert_eq!(r.status, 201);
@@ -349,9 +345,8 @@ fn parent_photo_waits_for_the_school() {
     h.anon().activate(&id, &code, &device(9)).unwrap();
 }
 
-#[test]
-fn five_wrong_codes_lock_the_activation() {
-    let h = Harness::new();
+fn five_wrong_codes_lock_the_activation(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -394,9 +389,8 @@ fn five_wrong_codes_lock_the_activation() {
     assert_problem(&r, 422, "invalid_code_format");
 }
 
-#[test]
-fn bad_proofs_and_challenges_are_refused() {
-    let h = Harness::new();
+fn bad_proofs_and_challenges_are_refused(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -454,9 +448,8 @@ fn bad_proofs_and_challenges_are_refused() {
     h.anon().activate(&id, &code, &device(1)).unwrap();
 }
 
-#[test]
-fn expired_activation_is_refused() {
-    let h = Harness::new();
+fn expired_activation_is_refused(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -468,9 +461,8 @@ fn expired_activation_is_refused() {
     );
 }
 
-#[test]
-fn a_used_code_cannot_be_reused() {
-    let h = Harness::new();
+fn a_used_code_cannot_be_reused(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -482,9 +474,8 @@ fn a_used_code_cannot_be_reused() {
     );
 }
 
-#[test]
-fn a_new_activation_voids_the_previous_one() {
-    let h = Harness::new();
+fn a_new_activation_voids_the_previous_one(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id1, code1, _, _) = activation(&school, &student);
@@ -497,9 +488,8 @@ fn a_new_activation_voids_the_previous_one() {
     h.anon().activate(&id2, &code2, &device(4)).unwrap();
 }
 
-#[test]
-fn a_second_device_supersedes_the_first() {
-    let h = Harness::new();
+fn a_second_device_supersedes_the_first(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -532,9 +522,8 @@ fn a_second_device_supersedes_the_first() {
     assert_eq!(status_of(&h, &second), ListStatus::Valid);
 }
 
-#[test]
-fn another_schools_resources_look_missing() {
-    let h = Harness::new();
+fn another_schools_resources_look_missing(backend: Backend) {
+    let h = Harness::on(backend);
     let a = h.school("A");
     let b = h.school("B");
     let student = register(&a);
@@ -600,9 +589,8 @@ fn another_schools_resources_look_missing() {
     }
 }
 
-#[test]
-fn concurrent_activations_with_one_code_issue_once() {
-    let h = Harness::new();
+fn concurrent_activations_with_one_code_issue_once(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -635,14 +623,13 @@ fn concurrent_activations_with_one_code_issue_once() {
     }
     let n: i64 = h
         .db()
-        .query_row("SELECT COUNT(*) FROM credentials", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM credentials", |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
 }
 
-#[test]
-fn unactivated_data_is_deleted_after_30_days() {
-    let h = Harness::new();
+fn unactivated_data_is_deleted_after_30_days(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     h.clock.advance(30 * 86_400 - 1);
@@ -651,7 +638,7 @@ fn unactivated_data_is_deleted_after_30_days() {
     assert_eq!(h.server.as_ref().unwrap().run_retention().unwrap(), 1);
     let (claims, photo, state): (Option<String>, Option<Vec<u8>>, String) = h
         .db()
-        .query_row("SELECT claims, photo, photo_state FROM students", [], |r| {
+        .query_row("SELECT claims, photo, photo_state FROM students", |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .unwrap();
@@ -666,11 +653,10 @@ fn unactivated_data_is_deleted_after_30_days() {
     // The audit log records the deletion without personal data.
     let events: Vec<String> = h
         .db()
-        .prepare("SELECT event || ' ' || COALESCE(subject, '') FROM audit")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+        .query_map(
+            "SELECT event || ' ' || COALESCE(subject, '') FROM audit",
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(events.iter().any(|e| e.starts_with("data_expired")));
     assert!(
@@ -680,9 +666,8 @@ fn unactivated_data_is_deleted_after_30_days() {
     );
 }
 
-#[test]
-fn the_retention_sweep_also_runs_inside_requests() {
-    let h = Harness::new();
+fn the_retention_sweep_also_runs_inside_requests(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -697,9 +682,8 @@ fn the_retention_sweep_also_runs_inside_requests() {
     assert!(h.anon().activate(&id, &code, &device(1)).is_err());
 }
 
-#[test]
-fn a_class_batch_gets_activations_and_a_printable_page() {
-    let h = Harness::new();
+fn a_class_batch_gets_activations_and_a_printable_page(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let ids: Vec<String> = (0..3).map(|_| register(&school)).collect();
     let r = school
@@ -751,9 +735,8 @@ fn a_class_batch_gets_activations_and_a_printable_page() {
     assert_problem(&r, 422, "invalid_lang");
 }
 
-#[test]
-fn status_lists_and_trust_list_for_any_verifier() {
-    let h = Harness::new();
+fn status_lists_and_trust_list_for_any_verifier(backend: Backend) {
+    let h = Harness::on(backend);
     let anon = h.anon();
     // No list before the first credential; numbers only.
     assert_problem(
@@ -850,11 +833,10 @@ fn status_lists_and_trust_list_for_any_verifier() {
     assert_eq!(anon.get("/healthz").unwrap().status, 200);
 }
 
-#[test]
-fn no_route_tells_an_anonymous_client_about_one_credential() {
+fn no_route_tells_an_anonymous_client_about_one_credential(backend: Backend) {
     // Spec §15.4: what the list shows everyone is all anyone learns without a token. The
     // v1 per-credential route is gone for every index, with or without a nonce.
-    let h = Harness::new();
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -900,9 +882,8 @@ fn no_route_tells_an_anonymous_client_about_one_credential() {
     assert_eq!(status_of(&h, &info), ListStatus::Invalid);
 }
 
-#[test]
-fn key_rotation_keeps_the_old_key_published() {
-    let h = Harness::new();
+fn key_rotation_keeps_the_old_key_published(backend: Backend) {
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let (id, code, _, _) = activation(&school, &student);
@@ -958,9 +939,8 @@ fn key_rotation_keeps_the_old_key_published() {
     assert!(new_info.exp > old_info.exp);
 }
 
-#[test]
-fn revoked_tokens_stop_working() {
-    let h = Harness::new();
+fn revoked_tokens_stop_working(backend: Backend) {
+    let h = Harness::on(backend);
     let mut admin = h.admin();
     let s = admin.create_school("LO").unwrap();
     let t = admin.create_token(s.id).unwrap();
@@ -978,15 +958,14 @@ fn revoked_tokens_stop_working() {
     // Tokens are stored only as hashes.
     let stored: Vec<u8> = h
         .db()
-        .query_row("SELECT token_hash FROM tokens", [], |r| r.get(0))
+        .query_row("SELECT token_hash FROM tokens", |r| r.get(0))
         .unwrap();
     assert_eq!(stored.len(), 32);
     assert!(t.token.len() >= 43 + 5);
 }
 
-#[test]
-fn the_authority_registers_verifiers_and_publishes_its_list() {
-    let h = Harness::new();
+fn the_authority_registers_verifiers_and_publishes_its_list(backend: Backend) {
+    let h = Harness::on(backend);
     let anon = h.anon();
     let list_of = |anon: &Client| {
         let r = anon.get("/v1/authority-list").unwrap();
@@ -1064,9 +1043,8 @@ fn the_authority_registers_verifiers_and_publishes_its_list() {
     assert!(listed[0].revoked_at.is_some() && listed[1].revoked_at.is_none());
 }
 
-#[test]
-fn a_full_authority_list_keeps_the_active_key() {
-    let h = Harness::new();
+fn a_full_authority_list_keeps_the_active_key(backend: Backend) {
+    let h = Harness::on(backend);
     let mut admin = h.admin();
     let mut kids = Vec::new();
     for _ in 0..70 {
@@ -1083,3 +1061,27 @@ fn a_full_authority_list_keeps_the_active_key() {
     let served = h.anon().get("/v1/authority-list").unwrap();
     assert_eq!(served.body, list.to_vec());
 }
+
+store_tests!(
+    no_route_tells_an_anonymous_client_about_one_credential,
+    full_flow_register_activate_present_status_revoke,
+    revocation_reasons_and_expiry,
+    registration_rejects_bad_input_with_clear_codes,
+    parent_photo_waits_for_the_school,
+    five_wrong_codes_lock_the_activation,
+    bad_proofs_and_challenges_are_refused,
+    expired_activation_is_refused,
+    a_used_code_cannot_be_reused,
+    a_new_activation_voids_the_previous_one,
+    a_second_device_supersedes_the_first,
+    another_schools_resources_look_missing,
+    concurrent_activations_with_one_code_issue_once,
+    unactivated_data_is_deleted_after_30_days,
+    the_retention_sweep_also_runs_inside_requests,
+    a_class_batch_gets_activations_and_a_printable_page,
+    status_lists_and_trust_list_for_any_verifier,
+    key_rotation_keeps_the_old_key_published,
+    revoked_tokens_stop_working,
+    the_authority_registers_verifiers_and_publishes_its_list,
+    a_full_authority_list_keeps_the_active_key,
+);

@@ -11,7 +11,8 @@ use mlegit::cbor::Value as Cbor;
 use mlegit::{ClaimName, Disclosure};
 use mlegit::{CredentialInfo, ListStatus, P256Signer, StatusListContext, TrustList, Verifier};
 use mlegit_client::{Client, Connector, HttpResponse};
-use mlegit_server::{Admin, Config, FileKeyStore, ManualClock, RunningServer};
+use mlegit_server::store::{Row, StoreError, Tx};
+use mlegit_server::{Admin, Config, Database, FileKeyStore, ManualClock, RunningServer};
 use serde_json::{Value, json};
 
 /// The server under test speaks plain HTTP on loopback: allowed explicitly.
@@ -27,12 +28,107 @@ pub fn http_client(url: &str) -> Client {
 /// 2026-09-21T14:13:20Z.
 pub const T0: u64 = 1_790_000_000;
 
+/// The store a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded SQLite file in the data directory.
+    Sqlite,
+    /// A database of its own in the PostgreSQL cluster `MLEGIT_TEST_POSTGRES` names.
+    Postgres,
+}
+
+/// The URL of the PostgreSQL cluster the tests use (`scripts/postgres-cluster.sh start`
+/// prints it). Without it, a PostgreSQL test fails under CI and is skipped, saying so,
+/// elsewhere.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("MLEGIT_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!(
+            "MLEGIT_TEST_POSTGRES is not set: under CI the PostgreSQL tests must run \
+             (eval \"$(bash scripts/postgres-cluster.sh start)\")"
+        ),
+        _ => {
+            eprintln!("skipped: MLEGIT_TEST_POSTGRES is not set (scripts/postgres-cluster.sh)");
+            None
+        }
+    }
+}
+
+/// Runs each test named on both stores: `store_tests!(a, b)` makes `sqlite::a`,
+/// `postgres::a`, ... calling `a(Backend::Sqlite)` and `a(Backend::Postgres)`.
+#[macro_export]
+macro_rules! store_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )+
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                if $crate::common::postgres_url().is_some() {
+                    super::$name($crate::common::Backend::Postgres)
+                }
+            } )+
+        }
+    };
+}
+
+/// A database of its own in the test cluster, dropped with it.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Self {
+        let admin_url = postgres_url().expect("MLEGIT_TEST_POSTGRES");
+        let name = format!("mlegit_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+        let url = format!("{base}/{name}");
+        pg_admin(&admin_url, &format!("CREATE DATABASE {name}"));
+        Self {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        pg_admin(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Runs one statement outside a transaction (CREATE and DROP DATABASE) on the cluster.
+fn pg_admin(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("the PostgreSQL test cluster (MLEGIT_TEST_POSTGRES)");
+        let task = tokio::spawn(connection);
+        client.batch_execute(sql).await.unwrap();
+        drop(client);
+        let _ = task.await;
+    });
+}
+
 pub struct Harness {
     pub rt: tokio::runtime::Runtime,
     pub server: Option<RunningServer>,
     pub clock: Arc<ManualClock>,
     pub dir: tempfile::TempDir,
     pub url: String,
+    pub database: Database,
+    /// Dropped after the server (declared after it).
+    pub pg: Option<PgDatabase>,
 }
 
 impl Harness {
@@ -40,11 +136,25 @@ impl Harness {
         Self::with(|_| {})
     }
 
+    pub fn on(backend: Backend) -> Self {
+        Self::with_on(backend, |_| {})
+    }
+
     pub fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::with_on(Backend::Sqlite, tweak)
+    }
+
+    pub fn with_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
         let data = dir.path().join("data");
-        mlegit_server::init_with(&data, clock.as_ref(), &FileKeyStore::new(&data)).unwrap();
+        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
+        let database = match &pg {
+            Some(pg) => Database::Postgres(pg.url.clone()),
+            None => Database::Sqlite(data.join(mlegit_server::store::DB_FILE)),
+        };
+        mlegit_server::init_in(&data, &database, clock.as_ref(), &FileKeyStore::new(&data))
+            .unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -52,16 +162,25 @@ impl Harness {
             .unwrap();
         let mut config = Config::new(&data, "127.0.0.1:0".parse().unwrap());
         config.clock = clock.clone();
+        config.database = Some(database.clone());
         tweak(&mut config);
         let server = rt.block_on(mlegit_server::start(config)).unwrap();
         let url = server.url().to_owned();
-        Self {
+        let h = Self {
             rt,
             server: Some(server),
             clock,
             dir,
             url,
-        }
+            database,
+            pg,
+        };
+        let engine = match backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        };
+        assert_eq!(h.admin().store().engine(), engine);
+        h
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -70,8 +189,8 @@ impl Harness {
 
     pub fn admin(&self) -> Admin {
         let data = self.data_dir();
-        Admin::open_with(
-            &data,
+        Admin::open_in(
+            &self.database,
             Box::new(ClockRef(self.clock.clone())),
             Box::new(FileKeyStore::new(&data)),
         )
@@ -95,8 +214,9 @@ impl Harness {
         Verifier::new(list)
     }
 
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.data_dir().join(mlegit_server::store::DB_FILE)).unwrap()
+    /// The server's database, read through the store's own interface (either engine).
+    pub fn db(&self) -> Db {
+        Db(self.admin())
     }
 }
 
@@ -263,4 +383,34 @@ pub fn list_status(
         .verify_status_list(&token, &StatusListContext::new(now, &info.status.uri))
         .unwrap();
     verifier.check_status(&list, &info.status, now).unwrap()
+}
+
+/// Reads of the server's database for assertions.
+pub struct Db(Admin);
+
+impl Db {
+    fn run<T>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.0.store().begin()?;
+        let v = f(&*tx)?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    /// The first row of `sql`, mapped by `f`.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        f: impl FnOnce(&Row) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(|tx| tx.query_row(sql, &[], f))
+    }
+
+    /// Every row of `sql`, mapped by `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        f: impl FnMut(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.run(|tx| tx.query_map(sql, &[], f))
+    }
 }
