@@ -108,12 +108,31 @@ pub enum StatusListCommand {
     },
 }
 
-/// The data directory every admin command works on.
+/// The data directory every admin command works on, and its database.
 #[derive(Args)]
 pub struct DataDir {
     /// The server's data directory (as given to `mlegit serve --data-dir`).
     #[arg(long, value_name = "DIR")]
     data_dir: PathBuf,
+    /// The server's database, if not the data directory's SQLite file:
+    /// postgresql://USER@HOST:PORT/DB or sqlite:PATH. Default: $MLEGIT_DATABASE (the
+    /// place for a URL with a password: a command line is visible to every user).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+impl DataDir {
+    fn database(&self) -> Result<mlegit_server::Database> {
+        database(self.database.as_deref(), &self.data_dir)
+    }
+}
+
+/// The database a `--database` flag (or `MLEGIT_DATABASE`) names for `dir`.
+pub fn database(flag: Option<&str>, dir: &Path) -> Result<mlegit_server::Database> {
+    let env = std::env::var("MLEGIT_DATABASE")
+        .ok()
+        .filter(|v| !v.is_empty());
+    mlegit_server::Database::from_arg(flag.or(env.as_deref()), dir).map_err(|e| anyhow!("{e}"))
 }
 
 /// `mlegit admin school ...`.
@@ -174,8 +193,14 @@ pub enum KeyCommand {
     },
 }
 
-fn open(dir: &Path) -> Result<mlegit_server::Admin> {
-    mlegit_server::Admin::open(dir).map_err(|e| anyhow!("data directory {}: {e}", dir.display()))
+fn open(data: &DataDir) -> Result<mlegit_server::Admin> {
+    let dir = &data.data_dir;
+    mlegit_server::Admin::open_in(
+        &data.database()?,
+        Box::new(mlegit_server::SystemClock),
+        Box::new(mlegit_server::FileKeyStore::new(dir)),
+    )
+    .map_err(|e| anyhow!("data directory {}: {e}", dir.display()))
 }
 
 fn fail(dir: &Path) -> impl Fn(mlegit_server::ServerError) -> anyhow::Error + '_ {
@@ -187,7 +212,13 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
     match command {
         AdminCommand::Init { data } => {
             let dir = &data.data_dir;
-            let report = mlegit_server::init(dir).map_err(fail(dir))?;
+            let report = mlegit_server::init_in(
+                dir,
+                &data.database()?,
+                &mlegit_server::SystemClock,
+                &mlegit_server::FileKeyStore::new(dir),
+            )
+            .map_err(fail(dir))?;
             println!(
                 "initialised:  {} (issuer key id {})",
                 dir.display(),
@@ -196,24 +227,24 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
         }
         AdminCommand::School(SchoolCommand::Create { name, data }) => {
             let dir = &data.data_dir;
-            let school = open(dir)?.create_school(name).map_err(fail(dir))?;
+            let school = open(data)?.create_school(name).map_err(fail(dir))?;
             println!("school:       {} (id {})", school.name, school.id);
         }
         AdminCommand::School(SchoolCommand::List { data }) => {
             let dir = &data.data_dir;
-            for s in open(dir)?.schools().map_err(fail(dir))? {
+            for s in open(data)?.schools().map_err(fail(dir))? {
                 println!("{:>4}  {}", s.id, crate::display::visible(&s.name));
             }
         }
         AdminCommand::Token(TokenCommand::Create { school_id, data }) => {
             let dir = &data.data_dir;
-            let token = open(dir)?.create_token(*school_id).map_err(fail(dir))?;
+            let token = open(data)?.create_token(*school_id).map_err(fail(dir))?;
             println!("token id:     {}", token.id);
             println!("school token: {} (shown once)", token.token);
         }
         AdminCommand::Token(TokenCommand::List { data }) => {
             let dir = &data.data_dir;
-            for t in open(dir)?.tokens().map_err(fail(dir))? {
+            for t in open(data)?.tokens().map_err(fail(dir))? {
                 let state = match t.revoked_at {
                     Some(at) => format!("revoked {}", time::show(at)),
                     None => "active".to_owned(),
@@ -228,12 +259,12 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
         }
         AdminCommand::Token(TokenCommand::Revoke { token_id, data }) => {
             let dir = &data.data_dir;
-            open(dir)?.revoke_token(*token_id).map_err(fail(dir))?;
+            open(data)?.revoke_token(*token_id).map_err(fail(dir))?;
             println!("token {token_id} revoked");
         }
         AdminCommand::Key(KeyCommand::Rotate { data }) => {
             let dir = &data.data_dir;
-            let kid = open(dir)?.rotate_key().map_err(fail(dir))?;
+            let kid = open(data)?.rotate_key().map_err(fail(dir))?;
             println!("issuer key id: {kid} (active)");
         }
         AdminCommand::Verifier(VerifierCommand::Register {
@@ -246,7 +277,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             data,
         }) => {
             let public = crate::keys::read_public(key, "verifier key")?;
-            let registered = open(&data.data_dir)?
+            let registered = open(data)?
                 .register_verifier(name, audience, claims, &public, *days)
                 .map_err(fail(&data.data_dir))?;
             crate::files::write_atomic(
@@ -268,10 +299,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             );
         }
         AdminCommand::Verifier(VerifierCommand::List { data }) => {
-            for v in open(&data.data_dir)?
-                .verifiers()
-                .map_err(fail(&data.data_dir))?
-            {
+            for v in open(data)?.verifiers().map_err(fail(&data.data_dir))? {
                 let state = match v.revoked_at {
                     Some(at) => format!("revoked {}", time::show(at)),
                     None => format!("until {}", time::show(v.not_after)),
@@ -286,21 +314,19 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             }
         }
         AdminCommand::Verifier(VerifierCommand::RotateAuthority { data }) => {
-            let kid = open(&data.data_dir)?
+            let kid = open(data)?
                 .rotate_authority_key()
                 .map_err(fail(&data.data_dir))?;
             println!("authority key id: {kid} (active)");
         }
         AdminCommand::Verifier(VerifierCommand::Revoke { id, data }) => {
-            open(&data.data_dir)?
+            open(data)?
                 .revoke_verifier(*id)
                 .map_err(fail(&data.data_dir))?;
             println!("verifier {id} revoked");
         }
         AdminCommand::AuthorityList { out, data } => {
-            let list = open(&data.data_dir)?
-                .authority_list()
-                .map_err(fail(&data.data_dir))?;
+            let list = open(data)?.authority_list().map_err(fail(&data.data_dir))?;
             crate::files::write_atomic(
                 out,
                 &list.to_vec(),
@@ -314,7 +340,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             );
         }
         AdminCommand::StatusList(StatusListCommand::Export { dir, data }) => {
-            let lists = open(&data.data_dir)?
+            let lists = open(data)?
                 .export_status_lists()
                 .map_err(fail(&data.data_dir))?;
             std::fs::create_dir_all(dir).map_err(|e| anyhow!("create {}: {e}", dir.display()))?;
@@ -334,7 +360,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
         }
         AdminCommand::Key(KeyCommand::List { data }) => {
             let dir = &data.data_dir;
-            for k in open(dir)?.keys().map_err(fail(dir))? {
+            for k in open(data)?.keys().map_err(fail(dir))? {
                 let state = match k.retired_at {
                     Some(at) => format!("retired {}", time::show(at)),
                     None => "active".to_owned(),

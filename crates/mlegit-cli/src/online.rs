@@ -17,10 +17,16 @@ use crate::{EXIT_OK, keys, time};
 /// Arguments of `mlegit serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The server's data directory (SQLite store, issuer keys); created and initialised
-    /// with a fresh issuer key if it does not exist.
+    /// The server's data directory (server secret, issuer keys, and the SQLite store
+    /// unless --database names another); created and initialised with a fresh issuer
+    /// key if it does not exist.
     #[arg(long, value_name = "DIR")]
     data_dir: PathBuf,
+    /// The database: postgresql://USER@HOST:PORT/DB (replicas share one, and one data
+    /// directory's secret and keys) or sqlite:PATH. Default: $MLEGIT_DATABASE, else the
+    /// data directory's mlegit.sqlite3.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Where to listen.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -98,24 +104,31 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Initialises `dir` unless it already holds a server; returns the new issuer key id.
-fn ensure_initialised(dir: &Path) -> Result<Option<String>> {
-    if dir.join("mlegit.sqlite3").exists() {
-        return Ok(None);
+/// Initialises `dir` and `database` unless they already hold a server; returns the new
+/// issuer key id.
+fn ensure_initialised(dir: &Path, database: &mlegit_server::Database) -> Result<Option<String>> {
+    let keys = mlegit_server::FileKeyStore::new(dir);
+    match mlegit_server::init_in(dir, database, &mlegit_server::SystemClock, &keys) {
+        Ok(report) => Ok(Some(report.key_id)),
+        Err(mlegit_server::ServerError::AlreadyInitialised) => Ok(None),
+        Err(e) => Err(anyhow!("data directory {}: {e}", dir.display())),
     }
-    let report =
-        mlegit_server::init(dir).map_err(|e| anyhow!("data directory {}: {e}", dir.display()))?;
-    Ok(Some(report.key_id))
 }
 
 /// Runs `mlegit serve` until SIGTERM or Ctrl-C.
 pub fn serve(args: &ServeArgs) -> Result<u8> {
     let dir = &args.data_dir;
     let origin = |e: mlegit_server::ServerError| anyhow!("data directory {}: {e}", dir.display());
-    if let Some(kid) = ensure_initialised(dir)? {
+    let database = crate::admin::database(args.database.as_deref(), dir)?;
+    if let Some(kid) = ensure_initialised(dir, &database)? {
         println!("initialised:  {} (issuer key id {kid})", dir.display());
     }
-    let mut admin = mlegit_server::Admin::open(dir).map_err(origin)?;
+    let mut admin = mlegit_server::Admin::open_in(
+        &database,
+        Box::new(mlegit_server::SystemClock),
+        Box::new(mlegit_server::FileKeyStore::new(dir)),
+    )
+    .map_err(origin)?;
     if let Some(name) = &args.school {
         let school = admin.create_school(name).map_err(origin)?;
         let token = admin.create_token(school.id).map_err(origin)?;
@@ -129,6 +142,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     }
     drop(admin);
     let mut config = mlegit_server::Config::new(dir, args.listen);
+    config.database = Some(database);
     config.public_url.clone_from(&args.public_url);
     config.verifier_page.clone_from(&args.verifier_page);
     config.max_connections_per_ip =

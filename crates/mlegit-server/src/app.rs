@@ -855,7 +855,8 @@ impl App {
             .query_opt(
                 "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
                         s.claims, s.photo, s.photo_state, s.public_id
-                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1", args![id],
+                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1
+                 FOR UPDATE", args![id],
                 |r| {
                     Ok((
                         r.get(0)?,

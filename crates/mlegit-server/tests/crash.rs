@@ -6,57 +6,21 @@
 mod common;
 
 use core::time::Duration;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 use common::{
-    claims, claims_with_photo, device, http_client, list_status, png, portrait_piece, traces,
+    Backend, Db, Deployment, claims, claims_with_photo, device, http_client, list_status, png,
+    portrait_piece, traces,
 };
 use mlegit::{CredentialInfo, ListStatus, Verifier};
 use serde_json::json;
 
-/// Starts the server binary; returns the child and its URL.
-fn spawn_server(data: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mlegit-server"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keep draining so that the server never blocks on a full pipe.
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("listening on ") {
-                let _ = tx.send(url.to_owned());
-            }
-        }
-    });
-    let url = rx.recv_timeout(Duration::from_secs(20)).unwrap();
-    (child, url)
-}
-
-fn setup(data: &Path) -> String {
-    mlegit_server::init(data).unwrap();
-    let mut admin = mlegit_server::Admin::open(data).unwrap();
-    let school = admin.create_school("LO").unwrap();
-    admin.create_token(school.id).unwrap().token
-}
-
-#[test]
-fn sigkill_during_activations_loses_no_acknowledged_credential() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let token = setup(&data);
-    let (mut child, url) = spawn_server(&data);
-    let school = http_client(&url).with_token(&token);
+fn sigkill_during_activations_loses_no_acknowledged_credential(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let (mut child, url) = deployment.spawn(&[]);
+    let school = http_client(&url).with_token(&deployment.token);
 
     // Students and activations first, then the burst.
     let n = 60;
@@ -118,8 +82,8 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
         "the kill came too late to test anything"
     );
 
-    // Restart on the same data directory.
-    let (mut child, url) = spawn_server(&data);
+    // Restart on the same data directory and database.
+    let (mut child, url) = deployment.spawn(&[]);
     let anon = http_client(&url);
     let verifier = Verifier::new(anon.trust_list().unwrap());
     for (id, info) in &acknowledged {
@@ -144,11 +108,10 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let db = rusqlite::Connection::open(data.join(mlegit_server::store::DB_FILE)).unwrap();
-    let (total, distinct_students, distinct_activations): (i64, i64, i64) = db
+    let (total, distinct_students, distinct_activations): (i64, i64, i64) = deployment
+        .db()
         .query_row(
             "SELECT COUNT(*), COUNT(DISTINCT student_id), COUNT(DISTINCT activation_id) FROM credentials",
-            [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
@@ -157,14 +120,12 @@ fn sigkill_during_activations_loses_no_acknowledged_credential() {
     assert_eq!(distinct_activations, n as i64);
 }
 
-#[test]
-fn sigkill_right_after_issuance_leaves_no_personal_data_in_the_files() {
+fn sigkill_right_after_issuance_leaves_no_personal_data(backend: Backend) {
     use base64::Engine as _;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let token = setup(&data);
-    let (mut child, url) = spawn_server(&data);
-    let school = http_client(&url).with_token(&token);
+    let deployment = Deployment::new(backend);
+    let data = deployment.data();
+    let (mut child, url) = deployment.spawn(&[]);
+    let school = http_client(&url).with_token(&deployment.token);
     let mut target = claims();
     target["family_name"] = json!("Nowakowska");
     target["pesel"] = json!("08231412366");
@@ -193,19 +154,58 @@ fn sigkill_right_after_issuance_leaves_no_personal_data_in_the_files() {
     child.wait().unwrap();
     let portrait = portrait_piece(&activated.disclosures);
     let secrets: [&[u8]; 3] = [b"08231412366", "Nowakowska".as_bytes(), &portrait];
-    let found = traces(&data, &secrets);
-    assert!(found.is_empty(), "after SIGKILL: {found:?}");
-    // The students still waiting are in the files, as they should be until issuance or
-    // the sweep: the search would have found the target's data had it stayed.
-    assert!(!traces(&data, &[b"08231412342"]).is_empty());
+    let waiting: [&[u8]; 1] = [b"08231412342"];
+    match backend {
+        Backend::Sqlite => {
+            // The raw files: the database, its WAL and journal.
+            let found = traces(&data, &secrets);
+            assert!(found.is_empty(), "after SIGKILL: {found:?}");
+            // The students still waiting are in the files, as they should be until
+            // issuance or the sweep: the search would have found the target's data had
+            // it stayed.
+            assert!(!traces(&data, &waiting).is_empty());
+        }
+        Backend::Postgres => {
+            // Live rows only: PostgreSQL keeps dead tuples until VACUUM (DESIGN.md).
+            let found = row_traces(&deployment.db(), &secrets);
+            assert!(found.is_empty(), "after SIGKILL: {found:?}");
+            assert!(!row_traces(&deployment.db(), &waiting).is_empty());
+        }
+    }
 }
 
-#[test]
-fn sigterm_shuts_down_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let token = setup(&data);
-    let (mut child, url) = spawn_server(&data);
+/// What of `secrets` the live rows hold: every column that can hold personal data.
+fn row_traces(db: &Db, secrets: &[&[u8]]) -> Vec<String> {
+    let mut rows: Vec<Vec<u8>> = db
+        .query_map(
+            "SELECT COALESCE(claims, '') FROM students
+             UNION ALL SELECT COALESCE(photo_reason, '') FROM students
+             UNION ALL SELECT COALESCE(subject, '') || event FROM audit",
+            |r| Ok(r.get::<String>(0)?.into_bytes()),
+        )
+        .unwrap();
+    rows.extend(
+        db.query_map("SELECT photo FROM students WHERE photo IS NOT NULL", |r| {
+            r.get(0)
+        })
+        .unwrap(),
+    );
+    let mut found = Vec::new();
+    for (i, secret) in secrets.iter().enumerate() {
+        if rows
+            .iter()
+            .any(|v| v.windows(secret.len()).any(|w| w == *secret))
+        {
+            found.push(format!("secret {i} in a live row"));
+        }
+    }
+    found
+}
+
+fn sigterm_shuts_down_gracefully(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let token = deployment.token.clone();
+    let (mut child, url) = deployment.spawn(&[]);
     let school = http_client(&url).with_token(&token);
     let r = school
         .post_json("/v1/students", &claims_with_photo())
@@ -227,7 +227,7 @@ fn sigterm_shuts_down_gracefully() {
         assert!(r.status == 201 || r.status == 503, "{}", r.status);
     }
     // Restart: the data is intact.
-    let (mut child, url) = spawn_server(&data);
+    let (mut child, url) = deployment.spawn(&[]);
     let school = http_client(&url).with_token(&token);
     assert_eq!(
         school
@@ -265,3 +265,9 @@ fn the_binary_prints_its_usage_on_help_and_exits_0() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+store_tests!(
+    sigkill_during_activations_loses_no_acknowledged_credential,
+    sigkill_right_after_issuance_leaves_no_personal_data,
+    sigterm_shuts_down_gracefully,
+);

@@ -601,20 +601,13 @@ fn concurrent_activations_with_one_code_issue_once(backend: Backend) {
             Client::activation_body(&id, &code, &ch, &device(i)).unwrap()
         })
         .collect();
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(bodies.len()));
-    let handles: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let client = h.anon();
-            let barrier = barrier.clone();
-            let path = format!("/v1/activations/{id}/activate");
-            std::thread::spawn(move || {
-                barrier.wait();
-                client.post_json(&path, &body).unwrap()
-            })
-        })
-        .collect();
-    let results: Vec<_> = handles.into_iter().map(|t| t.join().unwrap()).collect();
+    let path = format!("/v1/activations/{id}/activate");
+    let results = post_at_once(
+        bodies
+            .into_iter()
+            .map(|body| (h.anon(), path.clone(), body))
+            .collect(),
+    );
     let ok: Vec<_> = results.iter().filter(|r| r.status == 201).collect();
     assert_eq!(ok.len(), 1);
     decode_activated(&ok[0].body).unwrap();

@@ -30,9 +30,8 @@ fn lock_decodes() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-#[test]
-fn school_routes_authenticate_before_parsing() {
-    let h = Harness::new();
+fn school_routes_authenticate_before_parsing(backend: Backend) {
+    let h = Harness::on(backend);
     let anon = h.anon();
     let mut bad = claims();
     bad["pesel"] = json!("08231412343");
@@ -83,10 +82,9 @@ fn school_routes_authenticate_before_parsing() {
     assert_problem(&r, 422, "invalid_pesel");
 }
 
-#[test]
-fn photos_are_decoded_only_for_authenticated_requests() {
+fn photos_are_decoded_only_for_authenticated_requests(backend: Backend) {
     let _decodes = lock_decodes();
-    let h = Harness::new();
+    let h = Harness::on(backend);
     let before = mlegit_server::photo::decodes_started();
     let with_photo = claims_with_photo();
     let anon = h.anon();
@@ -183,10 +181,9 @@ fn method_not_allowed_names_the_allowed_methods() {
     assert_eq!(r.header("allow"), None);
 }
 
-#[test]
-fn a_resubmission_without_photo_keeps_the_photo() {
+fn a_resubmission_without_photo_keeps_the_photo(backend: Backend) {
     let _decodes = lock_decodes();
-    let h = Harness::new();
+    let h = Harness::on(backend);
     let school = h.school("LO");
     let student = register(&school);
     let r = school
@@ -417,3 +414,9 @@ fn the_verifier_page_serves_its_five_files_and_nothing_else() {
     // Without a page directory there is no page.
     assert_eq!(Harness::new().anon().get("/verifier/").unwrap().status, 404);
 }
+
+store_tests!(
+    school_routes_authenticate_before_parsing,
+    photos_are_decoded_only_for_authenticated_requests,
+    a_resubmission_without_photo_keeps_the_photo,
+);

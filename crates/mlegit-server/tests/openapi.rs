@@ -570,9 +570,8 @@ fn conforms(r: &mlegit_client::HttpResponse, method: &str, path: &str) -> Value 
     value
 }
 
-#[test]
-fn real_responses_match_the_schemas() {
-    let h = common::Harness::new();
+fn real_responses_match_the_schemas(backend: common::Backend) {
+    let h = common::Harness::on(backend);
     let school = h.school("XIV LO");
     let anon = h.anon();
 
@@ -691,3 +690,5 @@ fn the_schema_check_refuses_missing_extra_and_mistyped_members() {
     check(&doc, &null_activation, &Value::Null, "null").unwrap();
     assert!(check(&doc, &null_activation, &json!({}), "empty").is_err());
 }
+
+store_tests!(real_responses_match_the_schemas);

@@ -1,9 +1,11 @@
 //! Test harness: a real server on 127.0.0.1 with an ephemeral port and a manual clock.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Cursor;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::io::{BufRead, BufReader, Cursor};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -413,4 +415,119 @@ impl Db {
     ) -> Result<Vec<T>, StoreError> {
         self.run(|tx| tx.query_map(sql, &[], f))
     }
+}
+
+/// Starts the server binary on `data` and `database` (extra arguments after); returns the
+/// child and its URL once it listens.
+pub fn spawn_server(data: &Path, database: &Database, extra: &[&str]) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mlegit-server"));
+    command
+        .args(["serve", "--data"])
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"]);
+    match database {
+        Database::Postgres(url) => {
+            command.args(["--database", url]);
+        }
+        Database::Sqlite(path) => {
+            command
+                .arg("--database")
+                .arg(format!("sqlite:{}", path.display()));
+        }
+    }
+    let mut child = command
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .env_remove("MLEGIT_DATABASE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep draining so that the server never blocks on a full pipe.
+        // Plain HTTP on the bound address, whatever public URL the server names itself by.
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("bound to ") {
+                let _ = tx.send(format!("http://{addr}"));
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    (child, url)
+}
+
+/// A data directory and a database for server processes: initialised, with a school
+/// and its token.
+pub struct Deployment {
+    pub dir: tempfile::TempDir,
+    pub database: Database,
+    pub token: String,
+    /// Dropped last.
+    pub pg: Option<PgDatabase>,
+}
+
+impl Deployment {
+    pub fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
+        let database = match &pg {
+            Some(pg) => Database::Postgres(pg.url.clone()),
+            None => Database::Sqlite(data.join(mlegit_server::store::DB_FILE)),
+        };
+        let keys = FileKeyStore::new(&data);
+        mlegit_server::init_in(&data, &database, &mlegit_server::SystemClock, &keys).unwrap();
+        let mut admin = Admin::open_in(
+            &database,
+            Box::new(mlegit_server::SystemClock),
+            Box::new(FileKeyStore::new(&data)),
+        )
+        .unwrap();
+        let school = admin.create_school("LO").unwrap();
+        let token = admin.create_token(school.id).unwrap().token;
+        Self {
+            dir,
+            database,
+            token,
+            pg,
+        }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts one server process on it.
+    pub fn spawn(&self, extra: &[&str]) -> (Child, String) {
+        spawn_server(&self.data(), &self.database, extra)
+    }
+
+    /// Its database, read through the store's interface.
+    pub fn db(&self) -> Db {
+        Db(Admin::open_in(
+            &self.database,
+            Box::new(mlegit_server::SystemClock),
+            Box::new(FileKeyStore::new(&self.data())),
+        )
+        .unwrap())
+    }
+}
+
+/// Posts every `(client, path, body)` at the same moment (a barrier releases the threads
+/// together); the responses in the same order.
+pub fn post_at_once(posts: Vec<(Client, String, Value)>) -> Vec<HttpResponse> {
+    let barrier = Arc::new(std::sync::Barrier::new(posts.len()));
+    let handles: Vec<_> = posts
+        .into_iter()
+        .map(|(client, path, body)| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                client.post_json(&path, &body).unwrap()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|t| t.join().unwrap()).collect()
 }
