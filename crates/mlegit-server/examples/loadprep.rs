@@ -1,6 +1,8 @@
 //! Load-run preparation (see README): registers N students at a running server, creates
 //! their activations, fetches challenges, signs proofs, and writes one activation request
 //! per line (`path<TAB>json`) for `loadtest/activate.lua`. Prints one status path.
+//! First it times a class: 30 registrations with a photo each, one after the other, then
+//! one batch of activation codes for those 30 (their printable page).
 //!
 //! `cargo run --release -p mlegit-server --example loadprep -- URL TOKEN N OUT`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -32,6 +34,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "pesel": "08231412342", "address": "ul. Długa 1", "school_name": "LO",
         "school_address": "ul. Szkolna 2", "school_id": "RSPO 1", "photo": photo,
     });
+    // A class of 30, timed: registrations with photos, then one batch of codes.
+    let started = std::time::Instant::now();
+    let mut class = Vec::new();
+    for _ in 0..30 {
+        let student = school.post_json("/v1/students", &body)?.success()?.json()?;
+        class.push(
+            student["student_id"]
+                .as_str()
+                .ok_or("student id")?
+                .to_owned(),
+        );
+    }
+    let registered = started.elapsed();
+    // The batch's answer (30 cards with their QR codes) is larger than the client reads
+    // from one response: a plain HTTP/1.1 exchange read to its end instead.
+    let batch_body = json!({"class_name": "3B", "student_ids": class}).to_string();
+    let started = std::time::Instant::now();
+    let status = raw_post(url, token, "/v1/activation-batches", &batch_body)?;
+    let batch = started.elapsed();
+    if status != 201 {
+        return Err(format!("batch: status {status}").into());
+    }
+    eprintln!(
+        "class of 30: registered with photos in {:.1} ms, batch of 30 codes in {:.1} ms",
+        registered.as_secs_f64() * 1e3,
+        batch.as_secs_f64() * 1e3
+    );
     let device = P256Signer::from_scalar(&[0x42; 32]).ok_or("scalar")?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
     let mut first = None;
@@ -63,4 +92,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         n - 1
     );
     Ok(())
+}
+
+/// POSTs `body` to `path` at the plain-http `url` with a bearer token, reads the whole
+/// answer (the connection is closed after it), and returns its status code.
+fn raw_post(
+    url: &str,
+    token: &str,
+    path: &str,
+    body: &str,
+) -> Result<u16, Box<dyn std::error::Error>> {
+    use std::io::Read;
+    let host = url.strip_prefix("http://").ok_or("a plain http:// URL")?;
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let head = String::from_utf8_lossy(&answer[..answer.len().min(64)]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no status line")?;
+    Ok(status)
 }

@@ -138,7 +138,8 @@ pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
 /// A list as stored.
 struct StoredList {
     uri: String,
-    bits: Vec<u8>,
+    /// Read only to sign again.
+    bits: Option<Vec<u8>>,
     token: Option<Vec<u8>>,
     token_iat: Option<i64>,
 }
@@ -161,7 +162,9 @@ pub fn token(
     id: i64,
     now: u64,
 ) -> Result<Option<Served>, ApiError> {
-    const READ: &str = "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1";
+    // Served from the stored token without reading the list's bits (128 KiB): they are
+    // read, under the row's lock, only to sign again.
+    const READ: &str = "SELECT uri, NULL, token, token_iat FROM status_lists WHERE id = ?1";
     const LOCK: &str =
         "SELECT uri, bits, token, token_iat FROM status_lists WHERE id = ?1 FOR UPDATE";
     let read = |sql: &str| {
@@ -190,8 +193,11 @@ pub fn token(
     let (token, iat) = match (list.token.take(), fresh(&list)) {
         (Some(token), Some(iat)) => (token, iat),
         _ => {
-            let bits = StatusBits::from_bytes(list.bits, 1)
-                .map_err(|_| ApiError::Internal("stored list"))?;
+            let bits = list
+                .bits
+                .take()
+                .and_then(|b| StatusBits::from_bytes(b, 1).ok())
+                .ok_or(ApiError::Internal("stored list"))?;
             let token = issuer
                 .status_list_token(&StatusListToken {
                     uri: &list.uri,
