@@ -44,8 +44,7 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mlegit::cbor::{self, Encoder, Value};
-use mlegit::cose::{self, Algorithm};
+use mlegit::cbor::{self, Value};
 use mlegit::{Disclosure, Signer, TrustList};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -562,9 +561,7 @@ impl Client {
         challenge: &[u8],
         device: &dyn Signer,
     ) -> Result<serde_json::Value, ClientError> {
-        let protected = cose::protected_header(Algorithm::Es256, None, cose::TYP_ACTIVATION);
-        let payload = proof_payload(activation_id, challenge);
-        let proof = cose::sign1(&protected, &payload, device)
+        let proof = mlegit::activation::sign(activation_id, challenge, device)
             .map_err(|_| ClientError::Protocol("device signer failed"))?;
         Ok(serde_json::json!({
             "code": code,
@@ -682,12 +679,9 @@ fn max_age(value: &str) -> Option<u64> {
     })
 }
 
-/// The payload the device signs at activation: `{1: activation_id, 2: challenge}`.
-pub fn proof_payload(activation_id: &str, challenge: &[u8]) -> Vec<u8> {
-    let mut e = Encoder::new();
-    e.map(2).u64(1).text(activation_id).u64(2).bytes(challenge);
-    e.into_bytes()
-}
+/// The payload the device signs at activation: `{1: activation_id, 2: challenge}`
+/// (`mlegit::activation::payload`).
+pub use mlegit::activation::payload as proof_payload;
 
 /// Splits a QR payload `<server>/v1/activations/<id>` into the server URL and the id.
 pub fn split_qr_payload(payload: &str) -> Result<(&str, &str), ClientError> {

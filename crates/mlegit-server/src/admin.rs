@@ -363,7 +363,7 @@ impl Admin {
     /// Creates a bearer token for a school. Only its SHA-256 is stored.
     pub fn create_token(&mut self, school_id: i64) -> Result<NewToken, ServerError> {
         let now = self.clock.now();
-        let token = crate::app::random_token("mlsk_");
+        let token = crate::app::random_token(&crate::random::SystemRandom, "mlsk_");
         let hash = Sha256::digest(token.as_bytes()).to_vec();
         let tx = self.store.begin()?;
         let exists: Option<i64> = tx.query_opt(

@@ -9,12 +9,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
 use mlegit::cbor::Encoder;
-use mlegit::cose::{self, Algorithm, KidRule};
 use mlegit::{
     Date, Issuer, P256Backend, PublicKey, RevocationReason, StatusReference, StudentClaims,
     TrustList, TrustedKey,
 };
-use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -25,6 +23,7 @@ use crate::keys::{ArcSigner, KeyStore};
 use crate::lists;
 use crate::page::{self, Card, Lang};
 use crate::photo;
+use crate::random::Random;
 use crate::routes::RouteId;
 use crate::store::{self, Store, StoreError, Tx, args, to_i64, to_u64};
 
@@ -120,6 +119,7 @@ impl ApiResponse {
 /// The server state shared by every request.
 pub struct App {
     store: Arc<dyn Store>,
+    random: Arc<dyn Random>,
     secret: zeroize::Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     keys: Arc<dyn KeyStore>,
@@ -229,6 +229,7 @@ impl App {
         data_dir: &Path,
         database: &store::Database,
         clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
         keys: Arc<dyn KeyStore>,
     ) -> Result<Self, crate::ServerError> {
         if !store::is_initialised(database)? {
@@ -239,7 +240,8 @@ impl App {
         Ok(Self {
             store,
             secret,
-            relay: crate::relay::Relay::new(Arc::clone(&clock)),
+            relay: crate::relay::Relay::new(Arc::clone(&clock), Arc::clone(&random)),
+            random,
             clock,
             keys,
             public_url: OnceLock::new(),
@@ -440,7 +442,7 @@ impl App {
         let (claims, portrait) = parse_registration(req)?;
         let claims_json =
             serde_json::to_string(&claims).map_err(|_| ApiError::Internal("json encoding"))?;
-        let upload_token = random_token("mlup_");
+        let upload_token = random_token(self.random.as_ref(), "mlup_");
         let upload_hash = Sha256::digest(upload_token.as_bytes()).to_vec();
         let photo_state = if portrait.is_some() {
             "accepted"
@@ -453,7 +455,7 @@ impl App {
         let swept = sweep(tx, now)?;
         let out = match existing {
             None => {
-                let public_id = random_id();
+                let public_id = random_id(self.random.as_ref());
                 tx.execute(
                     "INSERT INTO students (public_id, school_id, registered_at, claims, photo, photo_state, upload_hash)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -673,8 +675,8 @@ impl App {
         } else {
             LATER_ACTIVATION_VALIDITY
         };
-        let activation_id = random_id();
-        let code = random_code();
+        let activation_id = random_id(self.random.as_ref());
+        let code = random_code(self.random.as_ref());
         tx.execute(
             "UPDATE activations SET state = 'void' WHERE student_id = ?1 AND state = 'open'",
             args![student.id],
@@ -812,7 +814,7 @@ impl App {
         })?;
         found.ok_or(ApiError::ActivationNotFound)?;
         let mut nonce = [0u8; 16];
-        rand::rng().fill_bytes(&mut nonce);
+        self.random.fill(&mut nonce);
         let expires_at = self.clock.now() + CHALLENGE_VALIDITY;
         let mut challenge = Vec::with_capacity(56);
         challenge.extend_from_slice(&nonce);
@@ -933,7 +935,7 @@ impl App {
         if exp <= now {
             return Err(ApiError::PaperIdExpired);
         }
-        let (list_uri, list, entry) = lists::allocate(tx, self.public_url())?;
+        let (list_uri, list, entry) = lists::allocate(tx, self.public_url(), self.random.as_ref())?;
         let issuer = self.issuer(tx)?;
         let issued = issuer
             .credential()
@@ -948,7 +950,7 @@ impl App {
                 uri: list_uri,
                 index: entry,
             })
-            .issue(&mut rand::rng())
+            .issue(&mut crate::random::AsRng(self.random.as_ref()))
             .map_err(|e| match e {
                 mlegit::IssueError::Signer => ApiError::Internal("signer"),
                 _ => ApiError::InvalidField {
@@ -1406,29 +1408,8 @@ fn verify_proof(
     challenge: &[u8],
     device_key: &PublicKey,
 ) -> Result<(), ApiError> {
-    if proof.len() > 4096 {
-        return Err(ApiError::ProofInvalid);
-    }
-    let sign1 = cose::decode_sign1(
-        proof,
-        cose::TYP_ACTIVATION,
-        &[Algorithm::Es256],
-        KidRule::Forbidden,
-    )
-    .map_err(|_| ApiError::ProofInvalid)?;
-    if sign1.payload != proof_payload(activation_id, challenge).as_slice() {
-        return Err(ApiError::ProofInvalid);
-    }
-    sign1
-        .verify(&P256Backend, device_key)
+    mlegit::activation::verify(proof, activation_id, challenge, device_key, &P256Backend)
         .map_err(|_| ApiError::ProofInvalid)
-}
-
-/// The payload the device signs at activation: `{1: activation_id, 2: challenge}`.
-pub fn proof_payload(activation_id: &str, challenge: &[u8]) -> Vec<u8> {
-    let mut e = Encoder::new();
-    e.map(2).u64(1).text(activation_id).u64(2).bytes(challenge);
-    e.into_bytes()
 }
 
 fn to_student_claims(c: &StoredClaims, photo: Option<Vec<u8>>) -> Result<StudentClaims, ApiError> {
@@ -1550,22 +1531,22 @@ fn decode_b64url(text: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {
 }
 
 /// 16 random bytes, hex: student and activation ids.
-fn random_id() -> String {
+fn random_id(random: &dyn Random) -> String {
     let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
+    random.fill(&mut b);
     hex::encode(b)
 }
 
 /// A bearer-style secret: `prefix` + 32 random bytes (256 bits), base64url.
-pub(crate) fn random_token(prefix: &str) -> String {
+pub(crate) fn random_token(random: &dyn Random, prefix: &str) -> String {
     let mut b = [0u8; 32];
-    rand::rng().fill_bytes(&mut b);
+    random.fill(&mut b);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b))
 }
 
 /// Twelve uniformly random digits.
-fn random_code() -> String {
-    let n: u64 = rand::rng().random_range(0..1_000_000_000_000u64);
+fn random_code(random: &dyn Random) -> String {
+    let n = crate::random::below(random, 1_000_000_000_000);
     format!("{n:012}")
 }
 

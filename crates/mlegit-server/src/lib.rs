@@ -37,6 +37,7 @@ pub mod lists;
 pub mod openapi;
 pub mod page;
 pub mod photo;
+pub mod random;
 pub mod relay;
 pub mod routes;
 pub mod store;
@@ -54,10 +55,12 @@ pub use admin::{
     Admin, InitReport, KeyInfo, NewToken, RegisteredVerifier, School, TokenInfo, VerifierInfo,
     init, init_in, init_with,
 };
-pub use app::proof_payload;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};
 pub use keys::{FileKeyStore, KeyStore, SharedSigner};
+/// The payload a device signs at activation (`mlegit::activation::payload`; kept here for
+/// the callers that used the server's own copy).
+pub use mlegit::activation::payload as proof_payload;
 pub use store::Database;
 
 /// How to run the server.
@@ -77,6 +80,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The clock (tests inject a [`ManualClock`]).
     pub clock: Arc<dyn Clock>,
+    /// Where ids, tokens, codes, challenges, credential ids and salts, status list entries
+    /// and relay sessions come from: [`random::SystemRandom`] by default; tests may give a
+    /// [`random::SeededRandom`]. Keys come from the key store, the secret from the OS.
+    pub random: Arc<dyn random::Random>,
     /// Where issuer keys live; the file store in the data directory if not set.
     pub key_store: Option<Arc<dyn KeyStore>>,
     /// Time allowed for a request's headers.
@@ -120,6 +127,7 @@ impl Config {
             listen,
             public_url: None,
             clock: Arc::new(SystemClock),
+            random: Arc::new(random::SystemRandom),
             key_store: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
@@ -238,13 +246,18 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         .database
         .clone()
         .unwrap_or_else(|| Database::Sqlite(config.data_dir.join(store::DB_FILE)));
-    let (data_dir, clock) = (config.data_dir.clone(), Arc::clone(&config.clock));
+    let (data_dir, clock, random) = (
+        config.data_dir.clone(),
+        Arc::clone(&config.clock),
+        Arc::clone(&config.random),
+    );
     // Opening blocks (SQLite's file, PostgreSQL's connection and migrations): off the
     // async workers.
-    let app =
-        tokio::task::spawn_blocking(move || app::App::open(&data_dir, &database, clock, keys))
-            .await
-            .map_err(|_| ServerError::Invalid("opening the store panicked"))??;
+    let app = tokio::task::spawn_blocking(move || {
+        app::App::open(&data_dir, &database, clock, random, keys)
+    })
+    .await
+    .map_err(|_| ServerError::Invalid("opening the store panicked"))??;
     let app = Arc::new(app);
     let listener = TcpListener::bind(config.listen)
         .await

@@ -5,8 +5,8 @@
 //!   current one is used, so every entry hides among at least 2^19 others once its list
 //!   has filled.
 //! - An entry is drawn uniformly at random among the unused entries of the current list
-//!   (from `rand::rng()`: rand 0.10's thread-local ChaCha12 CSPRNG, seeded from the
-//!   operating system and reseeded from it every 64 KiB of output), never in order:
+//!   (from the server's [`Random`](crate::random::Random), by default rand 0.10's
+//!   thread-local ChaCha12 CSPRNG seeded from the operating system), never in order:
 //!   neither an index nor a list shows when or in which order credentials were issued.
 //! - A revocation sets the entry's bit and marks the list's token stale; the token is
 //!   signed again when it is next served or exported, so a burst of revocations costs one
@@ -16,7 +16,6 @@
 
 use crate::store::{Tx, args};
 use mlegit::{Issuer, StatusBits, StatusListToken};
-use rand::RngExt;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -50,7 +49,11 @@ pub fn list_uri(public_url: &str, id: i64) -> String {
 /// Nothing is locked here, so that replicas issuing at once do not queue on the list's
 /// row while they sign: two replicas that draw the same entry, or open the same new list,
 /// both try to store it, and the second fails on the unique key and runs again.
-pub fn allocate(tx: &dyn Tx, public_url: &str) -> Result<(String, i64, u64), ApiError> {
+pub fn allocate(
+    tx: &dyn Tx,
+    public_url: &str,
+    random: &dyn crate::random::Random,
+) -> Result<(String, i64, u64), ApiError> {
     let current: Option<(i64, String, i64)> = tx.query_opt(
         "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
          ORDER BY id DESC LIMIT 1",
@@ -76,11 +79,10 @@ pub fn allocate(tx: &dyn Tx, public_url: &str) -> Result<(String, i64, u64), Api
         }
     };
     let entries = to_u64(entries);
-    let mut rng = rand::rng();
     // At most half the list is used, so each draw is free with probability >= 1/2; 128
     // draws all hitting used entries has probability 2^-128.
     for _ in 0..128 {
-        let index = rng.random_range(0..entries);
+        let index = crate::random::below(random, entries);
         let taken: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_id = ?1 AND list_index = ?2)",
             args![list, to_i64(index)],

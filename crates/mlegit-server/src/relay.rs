@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::{Rng, RngExt};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -110,6 +109,7 @@ struct State {
 pub struct Relay {
     state: Mutex<State>,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn crate::random::Random>,
 }
 
 impl core::fmt::Debug for Relay {
@@ -227,11 +227,12 @@ fn code_number(text: &str) -> Result<u32, ApiError> {
 }
 
 impl Relay {
-    /// An empty relay on `clock`.
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    /// An empty relay on `clock`, drawing session ids, tokens and codes from `random`.
+    pub fn new(clock: Arc<dyn Clock>, random: Arc<dyn crate::random::Random>) -> Self {
         Self {
             state: Mutex::new(State::default()),
             clock,
+            random,
         }
     }
 
@@ -275,11 +276,10 @@ impl Relay {
             return Err(ApiError::RequestInvalid(mlegit::Error::MissingField.code()));
         }
         let now = self.clock.now();
-        let mut rng = rand::rng();
         let mut sid = [0u8; 16];
-        rng.fill_bytes(&mut sid);
+        self.random.fill(&mut sid);
         let mut token = [0u8; 32];
-        rng.fill_bytes(&mut token);
+        self.random.fill(&mut token);
         let token = URL_SAFE_NO_PAD.encode(token);
         let mut state = self.state();
         let limit = state.limits.sessions;
@@ -291,7 +291,8 @@ impl Relay {
         // At most MAX_SESSIONS of the 10^6 codes are taken: a draw finds a free one at
         // once but for at most 0.41 % of the time.
         let code = loop {
-            let c = rng.random_range(0..1_000_000u32);
+            let c =
+                u32::try_from(crate::random::below(self.random.as_ref(), 1_000_000)).unwrap_or(0);
             if !state.codes.contains_key(&c) {
                 break c;
             }

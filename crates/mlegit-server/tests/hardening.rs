@@ -420,3 +420,26 @@ store_tests!(
     photos_are_decoded_only_for_authenticated_requests,
     a_resubmission_without_photo_keeps_the_photo,
 );
+
+#[test]
+fn randomness_is_injected_like_the_clock() {
+    // Two servers on the same seed hand out the same student id, activation id and code;
+    // the default (the OS-seeded CSPRNG) does not.
+    let seeded = || {
+        Harness::with(|c| {
+            c.random = std::sync::Arc::new(mlegit_server::random::SeededRandom::new(42))
+        })
+    };
+    let run = |h: &Harness| {
+        let school = h.school("LO");
+        let student = register(&school);
+        let (id, code, _, _) = activation(&school, &student);
+        (student, id, code)
+    };
+    let (a, b) = (seeded(), seeded());
+    assert_eq!(run(&a), run(&b));
+    let (c, d) = (Harness::new(), Harness::new());
+    let (x, y) = (run(&c), run(&d));
+    assert_ne!(x.0, y.0);
+    assert_ne!(x.1, y.1);
+}

@@ -103,6 +103,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod activation;
 pub mod authority;
 pub mod cache;
 pub mod cbor;
