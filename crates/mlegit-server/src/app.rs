@@ -25,7 +25,9 @@ use crate::page::{self, Card, Lang};
 use crate::photo;
 use crate::random::Random;
 use crate::routes::RouteId;
-use crate::store::{self, Store, StoreError, Tx, args, to_i64, to_u64};
+use crate::store::{
+    self, ActivationState, PhotoState, Store, StoreError, Tx, args, to_i64, to_u64,
+};
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
@@ -445,9 +447,9 @@ impl App {
         let upload_token = random_token(self.random.as_ref(), "mlup_");
         let upload_hash = Sha256::digest(upload_token.as_bytes()).to_vec();
         let photo_state = if portrait.is_some() {
-            "accepted"
+            PhotoState::Accepted
         } else {
-            "none"
+            PhotoState::None
         };
         let now = self.clock.now();
         let (status, student_id, photo_state) = self.transaction(|tx| {
@@ -462,13 +464,13 @@ impl App {
                     args![public_id.as_str(), school, to_i64(now), claims_json.as_str(), portrait.as_deref(), photo_state, upload_hash.as_slice()],
                 )?;
                 store::audit(tx, now, Some(school), "student_registered", &public_id)?;
-                (201, public_id, photo_state.to_owned())
+                (201, public_id, photo_state)
             }
             Some(public_id) => {
                 // With a photo the resubmission replaces it; without one, the student's
                 // photo and its state stay as they are (a photo deleted with the data
                 // stays deleted).
-                let state: Option<String> = tx
+                let state: Option<PhotoState> = tx
                     .query_opt(
                         "UPDATE students SET registered_at = ?1, claims = ?2, upload_hash = ?3,
                          data_deleted_at = NULL,
@@ -502,7 +504,7 @@ impl App {
             status,
             &serde_json::json!({
                 "student_id": student_id,
-                "photo_state": photo_state,
+                "photo_state": photo_state.as_str(),
                 "photo_upload_token": upload_token,
                 "data_deleted_by": now + RETENTION,
             }),
@@ -517,7 +519,7 @@ impl App {
             let school = self.school(tx, req)?;
             let swept = sweep(tx, now)?;
             let student = find_student(tx, school, public_id)?;
-            let activation: Option<(String, i64, String)> = tx.query_opt(
+            let activation: Option<(String, i64, ActivationState)> = tx.query_opt(
                 "SELECT id, expires_at, state FROM activations WHERE student_id = ?1
                  ORDER BY created_at DESC, rowid DESC LIMIT 1",
                 args![student.id],
@@ -567,10 +569,10 @@ impl App {
                 "student_id": public_id,
                 "registered_at": student.registered_at,
                 "data_held": student.claims.is_some(),
-                "photo_state": student.photo_state,
+                "photo_state": student.photo_state.as_str(),
                 "photo_rejection_reason": student.photo_reason,
                 "activation": activation.map(|(id, expires_at, state)| {
-                    let state = if state == "open" && now >= to_u64(expires_at) { "expired".to_owned() } else { state };
+                    let state = if state == ActivationState::Open && now >= to_u64(expires_at) { "expired" } else { state.as_str() };
                     serde_json::json!({"activation_id": id, "expires_at": expires_at, "state": state})
                 }),
                 "credentials": credentials,
@@ -624,7 +626,7 @@ impl App {
             let school = self.school(tx, req)?;
             let swept = sweep(tx, now)?;
             let student = find_student(tx, school, public_id)?;
-            if student.photo_state != "pending" {
+            if student.photo_state != PhotoState::Pending {
                 return Err(ApiError::NoPendingPhoto);
             }
             if accept {
@@ -665,7 +667,7 @@ impl App {
             .claims
             .as_deref()
             .ok_or(ApiError::StudentDataMissing)?;
-        if student.photo_state != "accepted" {
+        if student.photo_state != PhotoState::Accepted {
             return Err(ApiError::PhotoNotAccepted);
         }
         let claims: StoredClaims =
@@ -841,56 +843,44 @@ impl App {
 
         let issued = self.transaction(|tx| {
         let swept = sweep(tx, now)?;
-        type Row = (
-            i64,
-            i64,
-            u32,
-            String,
-            Vec<u8>,
-            i64,
-            Option<String>,
-            Option<Vec<u8>>,
-            String,
-            String,
-        );
-        let row: Option<Row> = tx
-            .query_opt(
-                "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
-                        s.claims, s.photo, s.photo_state, s.public_id
-                 FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1
-                 FOR UPDATE", args![id],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                },
-            )?;
-        let (
+        let row = tx.query_opt(
+            "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
+                    s.claims, s.photo, s.photo_state, s.public_id
+             FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1
+             FOR UPDATE",
+            args![id],
+            |r| {
+                Ok(ActivationRow {
+                    student: r.get(0)?,
+                    expires_at: r.get(1)?,
+                    failures: r.get(2)?,
+                    state: r.get(3)?,
+                    code_mac: r.get(4)?,
+                    school: r.get(5)?,
+                    claims: r.get(6)?,
+                    photo: r.get(7)?,
+                    photo_state: r.get(8)?,
+                    public_id: r.get(9)?,
+                })
+            },
+        )?;
+        let ActivationRow {
             student,
             expires_at,
             failures,
             state,
-            stored_mac,
+            code_mac: stored_mac,
             school,
             claims,
             photo,
             photo_state,
             public_id,
-        ) = row.ok_or(ApiError::ActivationNotFound)?;
-        match state.as_str() {
-            "open" => {}
-            "used" => return Err(ApiError::ActivationUsed),
-            "void" => return Err(ApiError::ActivationSuperseded),
-            _ => return Err(ApiError::ActivationLocked),
+        } = row.ok_or(ApiError::ActivationNotFound)?;
+        match state {
+            ActivationState::Open => {}
+            ActivationState::Used => return Err(ApiError::ActivationUsed),
+            ActivationState::Void => return Err(ApiError::ActivationSuperseded),
+            ActivationState::Locked => return Err(ApiError::ActivationLocked),
         }
         if now >= to_u64(expires_at) {
             return Err(ApiError::ActivationExpired);
@@ -900,7 +890,15 @@ impl App {
             let locked = failures >= MAX_CODE_FAILURES;
             tx.execute(
                 "UPDATE activations SET failures = ?1, state = ?2 WHERE id = ?3",
-                args![failures, if locked { "locked" } else { "open" }, id],
+                args![
+                    failures,
+                    if locked {
+                        ActivationState::Locked
+                    } else {
+                        ActivationState::Open
+                    },
+                    id
+                ],
             )?;
             let event = if locked {
                 "activation_locked"
@@ -919,7 +917,7 @@ impl App {
             return Ok((Err(refusal), swept > 0));
         }
         let claims = claims.ok_or(ApiError::StudentDataMissing)?;
-        if photo_state != "accepted" {
+        if photo_state != PhotoState::Accepted {
             return Err(ApiError::PhotoNotAccepted);
         }
         let claims: StoredClaims =
@@ -1164,11 +1162,25 @@ fn sweep(tx: &dyn Tx, now: u64) -> Result<usize, StoreError> {
     Ok(rows.len())
 }
 
+/// An activation being used, with its student, read under their row locks.
+struct ActivationRow {
+    student: i64,
+    expires_at: i64,
+    failures: u32,
+    state: ActivationState,
+    code_mac: Vec<u8>,
+    school: i64,
+    claims: Option<String>,
+    photo: Option<Vec<u8>>,
+    photo_state: PhotoState,
+    public_id: String,
+}
+
 struct Student {
     id: i64,
     registered_at: i64,
     claims: Option<String>,
-    photo_state: String,
+    photo_state: PhotoState,
     photo_reason: Option<String>,
     credentials_issued: i64,
 }

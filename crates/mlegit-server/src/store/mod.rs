@@ -325,6 +325,77 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// Defines a state kept in a TEXT column: its variants and their stored names.
+macro_rules! stored_state {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// The name stored in the database (and shown in the API).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The state a stored name names.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$name> for Value {
+            fn from(v: $name) -> Self {
+                Value::Text(v.as_str().to_owned())
+            }
+        }
+
+        impl FromValue for $name {
+            fn from_value(v: &Value) -> Option<Self> {
+                match v {
+                    Value::Text(t) => $name::parse(t),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+stored_state! {
+    /// An activation's state (`activations.state`).
+    ActivationState {
+        /// Its code can still be used.
+        Open = "open",
+        /// A credential was issued with it.
+        Used = "used",
+        /// A newer activation of the student replaced it.
+        Void = "void",
+        /// Five wrong codes locked it.
+        Locked = "locked",
+    }
+}
+
+stored_state! {
+    /// A student's photo's state (`students.photo_state`).
+    PhotoState {
+        /// No photo.
+        None = "none",
+        /// Uploaded by a parent, waiting for the school.
+        Pending = "pending",
+        /// Accepted (or given by the school with the registration).
+        Accepted = "accepted",
+        /// Rejected by the school, with a reason.
+        Rejected = "rejected",
+    }
+}
+
 /// What went wrong in the store, by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
