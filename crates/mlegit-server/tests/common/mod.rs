@@ -74,6 +74,21 @@ macro_rules! store_tests {
     };
 }
 
+/// The database a test on `backend` uses for the data directory `data`: the directory's
+/// SQLite file, or a fresh PostgreSQL database (dropped with the returned guard).
+pub fn fresh_database(backend: Backend, data: &Path) -> (Database, Option<PgDatabase>) {
+    match backend {
+        Backend::Sqlite => (
+            Database::Sqlite(data.join(mlegit_server::store::DB_FILE)),
+            None,
+        ),
+        Backend::Postgres => {
+            let pg = PgDatabase::create();
+            (Database::Postgres(pg.url.clone()), Some(pg))
+        }
+    }
+}
+
 /// A database of its own in the test cluster, dropped with it.
 pub struct PgDatabase {
     admin_url: String,
@@ -150,11 +165,7 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
         let data = dir.path().join("data");
-        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
-        let database = match &pg {
-            Some(pg) => Database::Postgres(pg.url.clone()),
-            None => Database::Sqlite(data.join(mlegit_server::store::DB_FILE)),
-        };
+        let (database, pg) = fresh_database(backend, &data);
         mlegit_server::init_in(&data, &database, clock.as_ref(), &FileKeyStore::new(&data))
             .unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -472,11 +483,7 @@ impl Deployment {
     pub fn new(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
-        let database = match &pg {
-            Some(pg) => Database::Postgres(pg.url.clone()),
-            None => Database::Sqlite(data.join(mlegit_server::store::DB_FILE)),
-        };
+        let (database, pg) = fresh_database(backend, &data);
         let keys = FileKeyStore::new(&data);
         mlegit_server::init_in(&data, &database, &mlegit_server::SystemClock, &keys).unwrap();
         let mut admin = Admin::open_in(

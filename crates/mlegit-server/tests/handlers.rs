@@ -1,0 +1,203 @@
+//! The synchronous handlers called directly, without sockets or HTTP: `App::handle` on a
+//! route and an `ApiRequest`, on both stores, with a manual clock and seeded randomness.
+//! (The HTTP shell is covered by the other suites.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Backend, Deployment, T0, claims_with_photo};
+use mlegit::{P256Signer, Signer as _};
+use mlegit_server::app::{ApiRequest, ApiResponse, App};
+use mlegit_server::random::SeededRandom;
+use mlegit_server::routes::RouteId;
+use mlegit_server::{ApiError, FileKeyStore, ManualClock};
+use serde_json::{Value, json};
+
+/// An `App` on a fresh data directory and database (a `Deployment`: initialised, with a
+/// school and its token), on a manual clock and seeded randomness.
+struct Direct {
+    app: App,
+    clock: Arc<ManualClock>,
+    deployment: Deployment,
+}
+
+impl Direct {
+    fn new(backend: Backend) -> Self {
+        let deployment = Deployment::new(backend);
+        let clock = Arc::new(ManualClock::new(T0));
+        let app = App::open(
+            &deployment.data(),
+            &deployment.database,
+            clock.clone(),
+            Arc::new(SeededRandom::new(16)),
+            Arc::new(FileKeyStore::new(&deployment.data())),
+        )
+        .unwrap();
+        Self {
+            app,
+            clock,
+            deployment,
+        }
+    }
+
+    fn call(
+        &self,
+        route: RouteId,
+        params: &[&str],
+        bearer: bool,
+        body: Option<Value>,
+    ) -> Result<ApiResponse, ApiError> {
+        let req = ApiRequest {
+            params: params.iter().map(|p| (*p).to_owned()).collect(),
+            bearer: bearer.then(|| self.deployment.token.clone()),
+            json_body: true,
+            body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+            ..ApiRequest::default()
+        };
+        self.app.handle(route, &req)
+    }
+}
+
+fn json_of(r: &ApiResponse) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+fn registration_and_activation_by_direct_calls(backend: Backend) {
+    let d = Direct::new(backend);
+    // Without the school's token nothing is read or stored.
+    assert!(matches!(
+        d.call(
+            RouteId::RegisterStudent,
+            &[],
+            false,
+            Some(claims_with_photo())
+        ),
+        Err(ApiError::Unauthorized)
+    ));
+    let r = d
+        .call(
+            RouteId::RegisterStudent,
+            &[],
+            true,
+            Some(claims_with_photo()),
+        )
+        .unwrap();
+    assert_eq!(r.status, 201);
+    let student = json_of(&r)["student_id"].as_str().unwrap().to_owned();
+    assert_eq!(json_of(&r)["photo_state"], json!("accepted"));
+
+    let r = d
+        .call(
+            RouteId::CreateActivation,
+            &[&student],
+            true,
+            Some(json!({})),
+        )
+        .unwrap();
+    assert_eq!(r.status, 201);
+    let a = json_of(&r);
+    let (id, code) = (
+        a["activation_id"].as_str().unwrap().to_owned(),
+        a["code"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(a["expires_at"], json!(T0 + 30 * 86_400));
+
+    // The phone's side: a challenge, the proof made with the core, the code.
+    let challenge = json_of(&d.call(RouteId::Challenge, &[&id], false, None).unwrap());
+    let challenge = URL_SAFE_NO_PAD
+        .decode(challenge["challenge"].as_str().unwrap())
+        .unwrap();
+    let device = P256Signer::from_scalar(&[0x33; 32]).unwrap();
+    let proof = mlegit::activation::sign(&id, &challenge, &device).unwrap();
+    let body = |code: &str| {
+        json!({
+            "code": code,
+            "device_key": URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed()),
+            "challenge": URL_SAFE_NO_PAD.encode(&challenge),
+            "proof": URL_SAFE_NO_PAD.encode(&proof),
+        })
+    };
+    let wrong = if code.starts_with('0') {
+        "1111-1111-1111"
+    } else {
+        "0000-0000-0000"
+    };
+    // A wrong code is counted (and committed) before it is refused.
+    assert!(matches!(
+        d.call(RouteId::Activate, &[&id], false, Some(body(wrong))),
+        Err(ApiError::CodeInvalid { attempts_left: 4 })
+    ));
+    let r = d
+        .call(RouteId::Activate, &[&id], false, Some(body(&code)))
+        .unwrap();
+    assert_eq!((r.status, r.content_type), (201, "application/cbor"));
+    assert!(matches!(
+        d.call(RouteId::Activate, &[&id], false, Some(body(&code))),
+        Err(ApiError::ActivationUsed)
+    ));
+
+    // The student's data went with the issuance.
+    let shown = json_of(
+        &d.call(RouteId::ShowStudent, &[&student], true, None)
+            .unwrap(),
+    );
+    assert_eq!(shown["data_held"], json!(false));
+    assert_eq!(shown["activation"]["state"], json!("used"));
+    assert_eq!(shown["credentials"][0]["status"], json!("valid"));
+}
+
+fn the_challenge_expires_with_the_clock(backend: Backend) {
+    let d = Direct::new(backend);
+    let student = json_of(
+        &d.call(
+            RouteId::RegisterStudent,
+            &[],
+            true,
+            Some(claims_with_photo()),
+        )
+        .unwrap(),
+    )["student_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = json_of(
+        &d.call(
+            RouteId::CreateActivation,
+            &[&student],
+            true,
+            Some(json!({})),
+        )
+        .unwrap(),
+    );
+    let id = a["activation_id"].as_str().unwrap().to_owned();
+    let challenge = json_of(&d.call(RouteId::Challenge, &[&id], false, None).unwrap());
+    let expires_at = challenge["expires_at"].as_u64().unwrap();
+    let challenge = URL_SAFE_NO_PAD
+        .decode(challenge["challenge"].as_str().unwrap())
+        .unwrap();
+    let device = P256Signer::from_scalar(&[0x34; 32]).unwrap();
+    let proof = mlegit::activation::sign(&id, &challenge, &device).unwrap();
+    // Good until its expiry second, refused after it.
+    d.clock.advance(expires_at - T0 + 1);
+    let r = d.call(
+        RouteId::Activate,
+        &[&id],
+        false,
+        Some(json!({
+            "code": a["code"],
+            "device_key": URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed()),
+            "challenge": URL_SAFE_NO_PAD.encode(&challenge),
+            "proof": URL_SAFE_NO_PAD.encode(&proof),
+        })),
+    );
+    assert!(matches!(r, Err(ApiError::ChallengeInvalid)), "{r:?}");
+}
+
+store_tests!(
+    registration_and_activation_by_direct_calls,
+    the_challenge_expires_with_the_clock,
+);
