@@ -10,8 +10,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
 use mlegit::cbor::Encoder;
 use mlegit::{
-    Date, Issuer, P256Backend, PublicKey, RevocationReason, StatusReference, StudentClaims,
-    TrustList, TrustedKey,
+    ClaimName, ClaimsError, Date, Issuer, P256Backend, PublicKey, RevocationReason,
+    StatusReference, StudentClaims, TrustList, TrustedKey,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -152,22 +152,6 @@ struct RegisterBody {
     school_address: Option<String>,
     school_id: Option<String>,
     photo: Option<String>,
-}
-
-/// The claims as stored until issuance (then deleted).
-#[derive(Serialize, Deserialize)]
-pub(crate) struct StoredClaims {
-    family_name: String,
-    given_names: String,
-    document_number: String,
-    issue_date: String,
-    expiry_date: String,
-    birth_date: String,
-    pesel: String,
-    address: String,
-    school_name: String,
-    school_address: String,
-    school_id: String,
 }
 
 #[derive(Deserialize)]
@@ -670,7 +654,7 @@ impl App {
         if student.photo_state != PhotoState::Accepted {
             return Err(ApiError::PhotoNotAccepted);
         }
-        let claims: StoredClaims =
+        let claims: StudentClaims =
             serde_json::from_str(claims).map_err(|_| ApiError::Internal("stored claims"))?;
         let validity = if student.credentials_issued == 0 {
             FIRST_ACTIVATION_VALIDITY
@@ -920,9 +904,11 @@ impl App {
         if photo_state != PhotoState::Accepted {
             return Err(ApiError::PhotoNotAccepted);
         }
-        let claims: StoredClaims =
+        // The registration as stored (the core's serde form: eleven members, dates as
+        // YYYY-MM-DD), with the accepted photo as its portrait.
+        let mut student_claims: StudentClaims =
             serde_json::from_str(&claims).map_err(|_| ApiError::Internal("stored claims"))?;
-        let student_claims = to_student_claims(&claims, photo)?;
+        student_claims.portrait = photo;
         // The credential lives until the paper ID's expiry date ends, at most a year.
         let paper_end = u64::try_from(student_claims.expiry_date.days_since_epoch())
             .map_err(|_| ApiError::PaperIdExpired)?
@@ -1280,7 +1266,7 @@ pub(crate) fn parse_list_id(list: &str) -> Result<i64, ApiError> {
 /// decoded and reduced to a portrait.
 pub(crate) fn parse_registration(
     req: &ApiRequest,
-) -> Result<(StoredClaims, Option<Vec<u8>>), ApiError> {
+) -> Result<(StudentClaims, Option<Vec<u8>>), ApiError> {
     let body: RegisterBody = parse_json(req)?;
     let (claims, photo_b64) = validate_registration(body)?;
     let portrait = photo_b64
@@ -1424,83 +1410,71 @@ fn verify_proof(
         .map_err(|_| ApiError::ProofInvalid)
 }
 
-fn to_student_claims(c: &StoredClaims, photo: Option<Vec<u8>>) -> Result<StudentClaims, ApiError> {
-    let date = |s: &str| Date::parse(s).ok_or(ApiError::Internal("stored date"));
-    Ok(StudentClaims {
-        family_name: c.family_name.clone(),
-        given_names: c.given_names.clone(),
-        document_number: c.document_number.clone(),
-        issue_date: date(&c.issue_date)?,
-        expiry_date: date(&c.expiry_date)?,
-        birth_date: date(&c.birth_date)?,
-        pesel: c.pesel.clone(),
-        address: c.address.clone(),
-        school_name: c.school_name.clone(),
-        school_address: c.school_address.clone(),
-        school_id: c.school_id.clone(),
-        portrait: photo,
-    })
-}
-
 /// Checks every field of a registration with a precise error code.
-fn validate_registration(b: RegisterBody) -> Result<(StoredClaims, Option<String>), ApiError> {
-    fn text(v: Option<String>, field: &'static str) -> Result<String, ApiError> {
+fn validate_registration(b: RegisterBody) -> Result<(StudentClaims, Option<String>), ApiError> {
+    fn date(v: Option<String>, field: &'static str) -> Result<Date, ApiError> {
         let v = v.ok_or(ApiError::MissingField(field))?;
-        if mlegit::claims::valid_text(&v) {
-            Ok(v)
-        } else {
-            Err(ApiError::InvalidField {
-                field,
-                code: "invalid_text",
-            })
-        }
-    }
-    fn date(v: Option<String>, field: &'static str) -> Result<(String, Date), ApiError> {
-        let v = v.ok_or(ApiError::MissingField(field))?;
-        let d = Date::parse(&v).ok_or(ApiError::InvalidField {
+        Date::parse(&v).ok_or(ApiError::InvalidField {
             field,
             code: "invalid_date",
-        })?;
-        Ok((v, d))
+        })
     }
-    let (issue_date, issue) = date(b.issue_date, "issue_date")?;
-    let (expiry_date, expiry) = date(b.expiry_date, "expiry_date")?;
-    let (birth_date, birth) = date(b.birth_date, "birth_date")?;
-    if issue > expiry {
-        return Err(ApiError::InvalidField {
-            field: "expiry_date",
-            code: "document_dates_reversed",
-        });
-    }
-    let pesel = b.pesel.ok_or(ApiError::MissingField("pesel"))?;
-    match mlegit::claims::pesel_birth_date(&pesel) {
-        None => {
-            return Err(ApiError::InvalidField {
-                field: "pesel",
-                code: "invalid_pesel",
-            });
-        }
-        Some(d) if d != birth => {
-            return Err(ApiError::InvalidField {
-                field: "pesel",
-                code: "pesel_birth_date_mismatch",
-            });
-        }
-        Some(_) => {}
-    }
-    let claims = StoredClaims {
-        family_name: text(b.family_name, "family_name")?,
-        given_names: text(b.given_names, "given_names")?,
-        document_number: text(b.document_number, "document_number")?,
+    // The three dates first (absent or not a date); then the core's rules in their order
+    // (StudentClaims::check: the dates' order, the PESEL, the text members). An absent
+    // member stands as empty text, which those rules refuse at the member's turn: that
+    // refusal is answered as the member missing.
+    let issue_date = date(b.issue_date, "issue_date")?;
+    let expiry_date = date(b.expiry_date, "expiry_date")?;
+    let birth_date = date(b.birth_date, "birth_date")?;
+    let mut absent = Vec::new();
+    let mut member = |v: Option<String>, name: ClaimName| {
+        v.unwrap_or_else(|| {
+            absent.push(name);
+            String::new()
+        })
+    };
+    let claims = StudentClaims {
+        family_name: member(b.family_name, ClaimName::FamilyName),
+        given_names: member(b.given_names, ClaimName::GivenNames),
+        document_number: member(b.document_number, ClaimName::DocumentNumber),
         issue_date,
         expiry_date,
         birth_date,
-        pesel,
-        address: text(b.address, "address")?,
-        school_name: text(b.school_name, "school_name")?,
-        school_address: text(b.school_address, "school_address")?,
-        school_id: text(b.school_id, "school_id")?,
+        pesel: member(b.pesel, ClaimName::Pesel),
+        address: member(b.address, ClaimName::Address),
+        school_name: member(b.school_name, ClaimName::SchoolName),
+        school_address: member(b.school_address, ClaimName::SchoolAddress),
+        school_id: member(b.school_id, ClaimName::SchoolId),
+        portrait: None,
     };
+    claims.check().map_err(|e| {
+        let missing = |name: ClaimName| absent.contains(&name);
+        match e {
+            ClaimsError::DatesReversed => ApiError::InvalidField {
+                field: "expiry_date",
+                code: "document_dates_reversed",
+            },
+            ClaimsError::InvalidPesel if missing(ClaimName::Pesel) => {
+                ApiError::MissingField("pesel")
+            }
+            ClaimsError::InvalidPesel => ApiError::InvalidField {
+                field: "pesel",
+                code: "invalid_pesel",
+            },
+            ClaimsError::PeselBirthDateMismatch => ApiError::InvalidField {
+                field: "pesel",
+                code: "pesel_birth_date_mismatch",
+            },
+            ClaimsError::InvalidText(name) if missing(name) => {
+                ApiError::MissingField(name.as_str())
+            }
+            ClaimsError::InvalidText(name) => ApiError::InvalidField {
+                field: name.as_str(),
+                code: "invalid_text",
+            },
+            _ => ApiError::Internal("registration rule"),
+        }
+    })?;
     Ok((claims, b.photo))
 }
 

@@ -304,6 +304,30 @@ impl Date {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date as YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
+                Date::parse(v).ok_or_else(|| E::custom("not a date as YYYY-MM-DD"))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -359,8 +383,13 @@ pub fn pesel_birth_date(pesel: &str) -> Option<Date> {
 
 /// What a school registers about a student: the issuer's input for one credential.
 ///
-/// `Debug` shows which fields are set, never their values.
+/// `Debug` shows which fields are set, never their values. With the `serde` feature it
+/// is a serde type with exactly the eleven text and date members (dates as
+/// `"YYYY-MM-DD"`, unknown members refused); the portrait, bytes kept apart by every user
+/// (the server's photo, the command's portrait file), is not part of that form.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct StudentClaims {
     /// Family name.
     pub family_name: String,
@@ -385,7 +414,54 @@ pub struct StudentClaims {
     /// School identifier.
     pub school_id: String,
     /// Low-resolution JPEG portrait, if there is one.
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub portrait: Option<Vec<u8>>,
+}
+
+/// The rule a [`StudentClaims`] breaks ([`StudentClaims::check`]). It names the member,
+/// never its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimsError {
+    /// `issue_date` is after `expiry_date`.
+    DatesReversed,
+    /// The PESEL is not 11 digits with a valid check digit and a real date of birth.
+    InvalidPesel,
+    /// The PESEL's date of birth is not `birth_date`.
+    PeselBirthDateMismatch,
+    /// A text member is empty, longer than 256 bytes, or holds a control character.
+    InvalidText(ClaimName),
+    /// The portrait is not a JPEG of at most 16 KiB (spec §11.5).
+    InvalidPortrait,
+}
+
+impl fmt::Display for ClaimsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimsError::DatesReversed => f.write_str("issue_date is after expiry_date"),
+            ClaimsError::InvalidPesel => f.write_str("pesel is not a valid PESEL"),
+            ClaimsError::PeselBirthDateMismatch => {
+                f.write_str("the PESEL's date of birth is not birth_date")
+            }
+            ClaimsError::InvalidText(name) => write!(f, "{} is not valid text", name.as_str()),
+            ClaimsError::InvalidPortrait => f.write_str("portrait is not a JPEG of at most 16 KiB"),
+        }
+    }
+}
+
+impl core::error::Error for ClaimsError {}
+
+impl From<ClaimsError> for crate::IssueError {
+    fn from(e: ClaimsError) -> Self {
+        use crate::IssueError;
+        match e {
+            ClaimsError::DatesReversed => IssueError::DocumentDatesReversed,
+            ClaimsError::InvalidPesel => IssueError::InvalidClaim(ClaimName::Pesel),
+            ClaimsError::PeselBirthDateMismatch => IssueError::PeselBirthDateMismatch,
+            ClaimsError::InvalidText(name) => IssueError::InvalidClaim(name),
+            ClaimsError::InvalidPortrait => IssueError::InvalidClaim(ClaimName::Portrait),
+        }
+    }
 }
 
 impl fmt::Debug for StudentClaims {
@@ -397,42 +473,65 @@ impl fmt::Debug for StudentClaims {
 }
 
 impl StudentClaims {
-    /// The claims to issue at `iat` (spec §11.7), each validated: every registered field,
-    /// holder status "student", and the age claims that are true on the UTC date of `iat`.
+    /// The registration rules, in this order, the first broken one answered: the dates'
+    /// order, the PESEL (valid, then its date of birth equal to `birth_date`), each text
+    /// member in declaration order ([`valid_text`]), then the portrait if there is one
+    /// ([`valid_portrait`]). The reference server checks a registration with this (and
+    /// answers absent members as missing where this finds them), and [`to_claims`] before
+    /// it issues.
+    ///
+    /// [`to_claims`]: StudentClaims::to_claims
+    pub fn check(&self) -> Result<(), ClaimsError> {
+        use ClaimName::*;
+        if self.issue_date > self.expiry_date {
+            return Err(ClaimsError::DatesReversed);
+        }
+        match pesel_birth_date(&self.pesel) {
+            None => return Err(ClaimsError::InvalidPesel),
+            Some(d) if d != self.birth_date => return Err(ClaimsError::PeselBirthDateMismatch),
+            Some(_) => {}
+        }
+        for (name, text) in [
+            (FamilyName, &self.family_name),
+            (GivenNames, &self.given_names),
+            (DocumentNumber, &self.document_number),
+            (Address, &self.address),
+            (SchoolName, &self.school_name),
+            (SchoolAddress, &self.school_address),
+            (SchoolId, &self.school_id),
+        ] {
+            if !valid_text(text) {
+                return Err(ClaimsError::InvalidText(name));
+            }
+        }
+        if self.portrait.as_deref().is_some_and(|p| !valid_portrait(p)) {
+            return Err(ClaimsError::InvalidPortrait);
+        }
+        Ok(())
+    }
+
+    /// The claims to issue at `iat` (spec §11.7), after [`check`](StudentClaims::check):
+    /// every registered field, holder status "student", and the age claims that are true
+    /// on the UTC date of `iat`.
     pub fn to_claims(&self, iat: u64) -> Result<Vec<(ClaimName, ClaimValue)>, crate::IssueError> {
         use crate::IssueError;
         use ClaimName::*;
-        let text = |name: ClaimName, t: &String| {
-            if valid_text(t) {
-                Ok((name, ClaimValue::Text(t.clone())))
-            } else {
-                Err(IssueError::InvalidClaim(name))
-            }
-        };
+        self.check()?;
+        let text = |name: ClaimName, t: &String| (name, ClaimValue::Text(t.clone()));
         let mut claims = Vec::with_capacity(16);
-        claims.push(text(FamilyName, &self.family_name)?);
-        claims.push(text(GivenNames, &self.given_names)?);
-        claims.push(text(DocumentNumber, &self.document_number)?);
+        claims.push(text(FamilyName, &self.family_name));
+        claims.push(text(GivenNames, &self.given_names));
+        claims.push(text(DocumentNumber, &self.document_number));
         claims.push((IssueDate, ClaimValue::Date(self.issue_date)));
         claims.push((ExpiryDate, ClaimValue::Date(self.expiry_date)));
         claims.push((HolderStatus, ClaimValue::Text(HOLDER_STATUS_STUDENT.into())));
         claims.push((BirthDate, ClaimValue::Date(self.birth_date)));
-        match pesel_birth_date(&self.pesel) {
-            None => return Err(IssueError::InvalidClaim(Pesel)),
-            Some(d) if d != self.birth_date => return Err(IssueError::PeselBirthDateMismatch),
-            Some(_) => claims.push((Pesel, ClaimValue::Text(self.pesel.clone()))),
-        }
-        claims.push(text(Address, &self.address)?);
-        claims.push(text(SchoolName, &self.school_name)?);
-        claims.push(text(SchoolAddress, &self.school_address)?);
-        claims.push(text(SchoolId, &self.school_id)?);
-        if self.issue_date > self.expiry_date {
-            return Err(IssueError::DocumentDatesReversed);
-        }
+        claims.push(text(Pesel, &self.pesel));
+        claims.push(text(Address, &self.address));
+        claims.push(text(SchoolName, &self.school_name));
+        claims.push(text(SchoolAddress, &self.school_address));
+        claims.push(text(SchoolId, &self.school_id));
         if let Some(portrait) = &self.portrait {
-            if !valid_portrait(portrait) {
-                return Err(IssueError::InvalidClaim(Portrait));
-            }
             claims.push((Portrait, ClaimValue::Bytes(portrait.clone())));
         }
         let today = Date::from_unix_seconds(iat).ok_or(IssueError::InvalidValidityWindow)?;

@@ -130,7 +130,7 @@ pub mod wire;
 
 pub use authority::{Authority, CertificateParts, VerifierCertificate};
 pub use cache::IssuerSignatureCache;
-pub use claims::{ClaimName, ClaimValue, Date, StudentClaims};
+pub use claims::{ClaimName, ClaimValue, ClaimsError, Date, StudentClaims};
 pub use cose::Algorithm;
 pub use credential::{
     CredentialInfo, DIGEST_ALG_SHA256, DOCTYPE, MAX_CREDENTIAL_LIFETIME, PRESENTATION_VERSION,
