@@ -296,7 +296,13 @@ fn source_codes() -> BTreeMap<String, u16> {
         }
     }
     for file in [
-        include_str!("../src/app.rs"),
+        include_str!("../src/app/mod.rs"),
+        include_str!("../src/app/activation.rs"),
+        include_str!("../src/app/issuance.rs"),
+        include_str!("../src/app/retention.rs"),
+        include_str!("../src/app/status.rs"),
+        include_str!("../src/app/students.rs"),
+        include_str!("../src/app/types.rs"),
         include_str!("../src/http.rs"),
         include_str!("../src/relay.rs"),
     ] {

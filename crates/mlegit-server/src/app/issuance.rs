@@ -1,0 +1,190 @@
+//! Issuance: an activation request checked against its code, then the credential issued
+//! bound to the device key, all in one transaction.
+
+use super::*;
+
+impl App {
+    /// Activation (phone, no account): checks the proof of possession, then the code, then
+    /// issues the credential bound to the device key, all in one transaction.
+    pub(crate) fn activate(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let id = param(req, 0)?;
+        let now = self.clock.now();
+        let (device_key, digits) = parse_activate(id, req, |challenge| {
+            check_challenge(&self.secret, id, challenge, now)
+        })?;
+        let mac = self.code_mac(id, &digits);
+
+        let issued = self.transaction(|tx| {
+        let swept = sweep(tx, now)?;
+        let row = tx.query_opt(
+            "SELECT a.student_id, a.expires_at, a.failures, a.state, a.code_mac, s.school_id,
+                    s.claims, s.photo, s.photo_state, s.public_id
+             FROM activations a JOIN students s ON s.id = a.student_id WHERE a.id = ?1
+             FOR UPDATE",
+            args![id],
+            |r| {
+                Ok(ActivationRow {
+                    student: r.get(0)?,
+                    expires_at: r.get(1)?,
+                    failures: r.get(2)?,
+                    state: r.get(3)?,
+                    code_mac: r.get(4)?,
+                    school: r.get(5)?,
+                    claims: r.get(6)?,
+                    photo: r.get(7)?,
+                    photo_state: r.get(8)?,
+                    public_id: r.get(9)?,
+                })
+            },
+        )?;
+        let ActivationRow {
+            student,
+            expires_at,
+            failures,
+            state,
+            code_mac: stored_mac,
+            school,
+            claims,
+            photo,
+            photo_state,
+            public_id,
+        } = row.ok_or(ApiError::ActivationNotFound)?;
+        match state {
+            ActivationState::Open => {}
+            ActivationState::Used => return Err(ApiError::ActivationUsed),
+            ActivationState::Void => return Err(ApiError::ActivationSuperseded),
+            ActivationState::Locked => return Err(ApiError::ActivationLocked),
+        }
+        if now >= to_u64(expires_at) {
+            return Err(ApiError::ActivationExpired);
+        }
+        if !bool::from(mac.as_slice().ct_eq(&stored_mac)) {
+            let failures = failures.saturating_add(1);
+            let locked = failures >= MAX_CODE_FAILURES;
+            tx.execute(
+                "UPDATE activations SET failures = ?1, state = ?2 WHERE id = ?3",
+                args![
+                    failures,
+                    if locked {
+                        ActivationState::Locked
+                    } else {
+                        ActivationState::Open
+                    },
+                    id
+                ],
+            )?;
+            let event = if locked {
+                "activation_locked"
+            } else {
+                "activation_wrong_code"
+            };
+            store::audit(tx, now, Some(school), event, id)?;
+            // Counted and committed, then refused.
+            let refusal = if locked {
+                ApiError::ActivationLocked
+            } else {
+                ApiError::CodeInvalid {
+                    attempts_left: MAX_CODE_FAILURES - failures,
+                }
+            };
+            return Ok((Err(refusal), swept > 0));
+        }
+        let claims = claims.ok_or(ApiError::StudentDataMissing)?;
+        if photo_state != PhotoState::Accepted {
+            return Err(ApiError::PhotoNotAccepted);
+        }
+        // The registration as stored (the core's serde form: eleven members, dates as
+        // YYYY-MM-DD), with the accepted photo as its portrait.
+        let mut student_claims: StudentClaims =
+            serde_json::from_str(&claims).map_err(|_| ApiError::Internal("stored claims"))?;
+        student_claims.portrait = photo;
+        // The credential lives until the paper ID's expiry date ends, at most a year.
+        let paper_end = u64::try_from(student_claims.expiry_date.days_since_epoch())
+            .map_err(|_| ApiError::PaperIdExpired)?
+            * DAY
+            + DAY
+            - 1;
+        let exp = paper_end.min(now + MAX_CREDENTIAL_VALIDITY);
+        if exp <= now {
+            return Err(ApiError::PaperIdExpired);
+        }
+        let (list_uri, list, entry) = lists::allocate(tx, self.public_url(), self.random.as_ref())?;
+        let issuer = self.issuer(tx)?;
+        let issued = issuer
+            .credential()
+            .claims(student_claims)
+            .device_key(device_key.clone())
+            .validity(mlegit::Validity {
+                issued_at: now,
+                not_before: now,
+                expires: exp,
+            })
+            .status(StatusReference {
+                uri: list_uri,
+                index: entry,
+            })
+            .issue(&mut crate::random::AsRng(self.random.as_ref()))
+            .map_err(|e| match e {
+                mlegit::IssueError::Signer => ApiError::Internal("signer"),
+                _ => ApiError::InvalidField {
+                    field: "claims",
+                    code: "student_data_invalid",
+                },
+            })?;
+        // One device only: every earlier credential of the student is superseded.
+        tx.execute(
+            "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2
+             WHERE student_id = ?3 AND revoked_reason IS NULL",
+            args![
+                to_i64(RevocationReason::Superseded.code()),
+                to_i64(now),
+                student
+            ],
+        )?;
+        lists::flip_revoked(tx, now)?;
+        tx.execute(
+            "INSERT INTO credentials (credential_id, school_id, student_id, activation_id,
+                                      kid, iat, exp, device_thumbprint, list_id, list_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            args![
+                issued.credential_id.as_slice(),
+                school,
+                student,
+                id,
+                issuer.key_id(),
+                to_i64(now),
+                to_i64(exp),
+                Sha256::digest(device_key.to_sec1_uncompressed()).to_vec(),
+                list,
+                to_i64(entry)
+            ],
+        )?;
+        tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", args![id])?;
+        // Retention: the personal data and photo go once the credential is issued.
+        tx.execute(
+            "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
+                    upload_hash = NULL, data_deleted_at = ?1, credentials_issued = credentials_issued + 1
+             WHERE id = ?2",
+            args![to_i64(now), student],
+        )?;
+        store::audit(
+            tx,
+            now,
+            Some(school),
+            "credential_issued",
+            &hex::encode(&issued.credential_id),
+        )?;
+        store::audit(tx, now, Some(school), "data_deleted", &public_id)?;
+        lists::count_use(tx, list)?;
+        Ok((Ok(issued), true))
+        })??;
+
+        let mut e = Encoder::with_capacity(issued.credential.len() + 2048);
+        e.map(2).text("credential").bytes(&issued.credential);
+        e.text("disclosures").array(issued.disclosures.len());
+        for d in &issued.disclosures {
+            e.bytes(d.as_bytes());
+        }
+        Ok(ApiResponse::bytes(201, "application/cbor", e.into_bytes()))
+    }
+}
