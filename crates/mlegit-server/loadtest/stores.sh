@@ -93,6 +93,12 @@ run sqlite "sqlite:$work/sqlite-data/mlegit.sqlite3" 1
 for r in 1 2; do
     dbname="mlegit_load_${r}_$$"
     psql_admin "CREATE DATABASE $dbname"
-    run "postgres-$r" "$base/$dbname" "$r"
+    # Plain TCP on loopback, as the README's table was measured; MLEGIT_LOAD_TLS=1 runs
+    # over TLS with the test cluster's CA instead.
+    tls="?sslmode=disable"
+    if [ "${MLEGIT_LOAD_TLS:-}" = 1 ]; then
+        tls="?sslmode=require&sslrootcert=${MLEGIT_TEST_POSTGRES_CA:?}"
+    fi
+    run "postgres-$r" "$base/$dbname$tls" "$r"
     psql_admin "DROP DATABASE $dbname WITH (FORCE)"
 done

@@ -16,8 +16,12 @@
 //! took first, such as a new list's id) fails with a retryable [`StoreError`] and is run
 //! again whole by the caller.
 //!
-//! No TLS to the database: connect over loopback or a Unix socket (`host=/run/postgresql`
-//! in the URL's query), or through a tunnel.
+//! TLS to the database is rustls (ring), through tokio-postgres-rustls, as libpq's
+//! `sslmode` says: `disable` (plain), `prefer` (tokio-postgres's default: TLS if the
+//! server offers it, else plain), `require` (TLS or no connection). Over TLS the server's
+//! certificate is verified, for the host name in the URL, against the CA certificates in
+//! the PEM file of `sslrootcert=PATH` in the URL's query (as libpq names it), or else
+//! against Mozilla's roots (webpki-roots). Over a network, use `sslmode=require`.
 
 use std::time::Duration;
 
@@ -171,6 +175,7 @@ impl Drop for PgStore {
 impl PgStore {
     /// Connects to the database `url` names and brings its schema up to date.
     pub fn open(url: &str) -> Result<Self, ServerError> {
+        let (url, root_cert) = split_root_cert(url);
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|_| ServerError::Invalid("--database: not a PostgreSQL URL"))?;
@@ -179,7 +184,7 @@ impl PgStore {
         }
         let manager = Manager::from_config(
             config,
-            tokio_postgres::NoTls,
+            tls(root_cert.as_deref())?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -282,6 +287,63 @@ impl Store for PgStore {
     fn engine(&self) -> &'static str {
         "PostgreSQL"
     }
+}
+
+/// The URL without its `sslrootcert=PATH` query parameter (which tokio-postgres does not
+/// know), and that path. The path is taken as it is written: no percent-decoding, so it
+/// must not hold `&`, `#` or `%`.
+fn split_root_cert(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut root = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("sslrootcert=") {
+            Some(path) => {
+                root = Some(path.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    if rest.is_empty() {
+        (base.to_owned(), root)
+    } else {
+        (format!("{base}?{}", rest.join("&")), root)
+    }
+}
+
+/// The TLS connector: rustls with the ring provider, trusting the CA certificates of the
+/// PEM file `root_cert`, or Mozilla's roots.
+fn tls(root_cert: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, ServerError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| ServerError::io("read the database's sslrootcert file", e))?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert =
+                    cert.map_err(|_| ServerError::Key("sslrootcert: not PEM certificates"))?;
+                roots
+                    .add(cert)
+                    .map_err(|_| ServerError::Key("sslrootcert: a certificate rustls refuses"))?;
+            }
+            if roots.is_empty() {
+                return Err(ServerError::Key("sslrootcert: no certificate in the file"));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| ServerError::Key("TLS protocol versions"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// One transaction on one pooled connection.
@@ -477,6 +539,26 @@ fn pg_error(e: &tokio_postgres::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::dialect;
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_the_url() {
+        use super::split_root_cert;
+        assert_eq!(
+            split_root_cert("postgresql://u@h/db?sslmode=require&sslrootcert=/etc/ca.pem"),
+            (
+                "postgresql://u@h/db?sslmode=require".to_owned(),
+                Some("/etc/ca.pem".to_owned())
+            )
+        );
+        assert_eq!(
+            split_root_cert("postgresql://u@h/db?sslrootcert=ca.pem"),
+            ("postgresql://u@h/db".to_owned(), Some("ca.pem".to_owned()))
+        );
+        assert_eq!(
+            split_root_cert("postgresql://u@h/db"),
+            ("postgresql://u@h/db".to_owned(), None)
+        );
+    }
 
     #[test]
     fn placeholders_become_dollars() {

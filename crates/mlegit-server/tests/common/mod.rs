@@ -101,7 +101,12 @@ impl PgDatabase {
         let admin_url = postgres_url().expect("MLEGIT_TEST_POSTGRES");
         let name = format!("mlegit_test_{}", hex::encode(rand::random::<[u8; 8]>()));
         let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
-        let url = format!("{base}/{name}");
+        // Over TLS, verified against the test cluster's CA, when the cluster has one
+        // (scripts/postgres-cluster.sh): every PostgreSQL test then runs over TLS.
+        let url = match std::env::var("MLEGIT_TEST_POSTGRES_CA") {
+            Ok(ca) if !ca.is_empty() => format!("{base}/{name}?sslmode=require&sslrootcert={ca}"),
+            _ => format!("{base}/{name}"),
+        };
         pg_admin(&admin_url, &format!("CREATE DATABASE {name}"));
         Self {
             admin_url,
