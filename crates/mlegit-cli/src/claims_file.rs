@@ -14,45 +14,48 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use mlegit::{Date, StudentClaims};
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::files;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClaimsFile {
-    family_name: String,
-    given_names: String,
-    document_number: String,
-    issue_date: String,
-    expiry_date: String,
-    birth_date: String,
-    pesel: String,
-    address: String,
-    school_name: String,
-    school_address: String,
-    school_id: String,
-    #[serde(default)]
-    portrait: Option<PathBuf>,
-}
+/// The date members of a claims file, named in an error about one.
+const DATES: [&str; 3] = ["issue_date", "expiry_date", "birth_date"];
 
 /// Reads a claims file; `portrait` (from `--portrait`) overrides the file's own.
+///
+/// The members are the core's `StudentClaims` in its serde form (the server stores
+/// registrations in the same form); `portrait`, a file name, is taken out first.
 pub fn read(path: &Path, portrait: Option<&Path>) -> Result<StudentClaims> {
     let text = files::read_text(path, "claims file", files::MAX_CLAIMS_FILE)?;
     let origin = path.display();
-    let file: ClaimsFile =
+    let mut value: Value =
         serde_json::from_str(&text).map_err(|e| anyhow!("claims file {origin}: {e}"))?;
-    let date = |field: &str, value: &str| {
-        Date::parse(value).ok_or_else(|| {
-            anyhow!("claims file {origin}: field {field}: {value:?} is not a date YYYY-MM-DD")
-        })
+    let members = value
+        .as_object_mut()
+        .ok_or_else(|| anyhow!("claims file {origin}: not a JSON object"))?;
+    let own_portrait = match members.remove("portrait") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(PathBuf::from(name)),
+        Some(_) => return Err(anyhow!("claims file {origin}: portrait: not a file name")),
     };
-    let portrait_path = match (portrait, &file.portrait) {
+    // A date that does not parse is named (serde's message would not say which member).
+    for field in DATES {
+        if let Some(Value::String(v)) = members.get(field)
+            && Date::parse(v).is_none()
+        {
+            return Err(anyhow!(
+                "claims file {origin}: field {field}: {v:?} is not a date YYYY-MM-DD"
+            ));
+        }
+    }
+    let mut claims: StudentClaims =
+        serde_json::from_value(value).map_err(|e| anyhow!("claims file {origin}: {e}"))?;
+    let portrait_path = match (portrait, own_portrait) {
         (Some(p), _) => Some(p.to_path_buf()),
         (None, Some(p)) => Some(path.parent().unwrap_or(Path::new(".")).join(p)),
         (None, None) => None,
     };
-    let portrait = match portrait_path {
+    claims.portrait = match portrait_path {
         Some(p) => Some(files::read(
             &p,
             "portrait",
@@ -60,18 +63,5 @@ pub fn read(path: &Path, portrait: Option<&Path>) -> Result<StudentClaims> {
         )?),
         None => None,
     };
-    Ok(StudentClaims {
-        issue_date: date("issue_date", &file.issue_date)?,
-        expiry_date: date("expiry_date", &file.expiry_date)?,
-        birth_date: date("birth_date", &file.birth_date)?,
-        family_name: file.family_name,
-        given_names: file.given_names,
-        document_number: file.document_number,
-        pesel: file.pesel,
-        address: file.address,
-        school_name: file.school_name,
-        school_address: file.school_address,
-        school_id: file.school_id,
-        portrait,
-    })
+    Ok(claims)
 }
