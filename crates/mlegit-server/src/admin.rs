@@ -276,11 +276,8 @@ impl Admin {
         clock: Box<dyn Clock>,
         keys: Box<dyn KeyStore>,
     ) -> Result<Self, ServerError> {
-        if !store::is_initialised(database)? {
-            return Err(ServerError::NotInitialised);
-        }
         Ok(Self {
-            store: store::open(database)?,
+            store: store::open_initialised(database)?.ok_or(ServerError::NotInitialised)?,
             clock,
             keys,
         })

@@ -100,11 +100,8 @@ impl App {
         random: Arc<dyn Random>,
         keys: Arc<dyn KeyStore>,
     ) -> Result<Self, crate::ServerError> {
-        if !store::is_initialised(database)? {
-            return Err(crate::ServerError::NotInitialised);
-        }
+        let store = store::open_initialised(database)?.ok_or(crate::ServerError::NotInitialised)?;
         let secret = zeroize::Zeroizing::new(crate::keys::read_secret(data_dir)?);
-        let store = store::open(database)?;
         Ok(Self {
             store,
             secret,
