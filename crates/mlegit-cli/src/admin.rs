@@ -344,7 +344,8 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                 .export_status_lists()
                 .map_err(fail(&data.data_dir))?;
             std::fs::create_dir_all(dir).map_err(|e| anyhow!("create {}: {e}", dir.display()))?;
-            for (n, uri, token) in &lists {
+            for list in &lists {
+                let (n, uri, token) = (list.number, &list.uri, &list.token);
                 let path = dir.join(format!("{n}.cwt"));
                 crate::files::write_atomic(
                     &path,

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::ServerError;
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{self, FileKeyStore, KeyStore};
+use crate::random::{Random, SystemRandom};
 use std::sync::Arc;
 
 use crate::store::{self, Database, Store, Tx, args, to_i64};
@@ -74,6 +75,17 @@ pub struct KeyInfo {
     pub retired_at: Option<u64>,
 }
 
+/// A status list's token as exported.
+#[derive(Debug)]
+pub struct ExportedList {
+    /// The list's number (the last segment of its URI).
+    pub number: i64,
+    /// The list's URI, its tokens' `sub`.
+    pub uri: String,
+    /// The signed token (spec §9), fresh.
+    pub token: Vec<u8>,
+}
+
 /// Creates the data directory (mode 0700), the database, the server secret, the first
 /// issuer key and the first authority key (`keys/<kid>.pem`, mode 0600).
 pub fn init(data_dir: &Path) -> Result<InitReport, ServerError> {
@@ -103,22 +115,22 @@ pub fn init_in(
     clock: &dyn Clock,
     keys: &dyn KeyStore,
 ) -> Result<InitReport, ServerError> {
-    if store::is_initialised(database)? {
-        return Err(ServerError::AlreadyInitialised);
-    }
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(data_dir)
         .map_err(|e| ServerError::io("create data directory", e))?;
-    keys::create_secret(data_dir)?;
+    // One connection (pool) for the whole of it; the exclusive lock makes a second `init`
+    // on the same database wait, then find the first key.
     let store = store::open(database)?;
     let tx = store.begin()?;
     tx.exclusive()?;
     if store::active_kid(&*tx)?.is_some() {
-        // Another process initialised it since the check above.
         return Err(ServerError::AlreadyInitialised);
     }
+    // Kept if an earlier `init` wrote it and then failed before its commit: nothing is
+    // keyed to it until the database holds a key.
+    keys::ensure_secret(data_dir)?;
     let kid = add_key(&*tx, clock.now(), keys, 0)?;
     ensure_authority_key(&*tx, clock.now(), keys)?;
     tx.commit()?;
@@ -239,6 +251,7 @@ pub struct Admin {
     store: Arc<dyn Store>,
     clock: Box<dyn Clock>,
     keys: Box<dyn KeyStore>,
+    random: Box<dyn Random>,
 }
 
 impl core::fmt::Debug for Admin {
@@ -280,7 +293,15 @@ impl Admin {
             store: store::open_initialised(database)?.ok_or(ServerError::NotInitialised)?,
             clock,
             keys,
+            random: Box::new(SystemRandom),
         })
+    }
+
+    /// The same, drawing the secrets of new school tokens from `random` instead of the
+    /// operating system (tests give a [`crate::random::SeededRandom`]).
+    pub fn with_random(mut self, random: Box<dyn Random>) -> Self {
+        self.random = random;
+        self
     }
 
     /// The store it administers (tests read it to check what the server kept).
@@ -360,7 +381,7 @@ impl Admin {
     /// Creates a bearer token for a school. Only its SHA-256 is stored.
     pub fn create_token(&mut self, school_id: i64) -> Result<NewToken, ServerError> {
         let now = self.clock.now();
-        let token = crate::app::random_token(&crate::random::SystemRandom, "mlsk_");
+        let token = crate::app::random_token(self.random.as_ref(), "mlsk_");
         let hash = Sha256::digest(token.as_bytes()).to_vec();
         let tx = self.store.begin()?;
         let exists: Option<i64> = tx.query_opt(
@@ -413,9 +434,9 @@ impl Admin {
     }
 
     /// Every status list's token, signed again first where stale (as the server would
-    /// before serving it): `(list number, its URI, the token)`, for `mlegit admin
-    /// status-list export`, which writes them as files for a CDN or offline validators.
-    pub fn export_status_lists(&mut self) -> Result<Vec<(i64, String, Vec<u8>)>, ServerError> {
+    /// before serving it), for `mlegit admin status-list export`, which writes them as
+    /// files for a CDN or offline validators.
+    pub fn export_status_lists(&mut self) -> Result<Vec<ExportedList>, ServerError> {
         let now = self.clock.now();
         let tx = self.store.begin()?;
         let kid = store::active_kid(&*tx)?.ok_or(ServerError::NotInitialised)?;
@@ -433,7 +454,11 @@ impl Admin {
                 |r| r.get(0),
             )?;
             if let Some(served) = crate::lists::token(&*tx, &issuer, id, now).map_err(fail)? {
-                out.push((id, uri, served.token));
+                out.push(ExportedList {
+                    number: id,
+                    uri,
+                    token: served.token,
+                });
             }
         }
         tx.commit()?;

@@ -121,8 +121,11 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), ServerError> {
 /// The 32-byte server secret that keys the hashes of activation codes and challenges.
 pub(crate) const SECRET_FILE: &str = "server.secret";
 
-/// Creates the server secret.
-pub(crate) fn create_secret(data_dir: &Path) -> Result<(), ServerError> {
+/// Creates the server secret, or keeps the one there (checked to be 32 bytes).
+pub(crate) fn ensure_secret(data_dir: &Path) -> Result<(), ServerError> {
+    if data_dir.join(SECRET_FILE).exists() {
+        return read_secret(data_dir).map(|_| ());
+    }
     let mut secret = [0u8; 32];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut secret);
     write_private(&data_dir.join(SECRET_FILE), &secret)

@@ -52,8 +52,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use admin::{
-    Admin, InitReport, KeyInfo, NewToken, RegisteredVerifier, School, TokenInfo, VerifierInfo,
-    init, init_in, init_with,
+    Admin, ExportedList, InitReport, KeyInfo, NewToken, RegisteredVerifier, School, TokenInfo,
+    VerifierInfo, init, init_in, init_with,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};

@@ -41,7 +41,30 @@ pub fn list_uri(public_url: &str, id: i64) -> String {
     format!("https://{rest}/v1/status-lists/{id}")
 }
 
-/// Draws a free entry for a new credential: `(list URI, list id, index)`. A new list is
+/// A status list entry drawn for a new credential.
+pub struct Entry {
+    /// The list's URI (the credential's status reference, and the token's `sub`).
+    pub uri: String,
+    /// The list's row id.
+    pub list: i64,
+    /// The entry's index in the list.
+    pub index: u64,
+}
+
+/// A list with room left (at most half used), as [`allocate`] reads it.
+struct OpenList {
+    id: i64,
+    uri: String,
+    entries: i64,
+}
+
+/// A revoked credential's entry, as [`flip_revoked`] reads it.
+struct Revoked {
+    list: i64,
+    index: i64,
+}
+
+/// Draws a free entry for a new credential. A new list is
 /// named under `public_url` (its URI is stored with it, and every token of it carries that
 /// `sub`, whatever URL the server is reached at later). Call [`count_use`] for the list
 /// once the credential is stored.
@@ -53,14 +76,24 @@ pub fn allocate(
     tx: &dyn Tx,
     public_url: &str,
     random: &dyn crate::random::Random,
-) -> Result<(String, i64, u64), ApiError> {
-    let current: Option<(i64, String, i64)> = tx.query_opt(
+) -> Result<Entry, ApiError> {
+    let current = tx.query_opt(
         "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
          ORDER BY id DESC LIMIT 1",
         args![],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| {
+            Ok(OpenList {
+                id: r.get(0)?,
+                uri: r.get(1)?,
+                entries: r.get(2)?,
+            })
+        },
     )?;
-    let (list, uri, entries) = match current {
+    let OpenList {
+        id: list,
+        uri,
+        entries,
+    } = match current {
         Some(c) => c,
         None => {
             let bytes =
@@ -75,7 +108,11 @@ pub fn allocate(
                 "INSERT INTO status_lists (id, uri, entries, used, bits) VALUES (?1, ?2, ?3, 0, ?4)",
                 args![next, uri.as_str(), to_i64(LIST_ENTRIES), vec![0u8; bytes]],
             )?;
-            (next, uri, to_i64(LIST_ENTRIES))
+            OpenList {
+                id: next,
+                uri,
+                entries: to_i64(LIST_ENTRIES),
+            }
         }
     };
     let entries = to_u64(entries);
@@ -89,7 +126,7 @@ pub fn allocate(
             |r| r.get(0),
         )?;
         if !taken {
-            return Ok((uri, list, index));
+            return Ok(Entry { uri, list, index });
         }
     }
     Err(ApiError::Internal("no free status list entry"))
@@ -110,13 +147,18 @@ pub fn count_use(tx: &dyn Tx, list: i64) -> Result<(), ApiError> {
 /// bits are read `FOR UPDATE`: two replicas revoking in one list at once take turns, and
 /// neither overwrites the other's bit.
 pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
-    let entries: Vec<(i64, i64)> = tx.query_map(
+    let entries = tx.query_map(
         "SELECT list_id, list_index FROM credentials
          WHERE revoked_at = ?1 AND list_id IS NOT NULL",
         args![to_i64(revoked_at)],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok(Revoked {
+                list: r.get(0)?,
+                index: r.get(1)?,
+            })
+        },
     )?;
-    for (list, index) in entries {
+    for Revoked { list, index } in entries {
         let bytes: Vec<u8> = tx.query_row(
             "SELECT bits FROM status_lists WHERE id = ?1 FOR UPDATE",
             args![list],

@@ -14,7 +14,7 @@ use mlegit::{P256Signer, Signer as _};
 use mlegit_server::app::{ApiRequest, ApiResponse, App};
 use mlegit_server::random::SeededRandom;
 use mlegit_server::routes::RouteId;
-use mlegit_server::{ApiError, FileKeyStore, ManualClock};
+use mlegit_server::{Admin, ApiError, FileKeyStore, ManualClock, ServerError};
 use serde_json::{Value, json};
 
 /// An `App` on a fresh data directory and database (a `Deployment`: initialised, with a
@@ -197,7 +197,78 @@ fn the_challenge_expires_with_the_clock(backend: Backend) {
     assert!(matches!(r, Err(ApiError::ChallengeInvalid)), "{r:?}");
 }
 
+/// `init` on an initialised database is refused and changes nothing; a server secret left by
+/// an `init` that failed before its commit is kept, so that `init` can simply be run again.
+fn init_is_refused_twice_and_can_be_rerun(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (database, _pg) = common::fresh_database(backend, &data);
+    let keys = FileKeyStore::new(&data);
+    // What a failed first run leaves: the directory and the secret, no key in the database.
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("server.secret"), [9u8; 32]).unwrap();
+    mlegit_server::init_in(&data, &database, &mlegit_server::SystemClock, &keys).unwrap();
+    assert_eq!(
+        std::fs::read(data.join("server.secret")).unwrap(),
+        [9u8; 32]
+    );
+    let issuer_keys = || {
+        Admin::open_in(
+            &database,
+            Box::new(mlegit_server::SystemClock),
+            Box::new(FileKeyStore::new(&data)),
+        )
+        .unwrap()
+        .keys()
+        .unwrap()
+    };
+    let keys_before = issuer_keys();
+    let again = mlegit_server::init_in(&data, &database, &mlegit_server::SystemClock, &keys);
+    assert!(
+        matches!(again, Err(ServerError::AlreadyInitialised)),
+        "{again:?}"
+    );
+    let keys_after = issuer_keys();
+    assert_eq!(keys_before, keys_after);
+    assert_eq!(keys_after.len(), 1);
+    // A secret of the wrong size is an error, not silently replaced.
+    let other = dir.path().join("other");
+    let (database, _pg2) = common::fresh_database(backend, &other);
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("server.secret"), [9u8; 31]).unwrap();
+    let bad = mlegit_server::init_in(
+        &other,
+        &database,
+        &mlegit_server::SystemClock,
+        &FileKeyStore::new(&other),
+    );
+    assert!(matches!(bad, Err(ServerError::Key(_))), "{bad:?}");
+}
+
+/// The admin draws school tokens from the randomness it is given: the same seed on two
+/// deployments gives the same token, another seed another one.
+fn admin_tokens_come_from_the_given_randomness(backend: Backend) {
+    let token = |seed: u64| {
+        let d = Deployment::new(backend);
+        let mut admin = Admin::open_in(
+            &d.database,
+            Box::new(mlegit_server::SystemClock),
+            Box::new(FileKeyStore::new(&d.data())),
+        )
+        .unwrap()
+        .with_random(Box::new(SeededRandom::new(seed)));
+        let school = admin.create_school("Liceum").unwrap();
+        admin.create_token(school.id).unwrap().token
+    };
+    let (a, b, c) = (token(5), token(5), token(6));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(a.starts_with("mlsk_"), "{a}");
+}
+
 store_tests!(
     registration_and_activation_by_direct_calls,
     the_challenge_expires_with_the_clock,
+    init_is_refused_twice_and_can_be_rerun,
+    admin_tokens_come_from_the_given_randomness,
 );

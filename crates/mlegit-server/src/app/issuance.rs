@@ -108,7 +108,11 @@ impl App {
         if exp <= now {
             return Err(ApiError::PaperIdExpired);
         }
-        let (list_uri, list, entry) = lists::allocate(tx, self.public_url(), self.random.as_ref())?;
+        let lists::Entry {
+            uri: list_uri,
+            list,
+            index: entry,
+        } = lists::allocate(tx, self.public_url(), self.random.as_ref())?;
         let issuer = self.issuer(tx)?;
         let issued = issuer
             .credential()

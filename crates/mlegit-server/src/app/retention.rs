@@ -16,15 +16,26 @@ impl App {
 /// Retention (spec §15.3): deletes personal data and photos registered 30 days ago or more.
 pub(crate) fn sweep(tx: &dyn Tx, now: u64) -> Result<usize, StoreError> {
     let cutoff = to_i64(now.saturating_sub(RETENTION));
-    let rows: Vec<(i64, String)> = tx.query_map(
+    let rows = tx.query_map(
         "UPDATE students SET claims = NULL, photo = NULL, photo_state = 'none', photo_reason = NULL,
                 upload_hash = NULL, data_deleted_at = ?1
          WHERE claims IS NOT NULL AND registered_at <= ?2 RETURNING school_id, public_id",
         args![to_i64(now), cutoff],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok(Expired {
+                school: r.get(0)?,
+                public_id: r.get(1)?,
+            })
+        },
     )?;
-    for (school, public_id) in &rows {
-        store::audit(tx, now, Some(*school), "data_expired", public_id)?;
+    for row in &rows {
+        store::audit(tx, now, Some(row.school), "data_expired", &row.public_id)?;
     }
     Ok(rows.len())
+}
+
+/// A student whose data the sweep deleted.
+struct Expired {
+    school: i64,
+    public_id: String,
 }

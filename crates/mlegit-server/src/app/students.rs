@@ -82,16 +82,21 @@ impl App {
     pub(crate) fn show_student(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let public_id = param(req, 0)?;
         let now = self.clock.now();
-        type CredentialRow = (Vec<u8>, Option<String>, Option<i64>, i64, i64, Option<i64>);
         let (student, activation, rows) = self.transaction(|tx| {
             let school = self.school(tx, req)?;
             let swept = sweep(tx, now)?;
             let student = find_student(tx, school, public_id)?;
-            let activation: Option<(String, i64, ActivationState)> = tx.query_opt(
+            let activation = tx.query_opt(
                 "SELECT id, expires_at, state FROM activations WHERE student_id = ?1
                  ORDER BY created_at DESC, rowid DESC LIMIT 1",
                 args![student.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(LatestActivation {
+                        id: r.get(0)?,
+                        expires_at: r.get(1)?,
+                        state: r.get(2)?,
+                    })
+                },
             )?;
             let rows: Vec<CredentialRow> = tx.query_map(
                 "SELECT c.credential_id, l.uri, c.list_index, c.iat, c.exp, c.revoked_reason
@@ -99,22 +104,30 @@ impl App {
                  WHERE c.student_id = ?1 ORDER BY c.status_index",
                 args![student.id],
                 |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
+                    Ok(CredentialRow {
+                        credential_id: r.get(0)?,
+                        list_uri: r.get(1)?,
+                        list_index: r.get(2)?,
+                        iat: r.get(3)?,
+                        exp: r.get(4)?,
+                        revoked_reason: r.get(5)?,
+                    })
                 },
             )?;
             Ok(((student, activation, rows), swept > 0))
         })?;
         let mut credentials = Vec::new();
         {
-            for (cid, list_uri, list_index, iat, exp, reason) in rows {
-                let reason = reason.and_then(|c| RevocationReason::from_code(to_u64(c)));
+            for row in rows {
+                let CredentialRow {
+                    credential_id: cid,
+                    list_uri,
+                    list_index,
+                    iat,
+                    exp,
+                    revoked_reason,
+                } = row;
+                let reason = revoked_reason.and_then(|c| RevocationReason::from_code(to_u64(c)));
                 let status = match reason {
                     Some(_) => "revoked",
                     None if now > to_u64(exp) => "expired",
@@ -139,9 +152,9 @@ impl App {
                 "data_held": student.claims.is_some(),
                 "photo_state": student.photo_state.as_str(),
                 "photo_rejection_reason": student.photo_reason,
-                "activation": activation.map(|(id, expires_at, state)| {
-                    let state = if state == ActivationState::Open && now >= to_u64(expires_at) { "expired" } else { state.as_str() };
-                    serde_json::json!({"activation_id": id, "expires_at": expires_at, "state": state})
+                "activation": activation.map(|a| {
+                    let state = if a.state == ActivationState::Open && now >= to_u64(a.expires_at) { "expired" } else { a.state.as_str() };
+                    serde_json::json!({"activation_id": a.id, "expires_at": a.expires_at, "state": state})
                 }),
                 "credentials": credentials,
             }),
@@ -153,11 +166,17 @@ impl App {
         // lookup and never reaches the image decoder.
         let (token, photo_b64) = parse_upload_fields(req)?;
         let hash = Sha256::digest(token.as_bytes());
-        let holder = |conn: &dyn Tx| -> Result<(i64, i64, String), ApiError> {
+        let holder = |conn: &dyn Tx| -> Result<UploadHolder, ApiError> {
             conn.query_opt(
                 "SELECT id, school_id, public_id FROM students WHERE upload_hash = ?1 AND claims IS NOT NULL",
                 args![hash.as_slice()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(UploadHolder {
+                        student: r.get(0)?,
+                        school: r.get(1)?,
+                        public_id: r.get(2)?,
+                    })
+                },
             )?
             .ok_or(ApiError::UploadTokenInvalid)
         };
@@ -171,12 +190,12 @@ impl App {
         let portrait = photo::portrait(&decode_b64(&photo_b64, "photo")?)?;
         let now = self.clock.now();
         self.transaction(|tx| {
-            let (id, school, public_id) = holder(tx)?;
+            let h = holder(tx)?;
             tx.execute(
                 "UPDATE students SET photo = ?1, photo_state = 'pending', photo_reason = NULL WHERE id = ?2",
-                args![portrait.as_slice(), id],
+                args![portrait.as_slice(), h.student],
             )?;
-            store::audit(tx, now, Some(school), "photo_submitted", &public_id)?;
+            store::audit(tx, now, Some(h.school), "photo_submitted", &h.public_id)?;
             Ok(((), false))
         })?;
         ApiResponse::json(202, &serde_json::json!({"photo_state": "pending"}))
@@ -337,4 +356,30 @@ pub(crate) fn validate_registration(
         }
     })?;
     Ok((claims, b.photo))
+}
+
+/// A student's latest activation, as `GET /v1/students/{id}` shows it.
+struct LatestActivation {
+    id: String,
+    expires_at: i64,
+    state: ActivationState,
+}
+
+/// One of a student's credentials, as `GET /v1/students/{id}` lists it.
+struct CredentialRow {
+    credential_id: Vec<u8>,
+    /// The status list's URI and the entry (absent for credentials without one).
+    list_uri: Option<String>,
+    list_index: Option<i64>,
+    iat: i64,
+    exp: i64,
+    /// The revocation reason's code, if revoked.
+    revoked_reason: Option<i64>,
+}
+
+/// The student a photo-upload token belongs to.
+struct UploadHolder {
+    student: i64,
+    school: i64,
+    public_id: String,
 }

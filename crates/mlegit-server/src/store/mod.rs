@@ -89,12 +89,6 @@ pub fn open(db: &Database) -> Result<Arc<dyn Store>, ServerError> {
     }
 }
 
-/// Whether a database has been initialised (schema and a first issuer key); for SQLite,
-/// without creating the file.
-pub fn is_initialised(db: &Database) -> Result<bool, ServerError> {
-    Ok(open_initialised(db)?.is_some())
-}
-
 /// The store of an initialised database, opened once; `None` if it is not initialised
 /// (for SQLite, a missing file is not created).
 pub fn open_initialised(db: &Database) -> Result<Option<Arc<dyn Store>>, ServerError> {
