@@ -148,10 +148,15 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
             }
             e => anyhow!("claims file {}: {e}", args.claims.display()),
         })?;
+    // A private device key is kept sealed under a password (spec §19.5's wallet file).
+    let password = device_private
+        .is_some()
+        .then(|| crate::wallet_file::Password::from_env_or_prompt(&args.out, true))
+        .transpose()?;
     WalletFile::new(
-        &issued.credential,
-        &issued.disclosures,
-        device_private.as_ref(),
+        &[(issued.credential.clone(), issued.disclosures.clone())],
+        device_private.as_slice(),
+        password.as_ref(),
     )?
     .write(&args.out)?;
     let names: Vec<&str> = issued
@@ -506,19 +511,60 @@ pub(crate) fn tell_who_asks(c: &CheckedRequest) {
     }
 }
 
-/// The wallet file at `path`, opened with its own device key or the one at `device_key`.
+/// The wallet file at `path` and its batch, opened with its own device keys (asking for
+/// the password) or with the one at `device_key` (a wallet of one credential issued to a
+/// public key).
 pub(crate) fn open_wallet(
     path: &Path,
     device_key: Option<&Path>,
-) -> Result<mlegit::Wallet<mlegit::P256Signer>> {
+) -> Result<(WalletFile, mlegit::Batch<mlegit::P256Signer>)> {
     let device_key = device_key
         .map(|p| keys::read_private(p, "device key"))
         .transpose()?;
-    WalletFile::read(path)?.open(path, device_key)
+    let file = WalletFile::read(path)?;
+    let password = (device_key.is_none() && file.has_keys())
+        .then(|| crate::wallet_file::Password::from_env_or_prompt(path, false))
+        .transpose()?;
+    let batch = file.open(path, password.as_ref(), device_key)?;
+    Ok((file, batch))
+}
+
+/// After a presentation with `batch`: keeps its usage record in the file, and tells the
+/// student what the next presentation will be like (spec §19.5).
+pub(crate) fn record_use(
+    path: &Path,
+    mut file: WalletFile,
+    batch: &mlegit::Batch<mlegit::P256Signer>,
+    pick: mlegit::Pick,
+) -> Result<()> {
+    file.record(batch);
+    file.write(path)?;
+    let total = batch.credentials().len();
+    if let mlegit::Pick::Reused(i) = pick {
+        eprintln!(
+            "mlegit: warning: every credential of wallet {} was shown before; this \
+             presentation used credential {} again and can be linked to the earlier ones \
+             made with it. Ask the school for a new activation code for a new batch.",
+            path.display(),
+            i + 1
+        );
+    } else if batch.running_low() {
+        eprintln!(
+            "mlegit: note: {} of {total} credentials left unused in wallet {}: ask the \
+             school for a new activation code soon",
+            batch.unused(),
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
-    let wallet = open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let (file, mut batch) = open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let wallet = batch
+        .credentials()
+        .first()
+        .ok_or_else(|| anyhow!("wallet {}: no credential", args.wallet.display()))?;
     let now = time::now_or(args.now);
     let checked = args
         .request
@@ -532,7 +578,7 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
         .display()
         .to_string();
     let selection = select_claims(
-        &wallet,
+        wallet,
         checked.as_ref().map(CheckedRequest::request),
         &args.claims,
         &format!("request {origin}"),
@@ -541,12 +587,13 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
     if let Some(c) = &checked {
         tell_who_asks(c);
     }
-    let bytes = match &checked {
-        Some(c) => wallet.answer(&selection, c, now),
-        None => wallet.present(&selection, None, now),
+    let (bytes, pick) = match &checked {
+        Some(c) => batch.answer(&selection, c, now),
+        None => batch.present(&selection, None, now),
     }
     .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
     files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
+    record_use(&args.wallet, file, &batch, pick)?;
     if args.out != Path::new("-") {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
         println!(
@@ -556,6 +603,16 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
         );
         println!("disclosed:    {}", names.join(", "));
         println!("presented at: {} ({})", time::show(now), time::ZONE);
+        println!(
+            "credential:   {} of {} ({}), {} unused",
+            pick.index() + 1,
+            batch.credentials().len(),
+            match pick {
+                mlegit::Pick::Fresh(_) => "never shown before",
+                mlegit::Pick::Reused(_) => "shown before",
+            },
+            batch.unused()
+        );
     }
     Ok(EXIT_OK)
 }
@@ -577,16 +634,29 @@ pub(crate) fn inspect(path: &Path) -> Result<u8> {
     // A wallet file: show each object it holds.
     if raw.first() == Some(&b'{') {
         let wallet = WalletFile::read(path)?;
-        let credential = hex::decode(&wallet.credential)
-            .map_err(|e| anyhow!("wallet {origin}: field credential: not hex ({e})"))?;
-        let mut code = inspect_bytes(&credential, &format!("wallet {origin}: field credential"))?;
-        for (i, d) in wallet.disclosures.iter().enumerate() {
-            let field = format!("wallet {origin}: field disclosures[{i}]");
-            let bytes = hex::decode(d).map_err(|e| anyhow!("{field}: not hex ({e})"))?;
-            code = code.max(inspect_bytes(&bytes, &field)?);
+        let mut code = EXIT_OK;
+        for (n, c) in wallet.credentials.iter().enumerate() {
+            let here = format!("wallet {origin}: credentials[{n}]");
+            println!(
+                "/ credentials[{n}], presentations made with it: {} /",
+                c.uses
+            );
+            let credential = hex::decode(&c.credential)
+                .map_err(|e| anyhow!("{here}: field credential: not hex ({e})"))?;
+            code = code.max(inspect_bytes(
+                &credential,
+                &format!("{here}: field credential"),
+            )?);
+            for (i, d) in c.disclosures.iter().enumerate() {
+                let field = format!("{here}: field disclosures[{i}]");
+                let bytes = hex::decode(d).map_err(|e| anyhow!("{field}: not hex ({e})"))?;
+                code = code.max(inspect_bytes(&bytes, &field)?);
+            }
         }
-        if wallet.device_key.is_some() {
-            println!("/ device_key: a PKCS#8 private key (not shown) /");
+        if wallet.has_keys() {
+            println!(
+                "/ keys: the device keys, encrypted under the wallet's password (not shown) /"
+            );
         }
         return Ok(code);
     }

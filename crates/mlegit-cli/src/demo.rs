@@ -13,8 +13,8 @@ use anyhow::{Context as _, Result, anyhow, ensure};
 use base64::Engine as _;
 use clap::Args;
 use mlegit::{
-    ClaimName, ListStatus, P256Signer, PresentationRequest, RequestChecker, Signer as _,
-    StatusListContext, TrustList, Verifier, VerifyContext, Wallet,
+    Batch, ClaimName, CredentialInfo, ListStatus, P256Signer, PresentationRequest, RequestChecker,
+    Signer as _, StatusListContext, TrustList, Verifier, VerifyContext, Wallet,
 };
 use mlegit_client::Connector;
 
@@ -24,7 +24,7 @@ use serde_json::{Value as Json, json};
 
 use crate::files::{self, Mode};
 use crate::verify::{self, Outcome};
-use crate::wallet_file::WalletFile;
+use crate::wallet_file::{Password, WalletFile};
 use crate::{EXIT_OK, keys, online, time};
 
 /// The student's portrait: a 96x128 JPEG drawn for this demo.
@@ -115,32 +115,87 @@ fn loopback() -> Connector {
     Connector::new().allow_plain_http(true)
 }
 
-/// A phone: its device key and the wallet it built from the activation.
+/// A phone: the batch of single-use credentials it built from the activation (spec §19).
 struct Phone {
-    wallet: Wallet<P256Signer>,
+    batch: std::cell::RefCell<Batch<P256Signer>>,
+    /// The first credential's public parts: its entry in the status list, its id (the
+    /// school's handle for revoking the batch).
+    first: CredentialInfo,
 }
 
-/// The phone's side of activation: a fresh device key, proof of possession, the holder
-/// checks of spec §5.7, and the wallet file.
-fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
-    let device = keys::generate();
+/// The wallet files' password in the demo (or `MLEGIT_WALLET_PASSWORD`).
+fn demo_password() -> Result<Password> {
+    match std::env::var(crate::wallet_file::PASSWORD_ENV) {
+        Ok(p) => Password::new(&p),
+        Err(_) => Password::new("demo"),
+    }
+}
+
+/// What an activation gave a phone: its device keys, the checked batch, and the bytes as
+/// issued (for the wallet file).
+type Activation = (
+    Vec<P256Signer>,
+    Batch<P256Signer>,
+    Vec<(Vec<u8>, Vec<mlegit::Disclosure>)>,
+);
+
+/// A batch from an activation: `n` fresh device keys, proofs of possession, and the
+/// holder checks of spec §5.7 and §19.5.
+fn activate_batch(qr: &str, code: &str, n: usize) -> Result<Activation> {
+    let devices: Vec<P256Signer> = (0..n).map(|_| keys::generate()).collect();
+    let signers: Vec<&dyn mlegit::Signer> =
+        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
     let activated = loopback()
-        .activate_from_qr(qr, code, &device)
+        .activate_from_qr(qr, code, &signers)
         .map_err(|e| anyhow!("activation: {e}"))?;
-    let file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
-    file.write(wallet_path)?;
-    let wallet = Wallet::new(activated.credential, activated.disclosures, device)
-        .map_err(|e| anyhow!("the issued credential fails the holder checks ({e})"))?;
-    let info = wallet.info();
-    line("device key id", hex::encode(info.device_key.key_id()));
-    line("credential id", hex::encode(&info.credential_id));
+    let issued: Vec<(Vec<u8>, Vec<mlegit::Disclosure>)> = activated
+        .into_iter()
+        .map(|a| (a.credential, a.disclosures))
+        .collect();
+    let wallets = issued
+        .iter()
+        .zip(&devices)
+        .map(|((c, d), key)| {
+            Wallet::new(c.clone(), d.clone(), key.clone())
+                .map_err(|e| anyhow!("an issued credential fails the holder checks ({e})"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let batch = Batch::new(wallets).map_err(|e| anyhow!("the issued batch ({e})"))?;
+    Ok((devices, batch, issued))
+}
+
+/// The phone's side of activation: a batch of fresh device keys, proofs of possession,
+/// the holder checks, and the wallet file under a password.
+fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
+    let (devices, batch, issued) = activate_batch(qr, code, mlegit::activation::DEFAULT_BATCH)?;
+    WalletFile::new(&issued, &devices, Some(&demo_password()?))?.write(wallet_path)?;
+    let wallet = batch
+        .credentials()
+        .first()
+        .ok_or_else(|| anyhow!("an empty batch"))?;
+    let info = wallet.info().clone();
+    line(
+        "batch",
+        format!(
+            "{} single-use credentials, each with its own device key, credential id, salts, status entry and signature",
+            batch.credentials().len()
+        ),
+    );
+    line("first credential", hex::encode(&info.credential_id));
     line(
         "valid",
-        format!("{} to {}", time::show(info.nbf), time::show(info.exp)),
+        format!(
+            "{} to {} (whole days: the same for every credential of the day)",
+            time::show(info.nbf),
+            time::show(info.exp)
+        ),
     );
     line(
         "status",
-        format!("entry {} of list {}", info.status.index, info.status.uri),
+        format!(
+            "entry {} of list {} (and 31 more, at random)",
+            info.status.index, info.status.uri
+        ),
     );
     let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
     line(
@@ -150,8 +205,33 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     for chunk in names.chunks(6) {
         line("", chunk.join(", "));
     }
-    line("wallet file", wallet_path.display());
-    Ok(Phone { wallet })
+    line(
+        "wallet file",
+        format!(
+            "{} (device keys under the password \"demo\")",
+            wallet_path.display()
+        ),
+    );
+    Ok(Phone {
+        batch: std::cell::RefCell::new(batch),
+        first: info,
+    })
+}
+
+/// Which credential of the batch a presentation used, by its id.
+fn used(phone: &Phone, pick: mlegit::Pick) -> String {
+    let batch = phone.batch.borrow();
+    let id = batch
+        .credentials()
+        .get(pick.index())
+        .map(|w| hex::encode(&w.info().credential_id))
+        .unwrap_or_default();
+    format!(
+        "{id} ({} of {}, {} never shown left)",
+        pick.index() + 1,
+        batch.credentials().len(),
+        batch.unused()
+    )
 }
 
 /// The cinema: its verifier key and the certificate the authority registered it with.
@@ -235,10 +315,12 @@ fn present(
         "phone shows",
         format!("{who} asks for {}", names.join(", ")),
     );
-    let bytes = phone
-        .wallet
+    let (bytes, pick) = phone
+        .batch
+        .borrow_mut()
         .answer(&request.claims, &checked, now)
         .map_err(|e| anyhow!("presenting: {e}"))?;
+    line("credential", used(phone, pick));
     files::write_atomic(&dir.join(name), &bytes, Mode::Public, "presentation")?;
     line(
         "presentation",
@@ -286,8 +368,7 @@ fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) {
 
 /// The entry of `wallet`'s credential in its status list, fetched from the server now
 /// (the whole list: the issuer does not learn whose entry is read), checked.
-fn status_of(verifier: &Verifier, server: &str, wallet: &Wallet<P256Signer>) -> Result<ListStatus> {
-    let info = wallet.info();
+fn status_of(verifier: &Verifier, server: &str, info: &CredentialInfo) -> Result<ListStatus> {
     let url = served_at(server, &info.status.uri);
     let token = match loopback()
         .status_list(&url, None)
@@ -492,7 +573,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         8,
         "The status list: the verifier fetches the whole list, the phone's entry is valid",
     );
-    let list1 = served_at(url, &phone1.wallet.info().status.uri);
+    let list1 = served_at(url, &phone1.first.status.uri);
     line("status list", &list1);
     let (outcome, now) = check(&verifier, (&request, &digest), &presentation, Some(&list1))?;
     ensure!(
@@ -507,8 +588,11 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     );
     indented_screen(&outcome, now, portrait.as_deref());
 
-    step(9, "The school revokes the credential: the phone was lost");
-    let credential_id = hex::encode(&phone1.wallet.info().credential_id);
+    step(
+        9,
+        "The school revokes the phone's batch: the phone was lost",
+    );
+    let credential_id = hex::encode(&phone1.first.credential_id);
     let r = school
         .post_json(
             &format!("/v1/credentials/{credential_id}/revoke"),
@@ -524,7 +608,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         10,
         "The list is signed again with the entry flipped: the same check now fails",
     );
-    let status = status_of(&verifier, url, &phone1.wallet)?;
+    let status = status_of(&verifier, url, &phone1.first)?;
     ensure!(status == ListStatus::Invalid, "entry revoked");
     line(
         "status list",
@@ -574,7 +658,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         dir,
         "presentation2.cbor",
     )?;
-    let list2 = served_at(url, &phone2.wallet.info().status.uri);
+    let list2 = served_at(url, &phone2.first.status.uri);
     let (outcome, now) = check(
         &verifier,
         (&request2, &digest2),
@@ -599,7 +683,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         15,
         "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
     );
-    let status1 = status_of(&verifier, url, &phone1.wallet)?;
+    let status1 = status_of(&verifier, url, &phone1.first)?;
     ensure!(status1 == ListStatus::Invalid, "phone 1 stays revoked");
     line("phone 1", online::list_words(status1));
     school
@@ -611,20 +695,21 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .json()?;
     let phone3_qr = field(&a, "qr_payload", "activation")?.to_owned();
     let phone3_code = field(&a, "code", "activation")?.to_owned();
-    let device3 = keys::generate();
-    let activated = loopback()
-        .activate_from_qr(&phone3_qr, &phone3_code, &device3)
-        .map_err(|e| anyhow!("activation of phone 3: {e}"))?;
-    let phone3 = Wallet::new(activated.credential, activated.disclosures, device3)
-        .map_err(|e| anyhow!("phone 3's credential ({e})"))?;
+    let (_, phone3, _) =
+        activate_batch(&phone3_qr, &phone3_code, 8).map_err(|e| anyhow!("phone 3: {e}"))?;
+    let phone3 = phone3
+        .credentials()
+        .first()
+        .map(|w| w.info().clone())
+        .ok_or_else(|| anyhow!("phone 3: an empty batch"))?;
     line(
         "phone 3",
         format!(
-            "activated, credential {}",
-            hex::encode(&phone3.info().credential_id)
+            "activated with a batch of 8, first credential {}",
+            hex::encode(&phone3.credential_id)
         ),
     );
-    let status2 = status_of(&verifier, url, &phone2.wallet)?;
+    let status2 = status_of(&verifier, url, &phone2.first)?;
     ensure!(status2 == ListStatus::Invalid, "phone 2 superseded");
     line("phone 2", online::list_words(status2));
     let status3 = status_of(&verifier, url, &phone3)?;
@@ -814,10 +899,12 @@ fn share(
                 .join(", ")
         ),
     );
-    let presentation = phone
-        .wallet
+    let (presentation, pick) = phone
+        .batch
+        .borrow_mut()
         .answer(&request.claims, &checked, now)
         .map_err(|e| anyhow!("presenting: {e}"))?;
+    line("credential", used(phone, pick));
     let digest: [u8; 32] = sha2::Sha256::digest(&fetched.request).into();
     let binding = mlegit::online::SessionBinding {
         relay_origin,

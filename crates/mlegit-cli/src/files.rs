@@ -13,8 +13,8 @@ pub const MAX_KEY_FILE: usize = 64 * 1024;
 /// Most bytes of a claims file (without the portrait, which is a file of its own).
 pub const MAX_CLAIMS_FILE: usize = 64 * 1024;
 /// Most bytes of a wallet file: a credential and every disclosure in hex, portrait
-/// included, is about 40 KiB.
-pub const MAX_WALLET_FILE: usize = 256 * 1024;
+/// included, is about 40 KiB, and a batch holds up to 64 (spec §19.1).
+pub const MAX_WALLET_FILE: usize = 4 * 1024 * 1024;
 
 /// Reads at most `cap` + 1 bytes of a file (`-` is standard input): never more, whatever
 /// the file's size or however long standard input runs. A result longer than `cap`

@@ -84,9 +84,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum WalletCommand {
-    /// Activate from the school's QR payload and code: a new device key, proof of
-    /// possession, and the credential stored in a wallet file.
+    /// Activate from the school's QR payload and code: a batch of new device keys, proofs
+    /// of possession, and the single-use credentials stored in a wallet file under a
+    /// password.
     Activate(online::ActivateArgs),
+    /// How many of the wallet's single-use credentials remain unused, what they hold and
+    /// until when (no password needed).
+    Status(online::StatusArgs),
     /// Answer a verifier's online request (spec §18): scan its QR (the engagement URI) or
     /// type its six-digit code, see who asks and what, consent, and send the presentation
     /// encrypted to the verifier through the relay.
@@ -283,6 +287,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Serve(args) => online::serve(&args),
         Command::Wallet(WalletCommand::Activate(args)) => online::activate(&args),
         Command::Wallet(WalletCommand::Share(args)) => share::share(&args),
+        Command::Wallet(WalletCommand::Status(args)) => online::status(&args),
         Command::Verifier(VerifierCommand::Show(args)) => share::show(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Admin(command) => admin::run(&command),

@@ -178,12 +178,14 @@ pub struct ActivateArgs {
     /// The one-time activation code (`1234-5678-9012`; dashes and spaces are ignored).
     #[arg(long)]
     code: String,
-    /// The wallet file to create (JSON, mode 0600).
+    /// The wallet file to create (JSON, mode 0600; its device keys encrypted under a
+    /// password from MLEGIT_WALLET_PASSWORD or a prompt).
     #[arg(long, value_name = "FILE")]
     wallet: PathBuf,
-    /// Use this device key (PKCS#8 PEM) instead of generating one.
-    #[arg(long, value_name = "FILE")]
-    device_key: Option<PathBuf>,
+    /// How many single-use credentials to ask for (spec §19.1): one device key each, 1 to
+    /// 64; the server may allow fewer.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=64))]
+    batch: u64,
     /// Replace an existing wallet file.
     #[arg(long)]
     force: bool,
@@ -199,41 +201,103 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
             args.wallet.display()
         );
     }
-    let device = match &args.device_key {
-        Some(p) => keys::read_private(p, "device key")?,
-        None => keys::generate(),
-    };
     let (server, _) =
         mlegit_client::split_qr_payload(&args.qr).map_err(|e| anyhow!("--qr: {e}"))?;
+    // The password first: nothing is activated (and the code spent) without one.
+    let password = crate::wallet_file::Password::from_env_or_prompt(&args.wallet, true)?;
+    let devices: Vec<mlegit::P256Signer> = (0..args.batch).map(|_| keys::generate()).collect();
+    let signers: Vec<&dyn mlegit::Signer> =
+        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
     let activated = args
         .net
         .connector()?
-        .activate_from_qr(&args.qr, &args.code, &device)
+        .activate_from_qr(&args.qr, &args.code, &signers)
         .map_err(|e| anyhow!("activation at {server}: {e}"))?;
-    let mut file = WalletFile::new(&activated.credential, &activated.disclosures, Some(&device))?;
+    let issued: Vec<(Vec<u8>, Vec<mlegit::Disclosure>)> = activated
+        .into_iter()
+        .map(|a| (a.credential, a.disclosures))
+        .collect();
+    let mut file = WalletFile::new(&issued, &devices, Some(&password))?;
     file.server = Some(server.to_owned());
-    // Spec §5.7: check the credential before storing it.
-    let wallet = file
-        .open(&args.wallet, None)
-        .context("the server's credential failed the holder checks")?;
+    // Spec §5.7 and §19.5: check the batch before storing it.
+    file.open(&args.wallet, Some(&password), None)
+        .context("the server's credentials failed the holder checks")?;
     file.write(&args.wallet)?;
-    let info = wallet.info();
-    let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
     println!("wallet:        {} (mode 0600)", args.wallet.display());
-    println!("credential id: {}", hex::encode(&info.credential_id));
-    println!("device key id: {}", hex::encode(info.device_key.key_id()));
-    println!(
-        "valid:         {} to {} ({})",
-        time::show(info.nbf),
-        time::show(info.exp),
-        time::ZONE
-    );
-    println!(
-        "status:        {} index {}",
-        info.status.uri, info.status.index
-    );
-    println!("claims:        {}", names.join(", "));
+    show_batch(&args.wallet, &file)?;
     Ok(EXIT_OK)
+}
+
+/// Arguments of `mlegit wallet status`.
+#[derive(Args)]
+pub struct StatusArgs {
+    /// The wallet file.
+    #[arg(long, value_name = "FILE")]
+    wallet: PathBuf,
+}
+
+/// Runs `mlegit wallet status`: how many credentials remain unused, what they hold and
+/// until when (no password needed: only public parts are read).
+pub fn status(args: &StatusArgs) -> Result<u8> {
+    let file = WalletFile::read(&args.wallet)?;
+    println!("wallet:        {}", args.wallet.display());
+    show_batch(&args.wallet, &file)?;
+    Ok(EXIT_OK)
+}
+
+/// The batch of a wallet file, as `wallet activate` and `wallet status` show it.
+fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
+    let infos = file.infos(path)?;
+    let uses = file.uses();
+    let total = infos.len();
+    let unused = uses.iter().filter(|u| u.count == 0).count();
+    println!(
+        "credentials:   {total}, {unused} never shown ({})",
+        if file.has_keys() {
+            "device keys encrypted under the wallet's password"
+        } else {
+            "no device key: present with --device-key"
+        }
+    );
+    if let (Some(first), Some(last)) = (
+        infos.iter().map(|i| (i.nbf, i.exp)).min(),
+        infos.iter().map(|i| (i.nbf, i.exp)).max(),
+    ) {
+        if first == last {
+            println!(
+                "valid:         {} to {} ({})",
+                time::show(first.0),
+                time::show(first.1),
+                time::ZONE
+            );
+        } else {
+            println!(
+                "valid:         from {} until {} at the latest ({}; the batch's times differ)",
+                time::show(first.0),
+                time::show(last.1),
+                time::ZONE
+            );
+        }
+    }
+    let mut lists: Vec<&str> = infos.iter().map(|i| i.status.uri.as_str()).collect();
+    lists.sort_unstable();
+    lists.dedup();
+    println!("status lists:  {}", lists.join(", "));
+    let names = file.claim_names(path)?;
+    let names: Vec<&str> = names.iter().map(|c| c.as_str()).collect();
+    println!("claims:        {}", names.join(", "));
+    if unused == 0 {
+        println!(
+            "note:          every credential was shown before: presentations now reuse the \
+             least recently shown one and can be linked; ask the school for a new activation code"
+        );
+    } else if unused * 4 < total {
+        println!(
+            "note:          fewer than a quarter left unused: ask the school for a new \
+             activation code soon"
+        );
+    }
+    Ok(())
 }
 
 /// A credential's entry in a status list that passed its checks (spec §12.4).

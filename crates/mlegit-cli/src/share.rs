@@ -261,7 +261,11 @@ pub struct ShareArgs {
 /// Runs `mlegit wallet share`: 0 shared, 1 declined by the student, 2 refused or could
 /// not share (the request failed its checks, the relay or the network failed).
 pub fn share(args: &ShareArgs) -> Result<u8> {
-    let wallet = commands::open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let (file, mut batch) = commands::open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let wallet = batch
+        .credentials()
+        .first()
+        .ok_or_else(|| anyhow!("wallet {}: no credential", args.wallet.display()))?;
     let connector = args.net.connector()?;
     // Asking needs a terminal: known before the code is looked up (and so spent).
     if !args.yes && !std::io::stdin().is_terminal() {
@@ -313,7 +317,7 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
         e => anyhow!("the request: refused ({e}): it has no response key to answer to"),
     })?;
     let selection = commands::select_claims(
-        &wallet,
+        wallet,
         Some(checked.request()),
         &args.claims,
         "the request",
@@ -325,9 +329,12 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
         eprintln!("mlegit: not shared");
         return Ok(EXIT_INVALID);
     }
-    let presentation = wallet
+    let (presentation, pick) = batch
         .answer(&selection, &checked, now)
         .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
+    // Recorded before it is sent: a credential that may have reached the verifier counts
+    // as shown.
+    commands::record_use(&args.wallet, file, &batch, pick)?;
     let digest: [u8; 32] = Sha256::digest(&fetched.request).into();
     let binding = SessionBinding {
         relay_origin: &origin,

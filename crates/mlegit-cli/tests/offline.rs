@@ -90,7 +90,9 @@ fn request_present_verify_shows_valid_and_the_time_in_warsaw() {
     setup_wallet(d, IAT);
     let wallet = std::fs::read_to_string(d.join("wallet.json")).unwrap();
     assert!(
-        wallet.contains("\"format\": \"mlegit-wallet-1\""),
+        wallet.contains("\"format\": \"mlegit-wallet-2\"")
+            && wallet.contains("\"kdf\": \"argon2id\"")
+            && !wallet.contains("PRIVATE KEY"),
         "{wallet}"
     );
     run_ok(
@@ -703,10 +705,17 @@ fn inspect_names_fields_and_claims_of_every_object() {
         "{t}"
     );
     let w = run_ok(d, &["inspect", "wallet.json"]);
-    assert!(w.starts_with("/ credential (COSE_Sign1) /"), "{w}");
+    assert!(
+        w.starts_with(
+            "/ credentials[0], presentations made with it: 1 /\n/ credential (COSE_Sign1) /"
+        ),
+        "{w}"
+    );
     assert!(
         w.contains("/ claim / \"pesel\"")
-            && w.contains("/ device_key: a PKCS#8 private key (not shown) /"),
+            && w.contains(
+                "/ keys: the device keys, encrypted under the wallet's password (not shown) /"
+            ),
         "{w}"
     );
     assert!(!w.contains("PRIVATE KEY-----"), "{w}");

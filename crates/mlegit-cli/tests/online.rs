@@ -175,12 +175,16 @@ fn wallet_activate_then_verify_with_the_online_status() {
         ],
     );
     assert!(
-        out.contains("credential id:") && out.contains("age_over_18"),
+        out.contains("credentials:   32, 32 never shown (device keys encrypted")
+            && out.contains("age_over_18"),
         "{out}"
     );
+    // The device keys are sealed under the password: no key in the clear.
     let wallet = std::fs::read_to_string(d.join("w.json")).unwrap();
     assert!(
-        wallet.contains("BEGIN PRIVATE KEY") && wallet.contains(&server.url),
+        wallet.contains("\"kdf\": \"argon2id\"")
+            && !wallet.contains("PRIVATE KEY")
+            && wallet.contains(&server.url),
         "{wallet}"
     );
     #[cfg(unix)]
@@ -266,6 +270,58 @@ fn wallet_activate_then_verify_with_the_online_status() {
     assert!(list_uri.starts_with("https://127.0.0.1:") && list_uri.ends_with("/v1/status-lists/1"));
     assert_eq!(v["status_uri"], list_uri.as_str());
     let credential_id = v["credential_id"].as_str().unwrap().to_owned();
+
+    // Each presentation takes the next credential of the batch: another credential id,
+    // and the wallet counts what is left (no password needed to read that).
+    let status = run_ok(d, &["wallet", "status", "--wallet", "w.json"]);
+    assert!(
+        status.contains("credentials:   32, 31 never shown"),
+        "{status}"
+    );
+    let out = run_ok(
+        d,
+        &[
+            "present",
+            "--wallet",
+            "w.json",
+            "--claims",
+            "age_over_18",
+            "--out",
+            "p2.cbor",
+        ],
+    );
+    assert!(
+        out.contains("credential:   2 of 32 (never shown before), 30 unused"),
+        "{out}"
+    );
+    let json2 = run_ok(
+        d,
+        &["verify", "p2.cbor", "--trust-list", "trust.cbor", "--json"],
+    );
+    let v2: serde_json::Value = serde_json::from_str(&json2).unwrap();
+    assert_ne!(v2["credential_id"].as_str().unwrap(), credential_id);
+    // A wrong password opens nothing, and says there is no recovery.
+    let out = std::process::Command::new(MLEGIT)
+        .args([
+            "present",
+            "--wallet",
+            "w.json",
+            "--claims",
+            "age_over_18",
+            "--out",
+            "p3.cbor",
+        ])
+        .current_dir(d)
+        .env("MLEGIT_WALLET_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("wrong password") && err.contains("no recovery"),
+        "{err}"
+    );
+    assert!(!d.join("p3.cbor").exists());
 
     // the school revokes it
     http_client(&server.url)
@@ -514,6 +570,7 @@ fn over_https_with_a_private_ca() {
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let credential_id = v["credential_id"].as_str().unwrap().to_owned();
+
     https
         .client(&server.url)
         .unwrap()

@@ -57,8 +57,9 @@ pub use wire::{HttpResponse, MAX_HEAD};
 pub const MAX_STATUS_LIST: usize = mlegit::status_list::DEFAULT_MAX_TOKEN;
 /// Largest trust list read: 64 keys (spec §10) fit in far less.
 pub const MAX_TRUST_LIST: usize = 64 * 1024;
-/// Largest activation response read: a credential and its disclosures, portrait included.
-pub const MAX_ACTIVATION_RESPONSE: usize = 256 * 1024;
+/// Largest activation response read: a batch of 64 credentials (spec §19.1) and their
+/// disclosures, each with a portrait of up to 16 KiB.
+pub const MAX_ACTIVATION_RESPONSE: usize = 2 * 1024 * 1024;
 /// Largest JSON answer read (challenges, registrations, errors).
 pub const MAX_JSON_RESPONSE: usize = 64 * 1024;
 /// Largest error body read on any route.
@@ -316,10 +317,10 @@ impl Connector {
         &self,
         qr_payload: &str,
         code: &str,
-        device: &dyn Signer,
-    ) -> Result<Activated, ClientError> {
+        devices: &[&dyn Signer],
+    ) -> Result<Vec<Activated>, ClientError> {
         let (base, id) = split_qr_payload(qr_payload)?;
-        self.client(base)?.activate(id, code, device)
+        self.client(base)?.activate(id, code, devices)
     }
 
     fn connect(&self, base: &BaseUrl, deadline: Instant) -> Result<wire::Timed, ClientError> {
@@ -552,34 +553,44 @@ impl Client {
             .map_err(|_| ClientError::Protocol("challenge is not base64url"))
     }
 
-    /// The activation request body: the code, the device key and the proof of possession
-    /// (a COSE_Sign1 by `device` over `{1: activation_id, 2: challenge}`, typ
+    /// The activation request body: the code, the challenge, the batch's device keys and
+    /// one proof of possession by each (spec §19.2: a COSE_Sign1 over `{1: activation_id,
+    /// 2: challenge, 3: SHA-256 of the keys' array}`, typ
     /// `application/mlegit.activation+cose`, no kid; signature r‖s, low S).
     pub fn activation_body(
         activation_id: &str,
         code: &str,
         challenge: &[u8],
-        device: &dyn Signer,
+        devices: &[&dyn Signer],
     ) -> Result<serde_json::Value, ClientError> {
-        let proof = mlegit::activation::sign(activation_id, challenge, device)
+        let keys: Vec<mlegit::PublicKey> = devices.iter().map(|d| d.public_key()).collect();
+        let proofs = devices
+            .iter()
+            .map(|d| mlegit::activation::sign(activation_id, challenge, &keys, *d))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|_| ClientError::Protocol("device signer failed"))?;
         Ok(serde_json::json!({
             "code": code,
-            "device_key": URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed()),
             "challenge": URL_SAFE_NO_PAD.encode(challenge),
-            "proof": URL_SAFE_NO_PAD.encode(proof),
+            "device_keys": keys
+                .iter()
+                .map(|k| URL_SAFE_NO_PAD.encode(k.to_sec1_uncompressed()))
+                .collect::<Vec<_>>(),
+            "proofs": proofs.iter().map(|p| URL_SAFE_NO_PAD.encode(p)).collect::<Vec<_>>(),
         }))
     }
 
-    /// The whole phone side: challenge, proof, activation; returns the credential.
+    /// The whole phone side: challenge, proofs, activation; returns one credential per
+    /// device key, in the order of `devices` (a batch, spec §19; one device key asks for
+    /// one credential).
     pub fn activate(
         &self,
         activation_id: &str,
         code: &str,
-        device: &dyn Signer,
-    ) -> Result<Activated, ClientError> {
+        devices: &[&dyn Signer],
+    ) -> Result<Vec<Activated>, ClientError> {
         let challenge = self.challenge(activation_id)?;
-        let body = Self::activation_body(activation_id, code, &challenge, device)?;
+        let body = Self::activation_body(activation_id, code, &challenge, devices)?;
         let bytes = serde_json::to_vec(&body).map_err(|_| ClientError::Protocol("json"))?;
         let r = self
             .exchange(
@@ -591,7 +602,13 @@ impl Client {
                 MAX_ACTIVATION_RESPONSE,
             )?
             .success()?;
-        decode_activated(&r.body)
+        let batch = decode_activated(&r.body)?;
+        if batch.len() != devices.len() {
+            return Err(ClientError::Protocol(
+                "activation response: not one credential per key",
+            ));
+        }
+        Ok(batch)
     }
 
     /// `GET /v1/status-lists/{list}` of this server (the reference server's list URIs;
@@ -679,8 +696,8 @@ fn max_age(value: &str) -> Option<u64> {
     })
 }
 
-/// The payload the device signs at activation: `{1: activation_id, 2: challenge}`
-/// (`mlegit::activation::payload`).
+/// The payload each device key signs at activation: `{1: activation_id, 2: challenge, 3:
+/// keys_digest}` (`mlegit::activation::payload`, spec §19.2).
 pub use mlegit::activation::payload as proof_payload;
 
 /// Splits a QR payload `<server>/v1/activations/<id>` into the server URL and the id.
@@ -694,15 +711,32 @@ pub fn split_qr_payload(payload: &str) -> Result<(&str, &str), ClientError> {
     Ok((base, id))
 }
 
-/// Decodes the activation response `{"credential": bstr, "disclosures": [* bstr]}`.
-pub fn decode_activated(body: &[u8]) -> Result<Activated, ClientError> {
+/// Decodes the activation response `{"credentials": [1*64 {"credential": bstr,
+/// "disclosures": [* bstr]}]}` (spec §19): one credential per device key, in the order the
+/// keys were sent. Anything else is [`ClientError::Protocol`].
+pub fn decode_activated(body: &[u8]) -> Result<Vec<Activated>, ClientError> {
     let bad = ClientError::Protocol("activation response");
     let Ok(Value::Map(entries)) = cbor::decode(body) else {
         return Err(bad);
     };
+    let [(Value::Text("credentials"), Value::Array(items))] = entries.as_slice() else {
+        return Err(bad);
+    };
+    if items.is_empty() || items.len() > mlegit::activation::MAX_BATCH {
+        return Err(bad);
+    }
+    items.iter().map(decode_one).collect()
+}
+
+/// One `{"credential": bstr, "disclosures": [* bstr]}` of the activation response.
+fn decode_one(item: &Value<'_>) -> Result<Activated, ClientError> {
+    let bad = ClientError::Protocol("activation response");
+    let Value::Map(entries) = item else {
+        return Err(bad);
+    };
     let mut credential = None;
     let mut disclosures = Vec::new();
-    for (k, v) in &entries {
+    for (k, v) in entries {
         match (k.as_text(), v) {
             (Some("credential"), Value::Bytes(b)) => credential = Some(b.to_vec()),
             (Some("disclosures"), Value::Array(items)) => {

@@ -4,7 +4,10 @@
 //! First it times a class: 30 registrations with a photo each, one after the other, then
 //! one batch of activation codes for those 30 (their printable page).
 //!
-//! `cargo run --release -p mlegit-server --example loadprep -- URL TOKEN N OUT`
+//! `cargo run --release -p mlegit-server --example loadprep -- URL TOKEN N OUT [KEYS]`
+//!
+//! KEYS (default 1) is the batch each activation asks for (spec §19): that many device
+//! keys and proofs per request, that many credentials per answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::Write;
@@ -16,8 +19,10 @@ use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, token, n, out] = args.as_slice() else {
-        return Err("usage: loadprep URL TOKEN N OUT".into());
+    let (url, token, n, out, keys) = match args.as_slice() {
+        [_, url, token, n, out] => (url, token, n, out, 1),
+        [_, url, token, n, out, keys] => (url, token, n, out, keys.parse()?),
+        _ => return Err("usage: loadprep URL TOKEN N OUT [KEYS]".into()),
     };
     let n: usize = n.parse()?;
     let http = Connector::new().allow_plain_http(true);
@@ -61,7 +66,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         registered.as_secs_f64() * 1e3,
         batch.as_secs_f64() * 1e3
     );
-    let device = P256Signer::from_scalar(&[0x42; 32]).ok_or("scalar")?;
+    // The same keys for every student: the server checks proofs and issues per
+    // activation, and keeps no key across students.
+    let devices: Vec<P256Signer> = (0..keys)
+        .map(|i: u8| P256Signer::from_scalar(&[0x42u8.wrapping_add(i); 32]).ok_or("scalar"))
+        .collect::<Result<_, _>>()?;
+    let device: Vec<&dyn mlegit::Signer> =
+        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
     let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
     let mut first = None;
     for i in 0..n {

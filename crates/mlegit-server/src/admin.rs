@@ -421,14 +421,16 @@ impl Admin {
         Ok(())
     }
 
-    /// Rotates the issuer key: a new active key; the old one stays in the trust list with
-    /// `not_after` = now until the credentials it signed have expired (spec §10.3).
+    /// Rotates the issuer key: a new active key, trusted from today's UTC midnight (the
+    /// `iat` of every credential issued today, spec §5.6 rule 8); the old one stays in the
+    /// trust list with `not_after` = now until the credentials it signed have expired
+    /// (spec §10.3).
     /// Every stored status list token is made stale: the new key signs each list the next
     /// time it is served or exported ([`crate::lists::token`]). Returns the new key id, hex.
     pub fn rotate_key(&mut self) -> Result<String, ServerError> {
         let now = self.clock.now();
         let tx = self.store.begin()?;
-        let kid = add_key(&*tx, now, self.keys.as_ref(), now)?;
+        let kid = add_key(&*tx, now, self.keys.as_ref(), now - now % crate::app::DAY)?;
         tx.commit()?;
         Ok(hex::encode(kid))
     }

@@ -57,12 +57,14 @@ pub fn body(route: u8, bytes: &[u8]) {
             let _ = app::parse_batch(&req);
         }
         5 => {
-            let _ = app::parse_activate(ACTIVATION_ID, &req, |c| {
+            let _ = app::parse_activate(ACTIVATION_ID, &req, mlegit::activation::MAX_BATCH, |c| {
                 app::check_challenge(&SECRET, ACTIVATION_ID, c, NOW)
             });
         }
         6 => {
-            let _ = app::parse_activate(ACTIVATION_ID, &req, |_| Ok(()));
+            let _ = app::parse_activate(ACTIVATION_ID, &req, mlegit::activation::MAX_BATCH, |_| {
+                Ok(())
+            });
         }
         _ => {
             let _ = app::parse_revoke(CREDENTIAL_ID, &req);

@@ -58,8 +58,8 @@ pub use admin::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ServerError};
 pub use keys::{FileKeyStore, KeyStore, SharedSigner};
-/// The payload a device signs at activation (`mlegit::activation::payload`; kept here for
-/// the callers that used the server's own copy).
+/// The payload each device key signs at activation (`mlegit::activation::payload`, spec
+/// §19.2; kept here for the callers that used the server's own copy).
 pub use mlegit::activation::payload as proof_payload;
 pub use store::Database;
 
@@ -105,6 +105,10 @@ pub struct Config {
     /// A directory holding the browser verifier page (crates/mlegit-wasm/www and the
     /// wasm-bindgen output), served at `/verifier/`; not served if `None`.
     pub verifier_page: Option<PathBuf>,
+    /// The most credentials one activation issues: the batch of single-use credentials a
+    /// phone asks for (spec §19.1), 1 to `mlegit::activation::MAX_BATCH` (64); 32 by
+    /// default. A larger request is refused (`invalid_batch_size`).
+    pub max_credentials_per_activation: usize,
 }
 
 impl core::fmt::Debug for Config {
@@ -138,6 +142,7 @@ impl Config {
             retention_interval: Duration::from_secs(3600),
             relay_limits: relay::Limits::default(),
             verifier_page: None,
+            max_credentials_per_activation: mlegit::activation::DEFAULT_BATCH,
         }
     }
 }
@@ -246,6 +251,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         .database
         .clone()
         .unwrap_or_else(|| Database::Sqlite(config.data_dir.join(store::DB_FILE)));
+    let max_credentials = config.max_credentials_per_activation;
+    if !(1..=mlegit::activation::MAX_BATCH).contains(&max_credentials) {
+        return Err(ServerError::Invalid(
+            "max_credentials_per_activation: 1 to 64",
+        ));
+    }
     let (data_dir, clock, random) = (
         config.data_dir.clone(),
         Arc::clone(&config.clock),
@@ -255,6 +266,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     // async workers.
     let app = tokio::task::spawn_blocking(move || {
         app::App::open(&data_dir, &database, clock, random, keys)
+            .map(|app| app.with_max_credentials(max_credentials))
     })
     .await
     .map_err(|_| ServerError::Invalid("opening the store panicked"))??;

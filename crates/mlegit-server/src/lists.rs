@@ -41,14 +41,14 @@ pub fn list_uri(public_url: &str, id: i64) -> String {
     format!("https://{rest}/v1/status-lists/{id}")
 }
 
-/// A status list entry drawn for a new credential.
-pub struct Entry {
-    /// The list's URI (the credential's status reference, and the token's `sub`).
+/// Status list entries drawn for a new batch of credentials, all in one list.
+pub struct Entries {
+    /// The list's URI (the credentials' status reference, and the token's `sub`).
     pub uri: String,
     /// The list's row id.
     pub list: i64,
-    /// The entry's index in the list.
-    pub index: u64,
+    /// The entries' indices in the list, distinct, one per credential.
+    pub indices: Vec<u64>,
 }
 
 /// A list with room left (at most half used), as [`allocate`] reads it.
@@ -64,7 +64,9 @@ struct Revoked {
     index: i64,
 }
 
-/// Draws a free entry for a new credential. A new list is
+/// Draws `n` free entries of one list for a batch of `n` credentials (so that revoking
+/// the batch is one update of one list), each uniformly among the list's free entries;
+/// the list has room for them while at most half of it is used. A new list is
 /// named under `public_url` (its URI is stored with it, and every token of it carries that
 /// `sub`, whatever URL the server is reached at later). Call [`count_use`] for the list
 /// once the credential is stored.
@@ -76,11 +78,13 @@ pub fn allocate(
     tx: &dyn Tx,
     public_url: &str,
     random: &dyn crate::random::Random,
-) -> Result<Entry, ApiError> {
+    n: usize,
+) -> Result<Entries, ApiError> {
+    let wanted = i64::try_from(n).map_err(|_| ApiError::Internal("batch size"))?;
     let current = tx.query_opt(
-        "SELECT id, uri, entries FROM status_lists WHERE used * 2 < entries
+        "SELECT id, uri, entries FROM status_lists WHERE (used + ?1) * 2 <= entries
          ORDER BY id DESC LIMIT 1",
-        args![],
+        args![wanted],
         |r| {
             Ok(OpenList {
                 id: r.get(0)?,
@@ -116,28 +120,40 @@ pub fn allocate(
         }
     };
     let entries = to_u64(entries);
-    // At most half the list is used, so each draw is free with probability >= 1/2; 128
-    // draws all hitting used entries has probability 2^-128.
-    for _ in 0..128 {
-        let index = crate::random::below(random, entries);
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_id = ?1 AND list_index = ?2)",
-            args![list, to_i64(index)],
-            |r| r.get(0),
-        )?;
-        if !taken {
-            return Ok(Entry { uri, list, index });
+    let mut indices: Vec<u64> = Vec::with_capacity(n);
+    // Even with this batch's entries drawn, at most half the list is used, so each draw is
+    // free with probability >= 1/2; 128 draws all hitting used entries has probability
+    // 2^-128.
+    while indices.len() < n {
+        let mut found = None;
+        for _ in 0..128 {
+            let index = crate::random::below(random, entries);
+            if indices.contains(&index) {
+                continue;
+            }
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_id = ?1 AND list_index = ?2)",
+                args![list, to_i64(index)],
+                |r| r.get(0),
+            )?;
+            if !taken {
+                found = Some(index);
+                break;
+            }
         }
+        indices.push(found.ok_or(ApiError::Internal("no free status list entry"))?);
     }
-    Err(ApiError::Internal("no free status list entry"))
+    Ok(Entries { uri, list, indices })
 }
 
-/// Counts an entry of list `list` as used (after the credential holding it is stored):
-/// the last write of an issuance, so that the list's row is locked only until the commit.
-pub fn count_use(tx: &dyn Tx, list: i64) -> Result<(), ApiError> {
+/// Counts `n` entries of list `list` as used (after the credentials holding them are
+/// stored): the last write of an issuance, so that the list's row is locked only until the
+/// commit.
+pub fn count_use(tx: &dyn Tx, list: i64, n: usize) -> Result<(), ApiError> {
+    let n = i64::try_from(n).map_err(|_| ApiError::Internal("batch size"))?;
     tx.execute(
-        "UPDATE status_lists SET used = used + 1 WHERE id = ?1",
-        args![list],
+        "UPDATE status_lists SET used = used + ?1 WHERE id = ?2",
+        args![n, list],
     )?;
     Ok(())
 }
@@ -147,9 +163,11 @@ pub fn count_use(tx: &dyn Tx, list: i64) -> Result<(), ApiError> {
 /// bits are read `FOR UPDATE`: two replicas revoking in one list at once take turns, and
 /// neither overwrites the other's bit.
 pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
+    // By list, in list order (two replicas lock lists in the same order, so they cannot
+    // deadlock), so that a batch's entries, which share a list, are set in one update.
     let entries = tx.query_map(
         "SELECT list_id, list_index FROM credentials
-         WHERE revoked_at = ?1 AND list_id IS NOT NULL",
+         WHERE revoked_at = ?1 AND list_id IS NOT NULL ORDER BY list_id, list_index",
         args![to_i64(revoked_at)],
         |r| {
             Ok(Revoked {
@@ -158,7 +176,15 @@ pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
             })
         },
     )?;
-    for Revoked { list, index } in entries {
+    let mut rest = entries.as_slice();
+    while let Some(first) = rest.first() {
+        let list = first.list;
+        let split = rest
+            .iter()
+            .position(|e| e.list != list)
+            .unwrap_or(rest.len());
+        let (this, next) = rest.split_at(split);
+        rest = next;
         let bytes: Vec<u8> = tx.query_row(
             "SELECT bits FROM status_lists WHERE id = ?1 FOR UPDATE",
             args![list],
@@ -166,15 +192,20 @@ pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
         )?;
         let mut bits =
             StatusBits::from_bytes(bytes, 1).map_err(|_| ApiError::Internal("stored list"))?;
-        if bits.get(to_u64(index)) == Some(1) {
-            continue;
+        let mut changed = false;
+        for e in this {
+            if bits.get(to_u64(e.index)) != Some(1) {
+                bits.set(to_u64(e.index), 1)
+                    .map_err(|_| ApiError::Internal("list entry"))?;
+                changed = true;
+            }
         }
-        bits.set(to_u64(index), 1)
-            .map_err(|_| ApiError::Internal("list entry"))?;
-        tx.execute(
-            "UPDATE status_lists SET bits = ?1, token = NULL, token_iat = NULL WHERE id = ?2",
-            args![bits.into_bytes(), list],
-        )?;
+        if changed {
+            tx.execute(
+                "UPDATE status_lists SET bits = ?1, token = NULL, token_iat = NULL WHERE id = ?2",
+                args![bits.into_bytes(), list],
+            )?;
+        }
     }
     Ok(())
 }

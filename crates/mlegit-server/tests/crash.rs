@@ -57,8 +57,8 @@ fn sigkill_during_activations_loses_no_acknowledged_credential(backend: Backend)
                         break;
                     };
                     // Once the server is dead every call fails: record only 201s.
-                    if let Ok(a) = client.activate(&id, &code, &device(w + 1)) {
-                        let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
+                    if let Ok(a) = client.activate(&id, &code, &[&device(w + 1)]) {
+                        let info = CredentialInfo::decode_unverified(&a[0].credential).unwrap();
                         acknowledged.lock().unwrap().push((id, info));
                     }
                     done.fetch_add(1, Ordering::SeqCst);
@@ -93,15 +93,17 @@ fn sigkill_during_activations_loses_no_acknowledged_credential(backend: Backend)
             .as_secs();
         assert_eq!(list_status(&anon, &verifier, info, now), ListStatus::Valid);
         // The activation was used exactly once: trying again is refused.
-        let r = anon.activate(id, "0000-0000-0000", &device(9)).unwrap_err();
+        let r = anon
+            .activate(id, "0000-0000-0000", &[&device(9)])
+            .unwrap_err();
         assert!(r.to_string().contains("activation_used"), "{r}");
     }
     // Every activation is either used once or still open; finishing them issues no duplicate.
     for (id, code) in &pending {
-        match anon.activate(id, code, &device(7)) {
+        match anon.activate(id, code, &[&device(7)]) {
             Ok(a) => {
                 assert!(!acknowledged.iter().any(|(a_id, _)| a_id == id));
-                CredentialInfo::decode_unverified(&a.credential).unwrap();
+                CredentialInfo::decode_unverified(&a[0].credential).unwrap();
             }
             Err(e) => assert!(e.to_string().contains("activation_used"), "{e}"),
         }
@@ -149,7 +151,10 @@ fn sigkill_right_after_issuance_leaves_no_personal_data(backend: Backend) {
         a["activation_id"].as_str().unwrap(),
         a["code"].as_str().unwrap(),
     );
-    let activated = http_client(&url).activate(id, code, &device(4)).unwrap();
+    let activated = http_client(&url)
+        .activate(id, code, &[&device(4)])
+        .unwrap()
+        .remove(0);
     child.kill().unwrap(); // SIGKILL right after the answer
     child.wait().unwrap();
     let portrait = portrait_piece(&activated.disclosures);

@@ -111,14 +111,20 @@ fn registration_and_activation_by_direct_calls(backend: Backend) {
     let challenge = URL_SAFE_NO_PAD
         .decode(challenge["challenge"].as_str().unwrap())
         .unwrap();
-    let device = P256Signer::from_scalar(&[0x33; 32]).unwrap();
-    let proof = mlegit::activation::sign(&id, &challenge, &device).unwrap();
+    // A batch of three (spec §19): three device keys, one proof by each over all three.
+    let devices: Vec<P256Signer> = (0x33..0x36u8)
+        .map(|b| P256Signer::from_scalar(&[b; 32]).unwrap())
+        .collect();
+    let (keys, proofs) = mlegit::activation::sign_all(&id, &challenge, &devices).unwrap();
     let body = |code: &str| {
         json!({
             "code": code,
-            "device_key": URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed()),
             "challenge": URL_SAFE_NO_PAD.encode(&challenge),
-            "proof": URL_SAFE_NO_PAD.encode(&proof),
+            "device_keys": keys
+                .iter()
+                .map(|k| URL_SAFE_NO_PAD.encode(k.to_sec1_uncompressed()))
+                .collect::<Vec<_>>(),
+            "proofs": proofs.iter().map(|p| URL_SAFE_NO_PAD.encode(p)).collect::<Vec<_>>(),
         })
     };
     let wrong = if code.starts_with('0') {
@@ -135,6 +141,32 @@ fn registration_and_activation_by_direct_calls(backend: Backend) {
         .call(RouteId::Activate, &[&id], false, Some(body(&code)))
         .unwrap();
     assert_eq!((r.status, r.content_type), (201, "application/cbor"));
+    // Credential i is bound to key i; each has its own id and status entry, the same
+    // claims, the same (rounded) times, and one status list.
+    let batch = mlegit_client::decode_activated(&r.body).unwrap();
+    assert_eq!(batch.len(), 3);
+    let wallets: Vec<mlegit::Wallet<P256Signer>> = batch
+        .iter()
+        .zip(&devices)
+        .map(|(a, d)| {
+            mlegit::Wallet::new(a.credential.clone(), a.disclosures.clone(), d.clone()).unwrap()
+        })
+        .collect();
+    let batch = mlegit::Batch::new(wallets).unwrap();
+    let infos: Vec<&mlegit::CredentialInfo> =
+        batch.credentials().iter().map(|w| w.info()).collect();
+    for i in &infos {
+        assert_eq!(
+            (i.iat, i.nbf, i.exp),
+            (infos[0].iat, infos[0].nbf, infos[0].exp)
+        );
+        assert_eq!(i.iat % 86_400, 0, "iat at a UTC midnight");
+        assert_eq!(i.exp % 86_400, 86_399, "exp at the end of a UTC day");
+        assert_eq!(i.status.uri, infos[0].status.uri);
+    }
+    let mut entries: Vec<u64> = infos.iter().map(|i| i.status.index).collect();
+    entries.dedup();
+    assert_eq!(entries.len(), 3);
     assert!(matches!(
         d.call(RouteId::Activate, &[&id], false, Some(body(&code))),
         Err(ApiError::ActivationUsed)
@@ -148,6 +180,7 @@ fn registration_and_activation_by_direct_calls(backend: Backend) {
     assert_eq!(shown["data_held"], json!(false));
     assert_eq!(shown["activation"]["state"], json!("used"));
     assert_eq!(shown["credentials"][0]["status"], json!("valid"));
+    assert_eq!(shown["credentials"].as_array().map(Vec::len), Some(3));
 }
 
 fn the_challenge_expires_with_the_clock(backend: Backend) {
@@ -180,7 +213,7 @@ fn the_challenge_expires_with_the_clock(backend: Backend) {
         .decode(challenge["challenge"].as_str().unwrap())
         .unwrap();
     let device = P256Signer::from_scalar(&[0x34; 32]).unwrap();
-    let proof = mlegit::activation::sign(&id, &challenge, &device).unwrap();
+    let proof = mlegit::activation::sign(&id, &challenge, &[device.public_key()], &device).unwrap();
     // Good until its expiry second, refused after it.
     d.clock.advance(expires_at - T0 + 1);
     let r = d.call(
@@ -189,9 +222,9 @@ fn the_challenge_expires_with_the_clock(backend: Backend) {
         false,
         Some(json!({
             "code": a["code"],
-            "device_key": URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed()),
+            "device_keys": [URL_SAFE_NO_PAD.encode(device.public_key().to_sec1_uncompressed())],
             "challenge": URL_SAFE_NO_PAD.encode(&challenge),
-            "proof": URL_SAFE_NO_PAD.encode(&proof),
+            "proofs": [URL_SAFE_NO_PAD.encode(&proof)],
         })),
     );
     assert!(matches!(r, Err(ApiError::ChallengeInvalid)), "{r:?}");

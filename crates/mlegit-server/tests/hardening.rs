@@ -200,8 +200,9 @@ fn a_resubmission_without_photo_keeps_the_photo(backend: Backend) {
     // ... so the student can still be activated, with the portrait.
     let (_, code, qr, _) = activation(&school, &student);
     let activated = connector()
-        .activate_from_qr(&qr, &code, &device(3))
-        .unwrap();
+        .activate_from_qr(&qr, &code, &[&device(3)])
+        .unwrap()
+        .remove(0);
     let names: Vec<ClaimName> = activated.disclosures.iter().map(Disclosure::name).collect();
     assert!(names.contains(&ClaimName::Portrait), "{names:?}");
 }
@@ -255,8 +256,9 @@ fn personal_data_leaves_the_raw_files_at_issuance_and_at_the_sweep() {
     );
     let (_, code, qr, _) = activation(&school, &student);
     let activated = connector()
-        .activate_from_qr(&qr, &code, &device(1))
-        .unwrap();
+        .activate_from_qr(&qr, &code, &[&device(1)])
+        .unwrap()
+        .remove(0);
     let portrait = portrait_piece(&activated.disclosures);
     let found = traces(&data, &[pesel, name, address, &portrait]);
     assert!(found.is_empty(), "after issuance: {found:?}");
@@ -334,7 +336,10 @@ fn the_server_speaks_https_with_its_certificate() {
     let student = register(&school);
     let (_, code, qr, _) = activation(&school, &student);
     assert!(qr.starts_with("https://"), "{qr}");
-    let activated = https.activate_from_qr(&qr, &code, &device(9)).unwrap();
+    let activated = https
+        .activate_from_qr(&qr, &code, &[&device(9)])
+        .unwrap()
+        .remove(0);
     let info = mlegit::CredentialInfo::decode_unverified(&activated.credential).unwrap();
     // Over HTTPS the list is fetched at the credential's own status URI.
     assert!(

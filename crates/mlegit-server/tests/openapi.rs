@@ -174,7 +174,9 @@ const ROUTE_CODES: &[(&str, &str, &[&[&str]])] = &[
             JSON,
             &[
                 "invalid_base64",
+                "invalid_batch_size",
                 "invalid_device_key",
+                "duplicate_device_key",
                 "challenge_invalid",
                 "proof_invalid",
                 "invalid_code_format",
@@ -625,8 +627,12 @@ fn real_responses_match_the_schemas(backend: common::Backend) {
         .post_json(&format!("/v1/activations/{id}/challenge"), &json!({}))
         .unwrap();
     conforms(&r, "post", "/v1/activations/{activation_id}/challenge");
-    anon.activate(id, activation["code"].as_str().unwrap(), &common::device(7))
-        .unwrap();
+    anon.activate(
+        id,
+        activation["code"].as_str().unwrap(),
+        &[&common::device(7)],
+    )
+    .unwrap();
 
     let shown = conforms(
         &school.get(&show).unwrap(),
@@ -680,7 +686,7 @@ fn real_responses_match_the_schemas(backend: common::Backend) {
 fn the_schema_check_refuses_missing_extra_and_mistyped_members() {
     let doc = document();
     let schema = json!({"$ref": "#/components/schemas/Revoked"});
-    let good = json!({"credential_id": "00", "status": "revoked", "reason": "school_change"});
+    let good = json!({"credential_id": "00", "status": "revoked", "reason": "school_change", "credentials_revoked": 3});
     check(&doc, &schema, &good, "good").unwrap();
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("reason");

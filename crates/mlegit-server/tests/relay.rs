@@ -108,7 +108,10 @@ fn an_online_presentation_over_https_reaches_the_verifier_and_nothing_else() {
     let student = register(&school);
     let (_, code, qr, _) = activation(&school, &student);
     let phone = device(9);
-    let activated = https.activate_from_qr(&qr, &code, &phone).unwrap();
+    let activated = https
+        .activate_from_qr(&qr, &code, &[&phone])
+        .unwrap()
+        .remove(0);
     // The portrait as the phone holds it: the last 64 bytes of its disclosure (JPEG data).
     let portrait: Vec<u8> = activated
         .disclosures

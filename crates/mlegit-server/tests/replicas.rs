@@ -94,7 +94,7 @@ fn activate_at_once(r: &Replicas, id: &str, code: &str, n: u8) -> Vec<HttpRespon
         .map(|i| {
             let at = usize::from(i);
             let ch = r.anon(at).challenge(id).unwrap();
-            let body = Client::activation_body(id, code, &ch, &device(i + 1)).unwrap();
+            let body = Client::activation_body(id, code, &ch, &[&device(i + 1)]).unwrap();
             (r.anon(at + 1), path.clone(), body)
         })
         .collect();
@@ -130,7 +130,11 @@ fn twenty_concurrent_activations_of_one_code_over_two_replicas_issue_once() {
 fn a_revocation_on_one_replica_is_in_the_list_the_other_serves() {
     let Some(r) = Replicas::start() else { return };
     let (id, code) = student_with_code(&r, 0);
-    let activated = r.anon(0).activate(&id, &code, &device(3)).unwrap();
+    let activated = r
+        .anon(0)
+        .activate(&id, &code, &[&device(3)])
+        .unwrap()
+        .remove(0);
     let info = CredentialInfo::decode_unverified(&activated.credential).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -192,7 +196,7 @@ fn wrong_codes_are_counted_across_replicas_and_lock_after_five() {
     // The challenge from one replica, the answer at the other.
     let attempt = |at: usize| {
         let ch = r.anon(at).challenge(&id).unwrap();
-        let body = Client::activation_body(&id, wrong, &ch, &device(5)).unwrap();
+        let body = Client::activation_body(&id, wrong, &ch, &[&device(5)]).unwrap();
         r.anon(at + 1)
             .post_json(&format!("/v1/activations/{id}/activate"), &body)
             .unwrap()
@@ -227,7 +231,7 @@ fn wrong_codes_are_counted_across_replicas_and_lock_after_five() {
     // Locked on both replicas, the right code too.
     for i in 0..2 {
         let ch = r.anon(i).challenge(&id).unwrap();
-        let body = Client::activation_body(&id, &code, &ch, &device(7)).unwrap();
+        let body = Client::activation_body(&id, &code, &ch, &[&device(7)]).unwrap();
         let resp = r
             .anon(i)
             .post_json(&format!("/v1/activations/{id}/activate"), &body)

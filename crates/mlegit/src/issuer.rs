@@ -21,11 +21,36 @@ pub struct Validity {
     pub issued_at: u64,
     /// `nbf`: the first second the credential is valid (`>= issued_at`).
     pub not_before: u64,
-    /// `exp`: the first second it is no longer valid (`> not_before`).
+    /// `exp`: the last second it is valid (`> not_before`): a verifier refuses it once
+    /// `now > exp + skew` (spec §12.2 P10d).
     pub expires: u64,
 }
 
 impl Validity {
+    /// The rounded times of spec §5.6 rule 8 for a credential issued at `now` that must
+    /// not be valid after `until` (the last second of the paper ID's expiry day, say):
+    /// `iat = nbf` = the UTC midnight at or before `now`, and `exp` = the last second of
+    /// the last whole UTC day that ends by `until` and within the 400-day lifetime
+    /// ([`crate::MAX_CREDENTIAL_LIFETIME`]). Every credential of a batch, and every
+    /// credential issued on the same day with an `until` on the same day, gets the same
+    /// three values, so no time in it tells which activation it came from. `None` if no
+    /// whole day is left: `until` is before the end of today.
+    pub fn rounded(now: u64, until: u64) -> Option<Self> {
+        const DAY: u64 = 86_400;
+        let iat = now - now % DAY;
+        let last = until.min(iat.checked_add(crate::MAX_CREDENTIAL_LIFETIME - 1)?);
+        // The last second of the last whole day that ends at or before `last`.
+        let exp = (last.checked_add(1)? / DAY * DAY).checked_sub(1)?;
+        if exp < iat + DAY - 1 {
+            return None;
+        }
+        Some(Self {
+            issued_at: iat,
+            not_before: iat,
+            expires: exp,
+        })
+    }
+
     /// Issued and valid from `from`, for `seconds` (`exp = from + seconds`).
     pub const fn starting_at(from: u64, seconds: u64) -> Self {
         Self {
@@ -249,4 +274,39 @@ fn digest_set(disclosures: &[Disclosure], deriver: &SaltDeriver) -> Vec<Digest32
     }
     digests.sort_unstable();
     digests
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Validity;
+    use crate::MAX_CREDENTIAL_LIFETIME;
+
+    const DAY: u64 = 86_400;
+    /// 2026-12-01T00:00:00Z.
+    const MIDNIGHT: u64 = 1_796_083_200;
+
+    #[test]
+    fn rounded_times_are_whole_days() {
+        let until = MIDNIGHT + 200 * DAY - 1; // the end of a day
+        let a = Validity::rounded(MIDNIGHT + 1, until);
+        let b = Validity::rounded(MIDNIGHT + DAY - 1, until);
+        assert_eq!(a, b, "one day, one set of times");
+        let a = a.unwrap_or(Validity::starting_at(0, 0));
+        assert_eq!(a.issued_at, MIDNIGHT);
+        assert_eq!(a.not_before, MIDNIGHT);
+        assert_eq!(a.expires, until);
+        // `until` inside a day: that day is not whole, so the day before ends it.
+        let mid = Validity::rounded(MIDNIGHT + 5, until - 3600).map(|v| v.expires);
+        assert_eq!(mid, Some(until - DAY));
+        // The lifetime caps it, to a whole day.
+        let far = Validity::rounded(MIDNIGHT + 5, u64::MAX / 2).map(|v| v.expires);
+        assert_eq!(far, Some(MIDNIGHT + MAX_CREDENTIAL_LIFETIME - 1));
+        // Today is the last day: still issued, valid to its end.
+        let today = Validity::rounded(MIDNIGHT + 5, MIDNIGHT + DAY - 1).map(|v| v.expires);
+        assert_eq!(today, Some(MIDNIGHT + DAY - 1));
+        // Nothing whole left.
+        assert_eq!(Validity::rounded(MIDNIGHT + 5, MIDNIGHT + DAY - 2), None);
+        assert_eq!(Validity::rounded(MIDNIGHT + 5, 0), None);
+        assert_eq!(Validity::rounded(u64::MAX, u64::MAX), None);
+    }
 }

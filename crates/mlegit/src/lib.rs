@@ -153,4 +153,4 @@ pub use verifier::{
     DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_INPUT, StatusListContext,
     VerifiedPresentation, Verifier, VerifyContext,
 };
-pub use wallet::Wallet;
+pub use wallet::{Batch, BatchError, Pick, Uses, Wallet};

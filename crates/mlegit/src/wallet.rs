@@ -161,3 +161,215 @@ impl<S: Signer> Wallet<S> {
         cose::sign1(&protected, &e.into_bytes(), &self.signer).map_err(|_| PresentError::Signer)
     }
 }
+
+/// How often one credential of a batch has been shown, and when last (spec §19.5): what a
+/// wallet keeps beside the batch to pick the next credential.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// Presentations made with it.
+    pub count: u32,
+    /// The `presented_at` of the last one (0 if none).
+    pub last: u64,
+}
+
+/// The credential a presentation of a [`Batch`] used, by its position in the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// Never shown before: nothing in the presentation links it to another one.
+    Fresh(usize),
+    /// Every credential was shown before: this one, the least recently shown, links the
+    /// presentation to the earlier ones made with it. Tell the student (spec §19.5).
+    Reused(usize),
+}
+
+impl Pick {
+    /// The credential's position in the batch.
+    pub fn index(self) -> usize {
+        match self {
+            Pick::Fresh(i) | Pick::Reused(i) => i,
+        }
+    }
+}
+
+/// Why credentials cannot form one batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// No credential, or more than [`crate::activation::MAX_BATCH`].
+    Size,
+    /// Credential `index` has the credential id of an earlier one.
+    RepeatedCredential(usize),
+    /// Credential `index` is bound to the device key of an earlier one.
+    RepeatedKey(usize),
+    /// Credential `index` holds other claims than the first.
+    OtherClaims(usize),
+    /// The usage record is not one entry per credential.
+    Uses,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::Size => write!(
+                f,
+                "a batch holds 1 to {} credentials",
+                crate::activation::MAX_BATCH
+            ),
+            BatchError::RepeatedCredential(i) => {
+                write!(
+                    f,
+                    "credential {i} repeats the credential id of an earlier one"
+                )
+            }
+            BatchError::RepeatedKey(i) => {
+                write!(
+                    f,
+                    "credential {i} is bound to the device key of an earlier one"
+                )
+            }
+            BatchError::OtherClaims(i) => {
+                write!(f, "credential {i} holds other claims than the first")
+            }
+            BatchError::Uses => f.write_str("the usage record is not one entry per credential"),
+        }
+    }
+}
+
+impl core::error::Error for BatchError {}
+
+/// A batch of single-use credentials of one student (spec §19): each [`Wallet`] with its
+/// own device key, credential id, salts, status entry and signature, and a usage record.
+/// Each presentation takes the next credential never shown ([`Batch::next`]), so that no
+/// two presentations share anything but the claims they disclose and the fields every
+/// credential of the issuer has; once all are used, the least recently shown one.
+///
+/// The usage record lives with the batch: a wallet that forgets it (a restored backup)
+/// shows credentials again, and those presentations link.
+pub struct Batch<S: Signer> {
+    credentials: Vec<Wallet<S>>,
+    uses: Vec<Uses>,
+}
+
+impl<S: Signer> fmt::Debug for Batch<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batch")
+            .field("len", &self.credentials.len())
+            .field("unused", &self.unused())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Signer> Batch<S> {
+    /// A batch of credentials each checked on receipt ([`Wallet::new`]), none shown yet:
+    /// 1 to [`crate::activation::MAX_BATCH`] of them, no credential id or device key twice,
+    /// and the same claims (by name, in order) in each.
+    pub fn new(credentials: Vec<Wallet<S>>) -> Result<Self, BatchError> {
+        if credentials.is_empty() || credentials.len() > crate::activation::MAX_BATCH {
+            return Err(BatchError::Size);
+        }
+        for (i, w) in credentials.iter().enumerate() {
+            let earlier = credentials.iter().take(i);
+            for e in earlier {
+                if e.info.credential_id == w.info.credential_id {
+                    return Err(BatchError::RepeatedCredential(i));
+                }
+                if e.info.device_key == w.info.device_key {
+                    return Err(BatchError::RepeatedKey(i));
+                }
+            }
+            if let Some(first) = credentials.first()
+                && !first.claims().eq(w.claims())
+            {
+                return Err(BatchError::OtherClaims(i));
+            }
+        }
+        let uses = alloc::vec![Uses::default(); credentials.len()];
+        Ok(Self { credentials, uses })
+    }
+
+    /// The same batch with a usage record kept from before (one entry per credential).
+    pub fn with_uses(mut self, uses: Vec<Uses>) -> Result<Self, BatchError> {
+        if uses.len() != self.credentials.len() {
+            return Err(BatchError::Uses);
+        }
+        self.uses = uses;
+        Ok(self)
+    }
+
+    /// The credentials, in the order issued.
+    pub fn credentials(&self) -> &[Wallet<S>] {
+        &self.credentials
+    }
+
+    /// The usage record, one entry per credential.
+    pub fn uses(&self) -> &[Uses] {
+        &self.uses
+    }
+
+    /// How many credentials were never shown.
+    pub fn unused(&self) -> usize {
+        self.uses.iter().filter(|u| u.count == 0).count()
+    }
+
+    /// Whether the wallet should tell the student to ask the school for a new batch
+    /// (spec §19.5): fewer than a quarter of the credentials are left unused.
+    pub fn running_low(&self) -> bool {
+        self.unused() * 4 < self.credentials.len()
+    }
+
+    /// The credential the next presentation uses: the first never shown, else the least
+    /// recently shown (the first of those if several were last shown at the same second).
+    pub fn next(&self) -> Pick {
+        if let Some(i) = self.uses.iter().position(|u| u.count == 0) {
+            return Pick::Fresh(i);
+        }
+        let lru = self
+            .uses
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, u)| (u.last, *i))
+            .map_or(0, |(i, _)| i);
+        Pick::Reused(lru)
+    }
+
+    /// [`Wallet::present`] with the [`Batch::next`] credential, recorded as used at `now`
+    /// once signed.
+    pub fn present(
+        &mut self,
+        selection: &[ClaimName],
+        request: Option<&PresentationRequest>,
+        now: u64,
+    ) -> Result<(Vec<u8>, Pick), PresentError> {
+        let pick = self.next();
+        let bytes = self.wallet(pick)?.present(selection, request, now)?;
+        self.record(pick, now);
+        Ok((bytes, pick))
+    }
+
+    /// [`Wallet::answer`] with the [`Batch::next`] credential, recorded as used at `now`
+    /// once signed.
+    pub fn answer(
+        &mut self,
+        selection: &[ClaimName],
+        checked: &crate::CheckedRequest,
+        now: u64,
+    ) -> Result<(Vec<u8>, Pick), PresentError> {
+        let pick = self.next();
+        let bytes = self.wallet(pick)?.answer(selection, checked, now)?;
+        self.record(pick, now);
+        Ok((bytes, pick))
+    }
+
+    fn wallet(&self, pick: Pick) -> Result<&Wallet<S>, PresentError> {
+        self.credentials
+            .get(pick.index())
+            .ok_or(PresentError::Signer)
+    }
+
+    fn record(&mut self, pick: Pick, now: u64) {
+        if let Some(u) = self.uses.get_mut(pick.index()) {
+            u.count = u.count.saturating_add(1);
+            u.last = now;
+        }
+    }
+}

@@ -44,10 +44,14 @@ pub fn run(dir: &Path, args: &[&str]) -> Output {
         .env("TZDIR", "/nonexistent")
         // Status lists are cached under the test's own directory, never the user's.
         .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("MLEGIT_WALLET_PASSWORD", PASSWORD)
         .env_remove("NO_COLOR")
         .output()
         .unwrap()
 }
+
+/// The wallet files' password in the tests (given as `MLEGIT_WALLET_PASSWORD`).
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Runs and asserts the exit code; returns stdout.
 pub fn run_ok(dir: &Path, args: &[&str]) -> String {

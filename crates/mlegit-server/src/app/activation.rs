@@ -260,47 +260,71 @@ pub(crate) fn parse_batch(req: &ApiRequest) -> Result<Batch, ApiError> {
     })
 }
 
-/// `POST /v1/activations/{id}/activate`: the device key, the challenge (checked by
-/// `check_challenge`), the proof of possession, then the code's digits.
+/// `POST /v1/activations/{id}/activate`: the device keys (1 to `max_batch`, none twice),
+/// the challenge (checked by `check_challenge`), one proof of possession per key (spec
+/// §19.3), then the code's digits.
 pub(crate) fn parse_activate(
     id: &str,
     req: &ApiRequest,
+    max_batch: usize,
     check_challenge: impl FnOnce(&[u8]) -> Result<(), ApiError>,
-) -> Result<(PublicKey, String), ApiError> {
+) -> Result<(Vec<PublicKey>, String), ApiError> {
     let body: ActivateBody = parse_json(req)?;
     let code = body.code.ok_or(ApiError::MissingField("code"))?;
-    let device_key_b64 = body
-        .device_key
-        .ok_or(ApiError::MissingField("device_key"))?;
     let challenge_b64 = body.challenge.ok_or(ApiError::MissingField("challenge"))?;
-    let proof_b64 = body.proof.ok_or(ApiError::MissingField("proof"))?;
-
-    let device_sec1 = decode_b64url(&device_key_b64, "device_key")?;
-    let device_key = (device_sec1.len() == 65)
-        .then(|| PublicKey::from_sec1(&device_sec1))
-        .flatten()
-        .ok_or(ApiError::InvalidField {
-            field: "device_key",
-            code: "invalid_device_key",
-        })?;
+    let keys_b64 = body
+        .device_keys
+        .ok_or(ApiError::MissingField("device_keys"))?;
+    let proofs_b64 = body.proofs.ok_or(ApiError::MissingField("proofs"))?;
+    let batch_size = |field| ApiError::InvalidField {
+        field,
+        code: "invalid_batch_size",
+    };
+    if keys_b64.is_empty() || keys_b64.len() > max_batch {
+        return Err(batch_size("device_keys"));
+    }
+    if proofs_b64.len() != keys_b64.len() {
+        return Err(batch_size("proofs"));
+    }
+    let mut keys: Vec<PublicKey> = Vec::with_capacity(keys_b64.len());
+    for key_b64 in &keys_b64 {
+        let sec1 = decode_b64url(key_b64, "device_keys")?;
+        let key = (sec1.len() == 65)
+            .then(|| PublicKey::from_sec1(&sec1))
+            .flatten()
+            .ok_or(ApiError::InvalidField {
+                field: "device_keys",
+                code: "invalid_device_key",
+            })?;
+        if keys.contains(&key) {
+            return Err(ApiError::InvalidField {
+                field: "device_keys",
+                code: "duplicate_device_key",
+            });
+        }
+        keys.push(key);
+    }
     let challenge = decode_b64url(&challenge_b64, "challenge")?;
     check_challenge(&challenge)?;
-    let proof = decode_b64url(&proof_b64, "proof")?;
-    verify_proof(&proof, id, &challenge, &device_key)?;
+    let proofs = proofs_b64
+        .iter()
+        .map(|p| decode_b64url(p, "proofs"))
+        .collect::<Result<Vec<_>, _>>()?;
+    verify_proofs(&proofs, id, &challenge, &keys)?;
     let digits = normalise_code(&code)?;
-    Ok((device_key, digits))
+    Ok((keys, digits))
 }
 
-/// The proof of possession: a COSE_Sign1 by the device key, typ
-/// `application/mlegit.activation+cose`, no kid, over the CBOR map
-/// `{1: activation_id (tstr), 2: challenge (bstr)}`.
-pub(crate) fn verify_proof(
-    proof: &[u8],
+/// The proofs of possession (spec §19.3, B1 to B5): one COSE_Sign1 per device key, typ
+/// `application/mlegit.activation+cose`, no kid, each over the CBOR map `{1:
+/// activation_id, 2: challenge, 3: SHA-256 of the keys' array}`.
+pub(crate) fn verify_proofs(
+    proofs: &[Vec<u8>],
     activation_id: &str,
     challenge: &[u8],
-    device_key: &PublicKey,
+    keys: &[PublicKey],
 ) -> Result<(), ApiError> {
-    mlegit::activation::verify(proof, activation_id, challenge, device_key, &P256Backend)
+    mlegit::activation::verify(proofs, activation_id, challenge, keys, &P256Backend)
         .map_err(|_| ApiError::ProofInvalid)
 }
 

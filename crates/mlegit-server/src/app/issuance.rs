@@ -1,15 +1,16 @@
-//! Issuance: an activation request checked against its code, then the credential issued
-//! bound to the device key, all in one transaction.
+//! Issuance: an activation request checked against its code, then a batch of credentials
+//! issued (spec §19), one bound to each device key, all in one transaction.
 
 use super::*;
 
 impl App {
-    /// Activation (phone, no account): checks the proof of possession, then the code, then
-    /// issues the credential bound to the device key, all in one transaction.
+    /// Activation (phone, no account): checks the proofs of possession, then the code,
+    /// then issues one credential per device key (a batch, spec §19), all in one
+    /// transaction.
     pub(crate) fn activate(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = param(req, 0)?;
         let now = self.clock.now();
-        let (device_key, digits) = parse_activate(id, req, |challenge| {
+        let (device_keys, digits) = parse_activate(id, req, self.max_credentials, |challenge| {
             check_challenge(&self.secret, id, challenge, now)
         })?;
         let mac = self.code_mac(id, &digits);
@@ -98,43 +99,51 @@ impl App {
         let mut student_claims: StudentClaims =
             serde_json::from_str(&claims).map_err(|_| ApiError::Internal("stored claims"))?;
         student_claims.portrait = photo;
-        // The credential lives until the paper ID's expiry date ends, at most a year.
+        // The credentials live until the paper ID's expiry date ends, at most a year, in
+        // whole UTC days from today's midnight (spec §5.6 rule 8): every credential of the
+        // batch, and of every student issued today with that expiry date, has the same
+        // iat, nbf and exp.
         let paper_end = u64::try_from(student_claims.expiry_date.days_since_epoch())
             .map_err(|_| ApiError::PaperIdExpired)?
             * DAY
             + DAY
             - 1;
-        let exp = paper_end.min(now + MAX_CREDENTIAL_VALIDITY);
-        if exp <= now {
-            return Err(ApiError::PaperIdExpired);
-        }
-        let lists::Entry {
+        let today = now - now % DAY;
+        let validity = mlegit::Validity::rounded(
+            now,
+            paper_end.min(today + MAX_CREDENTIAL_VALIDITY - 1),
+        )
+        .ok_or(ApiError::PaperIdExpired)?;
+        let exp = validity.expires;
+        let lists::Entries {
             uri: list_uri,
             list,
-            index: entry,
-        } = lists::allocate(tx, self.public_url(), self.random.as_ref())?;
+            indices: entries,
+        } = lists::allocate(tx, self.public_url(), self.random.as_ref(), device_keys.len())?;
         let issuer = self.issuer(tx)?;
-        let issued = issuer
-            .credential()
-            .claims(student_claims)
-            .device_key(device_key.clone())
-            .validity(mlegit::Validity {
-                issued_at: now,
-                not_before: now,
-                expires: exp,
-            })
-            .status(StatusReference {
-                uri: list_uri,
-                index: entry,
-            })
-            .issue(&mut crate::random::AsRng(self.random.as_ref()))
-            .map_err(|e| match e {
-                mlegit::IssueError::Signer => ApiError::Internal("signer"),
-                _ => ApiError::InvalidField {
-                    field: "claims",
-                    code: "student_data_invalid",
-                },
-            })?;
+        // One credential per key: its own credential id, salt secret, decoys, status
+        // entry and signature.
+        let mut batch = Vec::with_capacity(device_keys.len());
+        for (device_key, entry) in device_keys.iter().zip(&entries) {
+            let issued = issuer
+                .credential()
+                .claims(student_claims.clone())
+                .device_key(device_key.clone())
+                .validity(validity)
+                .status(StatusReference {
+                    uri: list_uri.clone(),
+                    index: *entry,
+                })
+                .issue(&mut crate::random::AsRng(self.random.as_ref()))
+                .map_err(|e| match e {
+                    mlegit::IssueError::Signer => ApiError::Internal("signer"),
+                    _ => ApiError::InvalidField {
+                        field: "claims",
+                        code: "student_data_invalid",
+                    },
+                })?;
+            batch.push(issued);
+        }
         // One device only: every earlier credential of the student is superseded.
         tx.execute(
             "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2
@@ -146,23 +155,29 @@ impl App {
             ],
         )?;
         lists::flip_revoked(tx, now)?;
-        tx.execute(
-            "INSERT INTO credentials (credential_id, school_id, student_id, activation_id,
-                                      kid, iat, exp, device_thumbprint, list_id, list_index)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            args![
-                issued.credential_id.as_slice(),
-                school,
-                student,
-                id,
-                issuer.key_id(),
-                to_i64(now),
-                to_i64(exp),
-                Sha256::digest(device_key.to_sec1_uncompressed()).to_vec(),
-                list,
-                to_i64(entry)
-            ],
-        )?;
+        for (position, ((issued, device_key), entry)) in
+            batch.iter().zip(&device_keys).zip(&entries).enumerate()
+        {
+            tx.execute(
+                "INSERT INTO credentials (credential_id, school_id, student_id, activation_id,
+                                          batch_index, kid, iat, exp, device_thumbprint,
+                                          list_id, list_index)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                args![
+                    issued.credential_id.as_slice(),
+                    school,
+                    student,
+                    id,
+                    to_i64(position as u64),
+                    issuer.key_id(),
+                    to_i64(validity.issued_at),
+                    to_i64(exp),
+                    Sha256::digest(device_key.to_sec1_uncompressed()).to_vec(),
+                    list,
+                    to_i64(*entry)
+                ],
+            )?;
+        }
         tx.execute("UPDATE activations SET state = 'used' WHERE id = ?1", args![id])?;
         // Retention: the personal data and photo go once the credential is issued.
         tx.execute(
@@ -171,23 +186,40 @@ impl App {
              WHERE id = ?2",
             args![to_i64(now), student],
         )?;
+        // One audit line for the batch, naming its first credential (the school's handle
+        // for revoking the batch) and how many there are.
+        let first = batch.first().ok_or(ApiError::Internal("empty batch"))?;
         store::audit(
             tx,
             now,
             Some(school),
-            "credential_issued",
-            &hex::encode(&issued.credential_id),
+            "credentials_issued",
+            &format!("{} x{}", hex::encode(&first.credential_id), batch.len()),
         )?;
         store::audit(tx, now, Some(school), "data_deleted", &public_id)?;
-        lists::count_use(tx, list)?;
-        Ok((Ok(issued), true))
+        lists::count_use(tx, list, entries.len())?;
+        Ok((Ok(batch), true))
         })??;
 
-        let mut e = Encoder::with_capacity(issued.credential.len() + 2048);
-        e.map(2).text("credential").bytes(&issued.credential);
-        e.text("disclosures").array(issued.disclosures.len());
-        for d in &issued.disclosures {
-            e.bytes(d.as_bytes());
+        let size: usize = issued
+            .iter()
+            .map(|c| {
+                c.credential.len()
+                    + c.disclosures
+                        .iter()
+                        .map(|d| d.as_bytes().len() + 3)
+                        .sum::<usize>()
+                    + 32
+            })
+            .sum();
+        let mut e = Encoder::with_capacity(size + 16);
+        e.map(1).text("credentials").array(issued.len());
+        for c in &issued {
+            e.map(2).text("credential").bytes(&c.credential);
+            e.text("disclosures").array(c.disclosures.len());
+            for d in &c.disclosures {
+                e.bytes(d.as_bytes());
+            }
         }
         Ok(ApiResponse::bytes(201, "application/cbor", e.into_bytes()))
     }

@@ -83,6 +83,8 @@ pub struct App {
     public_url: OnceLock<String>,
     issuer: Mutex<Option<Arc<Issuer<ArcSigner>>>>,
     relay: crate::relay::Relay,
+    /// The most credentials one activation issues (spec §19.1).
+    max_credentials: usize,
 }
 
 impl core::fmt::Debug for App {
@@ -111,7 +113,15 @@ impl App {
             keys,
             public_url: OnceLock::new(),
             issuer: Mutex::new(None),
+            max_credentials: mlegit::activation::DEFAULT_BATCH,
         })
+    }
+
+    /// The same, issuing at most `n` credentials per activation (the batch a phone asks
+    /// for, spec §19.1), 1 to `mlegit::activation::MAX_BATCH`; 32 unless set.
+    pub fn with_max_credentials(mut self, n: usize) -> Self {
+        self.max_credentials = n.clamp(1, mlegit::activation::MAX_BATCH);
+        self
     }
 
     /// The relay of the online presentation (spec §18.7).

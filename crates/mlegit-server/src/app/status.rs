@@ -60,18 +60,35 @@ impl App {
                 Some(Some(_)) => return Err(ApiError::AlreadyRevoked),
                 Some(None) => {}
             }
-            tx.execute(
-            "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2 WHERE credential_id = ?3",
-            args![to_i64(reason.code()), to_i64(now), cid_bytes.as_slice()],
-        )?;
+            // The whole batch the credential belongs to (spec §19.4): every credential of
+            // its activation, each entry flipped in the one update of their list.
+            let revoked = tx.execute(
+                "UPDATE credentials SET revoked_reason = ?1, revoked_at = ?2
+                 WHERE revoked_reason IS NULL AND activation_id =
+                       (SELECT activation_id FROM credentials WHERE credential_id = ?3)",
+                args![to_i64(reason.code()), to_i64(now), cid_bytes.as_slice()],
+            )?;
             lists::flip_revoked(tx, now)?;
-            store::audit(tx, now, Some(school), "credential_revoked", cid)?;
-            Ok(((), false))
-        })?;
-        ApiResponse::json(
-            200,
-            &serde_json::json!({"credential_id": cid, "status": "revoked", "reason": reason.as_str()}),
-        )
+            store::audit(
+                tx,
+                now,
+                Some(school),
+                "credentials_revoked",
+                &format!("{cid} x{revoked}"),
+            )?;
+            Ok((revoked, false))
+        })
+        .map(|revoked| {
+            ApiResponse::json(
+                200,
+                &serde_json::json!({
+                    "credential_id": cid,
+                    "status": "revoked",
+                    "reason": reason.as_str(),
+                    "credentials_revoked": revoked,
+                }),
+            )
+        })?
     }
 }
 

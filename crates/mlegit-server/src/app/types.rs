@@ -118,9 +118,9 @@ pub(crate) struct Batch {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ActivateBody {
     pub(crate) code: Option<String>,
-    pub(crate) device_key: Option<String>,
     pub(crate) challenge: Option<String>,
-    pub(crate) proof: Option<String>,
+    pub(crate) device_keys: Option<Vec<String>>,
+    pub(crate) proofs: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]

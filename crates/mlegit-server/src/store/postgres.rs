@@ -147,6 +147,14 @@ const MIGRATIONS: &[&str] = &[
         revoked_at BIGINT
     );
     ",
+    // 4: batches of single-use credentials (spec version 5): an activation issues up to
+    // 64 credentials, told apart by their position in the batch.
+    "
+    ALTER TABLE credentials DROP CONSTRAINT credentials_activation_id_key;
+    ALTER TABLE credentials ADD COLUMN batch_index BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE credentials
+        ADD CONSTRAINT credentials_batch_entry UNIQUE (activation_id, batch_index);
+    ",
 ];
 
 /// The advisory lock key that serialises migrations across processes ("mlegit" in

@@ -128,6 +128,39 @@ const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     );
     ",
+    // 4: batches of single-use credentials (spec version 5): an activation issues up to
+    // 64 credentials, told apart by their position in the batch. SQLite cannot drop the
+    // old UNIQUE (activation_id): the table is rebuilt (its indexes go with the old one).
+    "
+    CREATE TABLE credentials_v5 (
+        status_index INTEGER PRIMARY KEY,
+        credential_id BLOB NOT NULL UNIQUE,
+        school_id INTEGER NOT NULL REFERENCES schools(id),
+        student_id INTEGER NOT NULL REFERENCES students(id),
+        activation_id TEXT NOT NULL,
+        batch_index INTEGER NOT NULL,      -- the credential's position in its batch
+        kid BLOB NOT NULL,
+        iat INTEGER NOT NULL,
+        exp INTEGER NOT NULL,
+        revoked_reason INTEGER,
+        revoked_at INTEGER,
+        device_thumbprint BLOB NOT NULL,   -- SHA-256 of the device key (SEC1 uncompressed)
+        list_id INTEGER REFERENCES status_lists(id),
+        list_index INTEGER,
+        UNIQUE (activation_id, batch_index)
+    );
+    INSERT INTO credentials_v5 (status_index, credential_id, school_id, student_id,
+            activation_id, batch_index, kid, iat, exp, revoked_reason, revoked_at,
+            device_thumbprint, list_id, list_index)
+        SELECT status_index, credential_id, school_id, student_id, activation_id, 0, kid,
+               iat, exp, revoked_reason, revoked_at, device_thumbprint, list_id, list_index
+        FROM credentials;
+    DROP TABLE credentials;
+    ALTER TABLE credentials_v5 RENAME TO credentials;
+    CREATE INDEX credentials_student ON credentials(student_id);
+    CREATE UNIQUE INDEX credentials_list_entry ON credentials(list_id, list_index);
+    CREATE INDEX credentials_revoked_at ON credentials(revoked_at);
+    ",
 ];
 
 /// The SQLite store.
