@@ -64,7 +64,20 @@ pub struct Fixtures {
     pub raw_issuer: RawSigned,
     /// For the raw verifies: the device key and [`VARIANTS`] messages it signed.
     pub raw_device: RawSigned,
+    /// A batch of [`BATCH`] device keys (spec §19), for the batch rows.
+    pub batch_devices: Vec<P256Signer>,
+    /// Their public keys.
+    pub batch_keys: Vec<PublicKey>,
+    /// One proof of possession by each, over [`ACTIVATION_ID`] and [`CHALLENGE`].
+    pub batch_proofs: Vec<Vec<u8>>,
 }
+
+/// The batch the batch rows issue and prove: the default of spec §19.1.
+pub const BATCH: usize = mlegit::activation::DEFAULT_BATCH;
+/// The activation the batch's proofs are for (32 characters, as the reference server's).
+pub const ACTIVATION_ID: &str = "Hs2kQwVb7pXr4TnZc9MdLe3yAfGu8JiO";
+/// The challenge they sign (56 bytes, as the reference server's).
+pub const CHALLENGE: [u8; 56] = [0x5c; 56];
 
 /// A `p256` key and 300-byte messages it signed (low S, as every mlegit signature).
 pub struct RawSigned {
@@ -146,7 +159,18 @@ impl Fixtures {
             );
         }
         let wallet = Self::wallet(&issuer, student.clone(), &credential_id(0));
+        let batch_devices: Vec<P256Signer> = (0..BATCH)
+            .map(|i| {
+                let b = u8::try_from(i + 1).expect("a small batch");
+                P256Signer::from_scalar(&[b; 32]).expect("a scalar below the group order")
+            })
+            .collect();
+        let (batch_keys, batch_proofs) =
+            mlegit::activation::sign_all(ACTIVATION_ID, &CHALLENGE, &batch_devices).expect("signs");
         Self {
+            batch_devices,
+            batch_keys,
+            batch_proofs,
             issuer,
             student,
             trust,
@@ -178,6 +202,29 @@ impl Fixtures {
     /// measures.
     pub fn issue(&self, student: StudentClaims) -> Result<IssuedCredential, mlegit::IssueError> {
         issue_with_id(&self.issuer, student, &self.device_key, &credential_id(0))
+    }
+
+    /// A batch as the issuer makes it at activation (spec §19.1): one credential per key of
+    /// [`Fixtures::batch_keys`], each with its own credential id and salt secret (here
+    /// fixed, for the same work on every run), the same claims and the rounded times.
+    pub fn issue_batch(&self) -> Result<Vec<IssuedCredential>, mlegit::IssueError> {
+        let validity = mlegit::Validity::rounded(NOW, NOW + 300 * DAY).expect("days left");
+        self.batch_keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                self.issuer
+                    .credential()
+                    .claims(self.student.clone())
+                    .device_key(key.clone())
+                    .validity(validity)
+                    .status(StatusReference {
+                        uri: LIST_URI.into(),
+                        index: 100 + i as u64,
+                    })
+                    .issue_with_secret(&credential_id(i), &SALT_SECRET)
+            })
+            .collect()
     }
 
     /// What the verifier expects of the presentations.

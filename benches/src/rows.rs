@@ -156,6 +156,45 @@ pub fn benches(f: &Fixtures) -> Vec<Bench<'_>> {
             op: Op::Issue(f),
         },
         Bench {
+            // The issuer's side of an activation (spec §19.1): issue 32 makes 32
+            // signatures, about 11 raw verifies' time; the issue's target: well under 40.
+            id: "issue_batch[n=32]",
+            target: Some(40.0),
+            op: Op::Plain(Box::new(move || {
+                black_box(f.issue_batch().expect("valid"));
+            })),
+        },
+        Bench {
+            // The issuer's check of the batch's proofs (B1-B5): 32 signature checks.
+            id: "activation_verify[n=32]",
+            target: None,
+            op: Op::Plain(Box::new(move || {
+                mlegit::activation::verify(
+                    black_box(&f.batch_proofs),
+                    fixtures::ACTIVATION_ID,
+                    &fixtures::CHALLENGE,
+                    &f.batch_keys,
+                    &mlegit::P256Backend,
+                )
+                .expect("valid");
+            })),
+        },
+        Bench {
+            // The phone's side: 32 proofs.
+            id: "activation_sign[n=32]",
+            target: None,
+            op: Op::Plain(Box::new(move || {
+                black_box(
+                    mlegit::activation::sign_all(
+                        fixtures::ACTIVATION_ID,
+                        &fixtures::CHALLENGE,
+                        &f.batch_devices,
+                    )
+                    .expect("signs"),
+                );
+            })),
+        },
+        Bench {
             id: "present[claims=4]",
             target: None,
             op: Op::Plain(Box::new(move || {

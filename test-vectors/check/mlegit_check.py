@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""mlegit_check: an independent second verifier for mlegit v4 test vectors.
+"""mlegit_check: an independent second verifier for mlegit v5 test vectors.
 
 Written from the normative specification spec/mlegit.md (cited as "spec §N.M" and by step
 labels such as "P8", "D3") and its CDDL (spec/mlegit.cddl); for v4 (issue 14), from the
-binding design of spec §18 (the online presentation), and for HPKE from RFC 9180.  It
+binding design of spec §18 (the online presentation), and for HPKE from RFC 9180; for v5
+(issue 17), from spec §19 (batch issuance: the activation proofs, B1-B5).  It
 shares no code with the Rust implementation and was written without reading it.  Where
 this file and the Rust crate disagree, the specification decides.
 
@@ -19,9 +20,12 @@ Layout (each part cites the section it implements):
   * status list token (L1-L12, M1-M2), ZLIB inflate, lookup .. spec §9, §12.4
   * online presentation: engagement (E1-E2), HPKE base mode
     (RFC 9180), encrypted response (O1-O3) .................. spec §18
+  * batch issuance: keys digest, activation payload, issuer
+    checks of the proofs of possession (B1-B5) .............. spec §19
   * vector runner (CLI) ..................................... test-vectors/README.md
 
-Every rejection raises MlegitError whose .code is an error code of the registry (spec §13).
+Every rejection raises MlegitError whose .code is an error code of the registry (spec §13);
+a batch that fails B1-B5 raises ProofError, whose kinds are not codes of §13 (spec §19.3).
 
 Usage: python mlegit_check.py [--no-generator-checks] FILE.json [FILE.json ...]
 """
@@ -75,8 +79,8 @@ class CheckerBug(Exception):
     This is never a verdict about the input; it means this checker itself is wrong."""
 
 
-# Every error code of the registry, spec §13 (v4), in registry order.  A vector expecting any
-# other code fails.
+# Every error code of the registry, spec §13 (v4, unchanged in v5), in registry order.  A
+# vector expecting any other code fails.
 REGISTRY_CODES = tuple("""
     input_too_large
     cbor_malformed cbor_indefinite_length cbor_unsupported_type cbor_non_shortest
@@ -102,7 +106,7 @@ REGISTRY_CODES = tuple("""
     response_undecryptable response_key_mismatch
 """.split())
 ERROR_CODES = frozenset(REGISTRY_CODES)
-assert len(REGISTRY_CODES) == len(ERROR_CODES) == 64  # spec §13 (v4): 62 of v3 and 2 new
+assert len(REGISTRY_CODES) == len(ERROR_CODES) == 64  # spec §13 (v4): 62 of v3 and 2 new; v5 the same
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,7 +421,8 @@ TYP_PRESENTATION = "application/mlegit.presentation+cose"
 TYP_STATUS_LIST = "application/statuslist+cwt"  # spec §9: the IETF Token Status List's CWT typ
 TYP_REQUEST = "application/mlegit.request+cose"    # spec §7.5: signed request, no kid
 TYP_VERIFIER = "application/mlegit.verifier+cose"  # spec §7.4: verifier certificate, kid required
-TYP_ACTIVATION = "application/mlegit.activation+cose"  # server only; never accepted here
+TYP_ACTIVATION = "application/mlegit.activation+cose"  # spec §19.2: activation proof, no kid;
+                                                       # accepted only by the issuer's B3
 
 
 def p256_public_key(x: bytes, y: bytes):
@@ -1549,6 +1554,98 @@ def open_response(data: bytes, sk_r: int, info: bytes,
 
 
 # --------------------------------------------------------------------------------------------
+# spec §19: batch issuance: the keys digest and the payload (§19.2), the issuer's checks of the
+# proofs of possession (B1-B5, §19.3)
+# --------------------------------------------------------------------------------------------
+
+MAX_BATCH = 64          # spec §19.1, B1: 1 <= N <= 64
+MAX_PROOF_SIZE = 4096   # spec §19.3, B3: a proof longer than this is too large
+SEC1_POINT_SIZE = 65    # spec §19.2: 0x04 || x || y
+ACTIVATION_ALGS = V1_ALGS   # spec §19.3 B3: "the accepted set {-7}"
+# The failure kinds of spec §19.3 (the reference library's ProofError, snake case in the
+# vectors) and the step of each.
+PROOF_ERROR_STEPS = {"batch_size": "B1", "duplicate_key": "B2", "too_large": "B3",
+                     "malformed": "B3", "wrong_payload": "B4", "bad_signature": "B5"}
+
+
+class ProofError(Exception):
+    """A batch that fails B1-B5 (spec §19.3).  kind: a key of PROOF_ERROR_STEPS; index: the
+    position, from 0, of the key (B2) or the proof (B3-B5) at fault, None for B1; code: for
+    "malformed" only, the §2 or §3 code of the failed C1-C7 / H1-H5 check.  These kinds are
+    not codes of §13."""
+
+    def __init__(self, kind: str, index: int | None = None, code: str | None = None,
+                 detail: str = ""):
+        super().__init__(f"{kind} ({detail})" if detail else kind)
+        self.kind = kind
+        self.step = PROOF_ERROR_STEPS[kind]
+        self.index = index
+        self.code = code
+        self.detail = detail
+
+
+def sec1_public_key(point: bytes):
+    """The public key of a 65-byte SEC1 uncompressed point 0x04 || x || y of a valid P-256
+    point (spec §3.8, §19.2), or None."""
+    if type(point) is not bytes or len(point) != SEC1_POINT_SIZE or point[0] != 0x04:
+        return None
+    return p256_public_key(point[1:33], point[33:])
+
+
+def activation_keys(keys) -> bytes:
+    """spec §19.2: the encoding (§2.4) of the array [k_1, ..., k_N], each a bstr of 65 bytes:
+    the head 0x80 + N (N < 24) or 98 N (24 <= N <= 255), then 58 41 and each key."""
+    return encode([bytes(k) for k in keys])
+
+
+def keys_digest(keys) -> bytes:
+    """spec §19.2: keys_digest = SHA-256(keys)."""
+    return hashlib.sha256(activation_keys(keys)).digest()
+
+
+def activation_payload(activation_id: str, challenge: bytes, digest: bytes) -> bytes:
+    """spec §19.2: the deterministic encoding of {1: activation_id (tstr), 2: challenge
+    (bstr), 3: keys_digest (bstr 32)}: a3 01 <tstr> 02 <bstr> 03 58 20 <32 bytes>."""
+    return encode({1: activation_id, 2: bytes(challenge), 3: bytes(digest)})
+
+
+def verify_activation(activation_id: str, challenge: bytes, keys, proofs) -> None:
+    """Steps B1-B5 of spec §19.3, in this order; the first failure is raised as ProofError.
+    keys: the device keys as received, each the 65-byte SEC1 uncompressed encoding of a valid
+    point (the reference library's keys are typed, so B1-B5 never see any other; the vector
+    runner refuses any other as a schema error); proofs: the proofs' bytes as received.
+    B1 and B2 check the batch before any proof is decoded; then B3, B4 and B5 run for proof i
+    before proof i + 1."""
+    keys = [bytes(k) for k in keys]
+    proofs = [bytes(p) for p in proofs]
+    n = len(keys)
+    if not 1 <= n <= MAX_BATCH or len(proofs) != n:                      # B1
+        raise ProofError("batch_size", detail=f"B1: {n} key(s), {len(proofs)} proof(s)")
+    for i, key in enumerate(keys):                                       # B2
+        for j in range(i):
+            if keys[j] == key:
+                raise ProofError("duplicate_key", i, detail=f"B2: key {i} equals key {j}")
+    # B4 compares with the payload made from the keys as received.
+    payload = activation_payload(activation_id, challenge, keys_digest(keys))
+    for i, (key, proof) in enumerate(zip(keys, proofs)):
+        if len(proof) > MAX_PROOF_SIZE:                                  # B3: size first
+            raise ProofError("too_large", i, detail=f"B3: proof {i} is {len(proof)} bytes")
+        try:                                                             # B3: C1-C7, H1-H5
+            cose = decode_cose_sign1(proof, TYP_ACTIVATION, False, ACTIVATION_ALGS)
+        except MlegitError as exc:
+            raise ProofError("malformed", i, exc.code, f"B3 {exc.detail}".strip()) from None
+        if cose.payload != payload:                                      # B4: bytewise
+            raise ProofError("wrong_payload", i, detail=f"B4: proof {i}'s payload")
+        public_key = sec1_public_key(key)
+        if public_key is None:
+            raise ValueError(f"key {i} is not a valid SEC1 uncompressed P-256 point")
+        try:                                                             # B5: V1-V3, key i
+            verify_es256(public_key, cose, "device_signature_invalid")
+        except MlegitError as exc:
+            raise ProofError("bad_signature", i, detail=f"B5 {exc.detail}".strip()) from None
+
+
+# --------------------------------------------------------------------------------------------
 # HKDF-SHA256 (RFC 5869); spec §6.3, §6.4: reference salt / decoy derivation (the generator
 # checks); HPKE's KDF (above)
 # --------------------------------------------------------------------------------------------
@@ -1603,8 +1700,8 @@ def public_point(scalar: bytes) -> tuple[bytes, bytes]:
 # Vector runner (schema: test-vectors/README.md)
 # --------------------------------------------------------------------------------------------
 
-FILE_VERSION = 4
-SPEC_ID = "spec/mlegit.md, version 4"
+FILE_VERSION = 5
+SPEC_ID = "spec/mlegit.md, version 5"
 
 
 class VectorSchemaError(Exception):
@@ -2391,7 +2488,169 @@ def run_response_vector(vec: dict, generator_checks: bool, vector_file: str | No
     return problems
 
 
-_STEP_TOKEN = re.compile(r"^(Decode|[ACDEFHKLMOPRTVX][0-9]{1,2}[a-d]?):?$")
+ACTIVATION_VECTOR_KEYS = ("name", "description", "kind", "inputs", "outputs", "expected")
+ACTIVATION_INPUT_KEYS = ("activation_id", "challenge", "device_scalars", "device_keys", "proofs")
+ACTIVATION_OUTPUT_KEYS = ("keys_digest", "payload")
+ACTIVATION_EXPECTED_KEYS = ("result", "error", "index", "step", "code")
+ACTIVATION_KEY_PREFIX = "mlegit test vector activation key "   # test-vectors/README.md
+ACTIVATION_KEY_SEARCH = 256   # the generator checks look the derivation up for i in 0..=255
+# The codes a "malformed" proof may carry: those of §2 and §3 (spec §19.3, B3), i.e. the
+# decoding (C1, C5: §2.3) and the COSE steps (C2-C7, H1-H5).
+COSE_STEP_CODES = frozenset(REGISTRY_CODES[REGISTRY_CODES.index("cbor_malformed"):
+                                           REGISTRY_CODES.index("kid_missing") + 1])
+
+
+def activation_key_scalar(i: int) -> bytes:
+    """test-vectors/README.md: activation key i's scalar is SHA-256 of the ASCII text
+    "mlegit test vector activation key i" (i in decimal, from 0)."""
+    return hashlib.sha256(f"{ACTIVATION_KEY_PREFIX}{i}".encode("ascii")).digest()
+
+
+_ACTIVATION_INDEX: dict = {}
+
+
+def activation_key_index(scalar: bytes):
+    """The i of the activation key with this scalar (i < ACTIVATION_KEY_SEARCH), or None."""
+    if not _ACTIVATION_INDEX:
+        for i in range(ACTIVATION_KEY_SEARCH):
+            _ACTIVATION_INDEX[activation_key_scalar(i)] = i
+    return _ACTIVATION_INDEX.get(scalar)
+
+
+def activation_inputs(inp) -> tuple:
+    """The inputs of an activation vector, schema-checked: (activation_id, challenge,
+    scalars (bytes or None, one per key), keys (65-byte points), proofs (bytes))."""
+    _keys(inp, "inputs", ACTIVATION_INPUT_KEYS)
+    activation_id = _str(inp["activation_id"], "inputs.activation_id")
+    challenge = _hex(inp["challenge"], "inputs.challenge")
+    keys = []
+    for i, k in enumerate(_list(inp["device_keys"], "inputs.device_keys")):
+        point = _hex(k, f"inputs.device_keys[{i}]")
+        if sec1_public_key(point) is None:
+            raise VectorSchemaError(f"inputs.device_keys[{i}]: not the 65-byte SEC1 uncompressed "
+                                    "encoding of a valid P-256 point")
+        keys.append(point)
+    scalars = []
+    for i, s in enumerate(_list(inp["device_scalars"], "inputs.device_scalars")):
+        if s is None:
+            scalars.append(None)
+            continue
+        b = _hex(s, f"inputs.device_scalars[{i}]")
+        if len(b) != 32 or not 1 <= int.from_bytes(b, "big") < P256_N:
+            raise VectorSchemaError(f"inputs.device_scalars[{i}]: not a 32-byte scalar in 1..n-1")
+        scalars.append(b)
+    if len(scalars) != len(keys):
+        raise VectorSchemaError(f"inputs.device_scalars: {len(scalars)} entries for "
+                                f"{len(keys)} keys (one per key)")
+    proofs = [_hex(p, f"inputs.proofs[{i}]")
+              for i, p in enumerate(_list(inp["proofs"], "inputs.proofs"))]
+    return activation_id, challenge, scalars, keys, proofs
+
+
+def activation_expected(exp) -> dict:
+    """expected of an activation vector, schema-checked: every key of
+    ACTIVATION_EXPECTED_KEYS, nothing else; the values' types."""
+    _keys(exp, "expected", ACTIVATION_EXPECTED_KEYS)
+    if exp["result"] not in ("valid", "invalid"):
+        raise VectorSchemaError("expected.result: must be \"valid\" or \"invalid\"")
+    if exp["error"] is not None and exp["error"] not in PROOF_ERROR_STEPS:
+        raise VectorSchemaError(f"expected.error: {exp['error']!r} is not one of "
+                                f"{sorted(PROOF_ERROR_STEPS)} or null")
+    if exp["index"] is not None:
+        _uint(exp["index"], "expected.index")
+    if exp["step"] is not None and exp["step"] not in ("B1", "B2", "B3", "B4", "B5"):
+        raise VectorSchemaError(f"expected.step: {exp['step']!r} is not B1..B5 or null")
+    _opt_str(exp["code"], "expected.code")
+    return dict(exp)
+
+
+def activation_expected_problems(exp: dict) -> list:
+    """What an activation vector's expected says that no outcome of B1-B5 can be."""
+    p = []
+    err = exp["error"]
+    if exp["result"] == "valid":
+        if any(exp[k] is not None for k in ("error", "index", "step", "code")):
+            p.append("expected: a valid vector has error, index, step and code all null")
+        return p
+    if err is None:
+        return ["expected: an invalid vector names its error"]
+    if exp["step"] != PROOF_ERROR_STEPS[err]:
+        p.append(f"expected.step {exp['step']!r}: {err} is step {PROOF_ERROR_STEPS[err]}")
+    if (exp["index"] is None) != (err == "batch_size"):
+        p.append("expected.index: null exactly for batch_size")
+    if (exp["code"] is None) != (err != "malformed"):
+        p.append("expected.code: a code exactly for malformed")
+    elif exp["code"] is not None and exp["code"] not in COSE_STEP_CODES:
+        p.append(f"expected.code {exp['code']!r} is not a §2 or §3 code of spec §13")
+    return p
+
+
+def activation_outcome(activation_id: str, challenge: bytes, keys, proofs) -> dict:
+    """B1-B5 on the inputs: the expected-shaped outcome, and "path" (the steps, "B3/H5")."""
+    try:
+        verify_activation(activation_id, challenge, keys, proofs)
+    except ProofError as exc:
+        return {"result": "invalid", "error": exc.kind, "index": exc.index, "step": exc.step,
+                "code": exc.code, "path": step_path(exc.detail) or exc.step}
+    return {"result": "valid", "error": None, "index": None, "step": None, "code": None,
+            "path": ""}
+
+
+def check_activation_inputs(scalars: list, keys: list, proofs: list, valid: bool) -> list:
+    """Generator checks of an activation vector: each scalar that is not null is that of
+    activation key i for some i (test-vectors/README.md) and gives the key at its position;
+    in a valid vector every scalar is known and each proof's signature is the RFC 6979 low-S
+    signature of its key's scalar."""
+    p = []
+    for i, (scalar, key) in enumerate(zip(scalars, keys)):
+        if scalar is None:
+            if valid:
+                p.append(f"inputs.device_scalars[{i}] is null in a valid vector")
+            continue
+        if activation_key_index(scalar) is None:
+            p.append(f"inputs.device_scalars[{i}] is not SHA-256(\"{ACTIVATION_KEY_PREFIX}i\") "
+                     f"for any i < {ACTIVATION_KEY_SEARCH}")
+        x, y = public_point(scalar)
+        if b"\x04" + x + y != key:
+            p.append(f"inputs.device_scalars[{i}] does not give inputs.device_keys[{i}]")
+        elif valid:
+            cose = decode_cose_sign1(proofs[i], TYP_ACTIVATION, False, ACTIVATION_ALGS)
+            if rfc6979_low_s(scalar, cose) != cose.signature:
+                p.append(f"proof {i}'s signature is not the RFC 6979 low-S signature of its key")
+    return p
+
+
+def run_activation_vector(vec: dict, generator_checks: bool) -> list:
+    problems: list[str] = []
+    _keys(vec, "vector", ACTIVATION_VECTOR_KEYS)
+    activation_id, challenge, scalars, keys, proofs = activation_inputs(vec["inputs"])
+    out = vec["outputs"]
+    _keys(out, "outputs", ACTIVATION_OUTPUT_KEYS)
+    out_digest = _hex(out["keys_digest"], "outputs.keys_digest")
+    out_payload = _hex(out["payload"], "outputs.payload")
+    exp = activation_expected(vec["expected"])
+    problems += activation_expected_problems(exp)
+    # outputs: what the issuer computes from the keys as received (spec §19.2), for B4.
+    digest = keys_digest(keys)
+    if out_digest != digest:
+        problems.append(f"outputs.keys_digest {out_digest.hex()}, checker computes {digest.hex()}")
+    payload = activation_payload(activation_id, challenge, digest)
+    if out_payload != payload:
+        problems.append(f"outputs.payload {out_payload.hex()}, checker computes {payload.hex()}")
+    got = activation_outcome(activation_id, challenge, keys, proofs)
+    wrong = [k for k in ACTIVATION_EXPECTED_KEYS if not json_equal(got[k], exp[k])]
+    if wrong:
+        def show(o):
+            return json.dumps({k: o[k] for k in ACTIVATION_EXPECTED_KEYS})
+        problems.append(f"checker: {show(got)} at {got['path'] or 'B1-B5 pass'}, "
+                        f"expected {show(exp)}")
+    if generator_checks:
+        problems += check_activation_inputs(scalars, keys, proofs,
+                                            got["result"] == "valid" and exp["result"] == "valid")
+    return problems
+
+
+_STEP_TOKEN = re.compile(r"^(Decode|[ABCDEFHKLMOPRTVX][0-9]{1,2}[a-d]?):?$")
 
 
 def step_path(detail: str) -> str:
@@ -2402,6 +2661,10 @@ def step_path(detail: str) -> str:
 def evaluate(vec: dict):
     """Verify one (schema-valid) vector without comparing: returns ("valid", result) or
     (error code, step path).  Used by list_vectors.py."""
+    if vec["kind"] == "activation":
+        activation_id, challenge, _, keys, proofs = activation_inputs(vec["inputs"])
+        got = activation_outcome(activation_id, challenge, keys, proofs)
+        return ("valid", got) if got["result"] == "valid" else (got["error"], got["path"])
     try:
         if vec["kind"] == "request":
             authorities = at_step("authority list", parse_trust_list,
@@ -2457,6 +2720,8 @@ def run_vector(vec, generator_checks: bool = True, vector_file: str | None = Non
             return run_request_vector(vec, generator_checks)
         if kind == "response":
             return run_response_vector(vec, generator_checks, vector_file)
+        if kind == "activation":
+            return run_activation_vector(vec, generator_checks)
         return [f"unknown kind {kind!r}"]
     except VectorSchemaError as exc:
         return [f"schema: {exc}"]
@@ -2513,7 +2778,7 @@ def run_file(path: str, generator_checks: bool = True):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Independent checker of mlegit v4 test vectors.")
+    ap = argparse.ArgumentParser(description="Independent checker of mlegit v5 test vectors.")
     ap.add_argument("files", nargs="+", metavar="FILE.json")
     ap.add_argument("--no-generator-checks", action="store_true",
                     help="skip the inputs/outputs/HKDF/issuer-rule/signature cross-checks")

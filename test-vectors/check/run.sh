@@ -1,7 +1,7 @@
 #!/bin/sh
-# Run the independent Python checker of the mlegit v4 test vectors: the self-test, then the
-# checker on the four vector files (presentations.json, status-lists.json, requests.json,
-# responses.json).
+# Run the independent Python checker of the mlegit v5 test vectors: the self-test, then the
+# checker on the five vector files (presentations.json, status-lists.json, requests.json,
+# responses.json, activations.json).
 # Call from the repository root (CI does):
 #
 #     test-vectors/check/run.sh
@@ -30,5 +30,6 @@ status=0
 "$venv/bin/python" test-vectors/check/selftest.py || status=1
 "$venv/bin/python" test-vectors/check/mlegit_check.py \
     test-vectors/presentations.json test-vectors/status-lists.json \
-    test-vectors/requests.json test-vectors/responses.json || status=1
+    test-vectors/requests.json test-vectors/responses.json \
+    test-vectors/activations.json || status=1
 exit $status

@@ -2,9 +2,10 @@
 //!
 //! Fresh issuer key, a temporary SQLite store, the reference server on a loopback port;
 //! then a school registers a student with a photo, the phone activates from the QR code and
-//! the one-time code, a verifier asks for three claims with a nonce, checks offline and
-//! against the status list, the school revokes the credential (lost phone), the list is
-//! signed again with the entry flipped, and a new phone takes over.
+//! the one-time code and gets a batch of single-use credentials (spec §19), a verifier asks
+//! for three claims with a nonce, checks offline and against the status list, the school
+//! revokes the batch (lost phone), the list is signed again with its entries flipped, and a
+//! new phone takes over; each presentation uses a credential never shown before.
 //! Every step checks what it shows: the demo exits 0 only if the story went as told.
 
 use std::path::{Path, PathBuf};
@@ -193,8 +194,10 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     line(
         "status",
         format!(
-            "entry {} of list {} (and 31 more, at random)",
-            info.status.index, info.status.uri
+            "entry {} of list {} (and {} more, at random)",
+            info.status.index,
+            info.status.uri,
+            batch.credentials().len() - 1
         ),
     );
     let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
@@ -208,8 +211,13 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
     line(
         "wallet file",
         format!(
-            "{} (device keys under the password \"demo\")",
-            wallet_path.display()
+            "{} (device keys under the password {})",
+            wallet_path.display(),
+            if std::env::var_os(crate::wallet_file::PASSWORD_ENV).is_some() {
+                "in MLEGIT_WALLET_PASSWORD"
+            } else {
+                "\"demo\""
+            }
         ),
     );
     Ok(Phone {
@@ -520,7 +528,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
 
     step(
         4,
-        "Phone 1 activates: new device key, proof of possession, credential issued",
+        "Phone 1 activates: 32 new device keys, proofs of possession, a batch of single-use credentials",
     );
     let phone1 = activate(&qr, &code, &dir.join("phone1-wallet.json"))?;
 
@@ -606,7 +614,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
 
     step(
         10,
-        "The list is signed again with the entry flipped: the same check now fails",
+        "The list is signed again with the batch's 32 entries flipped: the same check now fails",
     );
     let status = status_of(&verifier, url, &phone1.first)?;
     ensure!(status == ListStatus::Invalid, "entry revoked");

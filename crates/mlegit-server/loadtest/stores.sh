@@ -7,6 +7,9 @@
 #   eval "$(bash scripts/postgres-cluster.sh start)"
 #   bash crates/mlegit-server/loadtest/stores.sh [ACTIVATIONS] [SECONDS]
 #
+# MLEGIT_LOAD_KEYS=N (default 1) makes every activation ask for a batch of N credentials
+# (spec §19): N device keys and proofs per request, N credentials per answer.
+#
 # Every activation request is prepared before the run (loadprep) and sent once.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -62,7 +65,7 @@ run() { # NAME DATABASE REPLICAS
     local first="$url"
     local t
     t="$(token "$data" "$db")"
-    "$prep" "$first" "$t" "$n" "$work/$name.tsv" 2>&1 | grep -v '^prepared'
+    "$prep" "$first" "$t" "$n" "$work/$name.tsv" "${MLEGIT_LOAD_KEYS:-1}" 2>&1 | grep -v '^prepared'
     if [ "$replicas" = 1 ]; then
         echo "$name, activations: $(wrk_act "$first" "$work/$name.tsv")"
         echo "$name, status list: $(wrk_list "$first")"

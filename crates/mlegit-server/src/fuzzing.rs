@@ -84,3 +84,35 @@ pub fn carries_photo(route: u8) -> bool {
 pub fn photo(bytes: &[u8]) {
     let _ = crate::photo::portrait(bytes);
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// The hand-written seeds of `fuzz/corpus/server_bodies` for routes 5 and 6 are valid
+    /// batches of one (spec §19) for [`ACTIVATION_ID`], their challenge made with [`SECRET`]
+    /// and good at [`NOW`]: the fuzzer starts past the MAC, the proofs and the code's format.
+    #[test]
+    fn the_activation_seeds_reach_the_code_check() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/server_bodies"
+        );
+        for name in ["activate", "activate-nomac"] {
+            let bytes = std::fs::read(format!("{dir}/{name}")).expect("seed");
+            let (route, body) = bytes.split_first().expect("a route byte");
+            assert!(matches!(route % ROUTES, 5 | 6), "{name}");
+            let req = ApiRequest {
+                json_body: true,
+                body: body.to_vec(),
+                ..ApiRequest::default()
+            };
+            let (keys, digits) = app::parse_activate(ACTIVATION_ID, &req, 64, |c| {
+                app::check_challenge(&SECRET, ACTIVATION_ID, c, NOW)
+            })
+            .expect(name);
+            assert_eq!((keys.len(), digits.as_str()), (1, "123456789012"), "{name}");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! [`mlegit::Error`] has a negative vector.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod activation;
 pub mod cbor;
 pub mod read;
 pub mod scenario;
@@ -25,14 +26,15 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("status-lists.json", vectors::status_list_vectors()),
         ("requests.json", vectors::request_vectors()),
         ("responses.json", vectors::response_vectors()),
+        ("activations.json", activation::activation_vectors()),
     ];
     files
         .into_iter()
         .map(|(name, vectors)| {
             let doc = json!({
-                "version": 4,
+                "version": 5,
                 "generator": "cargo run -p mlegit-vectors --bin generate-vectors",
-                "spec": "spec/mlegit.md, version 4",
+                "spec": "spec/mlegit.md, version 5",
                 "vectors": vectors,
             });
             let mut text = serde_json::to_string_pretty(&doc).expect("JSON");

@@ -27,7 +27,7 @@ fn committed_files_match_the_generator_byte_for_byte() {
 fn load(name: &str) -> Vec<Vector> {
     let text = std::fs::read_to_string(dir().join(name)).expect("vector file");
     let file = mlegit_vectors::read::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert_eq!(file.version, 4, "{name}");
+    assert_eq!(file.version, 5, "{name}");
     file.vectors
 }
 
@@ -55,6 +55,49 @@ fn every_vector_gives_its_declared_outcome() {
     eprintln!("vectors: {} positive, {} negative", counts.0, counts.1);
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(counts.0 >= 20 && counts.1 >= 60, "{counts:?}");
+}
+
+#[test]
+fn every_activation_vector_gives_its_declared_outcome() {
+    let text = std::fs::read_to_string(dir().join("activations.json")).expect("activations.json");
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        version: u64,
+        generator: String,
+        spec: String,
+        vectors: Vec<mlegit_vectors::activation::ActivationVector>,
+    }
+    let file: File = serde_json::from_str(&text).expect("in the schema");
+    assert_eq!(file.version, 5);
+    assert!(file.generator.starts_with("cargo run"));
+    assert_eq!(file.spec, "spec/mlegit.md, version 5");
+    let mut names = BTreeSet::new();
+    let failures: Vec<String> = file
+        .vectors
+        .iter()
+        .filter_map(|v| {
+            assert!(names.insert(v.name.clone()), "{} twice", v.name);
+            mlegit_vectors::activation::run(v)
+                .err()
+                .map(|e| format!("{}: {e}", v.name))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Every step of B1-B5 fails in some vector, and some batches are valid.
+    let steps: BTreeSet<&str> = file
+        .vectors
+        .iter()
+        .filter_map(|v| v.expected.step.as_deref())
+        .collect();
+    assert_eq!(steps, BTreeSet::from(["B1", "B2", "B3", "B4", "B5"]));
+    assert!(
+        file.vectors
+            .iter()
+            .filter(|v| v.expected.result == "valid")
+            .count()
+            >= 3
+    );
 }
 
 #[test]
@@ -97,7 +140,7 @@ fn an_unknown_field_anywhere_fails_the_read() {
     let text = std::fs::read_to_string(dir().join("status-lists.json")).unwrap();
     assert!(mlegit_vectors::read::parse(&text).is_ok());
     for (from, to) in [
-        ("\"version\": 4,", "\"version\": 4, \"extra\": 0,"),
+        ("\"version\": 5,", "\"version\": 5, \"extra\": 0,"),
         (
             "\"kind\": \"status_list\",",
             "\"kind\": \"status_list\", \"note\": \"x\",",
