@@ -633,7 +633,8 @@ pub(crate) fn inspect(path: &Path) -> Result<u8> {
     let origin = path.display();
     // A wallet file: show each object it holds.
     if raw.first() == Some(&b'{') {
-        let wallet = WalletFile::read(path)?;
+        let text = core::str::from_utf8(&raw).map_err(|_| anyhow!("wallet {origin}: not UTF-8"))?;
+        let wallet = WalletFile::parse(text, path)?;
         let mut code = EXIT_OK;
         for (n, c) in wallet.credentials.iter().enumerate() {
             let here = format!("wallet {origin}: credentials[{n}]");

@@ -409,7 +409,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     };
     let data = dir.join("server");
     println!("mlegit demo: a school ID on a phone, from registration to revocation");
-    println!("(spec v4; every step below runs for real against a server on this machine)");
+    println!("(spec v5; every step below runs for real against a server on this machine)");
 
     step(
         1,

@@ -1,5 +1,5 @@
 //! `mlegit`: keys, issuance, presentation, verification and inspection of mlegit school
-//! IDs by hand and in scripts (spec v4, `spec/mlegit.md`), offline and through a relay.
+//! IDs by hand and in scripts (spec v5, `spec/mlegit.md`), offline and through a relay.
 //!
 //! Exit codes: 0 success (for `verify`: VALID), 1 the object checked is invalid (`verify`:
 //! INVALID; `inspect`: not strict CBOR), 2 could not check (I/O, network, bad arguments).
@@ -37,7 +37,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(
     name = "mlegit",
     version,
-    about = "School IDs presented from a phone (mlegit v4): keys, issuance, presentation, verification",
+    about = "School IDs presented from a phone (mlegit v5): keys, issuance, presentation, verification",
     after_help = "Exit codes: 0 success / VALID, 1 INVALID, 2 could not check (I/O, network, bad arguments)."
 )]
 struct Cli {
@@ -66,8 +66,8 @@ enum Command {
     /// Run the reference server (issuance, activation, revocation, status lists, and the
     /// relay of the online presentation).
     Serve(online::ServeArgs),
-    /// The phone's side: activate against a server and keep the credential; share it
-    /// with a verifier through a relay.
+    /// The phone's side: activate against a server and keep a batch of single-use
+    /// credentials; see how many are left; share one with a verifier through a relay.
     #[command(subcommand)]
     Wallet(WalletCommand),
     /// The verifier's side of the online presentation: show a QR code and a code, wait

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// every connection comes from the proxy's address: raise it there).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections_per_ip: u32,
+    /// The most credentials one activation issues: the batch a phone may ask for (spec
+    /// §19.1), 1 to 64.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=64))]
+    max_credentials: u64,
 }
 
 /// How the command reaches a server: HTTPS with the built-in roots unless told otherwise.
@@ -147,6 +151,8 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     config.verifier_page.clone_from(&args.verifier_page);
     config.max_connections_per_ip =
         usize::try_from(args.max_connections_per_ip).unwrap_or(usize::MAX);
+    config.max_credentials_per_activation =
+        usize::try_from(args.max_credentials).unwrap_or(mlegit::activation::MAX_BATCH);
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config.tls = Some(mlegit_server::TlsFiles {
             cert: cert.clone(),
@@ -259,22 +265,23 @@ fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
             "no device key: present with --device-key"
         }
     );
-    if let (Some(first), Some(last)) = (
-        infos.iter().map(|i| (i.nbf, i.exp)).min(),
-        infos.iter().map(|i| (i.nbf, i.exp)).max(),
+    if let (Some(nbf), Some(exp)) = (
+        infos.iter().map(|i| i.nbf).min(),
+        infos.iter().map(|i| i.exp).max(),
     ) {
-        if first == last {
+        let same = infos.iter().all(|i| (i.nbf, i.exp) == (nbf, exp));
+        if same {
             println!(
                 "valid:         {} to {} ({})",
-                time::show(first.0),
-                time::show(first.1),
+                time::show(nbf),
+                time::show(exp),
                 time::ZONE
             );
         } else {
             println!(
                 "valid:         from {} until {} at the latest ({}; the batch's times differ)",
-                time::show(first.0),
-                time::show(last.1),
+                time::show(nbf),
+                time::show(exp),
                 time::ZONE
             );
         }

@@ -325,14 +325,21 @@ impl WalletFile {
     /// Reads and parses a wallet file (not yet checked against the core).
     pub fn read(path: &Path) -> Result<Self> {
         let text = files::read_text(path, "wallet", files::MAX_WALLET_FILE)?;
-        let file: WalletFile =
-            serde_json::from_str(&text).map_err(|e| anyhow!("wallet {}: {e}", path.display()))?;
-        if file.format != FORMAT {
+        Self::parse(&text, path)
+    }
+
+    /// Parses a wallet file's text (`path` names it in errors). The format is looked at
+    /// first, so that a file of another version is named as such.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| anyhow!("wallet {}: {e}", path.display()))?;
+        let format = value.get("format").and_then(serde_json::Value::as_str);
+        if format != Some(FORMAT) {
             bail!(
-                "wallet {}: field format: {:?} is not {FORMAT:?}{}",
+                "wallet {}: field format: {} is not {FORMAT:?}{}",
                 path.display(),
-                file.format,
-                if file.format == "mlegit-wallet-1" {
+                format.map_or_else(|| "absent or not a string".to_owned(), |f| format!("{f:?}")),
+                if format == Some("mlegit-wallet-1") {
                     " (a version 1 wallet holds one credential without a password: \
                      activate again)"
                 } else {
@@ -340,6 +347,8 @@ impl WalletFile {
                 }
             );
         }
+        let file: WalletFile =
+            serde_json::from_value(value).map_err(|e| anyhow!("wallet {}: {e}", path.display()))?;
         if file.credentials.is_empty() || file.credentials.len() > mlegit::activation::MAX_BATCH {
             bail!(
                 "wallet {}: field credentials: 1 to {} credentials",

@@ -502,6 +502,32 @@ fn issue_names_the_file_and_field_at_fault() {
 }
 
 #[test]
+fn a_version_1_wallet_is_named_as_such() {
+    // Version 1 held one credential and its key in the clear: refused by its format first,
+    // whatever its other members, with what to do.
+    let dir = workdir();
+    let d = dir.path();
+    std::fs::write(
+        d.join("old.json"),
+        r#"{"format": "mlegit-wallet-1", "device_key": "-", "credential": "00", "disclosures": []}"#,
+    )
+    .unwrap();
+    for args in [
+        &["wallet", "status", "--wallet", "old.json"][..],
+        &[
+            "present", "--wallet", "old.json", "--claims", "pesel", "--out", "p.cbor",
+        ][..],
+    ] {
+        let (_, err) = run_fails(d, args, 2);
+        assert!(
+            err.contains("\"mlegit-wallet-1\" is not \"mlegit-wallet-2\"")
+                && err.contains("activate again"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn a_wallet_issued_to_a_public_key_needs_the_device_key_to_present() {
     let dir = workdir();
     let d = dir.path();

@@ -44,7 +44,10 @@ async function serve(dir, extra = []) {
   throw new Error("mlegit serve ended before it printed its address");
 }
 
-const run = (dir, args) => execFileSync(mlegit, args, { cwd: dir, encoding: "utf8" });
+// The phone's wallet file is sealed under a password (spec v5's wallet file): given here.
+const run = (dir, args) => execFileSync(mlegit, args, {
+  cwd: dir, encoding: "utf8", env: { ...process.env, MLEGIT_WALLET_PASSWORD: "browser test" },
+});
 
 /// The school registers the test student with a photo; the phone (`w.json`) activates.
 async function enroll(dir, url, token, net) {

@@ -153,7 +153,7 @@ const files = ["presentations.json", "status-lists.json", "requests.json", "resp
 let counted = 0;
 for (const file of files) {
   const doc = JSON.parse(readFileSync(join(root, "test-vectors", file), "utf8"));
-  assert.equal(doc.version, 4, file);
+  assert.equal(doc.version, 5, file);
   test(file, async () => {
     for (const v of doc.vectors) {
       const got = await run[v.kind](v);
