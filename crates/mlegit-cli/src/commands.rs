@@ -592,8 +592,10 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
         None => batch.present(&selection, None, now),
     }
     .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
-    files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
+    // Recorded before the presentation is written: a credential that may have been shown
+    // counts as shown, even if writing the presentation fails.
     record_use(&args.wallet, file, &batch, pick)?;
+    files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
     if args.out != Path::new("-") {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
         println!(

@@ -325,6 +325,15 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
     )?;
     commands::tell_who_asks(&checked);
     let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
+    // Spec §19.5: a reuse links, so the student hears it before consenting.
+    if let mlegit::Pick::Reused(i) = batch.next() {
+        eprintln!(
+            "mlegit: warning: every credential of wallet {} was shown before: this answer \
+             would use credential {} again and can be linked to the earlier ones made with it",
+            args.wallet.display(),
+            i + 1
+        );
+    }
     if !args.yes && !consent(&commands::who_asks(&checked), &names)? {
         eprintln!("mlegit: not shared");
         return Ok(EXIT_INVALID);

@@ -126,6 +126,7 @@ impl Password {
     /// new file).
     pub fn from_env_or_prompt(wallet: &Path, confirm: bool) -> Result<Self> {
         if let Ok(text) = std::env::var(PASSWORD_ENV) {
+            let text = Zeroizing::new(text);
             return Self::new(&text).context(PASSWORD_ENV);
         }
         let prompt = format!("password for wallet {}: ", wallet.display());
@@ -170,7 +171,9 @@ impl SealedKeys {
         let key = derive(password, &salt, (MEMORY_KIB, ITERATIONS, LANES))?;
         let mut plain = Zeroizing::new(Vec::with_capacity(devices.len() * 32));
         for d in devices {
-            plain.extend_from_slice(d.signing_key().to_bytes().as_slice());
+            let mut scalar = d.signing_key().to_bytes();
+            plain.extend_from_slice(scalar.as_slice());
+            scalar.as_mut_slice().zeroize();
         }
         let cipher = aes_gcm::Aes256Gcm::new(&(*key).into());
         let ciphertext = cipher
@@ -304,6 +307,9 @@ impl WalletFile {
         password: Option<&Password>,
     ) -> Result<Self> {
         let keys = match (devices.is_empty(), password) {
+            (true, _) if batch.len() != 1 => {
+                bail!("a wallet without device keys holds one credential (issued to a public key)")
+            }
             (true, _) => None,
             (false, Some(p)) => Some(SealedKeys::seal(devices, p)?),
             (false, None) => bail!("a wallet that holds device keys needs a password"),

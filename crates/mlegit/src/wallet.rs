@@ -203,6 +203,10 @@ pub enum BatchError {
     RepeatedKey(usize),
     /// Credential `index` holds other claims than the first.
     OtherClaims(usize),
+    /// Credential `index` differs from the first in its issuer key, `iat`, `nbf`, `exp` or
+    /// status list URI: fields that every credential of a batch shares (spec §19.5), and
+    /// that would otherwise let an issuer tag a batch.
+    OtherFields(usize),
     /// The usage record is not one entry per credential.
     Uses,
 }
@@ -230,6 +234,10 @@ impl fmt::Display for BatchError {
             BatchError::OtherClaims(i) => {
                 write!(f, "credential {i} holds other claims than the first")
             }
+            BatchError::OtherFields(i) => write!(
+                f,
+                "credential {i} differs from the first in its issuer key, validity or status list"
+            ),
             BatchError::Uses => f.write_str("the usage record is not one entry per credential"),
         }
     }
@@ -262,7 +270,8 @@ impl<S: Signer> fmt::Debug for Batch<S> {
 impl<S: Signer> Batch<S> {
     /// A batch of credentials each checked on receipt ([`Wallet::new`]), none shown yet:
     /// 1 to [`crate::activation::MAX_BATCH`] of them, no credential id or device key twice,
-    /// and the same claims (by name, in order) in each.
+    /// the same claims (by name, in order) in each, and the same issuer key, times and
+    /// status list URI.
     pub fn new(credentials: Vec<Wallet<S>>) -> Result<Self, BatchError> {
         if credentials.is_empty() || credentials.len() > crate::activation::MAX_BATCH {
             return Err(BatchError::Size);
@@ -277,10 +286,16 @@ impl<S: Signer> Batch<S> {
                     return Err(BatchError::RepeatedKey(i));
                 }
             }
-            if let Some(first) = credentials.first()
-                && !first.claims().eq(w.claims())
-            {
-                return Err(BatchError::OtherClaims(i));
+            if let Some(first) = credentials.first() {
+                if !first.claims().eq(w.claims()) {
+                    return Err(BatchError::OtherClaims(i));
+                }
+                let (a, b) = (&first.info, &w.info);
+                if (&a.issuer_kid, a.iat, a.nbf, a.exp, &a.status.uri)
+                    != (&b.issuer_kid, b.iat, b.nbf, b.exp, &b.status.uri)
+                {
+                    return Err(BatchError::OtherFields(i));
+                }
             }
         }
         let uses = alloc::vec![Uses::default(); credentials.len()];

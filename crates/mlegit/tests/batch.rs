@@ -364,6 +364,42 @@ fn credentials_that_cannot_form_a_batch_are_refused() {
         .err(),
         Some(BatchError::OtherClaims(1))
     );
+    // A credential tagged with times of its own (a day later), or another list.
+    let tagged = |validity: Validity, uri: &str| {
+        issuer
+            .credential()
+            .claims(student(None))
+            .device_key(devices[1].public_key())
+            .validity(validity)
+            .status(StatusReference {
+                uri: uri.into(),
+                index: 2,
+            })
+            .issue_with_secret(&[2; 16], &[2; 32])
+            .unwrap()
+    };
+    let day = Validity::rounded(NOW, NOW + 200 * DAY).unwrap();
+    let later = Validity::rounded(NOW + DAY, NOW + 200 * DAY).unwrap();
+    for other in [
+        tagged(later, LIST),
+        tagged(day, "https://issuer.example/v1/status-lists/2"),
+    ] {
+        assert_eq!(
+            Batch::new(vec![
+                wallet(&plain[0], &devices[0]),
+                wallet(&other, &devices[1])
+            ])
+            .err(),
+            Some(BatchError::OtherFields(1))
+        );
+    }
+    assert!(
+        Batch::new(vec![
+            wallet(&plain[0], &devices[0]),
+            wallet(&tagged(day, LIST), &devices[1])
+        ])
+        .is_ok()
+    );
     // More than the most a batch holds.
     let many: Vec<Wallet<P256Signer>> = (0..=mlegit::activation::MAX_BATCH)
         .map(|_| wallet(&plain[0], &devices[0]))

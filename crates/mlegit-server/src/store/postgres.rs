@@ -152,6 +152,7 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE credentials DROP CONSTRAINT credentials_activation_id_key;
     ALTER TABLE credentials ADD COLUMN batch_index BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE credentials ALTER COLUMN batch_index DROP DEFAULT;
     ALTER TABLE credentials
         ADD CONSTRAINT credentials_batch_entry UNIQUE (activation_id, batch_index);
     ",
