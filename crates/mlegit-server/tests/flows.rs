@@ -529,6 +529,26 @@ fn a_used_code_cannot_be_reused(backend: Backend) {
         matches!(err, ClientError::Status { status: 410, ref code } if code == "activation_used"),
         "{err}"
     );
+    // Spec §19.3: once used, a batch of 32 is refused before any of its proofs is checked
+    // (a replay costs no signature checks): even one whose proofs are all wrong answers
+    // activation_used, where an open activation answers proof_invalid.
+    let phone = h.anon();
+    let ch = phone.challenge(&id).unwrap();
+    let many: Vec<mlegit::P256Signer> = (1..=32).map(device).collect();
+    let many: Vec<&dyn mlegit::Signer> = many.iter().map(|d| d as &dyn mlegit::Signer).collect();
+    let mut body = Client::activation_body(&id, &code, &ch, &many).unwrap();
+    body["proofs"][0] = body["proofs"][1].clone();
+    let path = format!("/v1/activations/{id}/activate");
+    let r = phone.post_json(&path, &body).unwrap();
+    assert_problem(&r, 410, "activation_used");
+    let (open, open_code, _, _) = activation(&school, &register(&school));
+    let ch = phone.challenge(&open).unwrap();
+    let mut body = Client::activation_body(&open, &open_code, &ch, &many[..2]).unwrap();
+    body["proofs"][0] = body["proofs"][1].clone();
+    let r = phone
+        .post_json(&format!("/v1/activations/{open}/activate"), &body)
+        .unwrap();
+    assert_problem(&r, 403, "proof_invalid");
 }
 
 fn a_new_activation_voids_the_previous_one(backend: Backend) {

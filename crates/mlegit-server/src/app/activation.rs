@@ -262,13 +262,42 @@ pub(crate) fn parse_batch(req: &ApiRequest) -> Result<Batch, ApiError> {
 
 /// `POST /v1/activations/{id}/activate`: the device keys (1 to `max_batch`, none twice),
 /// the challenge (checked by `check_challenge`), one proof of possession per key (spec
-/// §19.3), then the code's digits.
+/// §19.3), then the code's digits: [`parse_activate_body`], then [`ActivateRequest::check`]
+/// (the handler looks at the activation's state between the two).
 pub(crate) fn parse_activate(
     id: &str,
     req: &ApiRequest,
     max_batch: usize,
     check_challenge: impl FnOnce(&[u8]) -> Result<(), ApiError>,
 ) -> Result<(Vec<PublicKey>, String), ApiError> {
+    parse_activate_body(req, max_batch, check_challenge)?.check(id)
+}
+
+/// An activation request whose shape, keys and challenge passed, its proofs decoded but
+/// not yet checked.
+pub(crate) struct ActivateRequest {
+    keys: Vec<PublicKey>,
+    challenge: Vec<u8>,
+    proofs: Vec<Vec<u8>>,
+    code: String,
+}
+
+impl ActivateRequest {
+    /// The proofs (B3 to B5, spec §19.3), then the code's format: the keys and the digits.
+    pub(crate) fn check(self, id: &str) -> Result<(Vec<PublicKey>, String), ApiError> {
+        verify_proofs(&self.proofs, id, &self.challenge, &self.keys)?;
+        let digits = normalise_code(&self.code)?;
+        Ok((self.keys, digits))
+    }
+}
+
+/// The cheap part of [`parse_activate`]: the body's shape, B1, each key and B2, the
+/// challenge, and the proofs' base64url; no signature is checked.
+pub(crate) fn parse_activate_body(
+    req: &ApiRequest,
+    max_batch: usize,
+    check_challenge: impl FnOnce(&[u8]) -> Result<(), ApiError>,
+) -> Result<ActivateRequest, ApiError> {
     let body: ActivateBody = parse_json(req)?;
     let code = body.code.ok_or(ApiError::MissingField("code"))?;
     let challenge_b64 = body.challenge.ok_or(ApiError::MissingField("challenge"))?;
@@ -310,9 +339,12 @@ pub(crate) fn parse_activate(
         .iter()
         .map(|p| decode_b64url(p, "proofs"))
         .collect::<Result<Vec<_>, _>>()?;
-    verify_proofs(&proofs, id, &challenge, &keys)?;
-    let digits = normalise_code(&code)?;
-    Ok((keys, digits))
+    Ok(ActivateRequest {
+        keys,
+        challenge,
+        proofs,
+        code,
+    })
 }
 
 /// The proofs of possession (spec §19.3, B1 to B5): one COSE_Sign1 per device key, typ

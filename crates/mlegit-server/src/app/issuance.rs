@@ -10,9 +10,25 @@ impl App {
     pub(crate) fn activate(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let id = param(req, 0)?;
         let now = self.clock.now();
-        let (device_keys, digits) = parse_activate(id, req, self.max_credentials, |challenge| {
+        let request = parse_activate_body(req, self.max_credentials, |challenge| {
             check_challenge(&self.secret, id, challenge, now)
         })?;
+        // Before any signature is checked: an activation that cannot issue any more (used,
+        // superseded, locked, expired or unknown) is refused on one read, so that a batch
+        // replayed or made up for it costs no 64 signature checks (spec §19.3). Read again
+        // under its row lock below.
+        self.transaction(|tx| {
+            let row = tx.query_opt(
+                "SELECT state, expires_at FROM activations WHERE id = ?1",
+                args![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let (state, expires_at): (ActivationState, i64) =
+                row.ok_or(ApiError::ActivationNotFound)?;
+            open_activation(state, expires_at, now)?;
+            Ok(((), false))
+        })?;
+        let (device_keys, digits) = request.check(id)?;
         let mac = self.code_mac(id, &digits);
 
         let issued = self.transaction(|tx| {
@@ -50,15 +66,7 @@ impl App {
             photo_state,
             public_id,
         } = row.ok_or(ApiError::ActivationNotFound)?;
-        match state {
-            ActivationState::Open => {}
-            ActivationState::Used => return Err(ApiError::ActivationUsed),
-            ActivationState::Void => return Err(ApiError::ActivationSuperseded),
-            ActivationState::Locked => return Err(ApiError::ActivationLocked),
-        }
-        if now >= to_u64(expires_at) {
-            return Err(ApiError::ActivationExpired);
-        }
+        open_activation(state, expires_at, now)?;
         if !bool::from(mac.as_slice().ct_eq(&stored_mac)) {
             let failures = failures.saturating_add(1);
             let locked = failures >= MAX_CODE_FAILURES;
@@ -223,4 +231,18 @@ impl App {
         }
         Ok(ApiResponse::bytes(201, "application/cbor", e.into_bytes()))
     }
+}
+
+/// Whether an activation in `state`, valid until `expires_at`, can still issue at `now`.
+fn open_activation(state: ActivationState, expires_at: i64, now: u64) -> Result<(), ApiError> {
+    match state {
+        ActivationState::Open => {}
+        ActivationState::Used => return Err(ApiError::ActivationUsed),
+        ActivationState::Void => return Err(ApiError::ActivationSuperseded),
+        ActivationState::Locked => return Err(ApiError::ActivationLocked),
+    }
+    if now >= to_u64(expires_at) {
+        return Err(ApiError::ActivationExpired);
+    }
+    Ok(())
 }
