@@ -134,25 +134,13 @@ fn demo_password() -> Result<Password> {
 
 /// What an activation gave a phone: its device keys, the checked batch, and the bytes as
 /// issued (for the wallet file).
-type Activation = (
-    Vec<P256Signer>,
-    Batch<P256Signer>,
-    Vec<(Vec<u8>, Vec<mlegit::Disclosure>)>,
-);
+type Activation = (Vec<P256Signer>, Batch<P256Signer>, online::Issued);
 
 /// A batch from an activation: `n` fresh device keys, proofs of possession, and the
 /// holder checks of spec §5.7 and §19.5.
 fn activate_batch(qr: &str, code: &str, n: usize) -> Result<Activation> {
-    let devices: Vec<P256Signer> = (0..n).map(|_| keys::generate()).collect();
-    let signers: Vec<&dyn mlegit::Signer> =
-        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
-    let activated = loopback()
-        .activate_from_qr(qr, code, &signers)
-        .map_err(|e| anyhow!("activation: {e}"))?;
-    let issued: Vec<(Vec<u8>, Vec<mlegit::Disclosure>)> = activated
-        .into_iter()
-        .map(|a| (a.credential, a.disclosures))
-        .collect();
+    let (devices, issued) =
+        online::request_batch(&loopback(), qr, code, n).map_err(|e| anyhow!("activation: {e}"))?;
     let wallets = issued
         .iter()
         .zip(&devices)

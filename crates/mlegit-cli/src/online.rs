@@ -211,18 +211,9 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
         mlegit_client::split_qr_payload(&args.qr).map_err(|e| anyhow!("--qr: {e}"))?;
     // The password first: nothing is activated (and the code spent) without one.
     let password = crate::wallet_file::Password::from_env_or_prompt(&args.wallet, true)?;
-    let devices: Vec<mlegit::P256Signer> = (0..args.batch).map(|_| keys::generate()).collect();
-    let signers: Vec<&dyn mlegit::Signer> =
-        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
-    let activated = args
-        .net
-        .connector()?
-        .activate_from_qr(&args.qr, &args.code, &signers)
+    let n = usize::try_from(args.batch).unwrap_or(mlegit::activation::MAX_BATCH);
+    let (devices, issued) = request_batch(&args.net.connector()?, &args.qr, &args.code, n)
         .map_err(|e| anyhow!("activation at {server}: {e}"))?;
-    let issued: Vec<(Vec<u8>, Vec<mlegit::Disclosure>)> = activated
-        .into_iter()
-        .map(|a| (a.credential, a.disclosures))
-        .collect();
     let mut file = WalletFile::new(&issued, &devices, Some(&password))?;
     file.server = Some(server.to_owned());
     // Spec §5.7 and §19.5: check the batch before storing it.
@@ -232,6 +223,28 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
     println!("wallet:        {} (mode 0600)", args.wallet.display());
     show_batch(&args.wallet, &file)?;
     Ok(EXIT_OK)
+}
+
+/// Credentials as issued: each credential's bytes and its disclosures.
+pub(crate) type Issued = Vec<(Vec<u8>, Vec<mlegit::Disclosure>)>;
+
+/// The phone's request of an activation (spec §19): `n` fresh device keys, one proof by
+/// each, and the batch as the server answered it (credential i for key i), not yet checked.
+pub(crate) fn request_batch(
+    connector: &Connector,
+    qr: &str,
+    code: &str,
+    n: usize,
+) -> Result<(Vec<mlegit::P256Signer>, Issued), mlegit_client::ClientError> {
+    let devices: Vec<mlegit::P256Signer> = (0..n).map(|_| keys::generate()).collect();
+    let signers: Vec<&dyn mlegit::Signer> =
+        devices.iter().map(|d| d as &dyn mlegit::Signer).collect();
+    let issued = connector
+        .activate_from_qr(qr, code, &signers)?
+        .into_iter()
+        .map(|a| (a.credential, a.disclosures))
+        .collect();
+    Ok((devices, issued))
 }
 
 /// Arguments of `mlegit wallet status`.
@@ -298,7 +311,7 @@ fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
             "note:          every credential was shown before: presentations now reuse the \
              least recently shown one and can be linked; ask the school for a new activation code"
         );
-    } else if unused * 4 < total {
+    } else if mlegit::wallet::running_low(&uses) {
         println!(
             "note:          fewer than a quarter left unused: ask the school for a new \
              activation code soon"

@@ -278,18 +278,18 @@ fn wallet_activate_then_verify_with_the_online_status() {
         status.contains("credentials:   32, 31 never shown"),
         "{status}"
     );
-    let out = run_ok(
-        d,
-        &[
+    let present = |out: &'static str| {
+        [
             "present",
             "--wallet",
             "w.json",
             "--claims",
             "age_over_18",
             "--out",
-            "p2.cbor",
-        ],
-    );
+            out,
+        ]
+    };
+    let out = run_ok(d, &present("p2.cbor"));
     assert!(
         out.contains("credential:   2 of 32 (never shown before), 30 unused"),
         "{out}"
@@ -302,15 +302,7 @@ fn wallet_activate_then_verify_with_the_online_status() {
     assert_ne!(v2["credential_id"].as_str().unwrap(), credential_id);
     // A wrong password opens nothing, and says there is no recovery.
     let out = std::process::Command::new(MLEGIT)
-        .args([
-            "present",
-            "--wallet",
-            "w.json",
-            "--claims",
-            "age_over_18",
-            "--out",
-            "p3.cbor",
-        ])
+        .args(present("p3.cbor"))
         .current_dir(d)
         .env("MLEGIT_WALLET_PASSWORD", "wrong")
         .output()

@@ -176,15 +176,10 @@ pub fn flip_revoked(tx: &dyn Tx, revoked_at: u64) -> Result<(), ApiError> {
             })
         },
     )?;
-    let mut rest = entries.as_slice();
-    while let Some(first) = rest.first() {
-        let list = first.list;
-        let split = rest
-            .iter()
-            .position(|e| e.list != list)
-            .unwrap_or(rest.len());
-        let (this, next) = rest.split_at(split);
-        rest = next;
+    for this in entries.chunk_by(|a, b| a.list == b.list) {
+        let Some(list) = this.first().map(|e| e.list) else {
+            continue;
+        };
         let bytes: Vec<u8> = tx.query_row(
             "SELECT bits FROM status_lists WHERE id = ?1 FOR UPDATE",
             args![list],

@@ -245,6 +245,13 @@ impl fmt::Display for BatchError {
 
 impl core::error::Error for BatchError {}
 
+/// Whether a batch with this usage record is running low (spec §19.5 rule 3): fewer than a
+/// quarter of its credentials were never shown. For a wallet that keeps the record without
+/// opening the batch's keys.
+pub fn running_low(uses: &[Uses]) -> bool {
+    uses.iter().filter(|u| u.count == 0).count() * 4 < uses.len()
+}
+
 /// A batch of single-use credentials of one student (spec §19): each [`Wallet`] with its
 /// own device key, credential id, salts, status entry and signature, and a usage record.
 /// Each presentation takes the next credential never shown ([`Batch::next`]), so that no
@@ -327,9 +334,9 @@ impl<S: Signer> Batch<S> {
     }
 
     /// Whether the wallet should tell the student to ask the school for a new batch
-    /// (spec §19.5): fewer than a quarter of the credentials are left unused.
+    /// (spec §19.5): [`running_low`] of its usage record.
     pub fn running_low(&self) -> bool {
-        self.unused() * 4 < self.credentials.len()
+        running_low(&self.uses)
     }
 
     /// The credential the next presentation uses: the first never shown, else the least

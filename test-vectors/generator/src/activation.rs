@@ -27,9 +27,7 @@ pub fn challenge() -> Vec<u8> {
 
 /// Device key `i`.
 pub fn device(i: usize) -> P256Signer {
-    let scalar: [u8; 32] =
-        sha2::Sha256::digest(format!("mlegit test vector activation key {i}")).into();
-    P256Signer::from_scalar(&scalar).expect("a scalar below n")
+    P256Signer::from_scalar(&scalar_of(i)).expect("a scalar below n")
 }
 
 /// What a vector sends: the keys (with their scalars, where known) and the proofs.
