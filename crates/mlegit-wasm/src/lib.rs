@@ -18,7 +18,21 @@
 //! Times are seconds since the epoch as JS numbers (integers up to 2^53); bytes are
 //! `Uint8Array`s. Build: `cargo build --release --target wasm32-unknown-unknown -p
 //! mlegit-wasm`, then `wasm-bindgen --target web` (or `nodejs`); see the README.
+//!
+//! On `wasm32` the crate is `no_std`: its panic handler traps without reading the panic's
+//! message, so the formatting machinery of `std`'s handler is not linked, and its
+//! allocator is talc's rather than `std`'s dlmalloc. No input reaches a panic: every
+//! function answers a bad one with an error object.
 
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+mod qr;
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use mlegit::online::SessionBinding;
 use mlegit::{
@@ -27,8 +41,28 @@ use mlegit::{
 };
 use wasm_bindgen::prelude::*;
 
+/// A trap, the message unread: the module is `no_std`, so `std`'s panic handler, with the
+/// formatting it links, is not in it. A panic is a bug (nothing from outside reaches one);
+/// the host sees a `RuntimeError: unreachable`.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// talc on the module's linear memory, grown as needed: smaller and faster than
+/// dlmalloc, `std`'s allocator on this target (the module is single-threaded).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The largest time a JS number carries exactly (2^53).
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
+/// Whether `n`, within ±2^53, is a whole number (`f64::fract` is `std`'s, not `core`'s).
+fn whole(n: f64) -> bool {
+    n == (n as i64) as f64
+}
 
 /// A settings object's members, read without throwing.
 struct Settings<'a>(&'a JsValue);
@@ -48,7 +82,7 @@ impl Settings<'_> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => match v.as_f64() {
-                Some(n) if (0.0..=MAX_SAFE).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u64)),
+                Some(n) if (0.0..=MAX_SAFE).contains(&n) && whole(n) => Ok(Some(n as u64)),
                 _ => Err(Error::InvalidField),
             },
         }
@@ -100,7 +134,7 @@ impl Settings<'_> {
             let algs: Vec<Algorithm> = Array::from(&list)
                 .iter()
                 .filter_map(|a| a.as_f64())
-                .filter(|a| a.fract() == 0.0 && a.abs() < MAX_SAFE)
+                .filter(|&a| a > -MAX_SAFE && a < MAX_SAFE && whole(a))
                 .filter_map(|a| Algorithm::from_cose_id(a as i64))
                 .collect();
             v = v.accepted_algorithms(&algs);
@@ -425,23 +459,18 @@ pub fn make_request(settings: &JsValue) -> JsValue {
 
 /// The QR code of `text` (the engagement URI, spec §18.1) as a module matrix for the page
 /// to draw: `{ok, width, modules}`, `modules` one byte per module, row by row, 1 dark and
-/// 0 light, without the quiet zone. Error correction level M; the version is the
-/// smallest that holds the text.
+/// 0 light, without the quiet zone. Byte mode, error correction level M, the smallest of
+/// versions 1 to 20 that holds the text (up to 666 bytes; longer is `input_too_large`).
 #[wasm_bindgen(js_name = qrMatrix)]
 pub fn qr_matrix(text: &str) -> JsValue {
-    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
-        Ok(code) => {
+    match qr::encode(text.as_bytes()) {
+        Some(code) => {
             let out = Out::ok();
-            out.time("width", code.width() as u64);
-            let modules: Vec<u8> = code
-                .to_colors()
-                .iter()
-                .map(|c| u8::from(*c == qrcode::Color::Dark))
-                .collect();
-            out.bytes("modules", &modules);
+            out.time("width", code.width as u64);
+            out.bytes("modules", &code.modules);
             out.done()
         }
-        Err(_) => failure(Error::InputTooLarge),
+        None => failure(Error::InputTooLarge),
     }
 }
 
