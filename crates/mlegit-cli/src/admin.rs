@@ -219,7 +219,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                 &mlegit_server::FileKeyStore::new(dir),
             )
             .map_err(fail(dir))?;
-            println!(
+            outln!(
                 "initialised:  {} (issuer key id {})",
                 dir.display(),
                 report.key_id
@@ -228,19 +228,19 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
         AdminCommand::School(SchoolCommand::Create { name, data }) => {
             let dir = &data.data_dir;
             let school = open(data)?.create_school(name).map_err(fail(dir))?;
-            println!("school:       {} (id {})", school.name, school.id);
+            outln!("school:       {} (id {})", school.name, school.id);
         }
         AdminCommand::School(SchoolCommand::List { data }) => {
             let dir = &data.data_dir;
             for s in open(data)?.schools().map_err(fail(dir))? {
-                println!("{:>4}  {}", s.id, crate::display::visible(&s.name));
+                outln!("{:>4}  {}", s.id, crate::display::visible(&s.name));
             }
         }
         AdminCommand::Token(TokenCommand::Create { school_id, data }) => {
             let dir = &data.data_dir;
             let token = open(data)?.create_token(*school_id).map_err(fail(dir))?;
-            println!("token id:     {}", token.id);
-            println!("school token: {} (shown once)", token.token);
+            outln!("token id:     {}", token.id);
+            outln!("school token: {} (shown once)", token.token);
         }
         AdminCommand::Token(TokenCommand::List { data }) => {
             let dir = &data.data_dir;
@@ -249,7 +249,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                     Some(at) => format!("revoked {}", time::show(at)),
                     None => "active".to_owned(),
                 };
-                println!(
+                outln!(
                     "{:>4}  school {:<4} created {}  {state}",
                     t.id,
                     t.school_id,
@@ -260,12 +260,12 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
         AdminCommand::Token(TokenCommand::Revoke { token_id, data }) => {
             let dir = &data.data_dir;
             open(data)?.revoke_token(*token_id).map_err(fail(dir))?;
-            println!("token {token_id} revoked");
+            outln!("token {token_id} revoked");
         }
         AdminCommand::Key(KeyCommand::Rotate { data }) => {
             let dir = &data.data_dir;
             let kid = open(data)?.rotate_key().map_err(fail(dir))?;
-            println!("issuer key id: {kid} (active)");
+            outln!("issuer key id: {kid} (active)");
         }
         AdminCommand::Verifier(VerifierCommand::Register {
             name,
@@ -286,12 +286,12 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                 crate::files::Mode::Public,
                 "verifier certificate",
             )?;
-            println!(
+            outln!(
                 "verifier:     {} (id {})",
                 crate::display::visible(name),
                 registered.id
             );
-            println!(
+            outln!(
                 "certificate:  {} ({} bytes), signed by authority {}",
                 out.display(),
                 registered.certificate.len(),
@@ -304,7 +304,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                     Some(at) => format!("revoked {}", time::show(at)),
                     None => format!("until {}", time::show(v.not_after)),
                 };
-                println!(
+                outln!(
                     "{:>4}  {}  {}  [{}]  {state}",
                     v.id,
                     crate::display::visible(&v.name),
@@ -317,13 +317,13 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
             let kid = open(data)?
                 .rotate_authority_key()
                 .map_err(fail(&data.data_dir))?;
-            println!("authority key id: {kid} (active)");
+            outln!("authority key id: {kid} (active)");
         }
         AdminCommand::Verifier(VerifierCommand::Revoke { id, data }) => {
             open(data)?
                 .revoke_verifier(*id)
                 .map_err(fail(&data.data_dir))?;
-            println!("verifier {id} revoked");
+            outln!("verifier {id} revoked");
         }
         AdminCommand::AuthorityList { out, data } => {
             let list = open(data)?.authority_list().map_err(fail(&data.data_dir))?;
@@ -333,7 +333,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                 crate::files::Mode::Public,
                 "authority list",
             )?;
-            println!(
+            outln!(
                 "authority list: {} ({} keys)",
                 out.display(),
                 list.keys().len()
@@ -353,10 +353,10 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                     crate::files::Mode::Public,
                     "status list",
                 )?;
-                println!("{}  {} bytes  {}", path.display(), token.len(), uri);
+                outln!("{}  {} bytes  {}", path.display(), token.len(), uri);
             }
             if lists.is_empty() {
-                println!("no status list yet (none is made before the first credential)");
+                outln!("no status list yet (none is made before the first credential)");
             }
         }
         AdminCommand::Key(KeyCommand::List { data }) => {
@@ -366,7 +366,7 @@ pub fn run(command: &AdminCommand) -> Result<u8> {
                     Some(at) => format!("retired {}", time::show(at)),
                     None => "active".to_owned(),
                 };
-                println!(
+                outln!(
                     "{}  created {}  {state}",
                     k.key_id,
                     time::show(k.created_at)

@@ -25,7 +25,7 @@ pub(crate) fn keygen(args: &crate::KeygenArgs) -> Result<u8> {
     let public = signer.public_key();
     let kid = public.key_id();
     keys::write_private(&args.out, &signer, "private key")?;
-    println!(
+    outln!(
         "private key: {} (PKCS#8 PEM, mode 0600)",
         args.out.display()
     );
@@ -36,9 +36,9 @@ pub(crate) fn keygen(args: &crate::KeygenArgs) -> Result<u8> {
             Mode::Public,
             "public key",
         )?;
-        println!("public key:  {} (SPKI PEM)", path.display());
+        outln!("public key:  {} (SPKI PEM)", path.display());
     }
-    println!("key id:      {}", hex::encode(&kid));
+    outln!("key id:      {}", hex::encode(&kid));
     if let Some(path) = &args.trust_list {
         let key = TrustedKey {
             kid,
@@ -47,7 +47,7 @@ pub(crate) fn keygen(args: &crate::KeygenArgs) -> Result<u8> {
             not_after: args.not_after.unwrap_or(u64::MAX),
         };
         keys::add_to_trust_list(path, key)?;
-        println!(
+        outln!(
             "trust list:  {} (key added as an issuer key)",
             path.display()
         );
@@ -67,8 +67,8 @@ pub(crate) fn trust_add(args: &crate::TrustAddArgs) -> Result<u8> {
             not_after: args.not_after.unwrap_or(u64::MAX),
         },
     )?;
-    println!("key id:      {}", hex::encode(&kid));
-    println!("trust list:  {} (key added)", args.trust_list.display());
+    outln!("key id:      {}", hex::encode(&kid));
+    outln!("trust list:  {} (key added)", args.trust_list.display());
     Ok(EXIT_OK)
 }
 
@@ -83,7 +83,7 @@ fn window_end(seconds: u64) -> String {
 pub(crate) fn trust_list(path: &Path) -> Result<u8> {
     let list = keys::read_trust_list(path)?;
     for key in list.keys() {
-        println!(
+        outln!(
             "{}  issuance from {} to {}",
             hex::encode(&key.kid),
             time::show(key.not_before),
@@ -164,18 +164,18 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
         .iter()
         .map(|d| d.name().as_str())
         .collect();
-    println!("wallet:        {} (mode 0600)", args.out.display());
-    println!("credential id: {}", hex::encode(&issued.credential_id));
-    println!("issuer key id: {}", hex::encode(issuer.key_id()));
-    println!(
+    outln!("wallet:        {} (mode 0600)", args.out.display());
+    outln!("credential id: {}", hex::encode(&issued.credential_id));
+    outln!("issuer key id: {}", hex::encode(issuer.key_id()));
+    outln!(
         "valid:         {} to {} ({})",
         time::show(nbf),
         time::show(exp),
         time::ZONE
     );
-    println!("claims:        {}", names.join(", "));
+    outln!("claims:        {}", names.join(", "));
     if device_private.is_none() {
-        println!("device key:    public key only: present with --device-key");
+        outln!("device key:    public key only: present with --device-key");
     }
     Ok(EXIT_OK)
 }
@@ -359,13 +359,13 @@ pub(crate) fn request(args: &crate::RequestArgs) -> Result<u8> {
     files::write_atomic(&args.out, &bytes, Mode::Public, "request")?;
     if args.out != Path::new("-") {
         let signed = if signed { ", signed" } else { "" };
-        println!(
+        outln!(
             "request:  {} ({} bytes{signed})",
             args.out.display(),
             bytes.len()
         );
-        println!("nonce:    {}", hex::encode(&request.nonce));
-        println!("audience: {}", request.audience);
+        outln!("nonce:    {}", hex::encode(&request.nonce));
+        outln!("audience: {}", request.audience);
     }
     Ok(EXIT_OK)
 }
@@ -598,14 +598,14 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
     files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
     if args.out != Path::new("-") {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
-        println!(
+        outln!(
             "presentation: {} ({} bytes)",
             args.out.display(),
             bytes.len()
         );
-        println!("disclosed:    {}", names.join(", "));
-        println!("presented at: {} ({})", time::show(now), time::ZONE);
-        println!(
+        outln!("disclosed:    {}", names.join(", "));
+        outln!("presented at: {} ({})", time::show(now), time::ZONE);
+        outln!(
             "credential:   {} of {} ({}), {} unused",
             pick.index() + 1,
             batch.credentials().len(),
@@ -640,7 +640,7 @@ pub(crate) fn inspect(path: &Path) -> Result<u8> {
         let mut code = EXIT_OK;
         for (n, c) in wallet.credentials.iter().enumerate() {
             let here = format!("wallet {origin}: credentials[{n}]");
-            println!(
+            outln!(
                 "/ credentials[{n}], presentations made with it: {} /",
                 c.uses
             );
@@ -657,9 +657,7 @@ pub(crate) fn inspect(path: &Path) -> Result<u8> {
             }
         }
         if wallet.has_keys() {
-            println!(
-                "/ keys: the device keys, encrypted under the wallet's password (not shown) /"
-            );
+            outln!("/ keys: the device keys, encrypted under the wallet's password (not shown) /");
         }
         return Ok(code);
     }
@@ -679,7 +677,7 @@ pub(crate) fn inspect(path: &Path) -> Result<u8> {
 fn inspect_bytes(bytes: &[u8], origin: &str) -> Result<u8> {
     match mlegit::cbor::decode(bytes) {
         Ok(value) => {
-            print!("{}", inspect::diagnostic(&value));
+            out!("{}", inspect::diagnostic(&value));
             Ok(EXIT_OK)
         }
         Err(e) => {

@@ -45,13 +45,15 @@ pub struct DemoArgs {
     keep: Option<PathBuf>,
 }
 
-fn step(number: u32, title: &str) {
-    println!();
-    println!("[{number}] {title}");
+fn step(number: u32, title: &str) -> Result<()> {
+    outln!();
+    outln!("[{number}] {title}");
+    Ok(())
 }
 
-fn line(label: &str, value: impl core::fmt::Display) {
-    println!("    {label:<16} {value}");
+fn line(label: &str, value: impl core::fmt::Display) -> Result<()> {
+    outln!("    {label:<16} {value}");
+    Ok(())
 }
 
 /// A PESEL for `birth` (spec §11: century in the month, check digit), serial 0042 + sex.
@@ -169,8 +171,8 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
             "{} single-use credentials, each with its own device key, credential id, salts, status entry and signature",
             batch.credentials().len()
         ),
-    );
-    line("first credential", hex::encode(&info.credential_id));
+    )?;
+    line("first credential", hex::encode(&info.credential_id))?;
     line(
         "valid",
         format!(
@@ -178,7 +180,7 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
             time::show(info.nbf),
             time::show(info.exp)
         ),
-    );
+    )?;
     line(
         "status",
         format!(
@@ -187,14 +189,14 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
             info.status.uri,
             batch.credentials().len() - 1
         ),
-    );
+    )?;
     let names: Vec<&str> = wallet.claims().map(|c| c.as_str()).collect();
     line(
         "claims",
         format!("{} claims, each with its own salted digest:", names.len()),
-    );
+    )?;
     for chunk in names.chunks(6) {
-        line("", chunk.join(", "));
+        line("", chunk.join(", "))?;
     }
     line(
         "wallet file",
@@ -207,7 +209,7 @@ fn activate(qr: &str, code: &str, wallet_path: &Path) -> Result<Phone> {
                 "\"demo\""
             }
         ),
-    );
+    )?;
     Ok(Phone {
         batch: std::cell::RefCell::new(batch),
         first: info,
@@ -310,18 +312,18 @@ fn present(
     line(
         "phone shows",
         format!("{who} asks for {}", names.join(", ")),
-    );
+    )?;
     let (bytes, pick) = phone
         .batch
         .borrow_mut()
         .answer(&request.claims, &checked, now)
         .map_err(|e| anyhow!("presenting: {e}"))?;
-    line("credential", used(phone, pick));
+    line("credential", used(phone, pick))?;
     files::write_atomic(&dir.join(name), &bytes, Mode::Public, "presentation")?;
     line(
         "presentation",
         format!("{} bytes, signed by the device key, {}", bytes.len(), name),
-    );
+    )?;
     Ok((bytes, now))
 }
 
@@ -353,13 +355,14 @@ fn check(
     Ok((outcome, now))
 }
 
-fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) {
+fn indented_screen(outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Result<()> {
     // The screen is drawn by the same code as `mlegit verify`.
-    println!("    ┌─ verifier's screen");
+    outln!("    ┌─ verifier's screen");
     for l in verify::screen(outcome, now, portrait).lines() {
-        println!("    │ {l}");
+        outln!("    │ {l}");
     }
-    println!("    └─");
+    outln!("    └─");
+    Ok(())
 }
 
 /// The entry of `wallet`'s credential in its status list, fetched from the server now
@@ -396,13 +399,13 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
         }
     };
     let data = dir.join("server");
-    println!("mlegit demo: a school ID on a phone, from registration to revocation");
-    println!("(spec v5; every step below runs for real against a server on this machine)");
+    outln!("mlegit demo: a school ID on a phone, from registration to revocation");
+    outln!("(spec v5; every step below runs for real against a server on this machine)");
 
     step(
         1,
         "The issuer starts: a fresh issuer key, a SQLite store, the server on a loopback port",
-    );
+    )?;
     let report =
         mlegit_server::init(&data).map_err(|e| anyhow!("initialising {}: {e}", data.display()))?;
     let mut admin = mlegit_server::Admin::open(&data)?;
@@ -432,10 +435,10 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
         )))
         .map_err(|e| anyhow!("starting the server: {e}"))?;
     let url = server.url().to_owned();
-    line("issuer key id", &report.key_id);
-    line("SQLite store", data.join("mlegit.sqlite3").display());
-    line("server", &url);
-    line("school", format!("{SCHOOL} (API token issued)"));
+    line("issuer key id", &report.key_id)?;
+    line("SQLite store", data.join("mlegit.sqlite3").display())?;
+    line("server", &url)?;
+    line("school", format!("{SCHOOL} (API token issued)"))?;
     line(
         "verifier",
         format!(
@@ -443,14 +446,14 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
             registered.authority_kid,
             cinema.certificate.len()
         ),
-    );
+    )?;
     let result = story(&dir, &url, &token.token, &cinema);
     rt.block_on(server.shutdown());
     result?;
-    println!();
-    println!("The story went as told: every check above passed.");
+    outln!();
+    outln!("The story went as told: every check above passed.");
     if args.keep.is_some() {
-        println!("Files kept in {}.", dir.display());
+        outln!("Files kept in {}.", dir.display());
     }
     Ok(EXIT_OK)
 }
@@ -475,7 +478,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     )?;
     let verifier = Verifier::new(trust);
 
-    step(2, "A school registers a student, with a photo");
+    step(2, "A school registers a student, with a photo")?;
     let body = student()?;
     let r = school
         .post_json("/v1/students", &body)?
@@ -483,9 +486,9 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .map_err(|e| anyhow!("registering the student: {e}"))?
         .json()?;
     let student_id = field(&r, "student_id", "registration")?.to_owned();
-    line("student", "Anna Maria Kowalska");
-    line("born", field(&body, "birth_date", "student")?);
-    line("PESEL", field(&body, "pesel", "student")?);
+    line("student", "Anna Maria Kowalska")?;
+    line("born", field(&body, "birth_date", "student")?)?;
+    line("PESEL", field(&body, "pesel", "student")?)?;
     line(
         "photo",
         format!(
@@ -493,13 +496,13 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
             PORTRAIT.len(),
             field(&r, "photo_state", "registration")?
         ),
-    );
-    line("student id", &student_id);
+    )?;
+    line("student id", &student_id)?;
 
     step(
         3,
         "The school hands over the QR code and the one-time activation code",
-    );
+    )?;
     let activation_path = format!("/v1/students/{student_id}/activations");
     let a = school
         .post_json(&activation_path, &json!({}))?
@@ -507,40 +510,40 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .json()?;
     let qr = field(&a, "qr_payload", "activation")?.to_owned();
     let code = field(&a, "code", "activation")?.to_owned();
-    print!("{}", crate::display::qr_code(&qr)?);
-    line("QR payload", &qr);
-    line("activation code", &code);
+    out!("{}", crate::display::qr_code(&qr)?);
+    line("QR payload", &qr)?;
+    line("activation code", &code)?;
     if let Some(t) = a.get("expires_at").and_then(Json::as_u64) {
-        line("code valid until", time::show(t));
+        line("code valid until", time::show(t))?;
     }
 
     step(
         4,
         "Phone 1 activates: 32 new device keys, proofs of possession, a batch of single-use credentials",
-    );
+    )?;
     let phone1 = activate(&qr, &code, &dir.join("phone1-wallet.json"))?;
 
     step(
         5,
         "The cinema sends a signed presentation request with a fresh nonce and its certificate",
-    );
+    )?;
     let (request, request_bytes, digest) = new_request(cinema, dir, "request1.cbor")?;
-    line("verifier", VERIFIER);
-    line("audience", AUDIENCE);
-    line("nonce", hex::encode(&request.nonce));
-    line("asks for", "given_names, age_over_18, portrait");
+    line("verifier", VERIFIER)?;
+    line("audience", AUDIENCE)?;
+    line("nonce", hex::encode(&request.nonce))?;
+    line("asks for", "given_names, age_over_18, portrait")?;
     line(
         "request",
         format!(
             "{} bytes of CBOR, signed (what the verifier's QR code carries)",
             request_bytes.len()
         ),
-    );
+    )?;
 
     step(
         6,
         "Phone 1 discloses given_names, age_over_18 and portrait, nothing else",
-    );
+    )?;
     let (presentation, _) = present(
         &phone1,
         &authorities,
@@ -552,7 +555,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     step(
         7,
         "The verifier checks offline: VALID, with the time of presentation to the second",
-    );
+    )?;
     let (outcome, now) = check(&verifier, (&request, &digest), &presentation, None)?;
     let Outcome::Valid {
         presentation: v, ..
@@ -563,14 +566,14 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
     ensure!(v.claims().len() == 3, "three claims disclosed");
     let portrait = verify::save_portrait(v, &dir.join("portrait.jpg"))?;
     ensure!(portrait.is_some(), "the portrait was disclosed");
-    indented_screen(&outcome, now, portrait.as_deref());
+    indented_screen(&outcome, now, portrait.as_deref())?;
 
     step(
         8,
         "The status list: the verifier fetches the whole list, the phone's entry is valid",
-    );
+    )?;
     let list1 = served_at(url, &phone1.first.status.uri);
-    line("status list", &list1);
+    line("status list", &list1)?;
     let (outcome, now) = check(&verifier, (&request, &digest), &presentation, Some(&list1))?;
     ensure!(
         matches!(
@@ -582,12 +585,12 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         ),
         "status list check valid"
     );
-    indented_screen(&outcome, now, portrait.as_deref());
+    indented_screen(&outcome, now, portrait.as_deref())?;
 
     step(
         9,
         "The school revokes the phone's batch: the phone was lost",
-    );
+    )?;
     let credential_id = hex::encode(&phone1.first.credential_id);
     let r = school
         .post_json(
@@ -597,13 +600,13 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .success()
         .map_err(|e| anyhow!("revoking: {e}"))?
         .json()?;
-    line("credential id", &credential_id);
-    line("server says", r);
+    line("credential id", &credential_id)?;
+    line("server says", r)?;
 
     step(
         10,
         "The list is signed again with the batch's 32 entries flipped: the same check now fails",
-    );
+    )?;
     let status = status_of(&verifier, url, &phone1.first)?;
     ensure!(status == ListStatus::Invalid, "entry revoked");
     line(
@@ -612,24 +615,24 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
             "{} (the reason stays with the school)",
             online::list_words(status)
         ),
-    );
+    )?;
     let (outcome, now) = check(&verifier, (&request, &digest), &presentation, Some(&list1))?;
     ensure!(
         matches!(outcome, Outcome::Invalid { .. }),
         "INVALID after revocation"
     );
-    indented_screen(&outcome, now, None);
+    indented_screen(&outcome, now, None)?;
     let (offline, _) = check(&verifier, (&request, &digest), &presentation, None)?;
     let offline = match offline {
         Outcome::Valid { .. } => "still VALID without a list until exp or max age (spec §14.3)",
         Outcome::Invalid { .. } => "INVALID without a list too",
     };
-    line("without the list", offline);
+    line("without the list", offline)?;
 
     step(
         11,
         "A new phone: the school submits the data again and issues a new code",
-    );
+    )?;
     school
         .send_json("PUT", &format!("/v1/students/{student_id}"), &body)?
         .success()
@@ -640,13 +643,13 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         .json()?;
     let qr2 = field(&a, "qr_payload", "activation")?.to_owned();
     let code2 = field(&a, "code", "activation")?.to_owned();
-    line("QR payload", &qr2);
-    line("activation code", &code2);
+    line("QR payload", &qr2)?;
+    line("activation code", &code2)?;
     let phone2 = activate(&qr2, &code2, &dir.join("phone2-wallet.json"))?;
 
-    step(12, "Phone 2 presents: VALID, status list included");
+    step(12, "Phone 2 presents: VALID, status list included")?;
     let (request2, request2_bytes, digest2) = new_request(cinema, dir, "request2.cbor")?;
-    line("nonce", hex::encode(&request2.nonce));
+    line("nonce", hex::encode(&request2.nonce))?;
     let (presentation2, _) = present(
         &phone2,
         &authorities,
@@ -671,17 +674,17 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         ),
         "phone 2 VALID with its list"
     );
-    indented_screen(&outcome, now, portrait.as_deref());
+    indented_screen(&outcome, now, portrait.as_deref())?;
 
     online_steps(dir, url, cinema, &phone2, &authorities, &verifier)?;
 
     step(
         15,
         "One device at a time: phone 1 stays revoked; a third phone supersedes phone 2",
-    );
+    )?;
     let status1 = status_of(&verifier, url, &phone1.first)?;
     ensure!(status1 == ListStatus::Invalid, "phone 1 stays revoked");
-    line("phone 1", online::list_words(status1));
+    line("phone 1", online::list_words(status1))?;
     school
         .send_json("PUT", &format!("/v1/students/{student_id}"), &body)?
         .success()?;
@@ -704,13 +707,13 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
             "activated with a batch of 8, first credential {}",
             hex::encode(&phone3.credential_id)
         ),
-    );
+    )?;
     let status2 = status_of(&verifier, url, &phone2.first)?;
     ensure!(status2 == ListStatus::Invalid, "phone 2 superseded");
-    line("phone 2", online::list_words(status2));
+    line("phone 2", online::list_words(status2))?;
     let status3 = status_of(&verifier, url, &phone3)?;
     ensure!(status3 == ListStatus::Valid, "phone 3 valid");
-    line("phone 3", online::list_words(status3));
+    line("phone 3", online::list_words(status3))?;
     let (outcome, now) = check(
         &verifier,
         (&request2, &digest2),
@@ -721,7 +724,7 @@ fn story(dir: &Path, url: &str, token: &str, cinema: &Cinema) -> Result<()> {
         matches!(outcome, Outcome::Invalid { .. }),
         "phone 2 INVALID with its list"
     );
-    indented_screen(&outcome, now, None);
+    indented_screen(&outcome, now, None)?;
     Ok(())
 }
 
@@ -740,7 +743,7 @@ fn online_steps(
     step(
         13,
         "Online: the cinema shows a six-digit code, the phone types it and shares, end-to-end encrypted",
-    );
+    )?;
     let key = ResponseKey::generate(&mut rand::rng());
     let (request, bytes, digest) =
         new_request_with(cinema, dir, "request3.cbor", Some(key.public_key().clone()))?;
@@ -756,7 +759,7 @@ fn online_steps(
             mlegit_server::relay::SESSION_LIFETIME,
             hex::encode(&key.key_digest()[..8])
         ),
-    );
+    )?;
     let fetched = relay
         .lookup_code(&session.code)
         .map_err(|e| anyhow!("looking the code up: {e}"))?;
@@ -782,7 +785,7 @@ fn online_steps(
         .map_err(|e| anyhow!("the cinema cannot open the answer ({e})"))?;
     let (outcome, now) = check(verifier, (&request, &digest), &presentation, None)?;
     ensure!(matches!(outcome, Outcome::Valid { .. }), "VALID online");
-    indented_screen(&outcome, now, None);
+    indented_screen(&outcome, now, None)?;
     ensure!(
         relay.fetch_session(&session.session_id).is_err(),
         "the session ended on delivery"
@@ -790,12 +793,12 @@ fn online_steps(
     line(
         "relay",
         "saw the request and ciphertext only; the session ended on delivery, and the key goes with this step",
-    );
+    )?;
 
     step(
         14,
         "A ticket inspector shows a QR code; the phone scans it, checks the key it names, and shares",
-    );
+    )?;
     // The inspector has no certificate: an unsigned request, shown as not verified; the
     // QR's key digest still tells the phone that the key is the one on the screen (E2).
     let key = ResponseKey::generate(&mut rand::rng());
@@ -822,12 +825,12 @@ fn online_steps(
         key_digest: key.key_digest(),
     };
     let uri = engagement.to_uri();
-    print!("{}", crate::display::qr_code(&uri)?);
-    line("QR carries", &uri);
+    out!("{}", crate::display::qr_code(&uri)?);
+    line("QR carries", &uri)?;
     line(
         "",
         "(the demo's relay is plain http on loopback: a real QR names an https relay, spec §18.1, so the phone here takes the session id and key digest from it as scanned)",
-    );
+    )?;
     let fetched = relay.fetch_session(&engagement.session_id)?;
     let shared = share(
         phone,
@@ -860,8 +863,8 @@ fn online_steps(
     let ctx = VerifyContext::answering(now, &request.nonce, &request.audience);
     let outcome = verify::evaluate(verifier, &presentation, &ctx, None)?;
     ensure!(matches!(outcome, Outcome::Valid { .. }), "VALID by QR");
-    indented_screen(&outcome, now, None);
-    line("replayed", "to another session: response_undecryptable");
+    indented_screen(&outcome, now, None)?;
+    line("replayed", "to another session: response_undecryptable")?;
     Ok(())
 }
 
@@ -894,13 +897,13 @@ fn share(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-    );
+    )?;
     let (presentation, pick) = phone
         .batch
         .borrow_mut()
         .answer(&request.claims, &checked, now)
         .map_err(|e| anyhow!("presenting: {e}"))?;
-    line("credential", used(phone, pick));
+    line("credential", used(phone, pick))?;
     let digest: [u8; 32] = sha2::Sha256::digest(&fetched.request).into();
     let binding = mlegit::online::SessionBinding {
         relay_origin,
@@ -920,7 +923,7 @@ fn share(
             sealed.len(),
             presentation.len()
         ),
-    );
+    )?;
     loopback()
         .client(relay_origin)?
         .post_response(&fetched.session_id, &sealed)

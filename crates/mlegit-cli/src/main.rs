@@ -12,6 +12,24 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use mlegit::ClaimName;
 
+/// `println!` that gives back an error (a [`StdoutClosed`]) instead of panicking when
+/// standard output cannot be written, as when its reader has gone (`mlegit ... | head`).
+/// Defined before the modules so that they all see it.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*).map_err($crate::StdoutClosed)?
+    }};
+}
+
+/// [`outln!`] without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*).map_err($crate::StdoutClosed)?
+    }};
+}
+
 mod admin;
 mod claims_file;
 mod commands;
@@ -294,6 +312,28 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Standard output could not be written. When its reader went away (a broken pipe) the
+/// command stops quietly with exit code 2; any other failure is reported like every error.
+#[derive(Debug)]
+pub struct StdoutClosed(pub std::io::Error);
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "writing to standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Whether `error` is standard output's reader having gone away.
+fn is_closed_stdout(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<StdoutClosed>()
+            .is_some_and(|c| c.0.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Prints an error as one line.
 pub fn print_error(error: &anyhow::Error) {
     let message = format!("{error:#}").replace(['\n', '\r'], " ");
@@ -324,6 +364,8 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // Nobody reads what is left to print: stop without a word (nobody would read it).
+        Err(e) if is_closed_stdout(&e) => ExitCode::from(EXIT_ERROR),
         Err(e) => {
             print_error(&e);
             ExitCode::from(EXIT_ERROR)

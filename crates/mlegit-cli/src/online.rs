@@ -125,7 +125,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     let origin = |e: mlegit_server::ServerError| anyhow!("data directory {}: {e}", dir.display());
     let database = crate::admin::database(args.database.as_deref(), dir)?;
     if let Some(kid) = ensure_initialised(dir, &database)? {
-        println!("initialised:  {} (issuer key id {kid})", dir.display());
+        outln!("initialised:  {} (issuer key id {kid})", dir.display());
     }
     let mut admin = mlegit_server::Admin::open_in(
         &database,
@@ -136,13 +136,13 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     if let Some(name) = &args.school {
         let school = admin.create_school(name).map_err(origin)?;
         let token = admin.create_token(school.id).map_err(origin)?;
-        println!("school:       {} (id {})", school.name, school.id);
-        println!("school token: {} (shown once)", token.token);
+        outln!("school:       {} (id {})", school.name, school.id);
+        outln!("school token: {} (shown once)", token.token);
     }
     if let Some(path) = &args.trust_list_out {
         let list = admin.trust_list().map_err(origin)?;
         files::write_atomic(path, &list.to_vec(), Mode::Public, "trust list")?;
-        println!("trust list:   {}", path.display());
+        outln!("trust list:   {}", path.display());
     }
     drop(admin);
     let mut config = mlegit_server::Config::new(dir, args.listen);
@@ -165,7 +165,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
         let server = mlegit_server::start(config)
             .await
             .map_err(|e| anyhow!("starting the server on {}: {e}", args.listen))?;
-        println!("listening on: {}", server.url());
+        outln!("listening on: {}", server.url());
         // Scripts wait for this line: push it out now, not at exit.
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
@@ -220,7 +220,7 @@ pub fn activate(args: &ActivateArgs) -> Result<u8> {
     file.open(&args.wallet, Some(&password), None)
         .context("the server's credentials failed the holder checks")?;
     file.write(&args.wallet)?;
-    println!("wallet:        {} (mode 0600)", args.wallet.display());
+    outln!("wallet:        {} (mode 0600)", args.wallet.display());
     show_batch(&args.wallet, &file)?;
     Ok(EXIT_OK)
 }
@@ -259,7 +259,7 @@ pub struct StatusArgs {
 /// until when (no password needed: only public parts are read).
 pub fn status(args: &StatusArgs) -> Result<u8> {
     let file = WalletFile::read(&args.wallet)?;
-    println!("wallet:        {}", args.wallet.display());
+    outln!("wallet:        {}", args.wallet.display());
     show_batch(&args.wallet, &file)?;
     Ok(EXIT_OK)
 }
@@ -270,7 +270,7 @@ fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
     let uses = file.uses();
     let total = infos.len();
     let unused = uses.iter().filter(|u| u.count == 0).count();
-    println!(
+    outln!(
         "credentials:   {total}, {unused} never shown ({})",
         if file.has_keys() {
             "device keys encrypted under the wallet's password"
@@ -284,14 +284,14 @@ fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
     ) {
         let same = infos.iter().all(|i| (i.nbf, i.exp) == (nbf, exp));
         if same {
-            println!(
+            outln!(
                 "valid:         {} to {} ({})",
                 time::show(nbf),
                 time::show(exp),
                 time::ZONE
             );
         } else {
-            println!(
+            outln!(
                 "valid:         from {} until {} at the latest ({}; the batch's times differ)",
                 time::show(nbf),
                 time::show(exp),
@@ -302,17 +302,17 @@ fn show_batch(path: &Path, file: &WalletFile) -> Result<()> {
     let mut lists: Vec<&str> = infos.iter().map(|i| i.status.uri.as_str()).collect();
     lists.sort_unstable();
     lists.dedup();
-    println!("status lists:  {}", lists.join(", "));
+    outln!("status lists:  {}", lists.join(", "));
     let names = file.claim_names(path)?;
     let names: Vec<&str> = names.iter().map(|c| c.as_str()).collect();
-    println!("claims:        {}", names.join(", "));
+    outln!("claims:        {}", names.join(", "));
     if unused == 0 {
-        println!(
+        outln!(
             "note:          every credential was shown before: presentations now reuse the \
              least recently shown one and can be linked; ask the school for a new activation code"
         );
     } else if mlegit::wallet::running_low(&uses) {
-        println!(
+        outln!(
             "note:          fewer than a quarter left unused: ask the school for a new \
              activation code soon"
         );

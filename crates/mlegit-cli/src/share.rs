@@ -172,7 +172,7 @@ pub fn show(args: &ShowArgs) -> Result<u8> {
             if args.json {
                 // As `verify --json` says "could not check": one object on stdout.
                 let message = format!("no answer within {wait} s");
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"result": "error", "message": message})
                 );
@@ -215,7 +215,7 @@ pub fn show(args: &ShowArgs) -> Result<u8> {
     if let Outcome::Valid { presentation, .. } = &outcome {
         portrait = verify::save_portrait(presentation, &args.portrait_out)?;
     }
-    verify::show(args.json, &outcome, now, portrait.as_deref());
+    verify::show(args.json, &outcome, now, portrait.as_deref())?;
     Ok(match outcome {
         Outcome::Valid { .. } => EXIT_OK,
         Outcome::Invalid { .. } => EXIT_INVALID,
@@ -360,9 +360,9 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
     relay
         .post_response(&fetched.session_id, &sealed)
         .map_err(|e| anyhow!("relay {origin}: {e}"))?;
-    println!("shared:       {}", names.join(", "));
-    println!("with:         {}", commands::who_asks(&checked));
-    println!("presented at: {} ({})", time::show(now), time::ZONE);
+    outln!("shared:       {}", names.join(", "));
+    outln!("with:         {}", commands::who_asks(&checked));
+    outln!("presented at: {} ({})", time::show(now), time::ZONE);
     Ok(EXIT_OK)
 }
 

@@ -269,7 +269,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8> {
         Err(e) => {
             if args.json {
                 let message = format!("{e:#}");
-                println!("{}", json!({"result": "error", "message": message}));
+                outln!("{}", json!({"result": "error", "message": message}));
             }
             return Err(e);
         }
@@ -280,7 +280,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8> {
         let path = portrait_path(args);
         portrait_file = save_portrait(presentation, &path)?;
     }
-    show(args.json, &outcome, now, portrait_file.as_deref());
+    show(args.json, &outcome, now, portrait_file.as_deref())?;
     Ok(match outcome {
         Outcome::Valid { .. } => EXIT_OK,
         Outcome::Invalid { .. } => EXIT_INVALID,
@@ -299,12 +299,13 @@ pub fn save_portrait(v: &VerifiedPresentation, path: &Path) -> Result<Option<Pat
 }
 
 /// Prints the screen (or the JSON object) for `outcome`.
-pub fn show(as_json: bool, outcome: &Outcome, now: u64, portrait: Option<&Path>) {
+pub fn show(as_json: bool, outcome: &Outcome, now: u64, portrait: Option<&Path>) -> Result<()> {
     if as_json {
-        println!("{}", to_json(outcome, now, portrait));
+        outln!("{}", to_json(outcome, now, portrait));
     } else {
-        print!("{}", screen(outcome, now, portrait));
+        out!("{}", screen(outcome, now, portrait));
     }
+    Ok(())
 }
 
 /// The verifier's screen for `outcome`, as lines of text.

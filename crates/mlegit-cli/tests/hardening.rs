@@ -419,3 +419,55 @@ fn admin_manages_schools_tokens_and_keys() {
     let out = run(d, &["admin", "init", "--data-dir", "srv"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Standard output whose reader has gone (`mlegit ... | head -0`): each command stops with
+/// exit code 2 and says nothing, where it used to panic on the broken pipe. The pipe's
+/// reading end is closed before the command starts, so its first write fails, every time.
+#[test]
+fn a_closed_standard_output_stops_the_command_without_a_panic() {
+    let dir = workdir();
+    let d = dir.path();
+    setup_wallet(d, "1700000000");
+    let presented = run(
+        d,
+        &[
+            "present",
+            "--wallet",
+            "wallet.json",
+            "--claims",
+            "age_over_18",
+            "--out",
+            "p.cbor",
+            "--now",
+            "1700000100",
+        ],
+    );
+    assert_eq!(presented.status.code(), Some(0), "{presented:?}");
+    let commands: [&[&str]; 3] = [
+        &["inspect", "p.cbor"],
+        &["wallet", "status", "--wallet", "wallet.json"],
+        &[
+            "verify",
+            "--trust-list",
+            "trust.cbor",
+            "--now",
+            "1700000110",
+            "p.cbor",
+        ],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(MLEGIT)
+            .args(args)
+            .current_dir(d)
+            .env("MLEGIT_WALLET_PASSWORD", common::PASSWORD)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "mlegit {args:?}: {stderr}");
+        assert!(stderr.is_empty(), "mlegit {args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "mlegit {args:?}: {stderr}");
+    }
+}
