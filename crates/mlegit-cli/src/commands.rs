@@ -513,20 +513,22 @@ pub(crate) fn tell_who_asks(c: &CheckedRequest) {
 
 /// The wallet file at `path` and its batch, opened with its own device keys (asking for
 /// the password) or with the one at `device_key` (a wallet of one credential issued to a
-/// public key).
+/// public key), under the wallet's lock ([`files::lock`]): hold the lock until the use is
+/// recorded, so that no other command picks the same credential meanwhile.
 pub(crate) fn open_wallet(
     path: &Path,
     device_key: Option<&Path>,
-) -> Result<(WalletFile, mlegit::Batch<mlegit::P256Signer>)> {
+) -> Result<(files::Lock, WalletFile, mlegit::Batch<mlegit::P256Signer>)> {
     let device_key = device_key
         .map(|p| keys::read_private(p, "device key"))
         .transpose()?;
+    let lock = files::lock(path, "wallet")?;
     let file = WalletFile::read(path)?;
     let password = (device_key.is_none() && file.has_keys())
         .then(|| crate::wallet_file::Password::from_env_or_prompt(path, false))
         .transpose()?;
     let batch = file.open(path, password.as_ref(), device_key)?;
-    Ok((file, batch))
+    Ok((lock, file, batch))
 }
 
 /// After a presentation with `batch`: keeps its usage record in the file, and tells the
@@ -560,7 +562,7 @@ pub(crate) fn record_use(
 }
 
 pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
-    let (file, mut batch) = open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let (_lock, file, mut batch) = open_wallet(&args.wallet, args.device_key.as_deref())?;
     let wallet = batch
         .credentials()
         .first()

@@ -110,3 +110,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode, what: &str) -> Result
     }
     result.with_context(context)
 }
+
+/// An exclusive lock on a file, held until dropped: the operating system releases it when
+/// the process ends, however it ends, so a crash leaves no stale lock.
+#[derive(Debug)]
+pub struct Lock {
+    _file: fs::File,
+}
+
+/// Takes the exclusive lock of `path` (a wallet file), on `<path>.lock` beside it: an
+/// empty file, made if missing and left in place (the lock, not the file, is what counts;
+/// it may be deleted while no command runs). The lock is on a file of its own because
+/// [`write_atomic`] replaces `path` by a rename, which a lock on `path` would not survive.
+/// Fails at once, naming both files, if another process holds it: two commands on one
+/// wallet at a time could both show the same single-use credential, or one could write
+/// over the other's record of use.
+pub fn lock(path: &Path, what: &str) -> Result<Lock> {
+    let mut name = path
+        .file_name()
+        .with_context(|| format!("{what} path {} has no file name", path.display()))?
+        .to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&lock_path)
+        .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Lock { _file: file }),
+        Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{what} {} is in use by another mlegit command (it holds {}); try again when \
+             that one has finished",
+            path.display(),
+            lock_path.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", lock_path.display()))
+        }
+    }
+}

@@ -201,6 +201,8 @@ pub struct ActivateArgs {
 
 /// Runs `mlegit wallet activate`: the phone's side of activation.
 pub fn activate(args: &ActivateArgs) -> Result<u8> {
+    // No other command on this wallet path until the new batch is written.
+    let _lock = crate::files::lock(&args.wallet, "wallet")?;
     if args.wallet.exists() && !args.force {
         bail!(
             "wallet {} already exists (use --force to replace it)",

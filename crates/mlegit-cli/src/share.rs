@@ -261,7 +261,7 @@ pub struct ShareArgs {
 /// Runs `mlegit wallet share`: 0 shared, 1 declined by the student, 2 refused or could
 /// not share (the request failed its checks, the relay or the network failed).
 pub fn share(args: &ShareArgs) -> Result<u8> {
-    let (file, mut batch) = commands::open_wallet(&args.wallet, args.device_key.as_deref())?;
+    let (_lock, file, mut batch) = commands::open_wallet(&args.wallet, args.device_key.as_deref())?;
     let wallet = batch
         .credentials()
         .first()

@@ -420,6 +420,19 @@ fn admin_manages_schools_tokens_and_keys() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A presentation of one claim from `setup_wallet`'s wallet, at a time in its validity.
+const PRESENT: [&str; 9] = [
+    "present",
+    "--wallet",
+    "wallet.json",
+    "--claims",
+    "age_over_18",
+    "--out",
+    "p.cbor",
+    "--now",
+    "1700000100",
+];
+
 /// Standard output whose reader has gone (`mlegit ... | head -0`): each command stops with
 /// exit code 2 and says nothing, where it used to panic on the broken pipe. The pipe's
 /// reading end is closed before the command starts, so its first write fails, every time.
@@ -428,20 +441,7 @@ fn a_closed_standard_output_stops_the_command_without_a_panic() {
     let dir = workdir();
     let d = dir.path();
     setup_wallet(d, "1700000000");
-    let presented = run(
-        d,
-        &[
-            "present",
-            "--wallet",
-            "wallet.json",
-            "--claims",
-            "age_over_18",
-            "--out",
-            "p.cbor",
-            "--now",
-            "1700000100",
-        ],
-    );
+    let presented = run(d, &PRESENT);
     assert_eq!(presented.status.code(), Some(0), "{presented:?}");
     let commands: [&[&str]; 3] = [
         &["inspect", "p.cbor"],
@@ -470,4 +470,33 @@ fn a_closed_standard_output_stops_the_command_without_a_panic() {
         assert!(stderr.is_empty(), "mlegit {args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(2), "mlegit {args:?}: {stderr}");
     }
+}
+
+/// A wallet in use by one command is refused by a second, which says so and changes
+/// nothing: both could otherwise show the same single-use credential (spec §19.5). The
+/// lock is the operating system's, so it is gone with the process that held it.
+#[test]
+fn a_wallet_in_use_is_refused_by_a_second_command() {
+    let dir = workdir();
+    let d = dir.path();
+    setup_wallet(d, "1700000000");
+    let before = std::fs::read(d.join("wallet.json")).unwrap();
+    // What another mlegit command holds while it works on the wallet.
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(d.join("wallet.json.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let (_, stderr) = run_fails(d, &PRESENT, 2);
+    assert!(
+        stderr.contains("wallet wallet.json is in use by another mlegit command"),
+        "{stderr}"
+    );
+    assert!(!d.join("p.cbor").exists());
+    assert_eq!(std::fs::read(d.join("wallet.json")).unwrap(), before);
+    drop(held);
+    run_ok(d, &PRESENT);
+    assert!(d.join("p.cbor").exists());
 }
