@@ -532,31 +532,35 @@ pub(crate) fn open_wallet(
 }
 
 /// After a presentation with `batch`: keeps its usage record in the file, and tells the
-/// student what the next presentation will be like (spec §19.5).
+/// student what the next presentation will be like (spec §19.5). A reuse is told here
+/// unless `reuse_told` (`wallet share` warns before the student consents).
 pub(crate) fn record_use(
     path: &Path,
     mut file: WalletFile,
     batch: &mlegit::Batch<mlegit::P256Signer>,
     pick: mlegit::Pick,
+    reuse_told: bool,
 ) -> Result<()> {
     file.record(batch);
     file.write(path)?;
     let total = batch.credentials().len();
-    if let mlegit::Pick::Reused(i) = pick {
-        eprintln!(
+    match pick {
+        // Told before the student consented: once is enough.
+        mlegit::Pick::Reused(_) if reuse_told => {}
+        mlegit::Pick::Reused(i) => eprintln!(
             "mlegit: warning: every credential of wallet {} was shown before; this \
              presentation used credential {} again and can be linked to the earlier ones \
              made with it. Ask the school for a new activation code for a new batch.",
             path.display(),
             i + 1
-        );
-    } else if batch.running_low() {
-        eprintln!(
+        ),
+        _ if batch.running_low() => eprintln!(
             "mlegit: note: {} of {total} credentials left unused in wallet {}: ask the \
              school for a new activation code soon",
             batch.unused(),
             path.display()
-        );
+        ),
+        _ => {}
     }
     Ok(())
 }
@@ -596,7 +600,7 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
     .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
     // Recorded before the presentation is written: a credential that may have been shown
     // counts as shown, even if writing the presentation fails.
-    record_use(&args.wallet, file, &batch, pick)?;
+    record_use(&args.wallet, file, &batch, pick, false)?;
     files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
     if args.out != Path::new("-") {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();

@@ -343,7 +343,7 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
         .map_err(|e| anyhow!("wallet {}: {e}", args.wallet.display()))?;
     // Recorded before it is sent: a credential that may have reached the verifier counts
     // as shown.
-    commands::record_use(&args.wallet, file, &batch, pick)?;
+    commands::record_use(&args.wallet, file, &batch, pick, true)?;
     let digest: [u8; 32] = Sha256::digest(&fetched.request).into();
     let binding = SessionBinding {
         relay_origin: &origin,

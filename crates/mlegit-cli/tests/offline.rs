@@ -763,3 +763,36 @@ fn inspect_names_fields_and_claims_of_every_object() {
         "{err}"
     );
 }
+
+/// A wallet of one credential, presented twice: the second presentation reuses it and
+/// says so once (spec §19.5).
+#[test]
+fn a_reused_credential_is_told_once() {
+    let dir = workdir();
+    let d = dir.path();
+    setup_wallet(d, "1700000000");
+    let present = |out: &'static str| {
+        run(
+            d,
+            &[
+                "present",
+                "--wallet",
+                "wallet.json",
+                "--claims",
+                "age_over_18",
+                "--out",
+                out,
+                "--now",
+                "1700000100",
+            ],
+        )
+    };
+    let first = present("p1.cbor");
+    assert_eq!(first.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("shown before"));
+    let second = present("p2.cbor");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("was shown before").count(), 1, "{stderr}");
+    assert!(stderr.contains("used credential 1 again"), "{stderr}");
+}

@@ -682,11 +682,12 @@ fn an_online_presentation_by_qr_and_by_code_through_the_relay() {
     let server = serve_with(d, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
     let https = Connector::with_ca_pem(ca.ca_pem.as_bytes()).unwrap();
     let (qr, code) = register_and_activate_with(&https.client(&server.url).unwrap(), &server, d);
+    // A batch of one: the second answer below reuses its credential.
     run_ok(
         d,
         &[
             "wallet", "activate", "--ca", "ca.pem", "--qr", &qr, "--code", &code, "--wallet",
-            "w.json",
+            "w.json", "--batch", "1",
         ],
     );
     // The cinema, registered by the authority; the phone's authority list.
@@ -852,6 +853,12 @@ fn an_online_presentation_by_qr_and_by_code_through_the_relay() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("\"Kontrola biletów\" (not verified"),
+        "{stderr}"
+    );
+    // The reuse is told once, before the student consents (spec §19.5), not again after.
+    assert_eq!(stderr.matches("was shown before").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("this answer would use credential 1 again"),
         "{stderr}"
     );
     let (status, screen) = screen_of(showing);
