@@ -112,8 +112,14 @@ pub(crate) fn if_none_match_matches(header: &str, etag: &str) -> bool {
 /// oldest retired keys are left out, never the active key.
 pub(crate) const MAX_LISTED_KEYS: i64 = mlegit::MAX_KEYS as i64;
 
+/// How long a retired key stays listed after the last `exp` of the credentials it signed:
+/// a day, so that a verifier whose clock runs behind the server's, within any clock skew
+/// it allows (spec §12.2), still finds the key of a credential it would accept.
+pub(crate) const RETIRED_KEY_MARGIN: u64 = super::DAY;
+
 /// The trust list at `now`: the active key, and each retired key while a credential it
-/// signed has not expired (spec §10.3); the 63 most recently created of those at most.
+/// signed has not expired, and for [`RETIRED_KEY_MARGIN`] after (spec §10.3); the 63 most
+/// recently created of those at most.
 pub(crate) fn trust_list(tx: &dyn Tx, now: u64) -> Result<TrustList, StoreError> {
     key_list(
         tx,
@@ -123,7 +129,10 @@ pub(crate) fn trust_list(tx: &dyn Tx, now: u64) -> Result<TrustList, StoreError>
                 OR EXISTS (SELECT 1 FROM credentials c WHERE c.kid = k.kid AND c.exp >= ?1)
              ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT ?2) AS listed
          ORDER BY created_at",
-        args![to_i64(now), MAX_LISTED_KEYS],
+        args![
+            to_i64(now.saturating_sub(RETIRED_KEY_MARGIN)),
+            MAX_LISTED_KEYS
+        ],
         "issuer key left out of the trust list",
     )
 }
