@@ -179,9 +179,9 @@ pub enum TokenCommand {
 /// `mlegit admin key ...`.
 #[derive(Subcommand)]
 pub enum KeyCommand {
-    /// Make a new issuer key the active one; the old key stays in the trust list until
-    /// the credentials it signed have expired. Every status list is signed by the new key
-    /// the next time it is served or exported.
+    /// Make a new issuer key the active one; the old key stays in the trust list until a
+    /// day after the credentials it signed have expired. Every status list is signed by
+    /// the new key the next time it is served or exported.
     Rotate {
         #[command(flatten)]
         data: DataDir,

@@ -148,6 +148,13 @@ pub(crate) fn issue(args: &crate::IssueArgs) -> Result<u8> {
             }
             e => anyhow!("claims file {}: {e}", args.claims.display()),
         })?;
+    // Not while another command works on a wallet at that path (it would write its copy
+    // back over this one).
+    let _lock = if args.out == Path::new("-") {
+        None
+    } else {
+        files::lock(&args.out, "wallet")?
+    };
     // A private device key is kept sealed under a password (spec §19.5's wallet file).
     let password = device_private
         .is_some()
@@ -316,7 +323,7 @@ pub(crate) fn build_request(spec: &RequestSpec<'_>) -> Result<BuiltRequest> {
                     .iter()
                     .filter(|c| !f.claims.iter().any(|n| n == c.as_str()))
                 {
-                    eprintln!(
+                    errln!(
                         "mlegit: warning: --claims: {c} is not among the certificate's claims ({}): phones will refuse the request (claim_not_allowed)",
                         f.claims.join(", ")
                     );
@@ -463,7 +470,7 @@ pub(crate) fn select_claims(
                 .filter(|c| given.is_empty() || given.contains(c))
                 .collect();
             for c in wanted.iter().filter(|c| !held.contains(c)) {
-                eprintln!("mlegit: note: the wallet holds no {c}; it is left out");
+                errln!("mlegit: note: the wallet holds no {c}; it is left out");
             }
             let chosen: Vec<ClaimName> = wanted.into_iter().filter(|c| held.contains(c)).collect();
             if chosen.is_empty() {
@@ -497,14 +504,14 @@ pub(crate) fn who_asks(c: &CheckedRequest) -> String {
 pub(crate) fn tell_who_asks(c: &CheckedRequest) {
     let r = c.request();
     let names = |c: &[ClaimName]| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
-    eprintln!(
+    errln!(
         "request from {}, audience \"{}\", asking for {}",
         who_asks(c),
         crate::display::visible(&r.audience),
         names(&r.claims)
     );
     if !c.outside_certificate().is_empty() {
-        eprintln!(
+        errln!(
             "mlegit: warning: answering anyway for claims the certificate does not list: {}",
             names(c.outside_certificate())
         );
@@ -518,7 +525,11 @@ pub(crate) fn tell_who_asks(c: &CheckedRequest) {
 pub(crate) fn open_wallet(
     path: &Path,
     device_key: Option<&Path>,
-) -> Result<(files::Lock, WalletFile, mlegit::Batch<mlegit::P256Signer>)> {
+) -> Result<(
+    Option<files::Lock>,
+    WalletFile,
+    mlegit::Batch<mlegit::P256Signer>,
+)> {
     let device_key = device_key
         .map(|p| keys::read_private(p, "device key"))
         .transpose()?;
@@ -547,14 +558,14 @@ pub(crate) fn record_use(
     match pick {
         // Told before the student consented: once is enough.
         mlegit::Pick::Reused(_) if reuse_told => {}
-        mlegit::Pick::Reused(i) => eprintln!(
+        mlegit::Pick::Reused(i) => errln!(
             "mlegit: warning: every credential of wallet {} was shown before; this \
              presentation used credential {} again and can be linked to the earlier ones \
              made with it. Ask the school for a new activation code for a new batch.",
             path.display(),
             i + 1
         ),
-        _ if batch.running_low() => eprintln!(
+        _ if batch.running_low() => errln!(
             "mlegit: note: {} of {total} credentials left unused in wallet {}: ask the \
              school for a new activation code soon",
             batch.unused(),
@@ -602,7 +613,10 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
     // counts as shown, even if writing the presentation fails.
     record_use(&args.wallet, file, &batch, pick, false)?;
     files::write_atomic(&args.out, &bytes, Mode::Public, "presentation")?;
-    if args.out != Path::new("-") {
+    if args.out == Path::new("-") {
+        return Ok(EXIT_OK);
+    }
+    crate::report(EXIT_OK, || {
         let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
         outln!(
             "presentation: {} ({} bytes)",
@@ -621,8 +635,8 @@ pub(crate) fn present(args: &crate::PresentArgs) -> Result<u8> {
             },
             batch.unused()
         );
-    }
-    Ok(EXIT_OK)
+        Ok(())
+    })
 }
 
 /// Hex text (whitespace allowed) to bytes, if the input is hex.

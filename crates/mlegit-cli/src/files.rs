@@ -73,10 +73,11 @@ pub enum Mode {
 /// leaves either the old or the new content. `-` writes to standard output.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode, what: &str) -> Result<()> {
     if path == Path::new("-") {
+        // A StdoutClosed: a reader that has gone ends the command quietly (main.rs).
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)
             .and_then(|()| out.flush())
-            .with_context(|| format!("writing {what} to standard output"))?;
+            .map_err(crate::StdoutClosed)?;
         return Ok(());
     }
     let context = || format!("writing {what} {}", path.display());
@@ -122,10 +123,14 @@ pub struct Lock {
 /// empty file, made if missing and left in place (the lock, not the file, is what counts;
 /// it may be deleted while no command runs). The lock is on a file of its own because
 /// [`write_atomic`] replaces `path` by a rename, which a lock on `path` would not survive.
-/// Fails at once, naming both files, if another process holds it: two commands on one
+/// `None` (after a warning) where the file system has no locks. Fails at once, naming
+/// both files, if another process holds it, and for `-`: two commands on one
 /// wallet at a time could both show the same single-use credential, or one could write
 /// over the other's record of use.
-pub fn lock(path: &Path, what: &str) -> Result<Lock> {
+pub fn lock(path: &Path, what: &str) -> Result<Option<Lock>> {
+    if path == Path::new("-") {
+        anyhow::bail!("the {what} must be a file here, not `-`: its use is recorded in it");
+    }
     let mut name = path
         .file_name()
         .with_context(|| format!("{what} path {} has no file name", path.display()))?
@@ -143,7 +148,17 @@ pub fn lock(path: &Path, what: &str) -> Result<Lock> {
         .open(&lock_path)
         .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Lock { _file: file }),
+        Ok(()) => Ok(Some(Lock { _file: file })),
+        // A file system without locks (some network ones): go on, and say so.
+        Err(fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+            errln!(
+                "mlegit: warning: {} cannot be locked here ({e}): do not run two commands \
+                 on {what} {} at once",
+                lock_path.display(),
+                path.display()
+            );
+            Ok(None)
+        }
         Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
             "{what} {} is in use by another mlegit command (it holds {}); try again when \
              that one has finished",

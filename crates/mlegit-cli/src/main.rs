@@ -30,6 +30,23 @@ macro_rules! out {
     }};
 }
 
+/// `eprintln!` that never panics: a message to standard error that cannot be written (its
+/// reader gone, as in `mlegit ... 2>&1 | head -1`) is dropped, as there is nobody to tell.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`errln!`] without the newline (a prompt).
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod admin;
 mod claims_file;
 mod commands;
@@ -334,10 +351,20 @@ fn is_closed_stdout(error: &anyhow::Error) -> bool {
     })
 }
 
+/// `code`, after `print` (a command's report once its work is done) has run; also when
+/// standard output's reader has gone meanwhile, since the work stands and the exit code
+/// says how it went (`verify`, `present`, `wallet share`).
+pub fn report(code: u8, print: impl FnOnce() -> Result<()>) -> Result<u8> {
+    match print() {
+        Err(e) if is_closed_stdout(&e) => Ok(code),
+        r => r.map(|()| code),
+    }
+}
+
 /// Prints an error as one line.
 pub fn print_error(error: &anyhow::Error) {
     let message = format!("{error:#}").replace(['\n', '\r'], " ");
-    eprintln!("mlegit: error: {message}");
+    errln!("mlegit: error: {message}");
 }
 
 fn main() -> ExitCode {
@@ -358,7 +385,7 @@ fn main() -> ExitCode {
                 .collect();
             let what = what.join(" ");
             let what = what.strip_prefix("error: ").unwrap_or(&what);
-            eprintln!("mlegit: error: {what} (see mlegit --help)");
+            errln!("mlegit: error: {what} (see mlegit --help)");
             return ExitCode::from(EXIT_ERROR);
         }
     };

@@ -168,7 +168,7 @@ pub fn show(args: &ShowArgs) -> Result<u8> {
         let left = deadline.saturating_duration_since(Instant::now()).as_secs();
         if left == 0 {
             let _ = relay.end_session(&session);
-            eprintln!("mlegit: no answer within {wait} s");
+            errln!("mlegit: no answer within {wait} s");
             if args.json {
                 // As `verify --json` says "could not check": one object on stdout.
                 let message = format!("no answer within {wait} s");
@@ -327,15 +327,16 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
     let names: Vec<&str> = selection.iter().map(|c| c.as_str()).collect();
     // Spec §19.5: a reuse links, so the student hears it before consenting.
     if let mlegit::Pick::Reused(i) = batch.next() {
-        eprintln!(
+        errln!(
             "mlegit: warning: every credential of wallet {} was shown before: this answer \
-             would use credential {} again and can be linked to the earlier ones made with it",
+             would use credential {} again and can be linked to the earlier ones made with \
+             it. Ask the school for a new activation code for a new batch.",
             args.wallet.display(),
             i + 1
         );
     }
     if !args.yes && !consent(&commands::who_asks(&checked), &names)? {
-        eprintln!("mlegit: not shared");
+        errln!("mlegit: not shared");
         return Ok(EXIT_INVALID);
     }
     let (presentation, pick) = batch
@@ -360,10 +361,12 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
     relay
         .post_response(&fetched.session_id, &sealed)
         .map_err(|e| anyhow!("relay {origin}: {e}"))?;
-    outln!("shared:       {}", names.join(", "));
-    outln!("with:         {}", commands::who_asks(&checked));
-    outln!("presented at: {} ({})", time::show(now), time::ZONE);
-    Ok(EXIT_OK)
+    crate::report(EXIT_OK, || {
+        outln!("shared:       {}", names.join(", "));
+        outln!("with:         {}", commands::who_asks(&checked));
+        outln!("presented at: {} ({})", time::show(now), time::ZONE);
+        Ok(())
+    })
 }
 
 /// Asks on the terminal; anything but y or yes (or no terminal) is no.
@@ -371,7 +374,7 @@ fn consent(who: &str, names: &[&str]) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("no terminal to ask for consent: run it on one, or pass --yes");
     }
-    eprint!("share {} with {who}? [y/N] ", names.join(", "));
+    err!("share {} with {who}? [y/N] ", names.join(", "));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

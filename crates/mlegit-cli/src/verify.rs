@@ -268,8 +268,14 @@ pub fn run(args: &VerifyArgs) -> Result<u8> {
         Ok(r) => r,
         Err(e) => {
             if args.json {
+                // Best effort: the error itself, not a failure to print it, is the result.
+                use std::io::Write as _;
                 let message = format!("{e:#}");
-                outln!("{}", json!({"result": "error", "message": message}));
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{}",
+                    json!({"result": "error", "message": message})
+                );
             }
             return Err(e);
         }
@@ -280,10 +286,12 @@ pub fn run(args: &VerifyArgs) -> Result<u8> {
         let path = portrait_path(args);
         portrait_file = save_portrait(presentation, &path)?;
     }
-    show(args.json, &outcome, now, portrait_file.as_deref())?;
-    Ok(match outcome {
+    let code = match outcome {
         Outcome::Valid { .. } => EXIT_OK,
         Outcome::Invalid { .. } => EXIT_INVALID,
+    };
+    crate::report(code, || {
+        show(args.json, &outcome, now, portrait_file.as_deref())
     })
 }
 

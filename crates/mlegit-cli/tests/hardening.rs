@@ -433,9 +433,28 @@ const PRESENT: [&str; 9] = [
     "1700000100",
 ];
 
-/// Standard output whose reader has gone (`mlegit ... | head -0`): each command stops with
-/// exit code 2 and says nothing, where it used to panic on the broken pipe. The pipe's
-/// reading end is closed before the command starts, so its first write fails, every time.
+/// Runs `mlegit ARGS` in `dir` with standard output (or, with `stderr`, standard error)
+/// a pipe whose reading end is closed before the command starts, so that its first write
+/// there fails, every time.
+fn into_closed_pipe(dir: &Path, args: &[&str], stderr: bool) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = Command::new(MLEGIT);
+    cmd.args(args)
+        .current_dir(dir)
+        .env("MLEGIT_WALLET_PASSWORD", common::PASSWORD);
+    if stderr {
+        cmd.stderr(writer);
+    } else {
+        cmd.stdout(writer);
+    }
+    cmd.output().unwrap()
+}
+
+/// Standard output whose reader has gone (`mlegit ... | head -0`): the command says
+/// nothing more, where it used to panic on the broken pipe. A command whose output is its
+/// work exits 2; one whose work was done before its report (`verify`, `present`) exits as
+/// that work went.
 #[test]
 fn a_closed_standard_output_stops_the_command_without_a_panic() {
     let dir = workdir();
@@ -443,33 +462,41 @@ fn a_closed_standard_output_stops_the_command_without_a_panic() {
     setup_wallet(d, "1700000000");
     let presented = run(d, &PRESENT);
     assert_eq!(presented.status.code(), Some(0), "{presented:?}");
-    let commands: [&[&str]; 3] = [
-        &["inspect", "p.cbor"],
-        &["wallet", "status", "--wallet", "wallet.json"],
-        &[
-            "verify",
-            "--trust-list",
-            "trust.cbor",
-            "--now",
-            "1700000110",
-            "p.cbor",
-        ],
+    let verify = [
+        "verify",
+        "--trust-list",
+        "trust.cbor",
+        "--now",
+        "1700000110",
+        "p.cbor",
     ];
-    for args in commands {
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let out = Command::new(MLEGIT)
-            .args(args)
-            .current_dir(d)
-            .env("MLEGIT_WALLET_PASSWORD", common::PASSWORD)
-            .stdout(writer)
-            .output()
-            .unwrap();
+    // PRESENT with `--out -`.
+    let to_stdout = [&PRESENT[..6], &["-"], &PRESENT[7..]].concat();
+    let commands: [(&[&str], i32); 5] = [
+        (&["inspect", "p.cbor"], 2),
+        (&["wallet", "status", "--wallet", "wallet.json"], 2),
+        (&to_stdout, 2),
+        (&verify, 0),
+        (&PRESENT, 0),
+    ];
+    for (args, code) in commands {
+        let out = into_closed_pipe(d, args, false);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "mlegit {args:?}: {stderr}");
-        assert!(stderr.is_empty(), "mlegit {args:?}: {stderr}");
-        assert_eq!(out.status.code(), Some(2), "mlegit {args:?}: {stderr}");
+        // The last present reuses the wallet's one credential: that warning, and nothing
+        // about standard output.
+        assert!(
+            stderr.is_empty() || stderr.starts_with("mlegit: warning: every credential"),
+            "mlegit {args:?}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(code), "mlegit {args:?}: {stderr}");
     }
+    // Its report unread, the presentation was still written.
+    assert!(d.join("p.cbor").exists());
+    // Standard error gone, with a warning to print (the credential is reused): the
+    // presentation is made all the same.
+    let out = into_closed_pipe(d, &PRESENT, true);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
 /// A wallet in use by one command is refused by a second, which says so and changes
@@ -499,4 +526,22 @@ fn a_wallet_in_use_is_refused_by_a_second_command() {
     drop(held);
     run_ok(d, &PRESENT);
     assert!(d.join("p.cbor").exists());
+    // A wallet that records its uses must be a file.
+    let (_, stderr) = run_fails(
+        d,
+        &[
+            "present",
+            "--wallet",
+            "-",
+            "--claims",
+            "age_over_18",
+            "--out",
+            "x.cbor",
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("the wallet must be a file here, not `-`"),
+        "{stderr}"
+    );
 }
