@@ -204,8 +204,8 @@ fn add_key(
     )?;
     // Every stored status list token is stale now: the new key signs each list the next
     // time it is served or exported, so no token under the retired key is served after
-    // the rotation (a retired key that signed no unexpired credential leaves the trust
-    // list at once, and its tokens would fail L4).
+    // the rotation (a retired key leaves the trust list a day after its credentials' last
+    // exp, at once if it signed none, and its tokens would then fail L4).
     tx.execute(
         "UPDATE status_lists SET token = NULL, token_iat = NULL",
         args![],
@@ -423,8 +423,8 @@ impl Admin {
 
     /// Rotates the issuer key: a new active key, trusted from today's UTC midnight (the
     /// `iat` of every credential issued today, spec §5.6 rule 8); the old one stays in the
-    /// trust list with `not_after` = now until the credentials it signed have expired
-    /// (spec §10.3).
+    /// trust list with `not_after` = now until a day after the credentials it signed have
+    /// expired (spec §10.3).
     /// Every stored status list token is made stale: the new key signs each list the next
     /// time it is served or exported ([`crate::lists::token`]). Returns the new key id, hex.
     pub fn rotate_key(&mut self) -> Result<String, ServerError> {

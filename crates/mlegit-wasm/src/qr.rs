@@ -374,8 +374,11 @@ impl Grid {
 
     /// The penalty of ISO/IEC 18004 §7.8.3: runs of five or more (3 + the length past 5),
     /// 2 × 2 blocks of one colour (3 each), 1:1:3:1:1 finder-like patterns with four light
-    /// modules on one side, inside the symbol (40 each), and 10 for every 5 % the dark
-    /// share is from half.
+    /// modules on one side (40 each), and 10 for every 5 % the dark share is from half.
+    /// The standard does not say whether the four light modules may lie in the quiet zone;
+    /// here they must be inside the symbol (other encoders count the zone as light, and may
+    /// choose another mask). Any mask gives a valid symbol: this choice is only the one
+    /// a reader is likeliest to find easy.
     fn penalty(&self) -> u32 {
         let size = self.size;
         let at = |x: usize, y: usize| self.dark[y * size + x];
