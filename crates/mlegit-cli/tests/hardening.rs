@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::Command;
 
-use common::{MLEGIT, run, run_fails, run_ok, setup_wallet, workdir};
+use common::{MLEGIT, present_age, run, run_fails, run_ok, setup_wallet, workdir};
 
 /// The peak resident set size allowed to a command fed a hostile input.
 const MAX_RSS_KIB: u64 = 64 * 1024;
@@ -421,17 +421,7 @@ fn admin_manages_schools_tokens_and_keys() {
 }
 
 /// A presentation of one claim from `setup_wallet`'s wallet, at a time in its validity.
-const PRESENT: [&str; 9] = [
-    "present",
-    "--wallet",
-    "wallet.json",
-    "--claims",
-    "age_over_18",
-    "--out",
-    "p.cbor",
-    "--now",
-    "1700000100",
-];
+const PRESENT: [&str; 9] = present_age("p.cbor", "1700000100");
 
 /// Runs `mlegit ARGS` in `dir` with standard output (or, with `stderr`, standard error)
 /// a pipe whose reading end is closed before the command starts, so that its first write
@@ -470,8 +460,7 @@ fn a_closed_standard_output_stops_the_command_without_a_panic() {
         "1700000110",
         "p.cbor",
     ];
-    // PRESENT with `--out -`.
-    let to_stdout = [&PRESENT[..6], &["-"], &PRESENT[7..]].concat();
+    let to_stdout = present_age("-", "1700000100");
     let commands: [(&[&str], i32); 5] = [
         (&["inspect", "p.cbor"], 2),
         (&["wallet", "status", "--wallet", "wallet.json"], 2),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assets, run, run_fails, run_ok, setup_wallet, workdir};
+use common::{assets, present_age, run, run_fails, run_ok, setup_wallet, workdir};
 
 // 2023-11-13: the credential is issued the day before spec §16's first example.
 const IAT: &str = "1699900000";
@@ -189,20 +189,7 @@ fn summer_time_is_shown_as_cest() {
     let dir = workdir();
     let d = dir.path();
     setup_wallet(d, "1719900000");
-    run_ok(
-        d,
-        &[
-            "present",
-            "--wallet",
-            "wallet.json",
-            "--claims",
-            "age_over_18",
-            "--out",
-            "p.cbor",
-            "--now",
-            "1720000000",
-        ],
-    );
+    run_ok(d, &present_age("p.cbor", "1720000000"));
     let json = run_ok(
         d,
         &[
@@ -771,22 +758,7 @@ fn a_reused_credential_is_told_once() {
     let dir = workdir();
     let d = dir.path();
     setup_wallet(d, "1700000000");
-    let present = |out: &'static str| {
-        run(
-            d,
-            &[
-                "present",
-                "--wallet",
-                "wallet.json",
-                "--claims",
-                "age_over_18",
-                "--out",
-                out,
-                "--now",
-                "1700000100",
-            ],
-        )
-    };
+    let present = |out: &'static str| run(d, &present_age(out, "1700000100"));
     let first = present("p1.cbor");
     assert_eq!(first.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&first.stderr).contains("shown before"));

@@ -13,6 +13,16 @@ use mlegit::{
 use mlegit_client::{Client, ClientError, decode_activated};
 use serde_json::json;
 
+/// `POST /v1/credentials/{cid}/revoke` with `reason`, as `client` (a school's).
+fn revoke(client: &Client, cid: &str, reason: &str) -> mlegit_client::HttpResponse {
+    client
+        .post_json(
+            &format!("/v1/credentials/{cid}/revoke"),
+            &json!({ "reason": reason }),
+        )
+        .unwrap()
+}
+
 /// The credential's entry in its status list, fetched whole and verified now.
 fn status_of(h: &Harness, info: &CredentialInfo) -> ListStatus {
     list_status(&h.anon(), &h.verifier(), info, h.clock_now())
@@ -115,20 +125,10 @@ fn full_flow_register_activate_present_status_revoke(backend: Backend) {
 
     // Revoke at the holder's request.
     let cid = hex::encode(&info.credential_id);
-    let r = school
-        .post_json(
-            &format!("/v1/credentials/{cid}/revoke"),
-            &json!({"reason": "holder_request"}),
-        )
-        .unwrap();
+    let r = revoke(&school, &cid, "holder_request");
     assert_eq!(r.status, 200);
     assert_eq!(status_of(&h, &info), ListStatus::Invalid);
-    let again = school
-        .post_json(
-            &format!("/v1/credentials/{cid}/revoke"),
-            &json!({"reason": "school_change"}),
-        )
-        .unwrap();
+    let again = revoke(&school, &cid, "school_change");
     assert_problem(&again, 409, "already_revoked");
 }
 
@@ -147,12 +147,7 @@ fn revocation_reasons_and_expiry(backend: Backend) {
             .remove(0);
         let info = CredentialInfo::decode_unverified(&a.credential).unwrap();
         let cid = hex::encode(&info.credential_id);
-        let r = school
-            .post_json(
-                &format!("/v1/credentials/{cid}/revoke"),
-                &json!({"reason": reason}),
-            )
-            .unwrap();
+        let r = revoke(&school, &cid, reason);
         assert_eq!(r.status, 200);
         // The list says invalid, nothing more; the school's own API keeps the reason.
         assert_eq!(status_of(&h, &info), ListStatus::Invalid);
@@ -687,12 +682,7 @@ fn a_batch_is_revoked_and_superseded_as_one(backend: Backend) {
 
     let before = list_bits(&h, &batch[0]);
     let cid = hex::encode(&batch[2].credential_id);
-    let r = school
-        .post_json(
-            &format!("/v1/credentials/{cid}/revoke"),
-            &json!({"reason": "holder_request"}),
-        )
-        .unwrap();
+    let r = revoke(&school, &cid, "holder_request");
     assert_eq!(r.status, 200);
     assert_eq!(r.json().unwrap()["credentials_revoked"], json!(5));
     let after = list_bits(&h, &batch[0]);
@@ -810,12 +800,7 @@ fn another_schools_resources_look_missing(backend: Backend) {
             .credential_id,
     );
     for c in [cid.as_str(), absent] {
-        let r = b
-            .post_json(
-                &format!("/v1/credentials/{c}/revoke"),
-                &json!({"reason": "holder_request"}),
-            )
-            .unwrap();
+        let r = revoke(&b, c, "holder_request");
         assert_problem(&r, 404, "credential_not_found");
     }
 }
@@ -1088,12 +1073,7 @@ fn no_route_tells_an_anonymous_client_about_one_credential(backend: Backend) {
         assert_problem(&r, 404, "not_found");
     }
     // The school's own API, with its token, still shows the reason.
-    school
-        .post_json(
-            &format!("/v1/credentials/{cid}/revoke"),
-            &json!({"reason": "school_change"}),
-        )
-        .unwrap();
+    revoke(&school, &cid, "school_change");
     let shown = school
         .get(&format!("/v1/students/{student}"))
         .unwrap()

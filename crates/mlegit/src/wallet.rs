@@ -362,10 +362,7 @@ impl<S: Signer> Batch<S> {
         request: Option<&PresentationRequest>,
         now: u64,
     ) -> Result<(Vec<u8>, Pick), PresentError> {
-        let pick = self.next();
-        let bytes = self.wallet(pick)?.present(selection, request, now)?;
-        self.record(pick, now);
-        Ok((bytes, pick))
+        self.with_next(now, |w| w.present(selection, request, now))
     }
 
     /// [`Wallet::answer`] with the [`Batch::next`] credential, recorded as used at `now`
@@ -376,8 +373,18 @@ impl<S: Signer> Batch<S> {
         checked: &crate::CheckedRequest,
         now: u64,
     ) -> Result<(Vec<u8>, Pick), PresentError> {
+        self.with_next(now, |w| w.answer(selection, checked, now))
+    }
+
+    /// `make` with the [`Batch::next`] credential's wallet; the pick recorded as used at
+    /// `now` once `make` has signed.
+    fn with_next(
+        &mut self,
+        now: u64,
+        make: impl FnOnce(&Wallet<S>) -> Result<Vec<u8>, PresentError>,
+    ) -> Result<(Vec<u8>, Pick), PresentError> {
         let pick = self.next();
-        let bytes = self.wallet(pick)?.answer(selection, checked, now)?;
+        let bytes = make(self.wallet(pick)?)?;
         self.record(pick, now);
         Ok((bytes, pick))
     }

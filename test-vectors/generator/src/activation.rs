@@ -49,6 +49,17 @@ fn batch(n: usize) -> Sent {
     }
 }
 
+impl Sent {
+    /// The payload of §19.2 its keys, as sent, should sign.
+    fn payload(&self) -> Vec<u8> {
+        activation::payload(
+            ACTIVATION_ID,
+            &challenge(),
+            &activation::keys_digest(&self.keys),
+        )
+    }
+}
+
 fn scalar_of(i: usize) -> [u8; 32] {
     sha2::Sha256::digest(format!("mlegit test vector activation key {i}")).into()
 }
@@ -168,11 +179,7 @@ const CASES: &[Case] = &[
         description: "Proof 0's protected header carries a kid, which an activation proof must not (B3, H5).",
         make: || {
             let mut s = batch(1);
-            let payload = activation::payload(
-                ACTIVATION_ID,
-                &challenge(),
-                &activation::keys_digest(&s.keys),
-            );
+            let payload = s.payload();
             let mut protected = header(cose::TYP_ACTIVATION);
             protected.insert(1, (V::U(4), V::B(s.keys[0].key_id())));
             s.proofs[0] = proof_with(0, &protected, &payload);
@@ -188,11 +195,7 @@ const CASES: &[Case] = &[
         description: "Proof 1 is typed as a presentation (B3, H3).",
         make: || {
             let mut s = batch(2);
-            let payload = activation::payload(
-                ACTIVATION_ID,
-                &challenge(),
-                &activation::keys_digest(&s.keys),
-            );
+            let payload = s.payload();
             s.proofs[1] = proof_with(1, &header(cose::TYP_PRESENTATION), &payload);
             s
         },
@@ -346,7 +349,7 @@ pub fn activation_vectors() -> Vec<Json> {
                 },
                 "outputs": {
                     "keys_digest": hex::encode(digest),
-                    "payload": hex::encode(activation::payload(ACTIVATION_ID, &challenge(), &digest)),
+                    "payload": hex::encode(s.payload()),
                 },
                 "expected": expected,
             })

@@ -118,6 +118,21 @@ pub fn setup_wallet(dir: &Path, iat: &str) {
     );
 }
 
+/// `present` of `age_over_18` from [`setup_wallet`]'s `wallet.json` to `out`, at `now`.
+pub const fn present_age<'a>(out: &'a str, now: &'a str) -> [&'a str; 9] {
+    [
+        "present",
+        "--wallet",
+        "wallet.json",
+        "--claims",
+        "age_over_18",
+        "--out",
+        out,
+        "--now",
+        now,
+    ]
+}
+
 /// A day before the clock, as seconds: an `iat` for wallets used at the real time.
 pub fn iat_now() -> String {
     let now = std::time::SystemTime::now()
