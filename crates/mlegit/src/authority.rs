@@ -14,7 +14,7 @@ use crate::cbor::{self, Encoder, Value};
 use crate::claims::{ClaimName, clean_text};
 use crate::cose::{self, Algorithm, KidRule};
 use crate::credential::{decode_cose_key, encode_cose_key};
-use crate::crypto::{P256Backend, PublicKey, SignatureFailure, Signer};
+use crate::crypto::{PublicKey, SignatureBackend, SignatureFailure, Signer};
 use crate::error::{Error, IssueError};
 use crate::request::claim_list;
 use crate::trust::{TrustList, TrustedKey};
@@ -185,6 +185,7 @@ pub(crate) fn check_certificate(
     authorities: &TrustList,
     now: u64,
     skew: u64,
+    backend: &impl SignatureBackend,
 ) -> Result<VerifierCertificate, Error> {
     // A4 (spec §7.6): C1-C7 and H1-H5, typ verifier, kid required.
     let sign1 = cose::decode_sign1(
@@ -224,7 +225,7 @@ pub(crate) fn check_certificate(
         return Err(Error::AuthorityKeyNotValid);
     }
     // A8 (spec §7.6): V1-V3 on the certificate with that key.
-    match sign1.verify(&P256Backend, &trusted.key) {
+    match sign1.verify(backend, &trusted.key) {
         Ok(()) => {}
         Err(SignatureFailure::HighS) => return Err(Error::SignatureMalleable),
         Err(_) => return Err(Error::CertificateSignatureInvalid),

@@ -12,6 +12,8 @@ use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::Generate as _;
+use p256::elliptic_curve::point::AffineCoordinates as _;
+use p256::{AffinePoint, FieldBytes};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
@@ -19,6 +21,7 @@ use crate::error::SignerError;
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
+mod curve;
 
 /// Half the order of the P-256 group, big-endian: an `s` above it is "high" (spec §3.6).
 const HALF_ORDER: [u8; 32] = [
@@ -35,25 +38,35 @@ const ORDER: [u8; 32] = [
 /// Length of a key id computed by [`PublicKey::key_id`].
 pub const KEY_ID_LEN: usize = 8;
 
-/// A P-256 public key, kept with its uncompressed coordinates.
+/// A P-256 public key: the affine coordinates of a point on the curve.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey {
-    key: VerifyingKey,
     x: [u8; 32],
     y: [u8; 32],
 }
 
 impl PublicKey {
-    /// A key from its affine coordinates; `None` unless the point is on the curve.
+    /// A key from its affine coordinates (32 bytes each, big-endian); `None` unless both
+    /// are below the field's prime and the point is on the curve.
+    ///
+    /// The check is the curve equation (`crypto/curve.rs`), without SEC1 parsing or point
+    /// decompression: a verifier that leaves the signature arithmetic to another backend
+    /// (the WebAssembly build's, to WebCrypto) links nothing of P-256 but it.
     pub fn from_coordinates(x: &[u8], y: &[u8]) -> Option<Self> {
         let x: [u8; 32] = x.try_into().ok()?;
         let y: [u8; 32] = y.try_into().ok()?;
-        let mut sec1 = [0u8; 65];
-        sec1[0] = 4;
-        sec1[1..33].copy_from_slice(&x);
-        sec1[33..].copy_from_slice(&y);
-        let key = VerifyingKey::from_sec1_bytes(&sec1).ok()?;
-        Some(Self { key, x, y })
+        curve::on_curve(&x, &y).then_some(Self { x, y })
+    }
+
+    /// A key from its 65-byte uncompressed SEC1 encoding `0x04 || x || y` only.
+    pub fn from_uncompressed(bytes: &[u8]) -> Option<Self> {
+        match bytes {
+            [4, point @ ..] if point.len() == 64 => {
+                let (x, y) = point.split_at(32);
+                Self::from_coordinates(x, y)
+            }
+            _ => None,
+        }
     }
 
     /// A key from SEC1 bytes (compressed or uncompressed).
@@ -73,7 +86,7 @@ impl PublicKey {
             x.copy_from_slice(xs);
             y.copy_from_slice(ys);
         }
-        Self { key, x, y }
+        Self { x, y }
     }
 
     /// The x coordinate, big-endian.
@@ -104,9 +117,19 @@ impl PublicKey {
             .unwrap_or_default()
     }
 
-    /// The `p256` verifying key.
-    pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.key
+    /// The `p256` verifying key of the point, built from its coordinates.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        // Never `None`: the coordinates are a point of the curve, checked when made.
+        self.to_verifying_key()
+            .unwrap_or_else(|| unreachable!("a PublicKey is a point on the curve"))
+    }
+
+    /// The `p256` verifying key, `None` only if the coordinates were not a point.
+    fn to_verifying_key(&self) -> Option<VerifyingKey> {
+        let point: Option<AffinePoint> =
+            AffinePoint::from_coordinates(&FieldBytes::from(self.x), &FieldBytes::from(self.y))
+                .into();
+        VerifyingKey::from_affine(point?).ok()
     }
 }
 
@@ -319,20 +342,19 @@ pub struct P256Backend;
 
 impl SignatureBackend for P256Backend {
     fn verify_es256(&self, key: &PublicKey, message: &[u8], signature: &[u8; 64]) -> bool {
-        match Signature::from_slice(signature) {
-            Ok(signature) => key.key.verify(message, &signature).is_ok(),
-            Err(_) => false,
+        match (key.to_verifying_key(), Signature::from_slice(signature)) {
+            (Some(key), Ok(signature)) => key.verify(message, &signature).is_ok(),
+            _ => false,
         }
     }
 
     fn verify_es256_parts(&self, key: &PublicKey, parts: &[&[u8]], signature: &[u8; 64]) -> bool {
         // `verify` is `verify_prehash` of SHA-256(message) for P-256: same result, no copy.
-        match Signature::from_slice(signature) {
-            Ok(signature) => key
-                .key
-                .verify_prehash(&sha256_parts(parts), &signature)
-                .is_ok(),
-            Err(_) => false,
+        match (key.to_verifying_key(), Signature::from_slice(signature)) {
+            (Some(key), Ok(signature)) => {
+                key.verify_prehash(&sha256_parts(parts), &signature).is_ok()
+            }
+            _ => false,
         }
     }
 }

@@ -206,10 +206,64 @@ pub fn open_with_shared_secret(
     binding: &SessionBinding<'_>,
 ) -> Result<Vec<u8>, Error> {
     use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    let sealed = sealed_with_shared_secret(response, recipient, dh, binding)?;
+    let cipher = aes_gcm::Aes128Gcm::new(&sealed.key.into());
+    cipher
+        .decrypt(
+            &sealed.nonce.into(),
+            Payload {
+                msg: sealed.ciphertext,
+                aad: &sealed.aad,
+            },
+        )
+        .map_err(|_| Error::ResponseUndecryptable)
+}
+
+/// An encrypted response's AES-128-GCM inputs, after the key schedule: what
+/// [`sealed_with_shared_secret`] gives a caller whose AEAD is elsewhere (a browser's
+/// WebCrypto `decrypt({name: "AES-GCM", iv: nonce, additionalData: aad}, key,
+/// ciphertext)`, its 128-bit tag the ciphertext's last 16 bytes). The key and nonce are
+/// wiped on drop and never shown by `Debug`.
+pub struct Sealed<'a> {
+    /// The AEAD key (RFC 9180 `key`).
+    pub key: [u8; 16],
+    /// The nonce of the first and only message (`base_nonce`, sequence number 0).
+    pub nonce: [u8; 12],
+    /// The `Enc_structure` (spec §18.3): the additional data.
+    pub aad: Vec<u8>,
+    /// The COSE_Encrypt0 ciphertext, tag included.
+    pub ciphertext: &'a [u8],
+}
+
+impl Drop for Sealed<'_> {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.key.zeroize();
+        self.nonce.zeroize();
+    }
+}
+
+impl core::fmt::Debug for Sealed<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("ciphertext_len", &self.ciphertext.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`open_with_shared_secret`] up to the AEAD: O1, O2 and O3's `Decap` and key schedule,
+/// with the Diffie-Hellman done by the caller. Opening [`Sealed`] with AES-128-GCM is the
+/// rest of O3; a failure there is `response_undecryptable`, as every failure here of O3.
+pub fn sealed_with_shared_secret<'a>(
+    response: &'a [u8],
+    recipient: &PublicKey,
+    dh: &[u8; 32],
+    binding: &SessionBinding<'_>,
+) -> Result<Sealed<'a>, Error> {
     use zeroize::Zeroize as _;
     let (protected, enc, ciphertext) = envelope(response)?;
     // O3 (spec §18.3): enc must be a point (RFC 9180 §7.1.1 Deserialize), as in open.
-    if PublicKey::from_sec1(enc).is_none() {
+    if PublicKey::from_uncompressed(enc).is_none() {
         return Err(Error::ResponseUndecryptable);
     }
     const KEM_SUITE: &[u8] = b"KEM\x00\x10";
@@ -229,7 +283,7 @@ pub fn open_with_shared_secret(
             .map_err(|_| Error::ResponseUndecryptable)
     };
     // ExtractAndExpand (RFC 9180 §4.1), kem_context = enc || pkRm.
-    let eae_prk = extract(KEM_SUITE, b"", b"eae_prk", dh);
+    let mut eae_prk = extract(KEM_SUITE, b"", b"eae_prk", dh);
     let mut kem_context = Vec::with_capacity(130);
     kem_context.extend_from_slice(enc);
     kem_context.extend_from_slice(&recipient.to_sec1_uncompressed());
@@ -248,28 +302,30 @@ pub fn open_with_shared_secret(
     context.push(0x00);
     context.extend_from_slice(&psk_id_hash);
     context.extend_from_slice(&info_hash);
-    let secret = extract(HPKE_SUITE, &shared_secret, b"secret", b"");
+    let mut secret = extract(HPKE_SUITE, &shared_secret, b"secret", b"");
     let mut key = [0u8; 16];
     let mut nonce = [0u8; 12];
     expand(HPKE_SUITE, &secret, b"key", &context, &mut key)?;
     expand(HPKE_SUITE, &secret, b"base_nonce", &context, &mut nonce)?;
     // The first and only message: sequence number 0, the nonce as it is.
-    let cipher = aes_gcm::Aes128Gcm::new(&key.into());
-    let aad = enc_structure(protected);
-    let opened = cipher
-        .decrypt(
-            &nonce.into(),
-            Payload {
-                msg: ciphertext,
-                aad: &aad,
-            },
-        )
-        .map_err(|_| Error::ResponseUndecryptable);
-    // The session's secrets go with this call (the AES key schedule is the crate's).
-    for secret in [&mut shared_secret[..], &mut key[..], &mut nonce[..]] {
-        secret.zeroize();
+    let sealed = Sealed {
+        key,
+        nonce,
+        aad: enc_structure(protected),
+        ciphertext,
+    };
+    // The session's secrets go with this call; `Sealed` wipes its copies of the key and
+    // nonce when it is dropped.
+    for part in [
+        &mut eae_prk[..],
+        &mut shared_secret[..],
+        &mut secret[..],
+        &mut key[..],
+        &mut nonce[..],
+    ] {
+        part.zeroize();
     }
-    opened
+    Ok(sealed)
 }
 
 /// O1 and O2 (spec §18.3) without a key: what a relay can check of an encrypted response

@@ -20,7 +20,7 @@ use crate::claims::ClaimName;
 use crate::cose::{self, Algorithm, KidRule};
 use crate::credential::PRESENTATION_VERSION as VERSION;
 use crate::credential::{decode_cose_key, encode_cose_key};
-use crate::crypto::{P256Backend, PublicKey, SignatureFailure, Signer};
+use crate::crypto::{P256Backend, PublicKey, SignatureBackend, SignatureFailure, Signer};
 use crate::error::{Error, SignerError};
 use crate::trust::TrustList;
 use crate::wire::{self as fields, request as f, signed_request as sf};
@@ -199,11 +199,16 @@ fn decode_signed(bytes: &[u8]) -> Result<(cose::Sign1<'_>, Value<'_>), Error> {
 }
 
 /// The holder's check of a request (spec §7.3, §7.6): its authority list and policy.
+///
+/// Signatures (the certificate's, A8, and the request's, A10) go through a
+/// [`SignatureBackend`], [`P256Backend`] unless [`RequestChecker::with_backend`] names
+/// another, as for [`Verifier`](crate::Verifier).
 #[derive(Clone, Debug)]
-pub struct RequestChecker {
+pub struct RequestChecker<B: SignatureBackend = P256Backend> {
     authorities: TrustList,
     clock_skew: u64,
     allow_outside: bool,
+    backend: B,
 }
 
 /// A request that passed the holder's checks: R1–R5 (unsigned) or A1–A12 (signed). Only
@@ -237,14 +242,22 @@ impl CheckedRequest {
     }
 }
 
-impl RequestChecker {
+impl RequestChecker<P256Backend> {
     /// A checker trusting the verifier certificates of `authorities` (the authority list,
     /// spec §10.4), 60 s of clock skew, and refusing claims outside a certificate (A12).
     pub fn new(authorities: TrustList) -> Self {
+        Self::with_backend(authorities, P256Backend)
+    }
+}
+
+impl<B: SignatureBackend> RequestChecker<B> {
+    /// [`RequestChecker::new`] with its signatures verified by `backend`.
+    pub fn with_backend(authorities: TrustList, backend: B) -> Self {
         Self {
             authorities,
             clock_skew: crate::DEFAULT_CLOCK_SKEW,
             allow_outside: false,
+            backend,
         }
     }
 
@@ -308,9 +321,10 @@ impl RequestChecker {
             &self.authorities,
             now,
             self.clock_skew,
+            &self.backend,
         )?;
         // A10 (spec §7.6): V1-V3 on the request with the certificate's verifier key.
-        match sign1.verify(&P256Backend, cert.verifier_key()) {
+        match sign1.verify(&self.backend, cert.verifier_key()) {
             Ok(()) => {}
             Err(SignatureFailure::HighS) => return Err(Error::SignatureMalleable),
             Err(_) => return Err(Error::RequestSignatureInvalid),

@@ -14,8 +14,8 @@ pub mod scenario;
 pub mod vectors;
 
 use mlegit::{
-    Algorithm, ClaimValue, Error, RequestChecker, StatusListContext, StatusReference, TrustList,
-    Verifier, VerifyContext,
+    Algorithm, ClaimValue, Error, P256Backend, RequestChecker, SignatureBackend, StatusListContext,
+    StatusReference, TrustList, Verifier, VerifyContext,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -72,10 +72,16 @@ pub fn run_vector(v: &Json) -> Result<(), String> {
 
 /// Runs one vector against the Rust crate: `Ok` if the outcome is the expected one.
 pub fn run(v: &read::Vector) -> Result<(), String> {
+    run_with(v, P256Backend)
+}
+
+/// [`run`] with the signatures verified by `backend` (the WebAssembly build's tests run
+/// every vector with the backend of its rounds).
+pub fn run_with<B: SignatureBackend + Copy>(v: &read::Vector, backend: B) -> Result<(), String> {
     let outcome = match v.kind {
-        read::Kind::Presentation => run_presentation(v),
-        read::Kind::StatusList => run_status_list(v),
-        read::Kind::Request => run_request(v),
+        read::Kind::Presentation => run_presentation(v, backend),
+        read::Kind::StatusList => run_status_list(v, backend),
+        read::Kind::Request => run_request(v, backend),
         read::Kind::Response => run_response(v),
     }
     .map(|ok| expected_eq(&v.expected, &ok));
@@ -114,13 +120,14 @@ fn hex(text: &str, what: &str) -> Vec<u8> {
     hex::decode(text).unwrap_or_else(|_| panic!("{what} is not hex"))
 }
 
-fn run_request(v: &read::Vector) -> Result<Json, Error> {
+fn run_request<B: SignatureBackend>(v: &read::Vector, backend: B) -> Result<Json, Error> {
     let holder = v.holder.as_ref().expect("a request vector's holder");
     let list = hex(
         v.authority_list.as_deref().expect("authority_list"),
         "authority_list",
     );
-    let checker = RequestChecker::new(TrustList::from_slice(&list)?).clock_skew(holder.clock_skew);
+    let checker = RequestChecker::with_backend(TrustList::from_slice(&list)?, backend)
+        .clock_skew(holder.clock_skew);
     let bytes = hex(
         v.request.as_deref().expect("a request vector's bytes"),
         "request",
@@ -182,7 +189,11 @@ fn run_response(v: &read::Vector) -> Result<Json, Error> {
     Ok(json!({ "plaintext": hex::encode(plaintext) }))
 }
 
-fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Error> {
+fn verifier_for<B: SignatureBackend>(
+    trust: &[u8],
+    s: &read::VerifierSettings,
+    backend: B,
+) -> Result<Verifier<B>, Error> {
     let trust = TrustList::from_slice(trust)?;
     let algs: Vec<Algorithm> = s
         .accepted_algs
@@ -192,7 +203,7 @@ fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Er
         .filter_map(|a| Algorithm::from_cose_id(*a))
         .collect();
     let size = |n: u64| usize::try_from(n).expect("size");
-    let mut verifier = Verifier::new(trust)
+    let mut verifier = Verifier::with_backend(trust, backend)
         .accepted_algorithms(&algs)
         .clock_skew(s.clock_skew.expect("clock_skew"));
     if let Some(n) = s.max_input_size {
@@ -210,7 +221,7 @@ fn verifier_for(trust: &[u8], s: &read::VerifierSettings) -> Result<Verifier, Er
     Ok(verifier)
 }
 
-fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
+fn run_presentation<B: SignatureBackend>(v: &read::Vector, backend: B) -> Result<Json, Error> {
     let s = v
         .verifier
         .as_ref()
@@ -219,7 +230,7 @@ fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
         .trust_list
         .as_deref()
         .expect("a presentation vector's trust list");
-    let verifier = verifier_for(&hex(trust, "trust_list"), s)?;
+    let verifier = verifier_for(&hex(trust, "trust_list"), s, backend)?;
     let nonce = s
         .expected_nonce
         .as_deref()
@@ -257,7 +268,7 @@ fn run_presentation(v: &read::Vector) -> Result<Json, Error> {
     }))
 }
 
-fn run_status_list(v: &read::Vector) -> Result<Json, Error> {
+fn run_status_list<B: SignatureBackend>(v: &read::Vector, backend: B) -> Result<Json, Error> {
     let s = v
         .verifier
         .as_ref()
@@ -266,7 +277,7 @@ fn run_status_list(v: &read::Vector) -> Result<Json, Error> {
         .trust_list
         .as_deref()
         .expect("a status list vector's trust list");
-    let verifier = verifier_for(&hex(trust, "trust_list"), s)?;
+    let verifier = verifier_for(&hex(trust, "trust_list"), s, backend)?;
     let uri = s.expected_uri.as_deref().expect("expected_uri");
     let index = s.index.expect("index");
     let token = v.token.as_deref().expect("a status list vector's token");
