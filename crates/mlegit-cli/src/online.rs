@@ -41,8 +41,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     trust_list_out: Option<PathBuf>,
     /// Serve the browser verifier page from DIR at /verifier/: index.html, verifier.js,
-    /// verifier.css (crates/mlegit-wasm/www) and mlegit_wasm.js, mlegit_wasm_bg.wasm
-    /// (wasm-bindgen --target web).
+    /// verifier.css (crates/mlegit-wasm/www), mlegit_wasm.js, mlegit_wasm_bg.wasm
+    /// (wasm-bindgen --target web) and mlegit.js (crates/mlegit-wasm/js).
     #[arg(long, value_name = "DIR")]
     verifier_page: Option<PathBuf>,
     /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.

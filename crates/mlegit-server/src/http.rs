@@ -367,6 +367,7 @@ const PAGE_FILES: &[(&str, &str)] = &[
     ("verifier.js", "text/javascript; charset=utf-8"),
     ("verifier.css", "text/css; charset=utf-8"),
     ("mlegit_wasm.js", "text/javascript; charset=utf-8"),
+    ("mlegit.js", "text/javascript; charset=utf-8"),
     ("mlegit_wasm_bg.wasm", "application/wasm"),
 ];
 

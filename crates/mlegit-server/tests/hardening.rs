@@ -384,10 +384,11 @@ fn the_server_speaks_https_with_its_certificate() {
 }
 
 #[test]
-fn the_verifier_page_serves_its_five_files_and_nothing_else() {
+fn the_verifier_page_serves_its_six_files_and_nothing_else() {
     let page = tempfile::tempdir().unwrap();
     std::fs::write(page.path().join("index.html"), "<!doctype html><p>page").unwrap();
     std::fs::write(page.path().join("mlegit_wasm_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(page.path().join("mlegit.js"), "export {};").unwrap();
     std::fs::write(page.path().join("secret.txt"), "not served").unwrap();
     let dir = page.path().to_path_buf();
     let h = Harness::with(move |c| c.verifier_page = Some(dir));
@@ -406,6 +407,11 @@ fn the_verifier_page_serves_its_five_files_and_nothing_else() {
     assert_eq!(
         (r.status, r.content_type.as_str()),
         (200, "application/wasm")
+    );
+    let r = anon.get("/verifier/mlegit.js").unwrap();
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (200, "text/javascript; charset=utf-8")
     );
     // Named but absent, not on the list, or outside the directory: 404.
     for path in [

@@ -3,21 +3,27 @@
 //! The no_std core (`crates/mlegit`) compiled to `wasm32-unknown-unknown`, with
 //! wasm-bindgen glue: verification happens on the verifier's own device, as in
 //! mWeryfikator, never on a server. The functions take bytes and one settings
-//! object and returning a plain JS object, `{ok: true, ...}` or `{ok: false, error:
+//! object and return a plain JS object, `{ok: true, ...}` or `{ok: false, error:
 //! "<code of spec §13>"}`; nothing throws on any input:
 //!
 //! - [`verify`]: a presentation against a trust list (spec §12.2, P1–P14);
 //! - [`check_status_list`]: a status list token and one entry (spec §12.4, L1–L12);
 //! - [`check_request`]: a request as a holder checks it (spec §7.3, §7.6, and §18.1's
 //!   E1–E2 given a key digest);
-//! - [`response_enc`] then [`open_with_shared_secret`]: the HPKE open of an online answer
-//!   (spec §18.3, O1–O3) whose response key is a non-extractable WebCrypto key, WebCrypto
-//!   doing the Diffie-Hellman (the module holds no private key and links no KEM);
+//! - [`response_enc`] then [`sealed_with_shared_secret`]: the HPKE open of an online
+//!   answer (spec §18.3, O1–O3) whose response key is a non-extractable WebCrypto key,
+//!   WebCrypto doing the Diffie-Hellman and the AES-128-GCM (the module holds no private
+//!   key and links no KEM or AEAD);
 //! - [`make_request`] and [`qr_matrix`]: the online request and its engagement's QR code.
 //!
+//! The first three leave each signature's P-256 arithmetic to the host, in rounds
+//! ([`deferred`]): their last argument is the answers of the rounds before, and a round
+//! that needs more returns `{pending: [...]}`. `js/mlegit.js` drives the rounds and the
+//! AES-GCM with WebCrypto and is the API a page uses (see the README).
+//!
 //! Times are seconds since the epoch as JS numbers (integers up to 2^53); bytes are
-//! `Uint8Array`s. Build: `cargo build --release --target wasm32-unknown-unknown -p
-//! mlegit-wasm`, then `wasm-bindgen --target web` (or `nodejs`); see the README.
+//! `Uint8Array`s. Build: see the README (the shipped module is built on nightly with
+//! `-Zbuild-std`; stable builds it too, larger).
 //!
 //! On `wasm32` the crate is `no_std`: its panic handler traps without reading the panic's
 //! message, so the formatting machinery of `std`'s handler is not linked, and its
@@ -28,11 +34,13 @@
 
 extern crate alloc;
 
+pub mod deferred;
 mod qr;
 
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use deferred::Deferred;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use mlegit::online::SessionBinding;
 use mlegit::{
@@ -109,9 +117,13 @@ impl Settings<'_> {
 
     /// The verifier the settings describe: `clockSkew`, `maxAge`, `maxInputSize`,
     /// `acceptedAlgs` (COSE ids), `maxTokenSize`, `maxListSize`; defaults as the core's.
-    fn verifier(&self, trust: &[u8]) -> Result<Verifier, Error> {
+    fn verifier<'b>(
+        &self,
+        trust: &[u8],
+        backend: &'b Deferred,
+    ) -> Result<Verifier<&'b Deferred>, Error> {
         let size = |n: u64| usize::try_from(n).map_err(|_| Error::InvalidField);
-        let mut v = Verifier::new(TrustList::from_slice(trust)?);
+        let mut v = Verifier::with_backend(TrustList::from_slice(trust)?, backend);
         if let Some(s) = self.uint("clockSkew")? {
             v = v.clock_skew(s);
         }
@@ -192,34 +204,85 @@ fn answer(r: Result<Out, Error>) -> JsValue {
     }
 }
 
+/// One round of a check (module [`deferred`]): `check` run with a backend that knows
+/// `answers` (malformed answers are `invalid_field`), then [`settle`]d.
+fn round(answers: &[u8], check: impl FnOnce(&Deferred) -> Result<Out, Error>) -> JsValue {
+    match Deferred::new(answers) {
+        Some(backend) => {
+            let result = check(&backend);
+            settle(backend, result)
+        }
+        None => failure(Error::InvalidField),
+    }
+}
+
+/// A round's answer: its result if it asked no signature, else `{pending: [{id, key,
+/// message, signature}, ...]}`, the signatures for the host to verify before the next.
+fn settle(backend: Deferred, result: Result<Out, Error>) -> JsValue {
+    let queries = backend.into_queries();
+    if queries.is_empty() {
+        return answer(result);
+    }
+    let pending = Array::new();
+    for q in &queries {
+        let o = Out(Object::new());
+        o.bytes("id", &q.id);
+        o.bytes("key", &q.key);
+        o.bytes("message", &q.message);
+        o.bytes("signature", &q.signature);
+        pending.push(&o.done());
+    }
+    let out = Out(Object::new());
+    out.set("pending", pending.into());
+    out.done()
+}
+
 fn claim(value: &ClaimValue) -> JsValue {
     match value {
         ClaimValue::Text(t) => JsValue::from_str(t),
-        ClaimValue::Date(d) => JsValue::from_str(&alloc_string(d)),
+        ClaimValue::Date(d) => JsValue::from_str(&date_text(*d)),
         ClaimValue::Bytes(b) => Uint8Array::from(&b[..]).into(),
         ClaimValue::Bool(b) => JsValue::from_bool(*b),
         _ => JsValue::UNDEFINED,
     }
 }
 
-fn alloc_string(d: &impl core::fmt::Display) -> String {
-    use core::fmt::Write as _;
-    let mut s = String::new();
-    let _ = write!(s, "{d}");
+/// `YYYY-MM-DD` (the core's dates have years of four digits), written without
+/// `core::fmt`, which the module then does not link.
+fn date_text(d: mlegit::Date) -> String {
+    let mut s = String::with_capacity(10);
+    for (n, width) in [
+        (d.year(), 4),
+        (u16::from(d.month()), 2),
+        (u16::from(d.day()), 2),
+    ] {
+        if !s.is_empty() {
+            s.push('-');
+        }
+        for place in [1000, 100, 10, 1].into_iter().skip(4 - width) {
+            s.push(char::from(b'0' + (n / place % 10) as u8));
+        }
+    }
     s
 }
 
-/// Verifies a presentation (spec §12.2). `settings`: `now` (required), `nonce` and
+/// Verifies a presentation (spec §12.2), one round (module [`deferred`]): `answers` the
+/// answer records of the rounds before. `settings`: `now` (required), `nonce` and
 /// `audience` of the request sent (both or neither), `requestDigest` (the SHA-256 of a
 /// signed request sent), and the verifier options of the crate docs. On success:
 /// `claims` (an object in disclosure order: text, `YYYY-MM-DD` dates, `Uint8Array`
 /// portrait, booleans), `presentedAt`, `notBefore`, `expires`, `credentialId`,
 /// `issuerKid`, `status: {uri, idx}`, `nonce`, `audience`, `requestDigest`.
 #[wasm_bindgen]
-pub fn verify(presentation: &[u8], trust_list: &[u8], settings: &JsValue) -> JsValue {
-    answer((|| {
+pub fn verify(
+    presentation: &[u8],
+    trust_list: &[u8],
+    settings: &JsValue,
+    answers: &[u8],
+) -> JsValue {
+    round(answers, |backend| {
         let s = Settings(settings);
-        let verifier = s.verifier(trust_list)?;
+        let verifier = s.verifier(trust_list, backend)?;
         let nonce = s.bytes("nonce")?;
         let audience = s.text("audience")?;
         let digest = s.bytes("requestDigest")?;
@@ -251,18 +314,24 @@ pub fn verify(presentation: &[u8], trust_list: &[u8], settings: &JsValue) -> JsV
         );
         out.opt_bytes("requestDigest", p.request_digest());
         Ok(out)
-    })())
+    })
 }
 
-/// Checks a status list token and looks one entry up (spec §12.4, L1–L12).
+/// Checks a status list token and looks one entry up (spec §12.4, L1–L12), one round
+/// (module [`deferred`]).
 /// `settings`: `now`, `uri` (the credential's status uri), `index`, and the verifier
 /// options. On success: `status` (`valid`, `invalid`, `suspended` or `unknown`), `value`,
 /// `sub`, `iat`, `exp`, `ttl`, `bits`, `entries`, `issuerKid`. Only `valid` is valid.
 #[wasm_bindgen(js_name = checkStatusList)]
-pub fn check_status_list(token: &[u8], trust_list: &[u8], settings: &JsValue) -> JsValue {
-    answer((|| {
+pub fn check_status_list(
+    token: &[u8],
+    trust_list: &[u8],
+    settings: &JsValue,
+    answers: &[u8],
+) -> JsValue {
+    round(answers, |backend| {
         let s = Settings(settings);
-        let verifier = s.verifier(trust_list)?;
+        let verifier = s.verifier(trust_list, backend)?;
         let now = s.now()?;
         let uri = s.text("uri")?.ok_or(Error::MissingField)?;
         let index = s.uint("index")?.ok_or(Error::MissingField)?;
@@ -279,19 +348,26 @@ pub fn check_status_list(token: &[u8], trust_list: &[u8], settings: &JsValue) ->
         out.time("entries", list.entries().len() as u64);
         out.bytes("issuerKid", list.issuer_kid());
         Ok(out)
-    })())
+    })
 }
 
-/// Checks a request as a holder does (spec §7.3, §7.6): `settings`: `now`, `clockSkew`,
+/// Checks a request as a holder does (spec §7.3, §7.6), one round (module [`deferred`]):
+/// `settings`: `now`, `clockSkew`,
 /// and `engagementKeyDigest` (16 bytes) for a request fetched through a QR engagement,
 /// which adds E1–E2 (spec §18.1). On success: `verifierName`, `audience`, `claims`,
 /// `nonce`, `createdAt`, `requestDigest` (signed only), `verified` (the certificate's
 /// `name`, `audience`, `allowedClaims`, `authorityKid`, `notBefore`, `expires`, or null).
 #[wasm_bindgen(js_name = checkRequest)]
-pub fn check_request(request: &[u8], authority_list: &[u8], settings: &JsValue) -> JsValue {
-    answer((|| {
+pub fn check_request(
+    request: &[u8],
+    authority_list: &[u8],
+    settings: &JsValue,
+    answers: &[u8],
+) -> JsValue {
+    round(answers, |backend| {
         let s = Settings(settings);
-        let mut checker = RequestChecker::new(TrustList::from_slice(authority_list)?);
+        let mut checker =
+            RequestChecker::with_backend(TrustList::from_slice(authority_list)?, backend);
         if let Some(skew) = s.uint("clockSkew")? {
             checker = checker.clock_skew(skew);
         }
@@ -340,13 +416,13 @@ pub fn check_request(request: &[u8], authority_list: &[u8], settings: &JsValue) 
             None => out.set("verified", JsValue::NULL),
         }
         Ok(out)
-    })())
+    })
 }
 
 /// O1 and O2 of an online answer (spec §18.3): on success `enc`, the sender's ephemeral
 /// public key (65 bytes, SEC1 uncompressed), for a page whose response key is a
 /// non-extractable WebCrypto key to import and run ECDH `deriveBits` with, before
-/// [`open_with_shared_secret`].
+/// [`sealed_with_shared_secret`].
 #[wasm_bindgen(js_name = responseEnc)]
 pub fn response_enc(response: &[u8]) -> JsValue {
     answer(mlegit::online::response_enc(response).map(|enc| {
@@ -356,13 +432,15 @@ pub fn response_enc(response: &[u8]) -> JsValue {
     }))
 }
 
-/// O1–O3 of an online answer (spec §18.3) with the Diffie-Hellman done by WebCrypto:
-/// `shared_secret` is `deriveBits({name: "ECDH", public: enc}, responseKey, 256)`.
-/// `settings`: `relayOrigin`, `sessionId` (16 bytes), `requestDigest` (32 bytes), and the
-/// response key's public point `responseKeyX`, `responseKeyY` (32 bytes each). On success:
-/// `presentation`.
-#[wasm_bindgen(js_name = openWithSharedSecret)]
-pub fn open_with_shared_secret(
+/// O1–O3 of an online answer (spec §18.3) up to the AEAD, with the Diffie-Hellman done
+/// by WebCrypto: `shared_secret` is `deriveBits({name: "ECDH", public: enc}, responseKey,
+/// 256)`. `settings`: `relayOrigin`, `sessionId` (16 bytes), `requestDigest` (32 bytes),
+/// and the response key's public point `responseKeyX`, `responseKeyY` (32 bytes each). On
+/// success the AES-128-GCM inputs of the key schedule (`mlegit::online::Sealed`): `key`
+/// (16 bytes), `nonce` (12), `aad`, `ciphertext`, which `js/mlegit.js`'s
+/// `openWithSharedSecret` opens with WebCrypto's AES-GCM.
+#[wasm_bindgen(js_name = sealedWithSharedSecret)]
+pub fn sealed_with_shared_secret(
     response: &[u8],
     shared_secret: &[u8],
     settings: &JsValue,
@@ -381,17 +459,20 @@ pub fn open_with_shared_secret(
         let mut point = vec![0x04];
         point.extend(fixed("responseKeyX")?);
         point.extend(fixed("responseKeyY")?);
-        let recipient = mlegit::PublicKey::from_sec1(&point).ok_or(Error::InvalidField)?;
+        let recipient = mlegit::PublicKey::from_uncompressed(&point).ok_or(Error::InvalidField)?;
         let dh: [u8; 32] = shared_secret.try_into().map_err(|_| Error::InvalidField)?;
         let binding = SessionBinding {
             relay_origin: &origin,
             session_id: &sid,
             request_digest: &digest,
         };
-        let plaintext =
-            mlegit::online::open_with_shared_secret(response, &recipient, &dh, &binding)?;
+        let sealed =
+            mlegit::online::sealed_with_shared_secret(response, &recipient, &dh, &binding)?;
         let out = Out::ok();
-        out.bytes("presentation", &plaintext);
+        out.bytes("key", &sealed.key);
+        out.bytes("nonce", &sealed.nonce);
+        out.bytes("aad", &sealed.aad);
+        out.bytes("ciphertext", sealed.ciphertext);
         Ok(out)
     })())
 }
@@ -447,7 +528,9 @@ pub fn make_request(settings: &JsValue) -> JsValue {
             verifier_name: s.text("verifierName")?.ok_or(Error::MissingField)?,
             claims,
             created_at: s.uint("createdAt")?.ok_or(Error::MissingField)?,
-            response_key: Some(mlegit::PublicKey::from_sec1(&point).ok_or(Error::InvalidField)?),
+            response_key: Some(
+                mlegit::PublicKey::from_uncompressed(&point).ok_or(Error::InvalidField)?,
+            ),
         };
         let bytes = request.to_vec();
         mlegit::PresentationRequest::from_slice(&bytes)?;
@@ -482,4 +565,20 @@ pub fn error_codes() -> Array {
         a.push(&JsValue::from_str(e.code()));
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_text;
+    use alloc::string::ToString as _;
+    use mlegit::Date;
+
+    #[test]
+    fn dates_are_written_as_the_core_displays_them() {
+        for (y, m, d) in [(1800, 1, 1), (2008, 2, 29), (2026, 12, 2), (2299, 12, 31)] {
+            let date = Date::new(y, m, d).unwrap();
+            assert_eq!(date_text(date), date.to_string());
+        }
+        assert_eq!(date_text(Date::new(2001, 9, 4).unwrap()), "2001-09-04");
+    }
 }

@@ -1,6 +1,8 @@
 // Every test vector of test-vectors/*.json through the WebAssembly build, in Node 20:
 // the wasm verifier must give each vector's declared outcome, as the native core does
-// (test-vectors/generator/tests/vectors.rs). Run by crates/mlegit-wasm/test.sh:
+// (test-vectors/generator/tests/vectors.rs). The module is used as a page uses it, through
+// js/mlegit.js, its signatures and AES-GCM done by Node's WebCrypto. Run by
+// crates/mlegit-wasm/test.sh:
 //
 //   MLEGIT_WASM_PKG=<wasm-bindgen --target nodejs output dir> node --test tests/vectors.mjs
 //   MLEGIT_WASM_WEB=<wasm-bindgen --target web output dir> node --test tests/vectors.mjs
@@ -19,14 +21,31 @@ const root = join(here, "..", "..", "..");
 const pkg = process.env.MLEGIT_WASM_PKG;
 const web = process.env.MLEGIT_WASM_WEB;
 if (!pkg && !web) throw new Error("set MLEGIT_WASM_PKG or MLEGIT_WASM_WEB to a wasm-bindgen output directory");
-let wasm;
+// The wrapper js/mlegit.js as test.sh ships it: minified beside the web glue, as
+// mlegit.mjs beside Node's.
+let raw;
+let wrapper;
 if (web) {
-  wasm = await import(pathToFileURL(join(web, "mlegit_wasm.js")).href);
-  wasm.initSync({ module: readFileSync(join(web, "mlegit_wasm_bg.wasm")) });
+  raw = await import(pathToFileURL(join(web, "mlegit_wasm.js")).href);
+  raw.initSync({ module: readFileSync(join(web, "mlegit_wasm_bg.wasm")) });
+  wrapper = await import(pathToFileURL(join(web, "mlegit.js")).href);
 } else {
-  wasm = createRequire(import.meta.url)(join(pkg, "mlegit_wasm.js"));
+  raw = createRequire(import.meta.url)(join(pkg, "mlegit_wasm.js"));
+  wrapper = await import(pathToFileURL(join(pkg, "mlegit.mjs")).href);
 }
 const subtle = webcrypto.subtle;
+// The module's checks counted: the rounds of each vector (src/deferred.rs), at most two.
+let rounds = 0;
+const countRounds = (name) => (...args) => {
+  rounds += 1;
+  return raw[name](...args);
+};
+const wasm = wrapper.withWebCrypto({
+  ...raw,
+  verify: countRounds("verify"),
+  checkStatusList: countRounds("checkStatusList"),
+  checkRequest: countRounds("checkRequest"),
+}, subtle);
 
 const bytes = (hex) => Uint8Array.from(Buffer.from(hex, "hex"));
 const hex = (b) => (b == null ? null : Buffer.from(b).toString("hex"));
@@ -50,9 +69,9 @@ function claimJson(value) {
 }
 
 const run = {
-  presentation(v) {
+  async presentation(v) {
     const s = v.verifier;
-    const r = wasm.verify(bytes(v.presentation), bytes(v.trust_list), {
+    const r = await wasm.verify(bytes(v.presentation), bytes(v.trust_list), {
       ...verifierSettings(s),
       nonce: opt(s.expected_nonce),
       audience: s.expected_audience ?? undefined,
@@ -77,9 +96,9 @@ const run = {
       },
     };
   },
-  status_list(v) {
+  async status_list(v) {
     const s = v.verifier;
-    const r = wasm.checkStatusList(bytes(v.token), bytes(v.trust_list), {
+    const r = await wasm.checkStatusList(bytes(v.token), bytes(v.trust_list), {
       ...verifierSettings(s),
       uri: s.expected_uri,
       index: s.index,
@@ -91,9 +110,9 @@ const run = {
       out: { status, value, sub, iat, exp, ttl, bits, entries, issuer_kid: hex(r.issuerKid) },
     };
   },
-  request(v) {
+  async request(v) {
     const h = v.holder;
-    const r = wasm.checkRequest(bytes(v.request), bytes(v.authority_list), {
+    const r = await wasm.checkRequest(bytes(v.request), bytes(v.authority_list), {
       now: h.now,
       clockSkew: h.clock_skew,
       engagementKeyDigest: opt(h.engagement_key_digest),
@@ -121,7 +140,8 @@ const run = {
     };
   },
   // The browser's way: the response key a non-extractable key of Node's WebCrypto, which
-  // does the ECDH; the module the rest of the HPKE open (the module has no other).
+  // does the ECDH and the AES-GCM; the module the KEM's and the key schedule's HKDF (the
+  // module has no other HPKE open).
   async response(v) {
     const s = v.verifier;
     assert.equal(s.max_input_size, 66560, "O1's cap is fixed (spec §18.3)");
@@ -147,7 +167,7 @@ const run = {
       return { ok: false, error: "response_undecryptable" }; // no point: O3 fails (§18.3)
     }
     const z = new Uint8Array(await subtle.deriveBits({ name: "ECDH", public: pkE }, key, 256));
-    const r = wasm.openWithSharedSecret(response, z, {
+    const r = await wasm.openWithSharedSecret(response, z, {
       relayOrigin: s.relay_origin,
       sessionId: bytes(s.session_id),
       requestDigest: bytes(s.request_digest),
@@ -166,7 +186,9 @@ for (const file of files) {
   assert.equal(doc.version, 5, file);
   test(file, async () => {
     for (const v of doc.vectors) {
+      rounds = 0;
       const got = await run[v.kind](v);
+      assert.ok(rounds <= 2, `${v.name}: ${rounds} rounds`);
       const { result, error, ...fields } = v.expected;
       if (result === "valid") {
         assert.ok(got.ok, `${v.name}: refused with ${got.error}`);
@@ -180,13 +202,15 @@ for (const file of files) {
   });
 }
 
-test("every vector ran, and the registry is the core's", () => {
+test("every vector ran, and the registry is the core's", async () => {
   assert.ok(counted >= 186, `only ${counted} vectors`);
   assert.equal(wasm.errorCodes().length, 64);
   // Nothing throws on junk: bytes that are no object, settings that are no object.
-  assert.equal(wasm.verify(new Uint8Array([0xff]), new Uint8Array(), null).ok, false);
-  assert.equal(wasm.verify(new Uint8Array(), new Uint8Array(), { now: -1 }).ok, false);
-  assert.equal(wasm.checkStatusList(new Uint8Array(3), new Uint8Array(), 7).ok, false);
+  assert.equal((await wasm.verify(new Uint8Array([0xff]), new Uint8Array(), null)).ok, false);
+  assert.equal((await wasm.verify(new Uint8Array(), new Uint8Array(), { now: -1 })).ok, false);
+  assert.equal((await wasm.checkStatusList(new Uint8Array(3), new Uint8Array(), 7)).ok, false);
+  const opened = await wasm.openWithSharedSecret(new Uint8Array(4), new Uint8Array(32), {});
+  assert.equal(opened.ok, false);
   // The engagement's QR code: a square of modules. A URI of 79 bytes in byte mode is
   // 4 + 8 + 632 = 644 bits: more than version 4-M holds (512), within version 5-M's 688, so
   // version 5 (37 modules).
@@ -209,4 +233,46 @@ test("every vector ran, and the registry is the core's", () => {
   assert.equal(tooLong.ok, false);
   assert.equal(tooLong.error, "input_too_large");
   assert.equal(wasm.qrMatrix("x".repeat(5000)).ok, false);
+});
+
+// The rounds of src/deferred.rs, seen through the module's own functions: what the first
+// round asks, answers that say "not valid", and answers that are malformed.
+test("signatures are the host's to answer, in rounds", async () => {
+  const doc = JSON.parse(readFileSync(join(root, "test-vectors", "presentations.json"), "utf8"));
+  const v = doc.vectors.find((x) => x.expected.result === "valid");
+  const s = { ...verifierSettings(v.verifier), nonce: opt(v.verifier.expected_nonce),
+    audience: v.verifier.expected_audience ?? undefined,
+    requestDigest: opt(v.verifier.expected_request_digest) };
+  const [p, t] = [bytes(v.presentation), bytes(v.trust_list)];
+  // Round one asks the issuer's signature (P-steps stop at the first failure, so a
+  // provisional "valid" lets the round go on to the device's).
+  const first = raw.verify(p, t, s, new Uint8Array());
+  assert.equal(first.ok, undefined);
+  assert.equal(first.pending.length, 2, `${v.name}: the issuer's and the device's`);
+  for (const q of first.pending) {
+    assert.equal(q.id.length, 32);
+    assert.equal(q.key.length, 65);
+    assert.equal(q.key[0], 4);
+    assert.equal(q.signature.length, 64);
+    const key = await subtle.importKey("raw", q.key, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    assert.ok(await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, q.signature, q.message));
+  }
+  const records = (answers) => {
+    const out = new Uint8Array(33 * answers.length);
+    answers.forEach(([q, ok], i) => { out.set(q.id, 33 * i); out[33 * i + 32] = ok; });
+    return out;
+  };
+  const [issuer, device] = first.pending;
+  assert.equal(raw.verify(p, t, s, records([[issuer, 1], [device, 1]])).ok, true);
+  assert.equal(raw.verify(p, t, s, records([[issuer, 0], [device, 1]])).error, "issuer_signature_invalid");
+  assert.equal(raw.verify(p, t, s, records([[issuer, 1], [device, 0]])).error, "device_signature_invalid");
+  // An answer to something not asked changes nothing; malformed answers are refused.
+  assert.equal(raw.verify(p, t, s, records([[{ id: new Uint8Array(32) }, 0]])).pending.length, 2);
+  assert.equal(raw.verify(p, t, s, new Uint8Array(32)).error, "invalid_field");
+  const two = records([[issuer, 1]]);
+  two[32] = 2;
+  assert.equal(raw.verify(p, t, s, two).error, "invalid_field");
+  // A host whose WebCrypto says no to everything: the wrapper gives the core's refusal.
+  const no = { importKey: subtle.importKey.bind(subtle), verify: async () => false };
+  assert.equal((await wrapper.withWebCrypto(raw, no).verify(p, t, s)).error, "issuer_signature_invalid");
 });

@@ -1,8 +1,10 @@
 // The browser verifier (issue 15): asks for claims through the relay of the server that
 // serves this page (spec §18.7), with a session key made by WebCrypto and never
 // extractable, opens the phone's answer and verifies it here with the WebAssembly core
-// (crates/mlegit-wasm). Nothing is stored; the result is wiped after FORGET_AFTER seconds.
-import init, * as mlegit from "./mlegit_wasm.js";
+// (crates/mlegit-wasm), its signatures and AES-GCM by WebCrypto through mlegit.js. Nothing
+// is stored; the result is wiped after FORGET_AFTER seconds.
+import init, * as raw from "./mlegit_wasm.js";
+import { withWebCrypto } from "./mlegit.js";
 
 const FORGET_AFTER = 180;
 const ZONE = "Europe/Warsaw";
@@ -177,12 +179,12 @@ async function showAnswer(s, answer) {
   }
   const dh = new Uint8Array(await crypto.subtle.deriveBits({ name: "ECDH", public: pkE }, s.key, 256));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", s.request));
-  const opened = mlegit.openWithSharedSecret(answer, dh, {
+  const opened = await mlegit.openWithSharedSecret(answer, dh, {
     relayOrigin: location.origin, sessionId: b64urlBytes(s.sid), requestDigest: digest,
     responseKeyX: s.x, responseKeyY: s.y,
   });
   if (!opened.ok) return render(opened, at);
-  const verified = mlegit.verify(opened.presentation, trust, { now: at, nonce: s.nonce, audience: s.audience });
+  const verified = await mlegit.verify(opened.presentation, trust, { now: at, nonce: s.nonce, audience: s.audience });
   render(verified, at, verified.ok ? await statusOf(verified, at) : null);
 }
 
@@ -196,7 +198,7 @@ async function statusOf(v, at) {
     const r = await fetch(from, { cache: "no-cache" });
     if (!r.ok) return { ok: false, error: `http ${r.status}` };
     const token = new Uint8Array(await r.arrayBuffer());
-    return mlegit.checkStatusList(token, trust, { now: at, uri: v.status.uri, index: v.status.idx });
+    return await mlegit.checkStatusList(token, trust, { now: at, uri: v.status.uri, index: v.status.idx });
   } catch (e) {
     return { ok: false, error: String(e.message ?? e) };
   }
@@ -298,7 +300,7 @@ async function checkFile(dropped) {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const at = now();
-    const v = mlegit.verify(bytes, await trustList(), { now: at });
+    const v = await mlegit.verify(bytes, await trustList(), { now: at });
     render(v, at, v.ok ? await statusOf(v, at) : null);
   } catch (e) {
     $("ask-error").textContent = String(e.message ?? e);
@@ -308,6 +310,7 @@ async function checkFile(dropped) {
 }
 
 await init();
+const mlegit = withWebCrypto(raw);
 translate();
 const tick = () => { $("clock").textContent = warsaw(now()); };
 tick();
