@@ -12,8 +12,12 @@
 // (src/deferred.rs): a round that needs signatures the module has no answer for says which
 // (`pending`); they are verified here and the check runs again with the answers, until a
 // round needs none. That round's result is the answer: the core's, with WebCrypto's ECDSA
-// verify in place of the native p256 crate's. None of them throws on bad input.
-export function withWebCrypto(raw, subtle = globalThis.crypto.subtle) {
+// verify in place of the native p256 crate's. None of them throws on bad input;
+// withWebCrypto itself throws where there is no WebCrypto (a page on plain http but for
+// localhost).
+export function withWebCrypto(raw, subtle = globalThis.crypto?.subtle) {
+  // Without WebCrypto no signature could be checked: say so, rather than refuse them all.
+  if (!subtle) throw new Error("mlegit: WebCrypto (crypto.subtle) is missing: a browser has it on https or localhost only");
   const ecdsa = { name: "ECDSA", namedCurve: "P-256" };
 
   // The answer record of one query: its 32-byte id and 1 (valid) or 0.

@@ -272,6 +272,8 @@ test("signatures are the host's to answer, in rounds", async () => {
   const two = records([[issuer, 1]]);
   two[32] = 2;
   assert.equal(raw.verify(p, t, s, two).error, "invalid_field");
+  // No WebCrypto at all (a page on plain http): the wrapper says so when made.
+  assert.throws(() => wrapper.withWebCrypto(raw, null), /WebCrypto/);
   // A host whose WebCrypto says no to everything: the wrapper gives the core's refusal.
   const no = { importKey: subtle.importKey.bind(subtle), verify: async () => false };
   assert.equal((await wrapper.withWebCrypto(raw, no).verify(p, t, s)).error, "issuer_signature_invalid");

@@ -3,7 +3,7 @@
 // extractable, opens the phone's answer and verifies it here with the WebAssembly core
 // (crates/mlegit-wasm), its signatures and AES-GCM by WebCrypto through mlegit.js. Nothing
 // is stored; the result is wiped after FORGET_AFTER seconds.
-import init, * as raw from "./mlegit_wasm.js";
+import init, * as wasm from "./mlegit_wasm.js";
 import { withWebCrypto } from "./mlegit.js";
 
 const FORGET_AFTER = 180;
@@ -310,7 +310,13 @@ async function checkFile(dropped) {
 }
 
 await init();
-const mlegit = withWebCrypto(raw);
+// Throws where the page has no WebCrypto (plain http but for localhost): said on the page.
+let mlegit = null;
+try {
+  mlegit = withWebCrypto(wasm);
+} catch (e) {
+  $("ask-error").textContent = String(e.message ?? e);
+}
 translate();
 const tick = () => { $("clock").textContent = warsaw(now()); };
 tick();
