@@ -1,6 +1,8 @@
 //! `online::open_with_shared_secret`, the HPKE open of a caller that does the
 //! Diffie-Hellman itself (a browser's non-extractable WebCrypto key), against
-//! `ResponseKey::open` on every encrypted-response vector and on fresh sessions.
+//! `ResponseKey::open` on every encrypted-response vector and on fresh sessions; and
+//! `online::sealed_with_shared_secret`, the same up to the AEAD, for a caller that does the
+//! AES-GCM too.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -72,17 +74,9 @@ fn every_response_vector_opens_the_same_with_the_dh_outside() {
 
 #[test]
 fn fresh_sessions_open_the_same_and_a_wrong_dh_fails() {
-    let mut rng = rand::rng();
     for _ in 0..16 {
-        let (key, scalar) = fresh_key();
-        let binding = SessionBinding {
-            relay_origin: "https://relay.example",
-            session_id: &[9; 16],
-            request_digest: &[3; 32],
-        };
-        let sealed = online::seal(key.public_key(), &binding, b"a presentation", &mut rng).unwrap();
-        let enc = online::response_enc(&sealed).unwrap();
-        let z = dh(&scalar, &enc);
+        let (key, sealed, z) = fresh_session();
+        let binding = BINDING;
         assert_eq!(
             online::open_with_shared_secret(&sealed, key.public_key(), &z, &binding).unwrap(),
             b"a presentation"
@@ -96,6 +90,28 @@ fn fresh_sessions_open_the_same_and_a_wrong_dh_fails() {
     }
 }
 
+/// The binding of the fresh sessions below.
+const BINDING: SessionBinding<'static> = SessionBinding {
+    relay_origin: "https://relay.example",
+    session_id: &[9; 16],
+    request_digest: &[3; 32],
+};
+
+/// A fresh session: its response key, an answer sealed to it under [`BINDING`], and the
+/// Diffie-Hellman a browser's WebCrypto would give for it.
+fn fresh_session() -> (ResponseKey, Vec<u8>, [u8; 32]) {
+    let (key, scalar) = fresh_key();
+    let response = online::seal(
+        key.public_key(),
+        &BINDING,
+        b"a presentation",
+        &mut rand::rng(),
+    )
+    .unwrap();
+    let z = dh(&scalar, &online::response_enc(&response).unwrap());
+    (key, response, z)
+}
+
 /// A response key and its scalar, drawn here.
 fn fresh_key() -> (ResponseKey, Vec<u8>) {
     use rand::Rng as _;
@@ -105,5 +121,53 @@ fn fresh_key() -> (ResponseKey, Vec<u8>) {
         if let Some(key) = ResponseKey::from_scalar(&scalar) {
             return (key, scalar.to_vec());
         }
+    }
+}
+
+/// `sealed_with_shared_secret`, the open up to the AEAD: its key, nonce and additional
+/// data open the ciphertext with AES-128-GCM (what a browser does with WebCrypto's), and its
+/// `Debug` shows neither the key nor the nonce.
+#[test]
+fn the_aead_inputs_open_what_the_whole_open_opens() {
+    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    for _ in 0..8 {
+        let (key, response, z) = fresh_session();
+        let binding = BINDING;
+        let sealed =
+            online::sealed_with_shared_secret(&response, key.public_key(), &z, &binding).unwrap();
+        let opened = aes_gcm::Aes128Gcm::new(&sealed.key.into())
+            .decrypt(
+                &sealed.nonce.into(),
+                Payload {
+                    msg: sealed.ciphertext,
+                    aad: &sealed.aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(opened, b"a presentation");
+        let shown = format!("{sealed:?} {sealed:#?}");
+        for secret in [&sealed.key[..], &sealed.nonce[..]] {
+            assert!(!shown.contains(&format!("{secret:?}")), "{shown}");
+            assert!(!shown.contains(&hex::encode(secret)), "{shown}");
+            assert!(!shown.contains(format!("{:?}", &secret[..4]).trim_matches(['[', ']'])));
+        }
+        // A wrong DH gives other AEAD inputs, which the ciphertext refuses.
+        let mut wrong = z;
+        wrong[31] ^= 1;
+        let other =
+            online::sealed_with_shared_secret(&response, key.public_key(), &wrong, &binding)
+                .unwrap();
+        assert_ne!(other.key, sealed.key);
+        assert!(
+            aes_gcm::Aes128Gcm::new(&other.key.into())
+                .decrypt(
+                    &other.nonce.into(),
+                    Payload {
+                        msg: other.ciphertext,
+                        aad: &other.aad
+                    }
+                )
+                .is_err()
+        );
     }
 }
