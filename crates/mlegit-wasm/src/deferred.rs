@@ -17,6 +17,7 @@
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use core::fmt;
 
 use mlegit::{PublicKey, SignatureBackend};
 use sha2::{Digest as _, Sha256};
@@ -24,8 +25,9 @@ use sha2::{Digest as _, Sha256};
 /// The length of one answer record: a 32-byte query id and the answer byte.
 pub const ANSWER_LEN: usize = 33;
 
-/// One signature for the host to verify: ES256 by `key` over `message`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One signature for the host to verify: ES256 by `key` over `message`. Its `Debug` shows
+/// the id and the message's length only: the message holds the disclosed claims.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Query {
     /// SHA-256 of `key || signature || message`: what the answer record names.
     pub id: [u8; 32],
@@ -38,10 +40,27 @@ pub struct Query {
 }
 
 /// A backend answering from earlier rounds' answers and recording what it cannot.
-#[derive(Debug)]
 pub struct Deferred {
     answers: Vec<([u8; 32], bool)>,
     queries: RefCell<Vec<Query>>,
+}
+
+impl fmt::Debug for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("id", &self.id)
+            .field("message_len", &self.message.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deferred")
+            .field("answers", &self.answers.len())
+            .field("queries", &self.queries.borrow())
+            .finish()
+    }
 }
 
 impl Deferred {
@@ -144,6 +163,20 @@ mod tests {
         assert!((&second).verify_es256(&key, b"message", &sig));
         assert!(!(&second).verify_es256(&key, b"other", &sig));
         assert!(second.into_queries().is_empty());
+    }
+
+    #[test]
+    fn debug_shows_no_message() {
+        let signer = P256Signer::from_scalar(&[7; 32]).expect("a scalar below the order");
+        let sig = signer.sign(b"Kowalska").expect("signs");
+        let d = Deferred::new(&[]).expect("no answers");
+        assert!((&d).verify_es256(&signer.public_key(), b"Kowalska", &sig));
+        let shown = format!("{d:?} {d:#?}");
+        assert!(
+            !shown.contains("Kowalska") && !shown.contains("75, 111, 119"),
+            "{shown}"
+        );
+        assert!(shown.contains("message_len: 8"), "{shown}");
     }
 
     #[test]
